@@ -1,0 +1,66 @@
+// One display output of a backend (a KMS connector+CRTC, a Wayland toplevel, a
+// headless screen). It receives flushes from the DeferredIoState attached to it
+// and reports when a flush was presented.
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <string>
+
+#include "defio/deferred_io_state.hpp"
+#include "defio/sink.hpp"
+
+namespace udefio {
+
+struct OutputMode {
+    uint32_t width = 0;
+    uint32_t height = 0;
+    uint32_t refresh_mhz = 60'000;  // refresh rate in mHz, as KMS reports it
+
+    std::chrono::nanoseconds refresh_period() const
+    {
+        return std::chrono::nanoseconds(1'000'000'000'000LL / (refresh_mhz ? refresh_mhz : 60'000));
+    }
+};
+
+// When a flush reached the screen (CLOCK_MONOTONIC).
+struct Presentation {
+    uint64_t sequence = 0;               // vblank / frame counter of the output
+    std::chrono::nanoseconds timestamp{};
+};
+
+class Output : public Sink {
+public:
+    ~Output() override;
+
+    virtual std::string name() const = 0;
+    virtual OutputMode mode() const = 0;
+
+    // Starts receiving flushes from `state` (its layout must fit the mode).
+    Result<void> attach(std::shared_ptr<DeferredIoState> state);
+    const std::shared_ptr<DeferredIoState>& state() const { return state_; }
+
+    // Runs on the event loop thread after each presented flush.
+    void set_presented_callback(std::function<void(const Presentation&)> callback)
+    {
+        presented_ = std::move(callback);
+    }
+
+protected:
+    // Every subclass calls this first thing in its destructor, while the
+    // object is still whole: it waits for a running flush and stops new ones.
+    void detach_state();
+    void notify_presented(const Presentation& presentation)
+    {
+        if (presented_)
+            presented_(presentation);
+    }
+
+private:
+    std::shared_ptr<DeferredIoState> state_;
+    std::function<void(const Presentation&)> presented_;
+};
+
+}  // namespace udefio

@@ -1,0 +1,165 @@
+#include "defio/damage.hpp"
+
+#include <algorithm>
+
+namespace udefio {
+
+namespace {
+
+Rect to_rect(const pixman_box32_t& b) { return Rect{b.x1, b.y1, b.x2 - b.x1, b.y2 - b.y1}; }
+
+pixman_box32_t to_box(const Rect& r) { return {r.x, r.y, r.x + r.width, r.y + r.height}; }
+
+// Appends the boxes that bytes [begin, end) of the buffer cover: a partial first
+// row, whole rows in between, a partial last row.
+void add_byte_range(std::vector<pixman_box32_t>& boxes, size_t begin, size_t end,
+                    const BufferLayout& layout)
+{
+    const size_t stride = layout.stride;
+    const size_t row_bytes = size_t{layout.width} * kBytesPerPixel;
+    end = std::min(end, layout.bytes());
+    while (begin < end) {
+        const size_t y = begin / stride;
+        const size_t row_start = y * stride;
+        const size_t x0 = begin - row_start;
+        const size_t x1 = std::min(end - row_start, stride);
+        if (x0 == 0 && end - row_start >= stride) {
+            // Whole rows from y on.
+            const size_t rows = (end - row_start) / stride;
+            boxes.push_back({0, int32_t(y), int32_t(layout.width), int32_t(y + rows)});
+            begin = row_start + rows * stride;
+            continue;
+        }
+        if (x0 < row_bytes)
+            boxes.push_back({int32_t(x0 / kBytesPerPixel), int32_t(y),
+                             int32_t((std::min(x1, row_bytes) + kBytesPerPixel - 1) / kBytesPerPixel),
+                             int32_t(y + 1)});
+        begin = row_start + x1;
+    }
+}
+
+}  // namespace
+
+Damage::Damage() { pixman_region32_init(&region_); }
+
+Damage::Damage(const Damage& other)
+{
+    pixman_region32_init(&region_);
+    pixman_region32_copy(&region_, &other.region_);
+}
+
+Damage& Damage::operator=(const Damage& other)
+{
+    if (this != &other)
+        pixman_region32_copy(&region_, &other.region_);
+    return *this;
+}
+
+Damage::~Damage() { pixman_region32_fini(&region_); }
+
+Damage Damage::full(const BufferLayout& layout)
+{
+    Damage d;
+    d.add(Rect{0, 0, int32_t(layout.width), int32_t(layout.height)});
+    return d;
+}
+
+void Damage::add(const Rect& rect)
+{
+    if (!rect.empty())
+        pixman_region32_union_rect(&region_, &region_, rect.x, rect.y, unsigned(rect.width),
+                                   unsigned(rect.height));
+}
+
+void Damage::add(const Damage& other) { pixman_region32_union(&region_, &region_, &other.region_); }
+
+void Damage::add_pages(std::span<PageRef* const> pages, const BufferLayout& layout)
+{
+    if (pages.empty())
+        return;
+    const size_t page = page_size();
+    std::vector<pixman_box32_t> boxes;
+    boxes.reserve(pages.size() * 2);
+    // Adjacent pages form one byte range, so a run of pages becomes a few boxes.
+    size_t run_begin = pages[0]->offset(page);
+    size_t run_end = run_begin + page;
+    for (size_t i = 1; i < pages.size(); ++i) {
+        const size_t off = pages[i]->offset(page);
+        if (off == run_end) {
+            run_end += page;
+            continue;
+        }
+        add_byte_range(boxes, run_begin, run_end, layout);
+        run_begin = off;
+        run_end = off + page;
+    }
+    add_byte_range(boxes, run_begin, run_end, layout);
+
+    pixman_region32_t added;
+    pixman_region32_init_rects(&added, boxes.data(), int(boxes.size()));
+    pixman_region32_union(&region_, &region_, &added);
+    pixman_region32_fini(&added);
+}
+
+void Damage::clip_to(const BufferLayout& layout)
+{
+    pixman_region32_intersect_rect(&region_, &region_, 0, 0, layout.width, layout.height);
+}
+
+void Damage::clear() { pixman_region32_clear(&region_); }
+
+bool Damage::empty() const
+{
+    return !pixman_region32_not_empty(const_cast<pixman_region32_t*>(&region_));
+}
+
+int64_t Damage::area() const
+{
+    int64_t total = 0;
+    for (const Rect& r : rects())
+        total += r.area();
+    return total;
+}
+
+Rect Damage::extents() const
+{
+    return to_rect(*pixman_region32_extents(const_cast<pixman_region32_t*>(&region_)));
+}
+
+std::vector<Rect> Damage::rects() const
+{
+    int n = 0;
+    const pixman_box32_t* boxes = pixman_region32_rectangles(const_cast<pixman_region32_t*>(&region_), &n);
+    std::vector<Rect> out;
+    out.reserve(size_t(n));
+    for (int i = 0; i < n; ++i)
+        out.push_back(to_rect(boxes[i]));
+    return out;
+}
+
+std::vector<Rect> Damage::clips(size_t max_clips) const
+{
+    std::vector<Rect> all = rects();
+    if (all.size() <= max_clips || max_clips == 0)
+        return all;
+    // pixman keeps boxes sorted by band (y, then x), so neighbours in the list
+    // are neighbours on screen: cut the list into max_clips runs and take
+    // each run's bounding box.
+    std::vector<Rect> out;
+    out.reserve(max_clips);
+    const size_t per = (all.size() + max_clips - 1) / max_clips;
+    for (size_t i = 0; i < all.size(); i += per) {
+        pixman_box32_t box = to_box(all[i]);
+        for (size_t j = i + 1; j < std::min(all.size(), i + per); ++j) {
+            const pixman_box32_t b = to_box(all[j]);
+            box.x1 = std::min(box.x1, b.x1);
+            box.y1 = std::min(box.y1, b.y1);
+            box.x2 = std::max(box.x2, b.x2);
+            box.y2 = std::max(box.y2, b.y2);
+        }
+        out.push_back(to_rect(box));
+    }
+    return out;
+}
+
+}  // namespace udefio

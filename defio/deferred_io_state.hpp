@@ -1,0 +1,105 @@
+// Everything a flush touches, shared by the output and every mapping of the
+// buffer (fb_deferred_io_state, seed 000). The output attaches itself as the
+// sink; when it goes away, detach() clears the sink under the state lock,
+// stops the flush worker and revokes the buffer, while the state itself lives
+// on for as long as any mapping holds a reference: later writes get SIGBUS and
+// later flushes are no-ops.
+#pragma once
+
+#include <chrono>
+#include <memory>
+#include <optional>
+#include <shared_mutex>
+#include <vector>
+
+#include "defio/buffer_flags.hpp"
+#include "defio/damage.hpp"
+#include "defio/flush_worker.hpp"
+#include "defio/page_ref_list.hpp"
+#include "defio/shared_buffer.hpp"
+#include "defio/sink.hpp"
+#include "defio/tracker.hpp"
+
+namespace udefio {
+
+struct DeferredIoOptions {
+    std::chrono::nanoseconds delay{16'666'667};          // first write -> flush
+    std::chrono::nanoseconds poll_interval{16'666'667};  // for trackers without a doorbell
+    std::optional<TrackerKind> tracker;                  // nullopt: the best that works here
+};
+
+struct FlushStats {
+    uint64_t flushes = 0;       // sink flushes with non-empty damage
+    uint64_t pages = 0;         // pages flushed, summed
+    uint64_t damage_pixels = 0; // damaged pixels flushed, summed
+    uint64_t bytes_copied = 0;  // what the sink reported
+    uint64_t wakeups = 0;       // flush worker wakeups
+};
+
+class DeferredIoState {
+public:
+    static Result<std::shared_ptr<DeferredIoState>> create(const BufferLayout& layout,
+                                                           const DeferredIoOptions& options);
+    ~DeferredIoState();
+    DeferredIoState(const DeferredIoState&) = delete;
+    DeferredIoState& operator=(const DeferredIoState&) = delete;
+
+    // fb_deferred_io_init: flushes start going to `sink`. Once per state.
+    Result<void> attach(Sink& sink);
+    // fb_deferred_io_cleanup: after return no flush runs into the sink and every
+    // mapping of the buffer gets SIGBUS on its next access. The output calls this
+    // first thing in its destructor, never from inside Sink::flush.
+    void detach();
+
+    // Something was written: arm the deferred flush (from any thread).
+    // Returns false once the output is gone (the caller's SIGBUS).
+    bool notify_write();
+    // Explicit damage from a client; combined with tracked pages at the next flush.
+    bool add_damage(const Rect& rect);
+    // Flushes what is pending now, on the calling thread (e.g. before exit).
+    void flush_now();
+
+    // The buffer and its memory outlive the output; after detach() the memory is revoked.
+    SharedBuffer& buffer() { return buffer_; }
+    const BufferLayout& layout() const { return buffer_.layout(); }
+    TrackerKind tracker_kind() const { return tracker_kind_; }
+    const BufferFlags& flags() const { return flags_; }
+    bool attached() const;
+    FlushStats stats() const;
+
+    struct Key {
+        explicit Key() = default;
+    };
+    DeferredIoState(Key, SharedBuffer buffer, std::unique_ptr<Tracker> tracker, const DeferredIoOptions& options);
+
+private:
+    void deferred_work();  // the flush worker's timer expired
+    void poll_tracker();   // periodic collect for trackers without a doorbell
+    void flush_locked(const std::unique_lock<std::shared_mutex>& lock);
+
+    const DeferredIoOptions options_;
+    const TrackerKind tracker_kind_;
+
+    // lock_ protects info_, pagerefs_, pagereflist_, explicit_damage_, tracker_
+    // and stats_. Taken exclusively by flushes (worker thread or flush_now),
+    // attach(), detach() and add_damage(); shared by notify_write(), which only
+    // reads info_ and sets an allow-listed flag. Sink::flush runs under it, so
+    // detach() waits for a running flush. Lock order: lock_, then the worker's mutex.
+    mutable std::shared_mutex lock_;
+    Sink* info_ = nullptr;  // the output; nullptr before attach and after detach
+    bool detached_ = false;
+    SharedBuffer buffer_;
+    std::vector<PageRef> pagerefs_;  // one per page, 1:1 with the buffer
+    PageRefList pagereflist_;
+    Damage explicit_damage_;
+    std::unique_ptr<Tracker> tracker_;
+    std::vector<uint32_t> collected_;  // scratch for Tracker::collect
+    FlushStats stats_;
+
+    BufferFlags flags_;
+    // Created by attach() under lock_ and never replaced, so notify_write()
+    // may use it under the shared lock once it has seen info_ set.
+    std::unique_ptr<FlushWorker> worker_;
+};
+
+}  // namespace udefio

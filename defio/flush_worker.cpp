@@ -1,0 +1,139 @@
+#include "defio/flush_worker.hpp"
+
+#include <poll.h>
+#include <sys/eventfd.h>
+#include <sys/timerfd.h>
+#include <unistd.h>
+
+#include <cstdint>
+
+#include "defio/log.hpp"
+
+namespace udefio {
+
+namespace {
+
+itimerspec timer_spec(std::chrono::nanoseconds first, std::chrono::nanoseconds interval)
+{
+    auto to_ts = [](std::chrono::nanoseconds ns) {
+        return timespec{static_cast<time_t>(ns.count() / 1'000'000'000),
+                        static_cast<long>(ns.count() % 1'000'000'000)};
+    };
+    // A zero it_value disarms a timerfd; the shortest real delay is 1 ns.
+    if (first.count() <= 0)
+        first = std::chrono::nanoseconds(1);
+    return itimerspec{to_ts(interval), to_ts(first)};
+}
+
+void drain(int fd)
+{
+    uint64_t value;
+    [[maybe_unused]] ssize_t n = ::read(fd, &value, sizeof value);
+}
+
+}  // namespace
+
+Result<std::unique_ptr<FlushWorker>> FlushWorker::start(Callbacks callbacks, int doorbell_fd,
+                                                        std::chrono::nanoseconds poll_interval)
+{
+    UniqueFd timer(::timerfd_create(CLOCK_MONOTONIC, TFD_CLOEXEC | TFD_NONBLOCK));
+    if (!timer)
+        return errno_error("timerfd_create() for the flush timer");
+    UniqueFd stop(::eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK));
+    if (!stop)
+        return errno_error("eventfd() for the flush worker's stop signal");
+    UniqueFd poll_timer;
+    if (poll_interval.count() > 0) {
+        poll_timer.reset(::timerfd_create(CLOCK_MONOTONIC, TFD_CLOEXEC | TFD_NONBLOCK));
+        if (!poll_timer)
+            return errno_error("timerfd_create() for the tracker poll timer");
+        const itimerspec spec = timer_spec(poll_interval, poll_interval);
+        if (::timerfd_settime(poll_timer.get(), 0, &spec, nullptr) != 0)
+            return errno_error("timerfd_settime() for the tracker poll timer");
+    }
+    auto worker = std::make_unique<FlushWorker>(Key{}, std::move(callbacks), doorbell_fd, std::move(timer),
+                                                std::move(poll_timer), std::move(stop));
+    worker->thread_ = std::thread([w = worker.get()] { w->run(); });
+    return worker;
+}
+
+FlushWorker::FlushWorker(Key, Callbacks callbacks, int doorbell_fd, UniqueFd timer, UniqueFd poll_timer,
+                         UniqueFd stop)
+    : callbacks_(std::move(callbacks)),
+      doorbell_fd_(doorbell_fd),
+      timer_(std::move(timer)),
+      poll_timer_(std::move(poll_timer)),
+      stop_(std::move(stop))
+{
+}
+
+FlushWorker::~FlushWorker() { cancel_sync(); }
+
+void FlushWorker::schedule(std::chrono::nanoseconds delay)
+{
+    std::lock_guard guard(mutex_);
+    if (armed_ || cancelled_)
+        return;
+    const itimerspec spec = timer_spec(delay, std::chrono::nanoseconds(0));
+    if (::timerfd_settime(timer_.get(), 0, &spec, nullptr) != 0) {
+        UDEFIO_LOG(error, "timerfd_settime() for a deferred flush failed: %s", std::strerror(errno));
+        return;
+    }
+    armed_ = true;
+}
+
+void FlushWorker::cancel_sync()
+{
+    {
+        std::lock_guard guard(mutex_);
+        cancelled_ = true;
+    }
+    const uint64_t one = 1;
+    [[maybe_unused]] ssize_t n = ::write(stop_.get(), &one, sizeof one);
+    if (thread_.joinable())
+        thread_.join();
+}
+
+void FlushWorker::run()
+{
+    enum { kStop, kTimer, kDoorbell, kPoll };
+    pollfd fds[4] = {
+        {stop_.get(), POLLIN, 0},
+        {timer_.get(), POLLIN, 0},
+        {doorbell_fd_, POLLIN, 0},  // a negative fd is ignored by poll()
+        {poll_timer_ ? poll_timer_.get() : -1, POLLIN, 0},
+    };
+    for (;;) {
+        if (::poll(fds, 4, -1) < 0) {
+            if (errno == EINTR)
+                continue;
+            UDEFIO_LOG(error, "poll() in the flush worker failed: %s; flushing stops", std::strerror(errno));
+            return;
+        }
+        wakeups_.fetch_add(1, std::memory_order_relaxed);
+        if (fds[kStop].revents)
+            return;
+        if (fds[kDoorbell].revents) {
+            drain(doorbell_fd_);
+            callbacks_.write_seen();
+        }
+        if (fds[kPoll].revents) {
+            drain(poll_timer_.get());
+            callbacks_.poll_tick();
+        }
+        if (fds[kTimer].revents) {
+            drain(timer_.get());
+            {
+                std::lock_guard guard(mutex_);
+                if (cancelled_)
+                    return;
+                // Cleared before the work runs: a write seen during the flush
+                // arms the timer again and lands in the next flush.
+                armed_ = false;
+            }
+            callbacks_.deferred_work();
+        }
+    }
+}
+
+}  // namespace udefio

@@ -1,0 +1,69 @@
+// The delayed work of fb_defio.c as a thread of its own: it sleeps in poll()
+// on a one-shot timer (the deferred flush), a periodic timer (only for trackers
+// that must be polled), the tracker's write doorbell and a stop fd, so it wakes
+// only when there is something to do.
+#pragma once
+
+#include <atomic>
+#include <chrono>
+#include <functional>
+#include <memory>
+#include <mutex>
+#include <thread>
+
+#include "defio/result.hpp"
+#include "defio/unique_fd.hpp"
+
+namespace udefio {
+
+class FlushWorker {
+public:
+    struct Callbacks {
+        std::function<void()> write_seen;     // the tracker's doorbell rang
+        std::function<void()> poll_tick;      // periodic, polling trackers only
+        std::function<void()> deferred_work;  // the timer armed by schedule() expired
+    };
+
+    // doorbell_fd: readable after a write (-1: none). poll_interval: 0 = no polling.
+    static Result<std::unique_ptr<FlushWorker>> start(Callbacks callbacks, int doorbell_fd,
+                                                      std::chrono::nanoseconds poll_interval);
+    ~FlushWorker();
+
+    // Arms the one-shot timer unless it is armed already (later writes only add
+    // pages). Any thread. No-op after cancel_sync().
+    void schedule(std::chrono::nanoseconds delay);
+
+    // After return no callback is running and none will run again. Must not be
+    // called from a callback, nor while holding a lock that a callback takes.
+    void cancel_sync();
+
+    // Returns from poll() so far: each is one wakeup of this thread.
+    uint64_t wakeups() const { return wakeups_.load(std::memory_order_relaxed); }
+
+private:
+    struct Key {
+        explicit Key() = default;
+    };
+
+public:
+    FlushWorker(Key, Callbacks callbacks, int doorbell_fd, UniqueFd timer, UniqueFd poll_timer, UniqueFd stop);
+
+private:
+    void run();
+
+    const Callbacks callbacks_;
+    const int doorbell_fd_;
+    UniqueFd timer_;       // one-shot: the deferred flush
+    UniqueFd poll_timer_;  // periodic, or invalid
+    UniqueFd stop_;        // eventfd written by cancel_sync()
+
+    std::mutex mutex_;       // protects armed_ and cancelled_; taken by schedule(), the
+                             // worker thread and cancel_sync(), never while calling back
+    bool armed_ = false;     // the one-shot timer is set and has not fired yet
+    bool cancelled_ = false;
+
+    std::atomic<uint64_t> wakeups_{0};
+    std::thread thread_;
+};
+
+}  // namespace udefio

@@ -1,0 +1,16 @@
+// One-line logs on stderr: "udefio: <level>: <message>". The level threshold is
+// set once at start-up (--verbose / --quiet); logging is thread-safe.
+#pragma once
+
+namespace udefio {
+
+enum class LogLevel { debug = 0, info = 1, warn = 2, error = 3, quiet = 4 };
+
+void set_log_level(LogLevel level);
+LogLevel log_level();
+
+void log(LogLevel level, const char* fmt, ...) __attribute__((format(printf, 2, 3)));
+
+#define UDEFIO_LOG(level, ...) ::udefio::log(::udefio::LogLevel::level, __VA_ARGS__)
+
+}  // namespace udefio

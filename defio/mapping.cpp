@@ -1,0 +1,44 @@
+#include "defio/mapping.hpp"
+
+#include <sys/mman.h>
+
+#include <string>
+#include <utility>
+
+namespace udefio {
+
+Mapping::Mapping(Mapping&& other) noexcept
+    : addr_(std::exchange(other.addr_, nullptr)), length_(std::exchange(other.length_, 0))
+{
+}
+
+Mapping& Mapping::operator=(Mapping&& other) noexcept
+{
+    if (this != &other) {
+        reset();
+        addr_ = std::exchange(other.addr_, nullptr);
+        length_ = std::exchange(other.length_, 0);
+    }
+    return *this;
+}
+
+Mapping::~Mapping() { reset(); }
+
+void Mapping::reset()
+{
+    if (addr_)
+        ::munmap(addr_, length_);
+    addr_ = nullptr;
+    length_ = 0;
+}
+
+Result<Mapping> Mapping::map_shared(int fd, size_t length, int prot, off_t offset)
+{
+    void* addr = ::mmap(nullptr, length, prot, MAP_SHARED, fd, offset);
+    if (addr == MAP_FAILED)
+        return errno_error("mmap(fd " + std::to_string(fd) + ", " + std::to_string(length) +
+                           " bytes at offset " + std::to_string(offset) + ")");
+    return Mapping(addr, length);
+}
+
+}  // namespace udefio

@@ -1,0 +1,36 @@
+// Owns one mmap()ed range; unmaps it exactly once.
+#pragma once
+
+#include <cstddef>
+#include <span>
+
+#include "defio/result.hpp"
+
+namespace udefio {
+
+class Mapping {
+public:
+    Mapping() = default;
+    Mapping(void* addr, size_t length) : addr_(static_cast<std::byte*>(addr)), length_(length) {}
+    Mapping(Mapping&& other) noexcept;
+    Mapping& operator=(Mapping&& other) noexcept;
+    Mapping(const Mapping&) = delete;
+    Mapping& operator=(const Mapping&) = delete;
+    ~Mapping();
+
+    // mmap(fd, offset, length) with the given protection, always MAP_SHARED.
+    static Result<Mapping> map_shared(int fd, size_t length, int prot, off_t offset = 0);
+
+    std::byte* data() const { return addr_; }
+    size_t size() const { return length_; }
+    std::span<std::byte> bytes() const { return {addr_, length_}; }
+    bool valid() const { return addr_ != nullptr; }
+
+private:
+    void reset();
+
+    std::byte* addr_ = nullptr;
+    size_t length_ = 0;
+};
+
+}  // namespace udefio

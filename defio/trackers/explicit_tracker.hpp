@@ -1,0 +1,15 @@
+// The client reports damage itself (DeferredIoState::add_damage); nothing is
+// tracked, so collect() never reports a page and costs nothing.
+#pragma once
+
+#include "defio/tracker.hpp"
+
+namespace udefio {
+
+class ExplicitTracker final : public Tracker {
+public:
+    TrackerKind kind() const override { return TrackerKind::explicit_damage; }
+    Result<void> collect(std::vector<uint32_t>&) override { return {}; }
+};
+
+}  // namespace udefio

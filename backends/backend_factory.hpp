@@ -1,0 +1,32 @@
+// --backend NAME → a Backend; `auto` takes KMS if a usable DRM device exists,
+// else Wayland if WAYLAND_DISPLAY is set, else headless (DESIGN.md).
+#pragma once
+
+#include <chrono>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "backends/backend.hpp"
+
+namespace udefio {
+
+struct BackendOptions {
+    std::string name = "auto";
+    OutputMode headless_mode;                      // headless: the virtual screen
+    std::string png_dir;                           // headless: snapshots, empty = none
+    std::chrono::milliseconds png_interval{1000};  // headless: at most one snapshot per interval
+};
+
+struct BackendAvailability {
+    std::string name;
+    bool available = false;
+    std::string reason;
+};
+
+// Which backends could run here, in `auto` order.
+std::vector<BackendAvailability> probe_backends();
+
+Result<std::unique_ptr<Backend>> make_backend(EventLoop& loop, const BackendOptions& options);
+
+}  // namespace udefio

@@ -1,0 +1,73 @@
+#include <gtest/gtest.h>
+#include <unistd.h>
+
+#include <atomic>
+#include <chrono>
+#include <thread>
+
+#include "defio/doorbell.hpp"
+#include "defio/flush_worker.hpp"
+
+using namespace udefio;
+using namespace std::chrono_literals;
+
+namespace {
+template <class Pred>
+bool wait_for(Pred pred, std::chrono::milliseconds limit = 5000ms)
+{
+    const auto end = std::chrono::steady_clock::now() + limit;
+    while (!pred()) {
+        if (std::chrono::steady_clock::now() > end)
+            return false;
+        std::this_thread::sleep_for(1ms);
+    }
+    return true;
+}
+}  // namespace
+
+TEST(FlushWorker, FirstScheduleArmsOneTimer)
+{
+    std::atomic<int> works{0};
+    auto worker = FlushWorker::start({[] {}, [] {}, [&] { ++works; }}, -1, 0ns).value();
+    for (int i = 0; i < 100; ++i)
+        worker->schedule(50ms);  // later schedules only add work to the same flush
+    ASSERT_TRUE(wait_for([&] { return works.load() == 1; }));
+    std::this_thread::sleep_for(100ms);
+    EXPECT_EQ(works.load(), 1);
+    worker->schedule(1ms);  // after the work ran, the next write arms it again
+    ASSERT_TRUE(wait_for([&] { return works.load() == 2; }));
+}
+
+TEST(FlushWorker, NoWakeupsWhileIdle)
+{
+    auto worker = FlushWorker::start({[] {}, [] {}, [] {}}, -1, 0ns).value();
+    std::this_thread::sleep_for(200ms);
+    EXPECT_EQ(worker->wakeups(), 0u);
+}
+
+TEST(FlushWorker, DoorbellCallsWriteSeen)
+{
+    auto bell = Doorbell::create().value();
+    std::atomic<int> seen{0};
+    auto worker = FlushWorker::start({[&] { ++seen; }, [] {}, [] {}}, bell.fd(), 0ns).value();
+    bell.ring();
+    ASSERT_TRUE(wait_for([&] { return seen.load() == 1; }));
+}
+
+TEST(FlushWorker, PollTicksWhenAsked)
+{
+    std::atomic<int> ticks{0};
+    auto worker = FlushWorker::start({[] {}, [&] { ++ticks; }, [] {}}, -1, 5ms).value();
+    ASSERT_TRUE(wait_for([&] { return ticks.load() >= 3; }));
+}
+
+TEST(FlushWorker, CancelSyncStopsPendingWork)
+{
+    std::atomic<int> works{0};
+    auto worker = FlushWorker::start({[] {}, [] {}, [&] { ++works; }}, -1, 0ns).value();
+    worker->schedule(30ms);
+    worker->cancel_sync();
+    worker->schedule(1ms);  // refused after cancel
+    std::this_thread::sleep_for(80ms);
+    EXPECT_EQ(works.load(), 0);
+}

@@ -1,0 +1,200 @@
+// Seed 000 (fbdev: defio: disconnect deferred I/O from the lifetime of
+// struct fb_info): one test per lifetime rule, named after the rule.
+#include <gtest/gtest.h>
+
+#include <atomic>
+#include <chrono>
+#include <csignal>
+#include <random>
+#include <thread>
+#include <vector>
+
+#include "defio/buffer_mapping.hpp"
+#include "defio/deferred_io_state.hpp"
+
+using namespace udefio;
+using namespace std::chrono_literals;
+
+namespace {
+
+// Outlives the sink so a flush into a destroyed sink is detected without UB.
+struct Canary {
+    std::atomic<bool> sink_destroyed{false};
+    std::atomic<int> flushes{0};
+    std::atomic<int> flushes_after_destroy{0};
+    std::atomic<int> in_flush{0};
+};
+
+// Behaves like a backend's output: detaches first thing in its destructor.
+class TestSink : public Sink {
+public:
+    TestSink(std::shared_ptr<DeferredIoState> state, std::shared_ptr<Canary> canary,
+             std::chrono::microseconds flush_time = 0us)
+        : state_(std::move(state)), canary_(std::move(canary)), flush_time_(flush_time)
+    {
+        EXPECT_TRUE(state_->attach(*this).ok());
+    }
+    ~TestSink() override
+    {
+        state_->detach();
+        canary_->sink_destroyed = true;
+    }
+    FlushResult flush(const SharedBuffer&, std::span<PageRef* const>, const Damage& damage) override
+    {
+        canary_->in_flush++;
+        if (canary_->sink_destroyed)
+            canary_->flushes_after_destroy++;
+        canary_->flushes++;
+        if (flush_time_.count())
+            std::this_thread::sleep_for(flush_time_);
+        canary_->in_flush--;
+        return {static_cast<uint64_t>(damage.area()) * 4};
+    }
+
+private:
+    std::shared_ptr<DeferredIoState> state_;
+    std::shared_ptr<Canary> canary_;
+    std::chrono::microseconds flush_time_;
+};
+
+std::shared_ptr<DeferredIoState> make_state(TrackerKind tracker, std::chrono::nanoseconds delay = 1ms)
+{
+    DeferredIoOptions options;
+    options.delay = delay;
+    options.tracker = tracker;
+    auto state = DeferredIoState::create(BufferLayout::make(256, 128).value(), options);
+    EXPECT_TRUE(state.ok()) << state.error().message();
+    return std::move(state).value();
+}
+
+template <class Pred>
+bool wait_for(Pred pred, std::chrono::milliseconds limit = 5000ms)
+{
+    const auto end = std::chrono::steady_clock::now() + limit;
+    while (!pred()) {
+        if (std::chrono::steady_clock::now() > end)
+            return false;
+        std::this_thread::sleep_for(1ms);
+    }
+    return true;
+}
+
+}  // namespace
+
+TEST(Seed000Lifetime, StateOutlivesOutput)
+{
+    auto state = make_state(TrackerKind::explicit_damage);
+    std::weak_ptr<DeferredIoState> weak = state;
+    auto canary = std::make_shared<Canary>();
+    auto mapping = BufferMapping::map(state, nullptr);
+    ASSERT_TRUE(mapping.ok());
+    {
+        TestSink sink(state, canary);
+        EXPECT_TRUE(state->attached());
+    }
+    state.reset();
+    // The mapping still holds the state; only the output is gone.
+    ASSERT_FALSE(weak.expired());
+    EXPECT_FALSE(mapping->state()->attached());
+    EXPECT_TRUE(mapping->state()->flags().test(kFlagRevoked));
+}
+
+TEST(Seed000Lifetime, MappingAccessAfterOutputGoneRaisesSigbus)
+{
+    auto state = make_state(TrackerKind::shadow);
+    auto canary = std::make_shared<Canary>();
+    auto mapping = BufferMapping::map(state, nullptr);
+    ASSERT_TRUE(mapping.ok());
+    auto* pixels = reinterpret_cast<volatile uint32_t*>(mapping->data());
+    pixels[10] = 0x123456;  // fine while the output exists
+    auto sink = std::make_unique<TestSink>(state, canary);
+    sink.reset();
+    EXPECT_EXIT(pixels[10] = 0x654321, testing::KilledBySignal(SIGBUS), "");
+    EXPECT_EXIT((void)pixels[0], testing::KilledBySignal(SIGBUS), "");
+}
+
+TEST(Seed000Lifetime, FlushAfterOutputGoneIsNoop)
+{
+    auto state = make_state(TrackerKind::explicit_damage);
+    auto canary = std::make_shared<Canary>();
+    {
+        TestSink sink(state, canary);
+        EXPECT_TRUE(state->add_damage({0, 0, 8, 8}));
+        ASSERT_TRUE(wait_for([&] { return canary->flushes.load() == 1; }));
+    }
+    EXPECT_FALSE(state->notify_write());
+    EXPECT_FALSE(state->add_damage({0, 0, 8, 8}));
+    state->flush_now();
+    std::this_thread::sleep_for(20ms);
+    EXPECT_EQ(canary->flushes.load(), 1);
+    EXPECT_EQ(canary->flushes_after_destroy.load(), 0);
+}
+
+TEST(Seed000Lifetime, MappingsHoldRefsOnStateAndBackend)
+{
+    struct FakeBackend {};
+    auto backend = std::make_shared<FakeBackend>();
+    std::weak_ptr<FakeBackend> weak_backend = backend;
+    auto state = make_state(TrackerKind::explicit_damage);
+    std::weak_ptr<DeferredIoState> weak_state = state;
+    {
+        auto mapping = BufferMapping::map(state, backend);
+        ASSERT_TRUE(mapping.ok());
+        state.reset();
+        backend.reset();
+        EXPECT_FALSE(weak_state.expired());
+        EXPECT_FALSE(weak_backend.expired());
+    }
+    EXPECT_TRUE(weak_state.expired());
+    EXPECT_TRUE(weak_backend.expired());
+}
+
+TEST(Seed000Lifetime, DetachWaitsForRunningFlush)
+{
+    auto state = make_state(TrackerKind::explicit_damage, 0ns);
+    auto canary = std::make_shared<Canary>();
+    auto sink = std::make_unique<TestSink>(state, canary, 30ms);
+    ASSERT_TRUE(state->add_damage({0, 0, 8, 8}));
+    ASSERT_TRUE(wait_for([&] { return canary->in_flush.load() == 1; }));
+    sink.reset();  // detach must wait for the flush that runs into the sink
+    EXPECT_EQ(canary->in_flush.load(), 0);
+    EXPECT_EQ(canary->flushes_after_destroy.load(), 0);
+}
+
+// The review's race: scheduling the delayed flush after unlock vs cancelling it
+// in cleanup. Writers hammer notify_write()/add_damage() while outputs come and
+// go; no flush may ever run into a destroyed output. Run under TSan in the
+// sanitizer lane.
+TEST(Seed000Lifetime, ScheduleVsCancelRaceIsClosed)
+{
+    std::mt19937 rng(42);
+    int flushes = 0;
+    int flushes_after_destroy = 0;
+    for (int round = 0; round < 60; ++round) {
+        auto canary = std::make_shared<Canary>();
+        auto state = make_state(TrackerKind::explicit_damage, std::chrono::microseconds(rng() % 200));
+        auto sink = std::make_unique<TestSink>(state, canary);
+        std::atomic<bool> stop{false};
+        std::vector<std::thread> writers;
+        for (int w = 0; w < 3; ++w)
+            writers.emplace_back([&, w] {
+                while (!stop.load(std::memory_order_relaxed)) {
+                    if (w == 0)
+                        state->notify_write();
+                    else
+                        state->add_damage({w, w, 4, 4});
+                }
+            });
+        std::this_thread::sleep_for(std::chrono::microseconds(500 + rng() % 3000));
+        sink.reset();
+        EXPECT_FALSE(state->attached());
+        std::this_thread::sleep_for(1ms);  // writers keep going against the dead state
+        stop = true;
+        for (auto& t : writers)
+            t.join();
+        flushes += canary->flushes;
+        flushes_after_destroy += canary->flushes_after_destroy;
+    }
+    EXPECT_GT(flushes, 0);
+    EXPECT_EQ(flushes_after_destroy, 0);
+}

@@ -1,0 +1,72 @@
+#!/usr/bin/env bash
+# The two README commands. Run as root on Debian bookworm.
+#   tools/bootstrap.sh run    install what is missing, build, run the demo on the default output
+#   tools/bootstrap.sh test   install what is missing, build (plain, ASan+UBSan, TSan), run every test lane
+set -euo pipefail
+
+cd "$(dirname "$0")/.."
+readonly SRC=$PWD
+
+# Build and run-time dependencies (Debian package names).
+readonly PACKAGES=(
+    g++ meson ninja-build pkg-config
+    libdrm-dev libgbm-dev libwayland-dev wayland-protocols libevent-dev libpixman-1-dev libpng-dev
+    libudev-dev libseat-dev libcli11-dev nlohmann-json3-dev
+    libgtest-dev libgmock-dev libbenchmark-dev
+    python3
+)
+# Test lanes only.
+readonly TEST_PACKAGES=()
+
+install_missing() {
+    local missing=()
+    for pkg in "$@"; do
+        dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q "install ok installed" || missing+=("$pkg")
+    done
+    [ ${#missing[@]} -eq 0 ] && return 0
+    echo "bootstrap: installing ${missing[*]}"
+    if [ "$(id -u)" -ne 0 ]; then
+        echo "bootstrap: missing packages and not root: run as root (or install them: ${missing[*]})" >&2
+        exit 1
+    fi
+    DEBIAN_FRONTEND=noninteractive apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+}
+
+# setup_build DIR [meson options...]: configure once, reconfigure when options change.
+setup_build() {
+    local dir=$1
+    shift
+    if [ -f "$dir/build.ninja" ]; then
+        meson configure "$dir" "$@" >/dev/null
+    else
+        meson setup "$dir" "$@" >/dev/null
+    fi
+    ninja -C "$dir" -j"$(nproc)"
+}
+
+cmd_run() {
+    install_missing "${PACKAGES[@]}"
+    setup_build build -Dwerror=true
+    mkdir -p out
+    exec build/tools/udefio/udefio demo --seconds 5 --png-dir out/frames
+}
+
+cmd_test() {
+    install_missing "${PACKAGES[@]}" ${TEST_PACKAGES[@]+"${TEST_PACKAGES[@]}"}
+    setup_build build -Dwerror=true
+    # The sanitizer builds are run by tests of the main build (suite 'sanitize'),
+    # so that one meson summary closes the whole run.
+    setup_build build-asan -Db_sanitize=address,undefined -Db_lundef=false -Dbench=false
+    setup_build build-tsan -Db_sanitize=thread -Db_lundef=false -Dbench=false
+    exec meson test -C build --print-errorlogs --num-processes "$(nproc)"
+}
+
+case "${1:-}" in
+run) cmd_run ;;
+test) cmd_test ;;
+*)
+    echo "usage: tools/bootstrap.sh run|test" >&2
+    exit 2
+    ;;
+esac

@@ -3,6 +3,7 @@
 #include <cstring>
 
 #include "defio/buffer_layout.hpp"
+#include "defio/client_reads.hpp"
 
 namespace udefio {
 
@@ -16,6 +17,7 @@ Result<void> ShadowTracker::collect(std::vector<uint32_t>& written_pages)
 {
     const size_t page = page_size();
     const size_t pages = range_.size() / page;
+    [[maybe_unused]] const ClientReadScope client_reads;
     for (size_t i = 0; i < pages; ++i) {
         std::byte* live = range_.data() + i * page;
         std::byte* copy = shadow_.get() + i * page;

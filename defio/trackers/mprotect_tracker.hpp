@@ -1,0 +1,41 @@
+// fbdev defio's own trick in userspace: the range is read-only, the first
+// write to a page faults, the SIGSEGV handler makes that page writable, marks
+// it and rings the doorbell; collect makes the written pages read-only again.
+// Limit: the kernel's own writes into the range (read(2) into the buffer)
+// fail with EFAULT instead of faulting.
+#pragma once
+
+#include <atomic>
+#include <memory>
+
+#include "defio/doorbell.hpp"
+#include "defio/tracker.hpp"
+#include "defio/trackers/write_fault_router.hpp"
+#include "defio/trackers/written_bitmap.hpp"
+
+namespace udefio {
+
+class MprotectTracker final : public Tracker, private WriteFaultClient {
+public:
+    static Result<std::unique_ptr<Tracker>> create(std::span<std::byte> range);
+    ~MprotectTracker() override;
+
+    TrackerKind kind() const override { return TrackerKind::mprotect; }
+    Result<void> collect(std::vector<uint32_t>& written_pages) override;
+    int write_doorbell_fd() const override { return doorbell_.fd(); }
+
+    MprotectTracker(std::span<std::byte> range, Doorbell doorbell);
+
+private:
+    void on_write_fault(std::byte* address) noexcept override;
+
+    std::span<std::byte> range_;
+    size_t page_size_;
+    Doorbell doorbell_;
+    WrittenBitmap written_;
+    std::atomic<bool> rung_{false};  // the doorbell rang since the last collect
+    bool registered_ = false;
+    std::vector<uint32_t> taken_;  // scratch of collect (one caller at a time)
+};
+
+}  // namespace udefio

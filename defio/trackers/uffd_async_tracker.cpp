@@ -1,0 +1,78 @@
+#include "defio/trackers/uffd_async_tracker.hpp"
+
+#include <fcntl.h>
+#include <sys/ioctl.h>
+
+#include "defio/buffer_layout.hpp"
+
+namespace udefio {
+namespace {
+
+constexpr size_t kRegionsPerScan = 256;  // runs of written pages per ioctl
+
+}  // namespace
+
+Result<std::unique_ptr<Tracker>> UffdAsyncTracker::create(std::span<std::byte> range)
+{
+    auto uffd = Userfaultfd::open_for_write_protect(range, UFFD_FEATURE_WP_ASYNC | UFFD_FEATURE_WP_UNPOPULATED);
+    if (!uffd)
+        return uffd.error();
+    UniqueFd pagemap(::open("/proc/self/pagemap", O_RDONLY | O_CLOEXEC));
+    if (!pagemap)
+        return errno_error("open(/proc/self/pagemap) for PAGEMAP_SCAN");
+    auto doorbell = ProtectDoorbell::create(range);
+    if (!doorbell)
+        return doorbell.error();
+    auto tracker = std::make_unique<UffdAsyncTracker>(range, std::move(uffd).value(), std::move(pagemap),
+                                                      std::move(doorbell).value());
+    // One scan now: an ENOTTY here means the kernel has no PAGEMAP_SCAN (< 6.7).
+    std::vector<uint32_t> none;
+    if (auto scanned = tracker->collect(none); !scanned)
+        return scanned.error();
+    return std::unique_ptr<Tracker>(std::move(tracker));
+}
+
+UffdAsyncTracker::UffdAsyncTracker(std::span<std::byte> range, Userfaultfd uffd, UniqueFd pagemap,
+                                   std::unique_ptr<ProtectDoorbell> doorbell)
+    : range_(range),
+      page_size_(page_size()),
+      uffd_(std::move(uffd)),
+      pagemap_(std::move(pagemap)),
+      doorbell_(std::move(doorbell)),
+      regions_(kRegionsPerScan)
+{
+}
+
+Result<void> UffdAsyncTracker::collect(std::vector<uint32_t>& written_pages)
+{
+    // Doorbell before scan: a write between the two either is in this scan or
+    // rings the bell, so no write can wait unseen for the next burst.
+    if (auto armed = doorbell_->arm(); !armed)
+        return armed;
+
+    const auto begin = reinterpret_cast<uintptr_t>(range_.data());
+    const auto end = begin + range_.size();
+    pm_scan_arg arg{};
+    arg.size = sizeof arg;
+    arg.flags = PM_SCAN_WP_MATCHING | PM_SCAN_CHECK_WPASYNC;
+    arg.start = begin;
+    arg.end = end;
+    arg.vec = reinterpret_cast<uintptr_t>(regions_.data());
+    arg.vec_len = regions_.size();
+    arg.category_mask = PAGE_IS_WRITTEN;
+    arg.return_mask = PAGE_IS_WRITTEN;
+    for (;;) {
+        const int filled = ::ioctl(pagemap_.get(), PAGEMAP_SCAN, &arg);
+        if (filled < 0)
+            return errno_error("ioctl(PAGEMAP_SCAN) on /proc/self/pagemap (needs Linux 6.7+)");
+        for (int i = 0; i < filled; ++i) {
+            for (uintptr_t a = regions_[i].start; a < regions_[i].end; a += page_size_)
+                written_pages.push_back(static_cast<uint32_t>((a - begin) / page_size_));
+        }
+        if (arg.walk_end >= end)
+            return {};
+        arg.start = arg.walk_end;
+    }
+}
+
+}  // namespace udefio

@@ -1,0 +1,103 @@
+#include "defio/trackers/uffd_sync_tracker.hpp"
+
+#include <poll.h>
+#include <unistd.h>
+
+#include <cstring>
+
+#include "defio/buffer_layout.hpp"
+#include "defio/log.hpp"
+#include "defio/trackers/page_runs.hpp"
+#include "defio/uapi.hpp"
+
+namespace udefio {
+
+Result<std::unique_ptr<Tracker>> UffdSyncTracker::create(std::span<std::byte> range)
+{
+    auto uffd = Userfaultfd::open_for_write_protect(range, 0);
+    if (!uffd)
+        return uffd.error();
+    auto doorbell = Doorbell::create();
+    if (!doorbell)
+        return doorbell.error();
+    auto stop = Doorbell::create();
+    if (!stop)
+        return stop.error();
+    return std::unique_ptr<Tracker>(std::make_unique<UffdSyncTracker>(
+        range, std::move(uffd).value(), std::move(doorbell).value(), std::move(stop).value()));
+}
+
+UffdSyncTracker::UffdSyncTracker(std::span<std::byte> range, Userfaultfd uffd, Doorbell doorbell, Doorbell stop)
+    : range_(range),
+      page_size_(page_size()),
+      uffd_(std::move(uffd)),
+      doorbell_(std::move(doorbell)),
+      stop_(std::move(stop)),
+      written_(range.size() / page_size_),
+      fault_thread_([this] { run_fault_thread(); })
+{
+}
+
+UffdSyncTracker::~UffdSyncTracker()
+{
+    stop_.ring();
+    fault_thread_.join();
+    // Unprotect, so that writers blocked on a page nobody will serve wake up.
+    if (auto r = uffd_.write_protect(0, written_.pages(), false); !r)
+        UDEFIO_LOG(error, "%s", r.error().message().c_str());
+}
+
+void UffdSyncTracker::run_fault_thread()
+{
+    pollfd fds[2] = {{uffd_.fd(), POLLIN, 0}, {stop_.fd(), POLLIN, 0}};
+    for (;;) {
+        if (::poll(fds, 2, -1) < 0) {
+            if (errno == EINTR)
+                continue;
+            UDEFIO_LOG(error, "poll() on the userfaultfd failed: %s; write tracking stops", std::strerror(errno));
+            return;
+        }
+        if (fds[1].revents)
+            return;
+        uffd_msg msgs[16];
+        const ssize_t n = ::read(uffd_.fd(), msgs, sizeof msgs);
+        if (n < 0) {
+            if (errno == EAGAIN || errno == EINTR)
+                continue;
+            UDEFIO_LOG(error, "read() from the userfaultfd failed: %s; write tracking stops", std::strerror(errno));
+            return;
+        }
+        for (size_t i = 0; i < static_cast<size_t>(n) / sizeof(uffd_msg); ++i) {
+            if (msgs[i].event != UFFD_EVENT_PAGEFAULT)
+                continue;
+            const auto address = static_cast<uintptr_t>(msgs[i].arg.pagefault.address);
+            const size_t page = (address - reinterpret_cast<uintptr_t>(range_.data())) / page_size_;
+            // Marked before the writer wakes, so a collect after the write
+            // sees it; marked again after, because a collect between the two
+            // steps takes the first mark and re-protects a page that we then
+            // open: without the second mark its later writes would be lost.
+            written_.set(page);
+            if (!rung_.exchange(true, std::memory_order_acq_rel))
+                doorbell_.ring();
+            if (auto r = uffd_.write_protect(page, 1, false); !r)
+                UDEFIO_LOG(error, "%s", r.error().message().c_str());
+            written_.set(page);
+        }
+    }
+}
+
+Result<void> UffdSyncTracker::collect(std::vector<uint32_t>& written_pages)
+{
+    rung_.store(false, std::memory_order_release);
+    taken_.clear();
+    written_.take(taken_);
+    Result<void> result;
+    for_each_page_run(taken_, [&](uint32_t first, uint32_t count) {
+        if (auto r = uffd_.write_protect(first, count, true); !r && result)
+            result = r;
+    });
+    written_pages.insert(written_pages.end(), taken_.begin(), taken_.end());
+    return result;
+}
+
+}  // namespace udefio

@@ -1,0 +1,44 @@
+// userfaultfd write-protect without WP_ASYNC (5.19+ on shmem): a write to a
+// protected page blocks the writer and queues a message; our fault thread
+// marks the page, lifts the protection (which wakes the writer) and rings the
+// doorbell. collect re-protects the pages it takes. Like mprotect, but without
+// signals and with the kernel doing the bookkeeping of which thread waits.
+#pragma once
+
+#include <atomic>
+#include <memory>
+#include <thread>
+
+#include "defio/doorbell.hpp"
+#include "defio/tracker.hpp"
+#include "defio/trackers/userfaultfd.hpp"
+#include "defio/trackers/written_bitmap.hpp"
+
+namespace udefio {
+
+class UffdSyncTracker final : public Tracker {
+public:
+    static Result<std::unique_ptr<Tracker>> create(std::span<std::byte> range);
+    ~UffdSyncTracker() override;
+
+    TrackerKind kind() const override { return TrackerKind::uffd_sync; }
+    Result<void> collect(std::vector<uint32_t>& written_pages) override;
+    int write_doorbell_fd() const override { return doorbell_.fd(); }
+
+    UffdSyncTracker(std::span<std::byte> range, Userfaultfd uffd, Doorbell doorbell, Doorbell stop);
+
+private:
+    void run_fault_thread();
+
+    std::span<std::byte> range_;
+    size_t page_size_;
+    Userfaultfd uffd_;
+    Doorbell doorbell_;  // rung by the fault thread after a write following a collect
+    Doorbell stop_;      // rung by the destructor to end the fault thread
+    WrittenBitmap written_;
+    std::atomic<bool> rung_{false};  // the doorbell rang since the last collect
+    std::vector<uint32_t> taken_;    // scratch of collect (one caller at a time)
+    std::thread fault_thread_;
+};
+
+}  // namespace udefio

@@ -1,0 +1,222 @@
+// Every tracker against the same contract (defio/tracker.hpp): exactly the
+// written pages, each once, and no write lost across a re-arm. A tracker the
+// running kernel cannot do is skipped with the probe's reason.
+#include <gtest/gtest.h>
+#include <poll.h>
+
+#include <algorithm>
+#include <atomic>
+#include <chrono>
+#include <cstring>
+#include <random>
+#include <thread>
+
+#include "defio/buffer_layout.hpp"
+#include "defio/shared_buffer.hpp"
+#include "defio/tracker_probe.hpp"
+
+using namespace udefio;
+
+namespace {
+
+constexpr uint32_t kPages = 256;
+
+class TrackerContract : public testing::TestWithParam<TrackerKind> {
+protected:
+    void SetUp() override
+    {
+        for (const auto& r : probe_trackers()) {
+            if (r.kind == GetParam() && !r.works)
+                GTEST_SKIP() << tracker_name(r.kind) << " does not work on this kernel: " << r.reason;
+        }
+        page_ = page_size();
+        auto layout = BufferLayout::make(static_cast<uint32_t>(page_ / 4), kPages);
+        ASSERT_TRUE(layout.ok());
+        auto buffer = SharedBuffer::create(*layout);
+        ASSERT_TRUE(buffer.ok()) << buffer.error().message();
+        buffer_.emplace(std::move(buffer).value());
+        auto tracker = make_tracker(GetParam(), buffer_->bytes());
+        ASSERT_TRUE(tracker.ok()) << tracker.error().message();
+        tracker_ = std::move(tracker).value();
+        ASSERT_TRUE(collect().empty());
+    }
+
+    void TearDown() override
+    {
+        tracker_.reset();  // before the buffer it tracks
+        buffer_.reset();
+    }
+
+    std::vector<uint32_t> collect()
+    {
+        std::vector<uint32_t> pages;
+        auto r = tracker_->collect(pages);
+        EXPECT_TRUE(r.ok()) << r.error().message();
+        std::vector<uint32_t> sorted = pages;
+        std::sort(sorted.begin(), sorted.end());
+        EXPECT_TRUE(std::adjacent_find(sorted.begin(), sorted.end()) == sorted.end()) << "a page reported twice";
+        return sorted;
+    }
+
+    std::byte* page(uint32_t index) { return buffer_->data() + index * page_; }
+
+    // Word by word with atomic loads: the writer thread is still storing.
+    void copy_page(std::byte* to, std::byte* from) const
+    {
+        for (size_t i = 0; i < page_; i += 4) {
+            const uint32_t word = std::atomic_ref(*reinterpret_cast<uint32_t*>(from + i)).load(std::memory_order_relaxed);
+            std::memcpy(to + i, &word, 4);
+        }
+    }
+
+    size_t page_ = 0;
+    std::optional<SharedBuffer> buffer_;
+    std::unique_ptr<Tracker> tracker_;
+};
+
+bool readable(int fd, int timeout_ms = 0)
+{
+    pollfd p{fd, POLLIN, 0};
+    return ::poll(&p, 1, timeout_ms) == 1;
+}
+
+TEST_P(TrackerContract, SingleWriteReportsExactlyThatPage)
+{
+    page(7)[100] = std::byte{1};
+    EXPECT_EQ(collect(), (std::vector<uint32_t>{7}));
+    EXPECT_TRUE(collect().empty());
+}
+
+TEST_P(TrackerContract, ScatteredWritesReportExactlyThosePages)
+{
+    const std::vector<uint32_t> written = {0, 3, 64, 65, 200, kPages - 1};
+    for (uint32_t p : written)
+        page(p)[p % page_] = std::byte{0x7f};
+    EXPECT_EQ(collect(), written);
+}
+
+TEST_P(TrackerContract, WriteAcrossPageBoundaryReportsBothPages)
+{
+    std::byte pattern[16];
+    std::memset(pattern, 0xa5, sizeof pattern);  // non-zero: shadow compare sees every byte
+    std::memcpy(page(10) - 8, pattern, sizeof pattern);
+    EXPECT_EQ(collect(), (std::vector<uint32_t>{9, 10}));
+}
+
+TEST_P(TrackerContract, WriteFromSecondThreadIsReported)
+{
+    std::thread([this] { page(42)[0] = std::byte{9}; }).join();
+    EXPECT_EQ(collect(), (std::vector<uint32_t>{42}));
+}
+
+TEST_P(TrackerContract, ReadsAreNotReported)
+{
+    std::byte sum{0};
+    for (uint32_t p = 0; p < kPages; ++p)
+        sum ^= *static_cast<volatile std::byte*>(page(p));
+    (void)sum;
+    EXPECT_TRUE(collect().empty());
+}
+
+TEST_P(TrackerContract, RewriteAfterCollectIsReportedAgain)
+{
+    for (int round = 0; round < 5; ++round) {
+        page(5)[static_cast<size_t>(round)] = std::byte{0x11};
+        EXPECT_EQ(collect(), (std::vector<uint32_t>{5})) << "round " << round;
+    }
+}
+
+TEST_P(TrackerContract, DoorbellRingsOnFirstWriteAfterCollect)
+{
+    const int fd = tracker_->write_doorbell_fd();
+    if (fd < 0)
+        GTEST_SKIP() << tracker_name(GetParam()) << " has no doorbell: the flush worker polls it";
+    (void)collect();
+    uint64_t drained;
+    while (readable(fd))
+        ASSERT_EQ(::read(fd, &drained, sizeof drained), static_cast<ssize_t>(sizeof drained));
+    page(3)[0] = std::byte{1};
+    EXPECT_TRUE(readable(fd, 1000));
+}
+
+// A writer thread keeps writing while the main thread collects and "flushes"
+// (copies reported pages into a mirror). Every write must reach the mirror:
+// at the end, after one last collect, mirror and buffer are equal.
+TEST_P(TrackerContract, NoWriteIsLostAcrossRearm)
+{
+    const size_t bytes = kPages * page_;
+    std::vector<std::byte> mirror(buffer_->data(), buffer_->data() + bytes);
+    std::atomic<bool> stop{false};
+    std::thread writer([&] {
+        std::mt19937 rng(42);
+        uint32_t value = 0;
+        while (!stop.load(std::memory_order_relaxed)) {
+            const uint32_t p = rng() % kPages;
+            const size_t offset = (rng() % (page_ / 4)) * 4;
+            reinterpret_cast<std::atomic<uint32_t>*>(page(p) + offset)->store(++value, std::memory_order_relaxed);
+        }
+    });
+    // Long enough for many collects to overlap many writes.
+    const auto until = std::chrono::steady_clock::now() + std::chrono::milliseconds(150);
+    int collects = 0;
+    while (std::chrono::steady_clock::now() < until || collects < 300) {
+        for (uint32_t p : collect())
+            copy_page(mirror.data() + p * page_, page(p));
+        ++collects;
+    }
+    stop = true;
+    writer.join();
+    for (uint32_t p : collect())
+        copy_page(mirror.data() + p * page_, page(p));
+    size_t differing = 0;
+    for (uint32_t p = 0; p < kPages; ++p)
+        differing += std::memcmp(mirror.data() + p * page_, page(p), page_) != 0;
+    EXPECT_EQ(differing, 0u) << "pages whose last write was never reported";
+}
+
+std::vector<TrackerKind> page_trackers()
+{
+    std::vector<TrackerKind> kinds;
+    for (TrackerKind k : kAllTrackers) {
+        if (k != TrackerKind::explicit_damage)
+            kinds.push_back(k);
+    }
+    return kinds;
+}
+
+INSTANTIATE_TEST_SUITE_P(AllTrackers, TrackerContract, testing::ValuesIn(page_trackers()),
+                         [](const testing::TestParamInfo<TrackerKind>& param) {
+                             std::string name(tracker_name(param.param));
+                             std::replace(name.begin(), name.end(), '-', '_');
+                             return name;
+                         });
+
+TEST(ExplicitTracker, ReportsNoPagesWhateverIsWritten)
+{
+    auto layout = BufferLayout::make(64, 64);
+    ASSERT_TRUE(layout.ok());
+    auto buffer = SharedBuffer::create(*layout);
+    ASSERT_TRUE(buffer.ok());
+    auto tracker = make_tracker(TrackerKind::explicit_damage, buffer->bytes());
+    ASSERT_TRUE(tracker.ok());
+    std::memset(buffer->data(), 0xff, buffer->size());
+    std::vector<uint32_t> pages;
+    ASSERT_TRUE((*tracker)->collect(pages).ok());
+    EXPECT_TRUE(pages.empty());
+}
+
+// The SIGSEGV handler of the mprotect-based trackers must not swallow faults
+// that are not theirs: a real crash stays a crash.
+TEST(WriteFaultRouter, ForeignFaultStillCrashes)
+{
+    auto layout = BufferLayout::make(64, 64);
+    ASSERT_TRUE(layout.ok());
+    auto buffer = SharedBuffer::create(*layout);
+    ASSERT_TRUE(buffer.ok());
+    auto tracker = make_tracker(TrackerKind::mprotect, buffer->bytes());
+    if (!tracker)
+        GTEST_SKIP() << tracker.error().message();
+    EXPECT_DEATH(*static_cast<volatile int*>(nullptr) = 1, "");
+}
+
+}  // namespace

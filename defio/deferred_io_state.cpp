@@ -157,6 +157,10 @@ void DeferredIoState::flush_locked(const std::unique_lock<std::shared_mutex>& lo
         UDEFIO_LOG(error, "%s", r.error().message().c_str());
     for (uint32_t page : collected_)
         pagereflist_.add(pagerefs_[page]);
+    // The client is still drawing and the tracker's doorbell is not armed:
+    // look again after the delay (that look arms it if the client stopped).
+    if (!collected_.empty() && tracker_->doorbell_only_when_idle())
+        worker_->schedule(options_.delay);
 
     const auto pages = pagereflist_.sorted();
     Damage damage = explicit_damage_;

@@ -49,6 +49,11 @@ public:
     // collect, so the flush worker can sleep until something is written.
     // -1 when the mechanism cannot tell: the flush worker polls it instead.
     virtual int write_doorbell_fd() const { return -1; }
+
+    // True if the doorbell is armed only by a collect that found nothing (it
+    // costs a pass over the whole range): after a collect that found pages the
+    // caller must collect again later instead of waiting for the doorbell.
+    virtual bool doorbell_only_when_idle() const { return false; }
 };
 
 // Starts tracking `range` (page aligned, mapped MAP_SHARED in this process)

@@ -1,8 +1,9 @@
 // Zero wakeups while idle for trackers that can only be polled (uffd-async):
 // arm() makes the whole range read-only; the first write after it faults
 // once, the handler makes the range writable again and rings the doorbell,
-// and the write proceeds into the tracker proper. One fault per burst of
-// drawing, not one per page.
+// and the write proceeds into the tracker proper. Arming and the fault each
+// cost a pass over the page table of the range, so it is armed only when the
+// client went idle: one fault per burst of drawing, not one per frame.
 #pragma once
 
 #include <atomic>

@@ -45,11 +45,18 @@ UffdAsyncTracker::UffdAsyncTracker(std::span<std::byte> range, Userfaultfd uffd,
 
 Result<void> UffdAsyncTracker::collect(std::vector<uint32_t>& written_pages)
 {
-    // Doorbell before scan: a write between the two either is in this scan or
-    // rings the bell, so no write can wait unseen for the next burst.
+    const size_t before = written_pages.size();
+    if (auto scanned = scan(written_pages); !scanned || written_pages.size() != before)
+        return scanned;
+    // Idle: arm the doorbell, then scan again, so that a write made between
+    // the first scan and the arming is not left waiting for the next burst.
     if (auto armed = doorbell_->arm(); !armed)
         return armed;
+    return scan(written_pages);
+}
 
+Result<void> UffdAsyncTracker::scan(std::vector<uint32_t>& written_pages)
+{
     const auto begin = reinterpret_cast<uintptr_t>(range_.data());
     const auto end = begin + range_.size();
     pm_scan_arg arg{};

@@ -23,11 +23,14 @@ public:
     TrackerKind kind() const override { return TrackerKind::uffd_async; }
     Result<void> collect(std::vector<uint32_t>& written_pages) override;
     int write_doorbell_fd() const override { return doorbell_->fd(); }
+    bool doorbell_only_when_idle() const override { return true; }
 
     UffdAsyncTracker(std::span<std::byte> range, Userfaultfd uffd, UniqueFd pagemap,
                      std::unique_ptr<ProtectDoorbell> doorbell);
 
 private:
+    Result<void> scan(std::vector<uint32_t>& written_pages);
+
     std::span<std::byte> range_;
     size_t page_size_;
     Userfaultfd uffd_;  // must stay open: closing it drops the write protection

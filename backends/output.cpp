@@ -17,6 +17,11 @@ Result<void> Output::attach(std::shared_ptr<DeferredIoState> state)
     return {};
 }
 
+Result<void> Output::snapshot_png(const std::string& path) const
+{
+    return plain_error("output " + name() + " cannot write snapshots (" + path + ")");
+}
+
 void Output::detach_state()
 {
     if (state_)

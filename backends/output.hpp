@@ -42,7 +42,11 @@ public:
     Result<void> attach(std::shared_ptr<DeferredIoState> state);
     const std::shared_ptr<DeferredIoState>& state() const { return state_; }
 
-    // Runs on the event loop thread after each presented flush.
+    // Writes what the output shows now as a PNG, where the output can read it back.
+    virtual Result<void> snapshot_png(const std::string& path) const;
+
+    // Runs on the event loop thread after each presented flush. Set it on the
+    // loop thread, or before the loop runs.
     void set_presented_callback(std::function<void(const Presentation&)> callback)
     {
         presented_ = std::move(callback);

@@ -1,0 +1,132 @@
+#include "backends/headless/headless_output.hpp"
+
+#include <cstdio>
+#include <cstring>
+#include <ctime>
+
+#include "defio/client_reads.hpp"
+#include "defio/log.hpp"
+
+namespace udefio {
+namespace {
+
+std::chrono::nanoseconds monotonic_now()
+{
+    timespec ts{};
+    ::clock_gettime(CLOCK_MONOTONIC, &ts);
+    return std::chrono::seconds(ts.tv_sec) + std::chrono::nanoseconds(ts.tv_nsec);
+}
+
+}  // namespace
+
+Result<std::unique_ptr<HeadlessOutput>> HeadlessOutput::create(EventLoop& loop, OutputMode mode,
+                                                               HeadlessSnapshots snapshots)
+{
+    if (mode.width == 0 || mode.height == 0 || mode.refresh_mhz == 0)
+        return plain_error("headless output: impossible mode " + std::to_string(mode.width) + "x" +
+                           std::to_string(mode.height) + "@" + std::to_string(mode.refresh_mhz) + " mHz");
+    // The timer's callback needs the output, which needs the timer: bind through a cell.
+    auto cell = std::make_shared<HeadlessOutput*>(nullptr);
+    auto vblank = loop.make_timer([cell] {
+        if (*cell)
+            (*cell)->on_vblank();
+    });
+    if (!vblank)
+        return vblank.error();
+    auto output = std::make_unique<HeadlessOutput>(loop, mode, std::move(snapshots), std::move(vblank).value());
+    *cell = output.get();
+    return output;
+}
+
+HeadlessOutput::HeadlessOutput(EventLoop& loop, OutputMode mode, HeadlessSnapshots snapshots, EventSource vblank)
+    : loop_(loop),
+      mode_(mode),
+      snapshots_(std::move(snapshots)),
+      frame_{mode.width, mode.height, std::vector<uint32_t>(size_t(mode.width) * mode.height)},
+      vblank_(std::move(vblank)),
+      self_(std::make_shared<HeadlessOutput*>(this))
+{
+}
+
+HeadlessOutput::~HeadlessOutput()
+{
+    detach_state();
+    self_.reset();
+}
+
+FlushResult HeadlessOutput::flush(const SharedBuffer& src, std::span<PageRef* const>, const Damage& damage)
+{
+    const BufferLayout& layout = src.layout();
+    uint64_t bytes = 0;
+    {
+        std::lock_guard lock(frame_mutex_);
+        [[maybe_unused]] const ClientReadScope client_reads;
+        for (const Rect& r : damage.rects()) {
+            const size_t len = size_t(r.width) * 4;
+            for (int32_t y = r.y; y < r.y + r.height; ++y) {
+                std::memcpy(frame_.pixels.data() + size_t(y) * frame_.width + size_t(r.x),
+                            src.data() + size_t(y) * layout.stride + size_t(r.x) * 4, len);
+            }
+            bytes += len * size_t(r.height);
+        }
+    }
+    flushes_.fetch_add(1, std::memory_order_relaxed);
+    bytes_copied_.fetch_add(bytes, std::memory_order_relaxed);
+    loop_.post([weak = std::weak_ptr<HeadlessOutput*>(self_)] {
+        if (auto self = weak.lock())
+            (*self)->on_flushed();
+    });
+    return {bytes};
+}
+
+void HeadlessOutput::on_flushed()
+{
+    if (vblank_pending_)
+        return;  // the next vblank presents this flush too
+    const auto period = mode_.refresh_period();
+    const auto now = monotonic_now();
+    vblank_.arm(period - now % period);
+    vblank_pending_ = true;
+}
+
+void HeadlessOutput::on_vblank()
+{
+    vblank_pending_ = false;
+    presented_.fetch_add(1, std::memory_order_relaxed);
+    notify_presented({++sequence_, monotonic_now()});
+    maybe_snapshot(std::chrono::steady_clock::now());
+}
+
+void HeadlessOutput::maybe_snapshot(std::chrono::steady_clock::time_point now)
+{
+    if (snapshots_.dir.empty() || now - last_snapshot_ < snapshots_.interval)
+        return;
+    last_snapshot_ = now;
+    char name[32];
+    std::snprintf(name, sizeof name, "/frame-%04llu.png",
+                  static_cast<unsigned long long>(snapshots_taken_.load(std::memory_order_relaxed)));
+    if (auto written = snapshot_png(snapshots_.dir + name); !written) {
+        UDEFIO_LOG(error, "%s", written.error().message().c_str());
+        return;
+    }
+    snapshots_taken_.fetch_add(1, std::memory_order_relaxed);
+}
+
+Image HeadlessOutput::frame() const
+{
+    std::lock_guard lock(frame_mutex_);
+    return frame_;
+}
+
+Result<void> HeadlessOutput::snapshot_png(const std::string& path) const
+{
+    return udefio::write_png(path, frame());
+}
+
+HeadlessCounters HeadlessOutput::counters() const
+{
+    return {flushes_.load(std::memory_order_relaxed), presented_.load(std::memory_order_relaxed),
+            bytes_copied_.load(std::memory_order_relaxed), snapshots_taken_.load(std::memory_order_relaxed)};
+}
+
+}  // namespace udefio

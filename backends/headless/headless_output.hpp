@@ -1,0 +1,80 @@
+// A virtual screen: flushes are copied into a frame of its own, and a
+// simulated vblank (a timer at the next multiple of the refresh period)
+// presents them. It keeps counters and can write the frame as PNG, which
+// makes it the embedded default when there is no display and the backend
+// the tests check pixels on.
+#pragma once
+
+#include <atomic>
+#include <chrono>
+#include <mutex>
+#include <string>
+
+#include "backends/headless/png_file.hpp"
+#include "backends/output.hpp"
+#include "defio/event_loop.hpp"
+
+namespace udefio {
+
+struct HeadlessSnapshots {
+    std::string dir;                          // empty: no snapshots
+    std::chrono::milliseconds interval{1000}; // at most one per interval
+};
+
+struct HeadlessCounters {
+    uint64_t flushes = 0;
+    uint64_t presented = 0;  // vblanks that presented at least one flush
+    uint64_t bytes_copied = 0;
+    uint64_t snapshots = 0;
+};
+
+class HeadlessOutput final : public Output {
+public:
+    static Result<std::unique_ptr<HeadlessOutput>> create(EventLoop& loop, OutputMode mode,
+                                                          HeadlessSnapshots snapshots);
+    // On the loop thread, or after the loop stopped.
+    ~HeadlessOutput() override;
+
+    std::string name() const override { return "headless-0"; }
+    OutputMode mode() const override { return mode_; }
+
+    // Flush worker thread.
+    FlushResult flush(const SharedBuffer& src, std::span<PageRef* const> pages, const Damage& damage) override;
+
+    // What the screen shows now. Any thread.
+    Image frame() const;
+    Result<void> snapshot_png(const std::string& path) const override;
+    HeadlessCounters counters() const;
+
+    HeadlessOutput(EventLoop& loop, OutputMode mode, HeadlessSnapshots snapshots, EventSource vblank);
+
+private:
+    void on_flushed();  // loop thread
+    void on_vblank();   // loop thread
+    void maybe_snapshot(std::chrono::steady_clock::time_point now);
+
+    EventLoop& loop_;
+    const OutputMode mode_;
+    const HeadlessSnapshots snapshots_;
+
+    mutable std::mutex frame_mutex_;  // protects frame_; taken by flush() (flush worker, under the state
+                                      // lock) and by readers of the frame, never while taking another lock
+    Image frame_;
+
+    // Loop thread only.
+    EventSource vblank_;
+    bool vblank_pending_ = false;
+    uint64_t sequence_ = 0;
+    std::chrono::steady_clock::time_point last_snapshot_{};
+
+    std::atomic<uint64_t> flushes_{0};
+    std::atomic<uint64_t> presented_{0};
+    std::atomic<uint64_t> bytes_copied_{0};
+    std::atomic<uint64_t> snapshots_taken_{0};
+
+    // Posted callbacks hold a weak reference: one that runs after the output
+    // is gone finds it expired and does nothing.
+    std::shared_ptr<HeadlessOutput*> self_;
+};
+
+}  // namespace udefio

@@ -1,0 +1,211 @@
+// The demo client against the headless output, end to end: the tracker finds
+// what the demo drew without being told, the flush worker delays it, the
+// output copies the damage, and what the output shows is what the client drew.
+#include <gtest/gtest.h>
+
+#include <chrono>
+#include <algorithm>
+#include <condition_variable>
+#include <cstdlib>
+#include <functional>
+#include <future>
+#include <thread>
+
+#include "backends/headless/headless_backend.hpp"
+#include "defio/tracker_probe.hpp"
+#include "tools/demo/demo_scene.hpp"
+
+using namespace udefio;
+using namespace std::chrono_literals;
+
+namespace {
+
+constexpr OutputMode kMode{640, 400, 60'000};
+
+// An event loop on its own thread, as the compositor runs it.
+class LoopThread {
+public:
+    LoopThread() : loop_(EventLoop::create().value()), thread_([this] { loop_->run(); }) {}
+    ~LoopThread() { stop(); }
+    void stop()
+    {
+        loop_->stop();
+        if (thread_.joinable())
+            thread_.join();
+    }
+    EventLoop& loop() { return *loop_; }
+
+    // Runs `fn` on the loop thread and waits for it.
+    void run_on_loop(std::function<void()> fn)
+    {
+        std::promise<void> done;
+        loop_->post([&] {
+            fn();
+            done.set_value();
+        });
+        done.get_future().wait();
+    }
+
+private:
+    std::unique_ptr<EventLoop> loop_;
+    std::thread thread_;
+};
+
+class DemoOnHeadless : public testing::TestWithParam<TrackerKind> {
+protected:
+    void SetUp() override
+    {
+        for (const auto& r : probe_trackers()) {
+            if (r.kind == GetParam() && !r.works)
+                GTEST_SKIP() << tracker_name(r.kind) << " does not work on this kernel: " << r.reason;
+        }
+        auto output = HeadlessOutput::create(loop_.loop(), kMode, {});
+        ASSERT_TRUE(output.ok()) << output.error().message();
+        output_ = std::move(output).value();
+        DeferredIoOptions options;
+        options.tracker = GetParam();
+        options.delay = 5ms;
+        options.poll_interval = 5ms;
+        auto state = DeferredIoState::create(BufferLayout::make(kMode.width, kMode.height).value(), options);
+        ASSERT_TRUE(state.ok()) << state.error().message();
+        state_ = std::move(state).value();
+        ASSERT_TRUE(output_->attach(state_).ok());
+        scene_.emplace(reinterpret_cast<uint32_t*>(state_->buffer().data()), kMode.width, kMode.height,
+                       state_->layout().stride);
+    }
+
+    // An output is destroyed on the loop thread or after the loop stopped.
+    void TearDown() override
+    {
+        loop_.stop();
+        output_.reset();
+    }
+
+    // Waits until the output shows what the client drew, then a few more
+    // delays so that a flush in progress is counted. Returns false on timeout.
+    bool settle()
+    {
+        const auto until = std::chrono::steady_clock::now() + 10s;
+        while (differing_pixels() != 0) {
+            if (std::chrono::steady_clock::now() > until)
+                return false;
+            std::this_thread::sleep_for(5ms);
+        }
+        std::this_thread::sleep_for(30ms);
+        return true;
+    }
+
+    size_t differing_pixels()
+    {
+        const Image frame = output_->frame();
+        const auto* src = reinterpret_cast<const uint32_t*>(state_->buffer().data());
+        const uint32_t stride_px = state_->layout().stride / 4;
+        size_t differing = 0;
+        for (uint32_t y = 0; y < kMode.height; ++y)
+            for (uint32_t x = 0; x < kMode.width; ++x)
+                differing += frame.pixels[size_t(y) * kMode.width + x] != src[size_t(y) * stride_px + x];
+        return differing;
+    }
+
+    LoopThread loop_;
+    std::unique_ptr<HeadlessOutput> output_;
+    std::shared_ptr<DeferredIoState> state_;
+    std::optional<demo::DemoScene> scene_;
+};
+
+TEST_P(DemoOnHeadless, OutputShowsWhatTheClientDrewWithoutBeingTold)
+{
+    for (auto t = 0ms; t < 7000ms; t += 97ms) {  // crosses seconds and scene changes
+        scene_->draw(t);
+        if (t.count() % 5 == 0)
+            std::this_thread::sleep_for(2ms);  // let some flushes happen mid-drawing
+    }
+    EXPECT_TRUE(settle()) << differing_pixels() << " pixels differ after 10 s";
+    EXPECT_GT(state_->stats().flushes, 0u);
+}
+
+TEST_P(DemoOnHeadless, CursorMoveFlushesLittle)
+{
+    scene_->draw(0ms);
+    ASSERT_TRUE(settle());
+    const uint64_t bytes_before = output_->counters().bytes_copied;
+    scene_->draw(16ms);  // same second, same scene: only the cursor moved
+    ASSERT_TRUE(settle());
+    const uint64_t bytes = output_->counters().bytes_copied - bytes_before;
+    const uint64_t full = uint64_t(kMode.width) * kMode.height * 4;
+    EXPECT_GT(bytes, 0u);
+    EXPECT_LT(bytes, full / 10) << "a 16x16 cursor move flushed " << bytes << " of " << full << " bytes";
+    EXPECT_EQ(differing_pixels(), 0u);
+}
+
+TEST_P(DemoOnHeadless, NothingWrittenMeansNoFlush)
+{
+    scene_->draw(0ms);
+    ASSERT_TRUE(settle());
+    const FlushStats before = state_->stats();
+    std::this_thread::sleep_for(200ms);
+    const FlushStats after = state_->stats();
+    EXPECT_EQ(after.flushes, before.flushes);
+}
+
+TEST_P(DemoOnHeadless, SnapshotDecodesToTheFrame)
+{
+    scene_->draw(1234ms);
+    ASSERT_TRUE(settle());
+    const std::string path = testing::TempDir() + "udefio-snapshot-" + std::string(tracker_name(GetParam())) + ".png";
+    ASSERT_TRUE(output_->snapshot_png(path).ok());
+    auto image = read_png(path);
+    ASSERT_TRUE(image.ok()) << image.error().message();
+    EXPECT_EQ(image->width, kMode.width);
+    EXPECT_EQ(image->height, kMode.height);
+    EXPECT_TRUE(image->pixels == output_->frame().pixels);
+    EXPECT_EQ(differing_pixels(), 0u);
+    std::remove(path.c_str());
+}
+
+TEST_P(DemoOnHeadless, FlushesArePresentedAtVblank)
+{
+    std::mutex mutex;
+    std::condition_variable cv;
+    std::vector<Presentation> seen;
+    // Callbacks belong to the loop thread: set them there.
+    loop_.run_on_loop([&] {
+        output_->set_presented_callback([&](const Presentation& p) {
+            std::lock_guard lock(mutex);
+            seen.push_back(p);
+            cv.notify_all();
+        });
+    });
+    const auto before = std::chrono::steady_clock::now().time_since_epoch();
+    scene_->draw(0ms);
+    {
+        std::unique_lock lock(mutex);
+        ASSERT_TRUE(cv.wait_for(lock, 2s, [&] { return !seen.empty(); }));
+    }
+    ASSERT_TRUE(settle());
+    scene_->draw(1500ms);  // the clock and the cursor change
+    std::unique_lock lock(mutex);
+    ASSERT_TRUE(cv.wait_for(lock, 2s, [&] { return seen.size() >= 2; }));
+    EXPECT_EQ(seen[0].sequence, 1u);
+    EXPECT_GT(seen[1].sequence, seen[0].sequence);
+    EXPECT_GE(seen[0].timestamp, before);  // steady_clock is CLOCK_MONOTONIC on Linux
+    EXPECT_GT(seen[1].timestamp, seen[0].timestamp);
+}
+
+std::vector<TrackerKind> page_trackers()
+{
+    std::vector<TrackerKind> kinds;
+    for (TrackerKind k : kAllTrackers)
+        if (k != TrackerKind::explicit_damage)
+            kinds.push_back(k);
+    return kinds;
+}
+
+INSTANTIATE_TEST_SUITE_P(AllTrackers, DemoOnHeadless, testing::ValuesIn(page_trackers()),
+                         [](const testing::TestParamInfo<TrackerKind>& param) {
+                             std::string name(tracker_name(param.param));
+                             std::replace(name.begin(), name.end(), '-', '_');
+                             return name;
+                         });
+
+}  // namespace

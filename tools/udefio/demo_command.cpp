@@ -1,0 +1,149 @@
+#include "tools/udefio/demo_command.hpp"
+
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <atomic>
+#include <csignal>
+#include <cstdio>
+#include <thread>
+
+#include "backends/backend_factory.hpp"
+#include "defio/log.hpp"
+#include "tools/demo/demo_scene.hpp"
+
+namespace udefio::cli {
+
+namespace {
+
+constexpr auto kDemoFramePeriod = std::chrono::milliseconds(16);
+
+// Draws the scene on its own thread, as an application would.
+class DemoThread {
+public:
+    explicit DemoThread(SharedBuffer& buffer)
+        : scene_(reinterpret_cast<uint32_t*>(buffer.data()), buffer.layout().width, buffer.layout().height,
+                 buffer.layout().stride),
+          thread_([this] { run(); })
+    {
+    }
+    ~DemoThread() { stop(); }
+    void stop()
+    {
+        stop_ = true;
+        if (thread_.joinable())
+            thread_.join();
+    }
+
+private:
+    void run()
+    {
+        const auto start = std::chrono::steady_clock::now();
+        auto next = start;
+        while (!stop_) {
+            scene_.draw(std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - start));
+            next += kDemoFramePeriod;
+            std::this_thread::sleep_until(next);
+        }
+    }
+
+    demo::DemoScene scene_;
+    std::atomic<bool> stop_{false};
+    std::thread thread_;
+};
+
+int fail(const Error& error)
+{
+    UDEFIO_LOG(error, "%s", error.message().c_str());
+    return 1;
+}
+
+}  // namespace
+
+void DemoOptions::add_to(CLI::App& app)
+{
+    output.add_to(app);
+    app.add_option("--seconds", seconds, "How long to run; 0 = until SIGINT/SIGTERM")->capture_default_str();
+    app.add_option("--png-dir", png_dir, "Headless: write PNG snapshots of the output here (about one per second)");
+}
+
+int run_demo(const DemoOptions& options)
+{
+    auto validated = validate(options.output);
+    if (!validated)
+        return fail(validated.error());
+    if (!(options.seconds >= 0 && options.seconds <= 86400 * 365))
+        return fail(plain_error("--seconds " + std::to_string(options.seconds) + ": must be between 0 and a year"));
+    if (!options.png_dir.empty() && ::mkdir(options.png_dir.c_str(), 0755) != 0 && errno != EEXIST)
+        return fail(errno_error("--png-dir: mkdir(" + options.png_dir + ")"));
+    if (!options.png_dir.empty() && ::access(options.png_dir.c_str(), W_OK) != 0)
+        return fail(errno_error("--png-dir " + options.png_dir + ": not writable"));
+
+    auto loop = EventLoop::create();
+    if (!loop)
+        return fail(loop.error());
+    BackendOptions backend_options;
+    backend_options.name = options.output.backend;
+    backend_options.headless_mode = validated->mode;
+    backend_options.png_dir = options.png_dir;
+    auto backend = make_backend(**loop, backend_options);
+    if (!backend)
+        return fail(backend.error());
+    auto outputs = (*backend)->outputs();
+    if (outputs.empty())
+        return fail(plain_error("backend " + std::string((*backend)->name()) + " has no output"));
+    Output& output = *outputs.front();
+
+    const OutputMode mode = output.mode();
+    auto layout = BufferLayout::make(mode.width, mode.height, options.output.stride, validated->layout.format);
+    if (!layout)
+        return fail(layout.error());
+    DeferredIoOptions defio = validated->defio;
+    if (!options.output.delay_ms)
+        defio.delay = mode.refresh_period();
+    defio.poll_interval = mode.refresh_period();
+    auto state = DeferredIoState::create(*layout, defio);
+    if (!state)
+        return fail(state.error());
+    if (auto r = output.attach(*state); !r)
+        return fail(r.error());
+
+    uint64_t presented = 0;
+    output.set_presented_callback([&](const Presentation&) { ++presented; });
+    UDEFIO_LOG(info, "demo on %s output %s (%s), tracker %s, delay %.1f ms", (*backend)->name().data(),
+               output.name().c_str(), layout->describe().c_str(), tracker_name((*state)->tracker_kind()).data(),
+               double(defio.delay.count()) / 1e6);
+
+    auto stop_loop = [&] { (*loop)->stop(); };
+    auto on_int = (*loop)->watch_signal(SIGINT, stop_loop);
+    auto on_term = (*loop)->watch_signal(SIGTERM, stop_loop);
+    auto deadline = (*loop)->make_timer(stop_loop);
+    if (!on_int || !on_term || !deadline)
+        return fail(plain_error("cannot set up signal handling in the event loop"));
+    if (options.seconds > 0)
+        deadline->arm(std::chrono::nanoseconds(int64_t(options.seconds * 1e9)));
+
+    DemoThread demo((*state)->buffer());
+    if ((*loop)->run() != 0)
+        return fail(plain_error("the event loop failed"));
+    demo.stop();
+    (*state)->flush_now();
+
+    const FlushStats stats = (*state)->stats();
+    const double full = double(layout->bytes());
+    std::printf("demo: %llu flushes, %llu presented, %llu pages, %.1f MiB copied (%.1f%% of full-frame copies), "
+                "%llu flush-worker wakeups, tracker %s\n",
+                (unsigned long long)stats.flushes, (unsigned long long)presented, (unsigned long long)stats.pages,
+                double(stats.bytes_copied) / (1 << 20),
+                stats.flushes ? 100.0 * double(stats.bytes_copied) / (full * double(stats.flushes)) : 0.0,
+                (unsigned long long)stats.wakeups, tracker_name((*state)->tracker_kind()).data());
+    if (!options.png_dir.empty()) {
+        const std::string last = options.png_dir + "/frame-final.png";
+        if (auto r = output.snapshot_png(last); !r)
+            return fail(r.error());
+        std::printf("demo: PNG frames in %s/ (the last one: %s)\n", options.png_dir.c_str(), last.c_str());
+    }
+    return 0;
+}
+
+}  // namespace udefio::cli

@@ -1,0 +1,34 @@
+#include "tools/udefio/info_command.hpp"
+
+#include <sys/utsname.h>
+
+#include <cstdio>
+
+#include "backends/backend_factory.hpp"
+#include "defio/tracker_probe.hpp"
+
+namespace udefio::cli {
+
+int run_info()
+{
+    utsname uts{};
+    uname(&uts);
+    std::printf("udefio %s\nkernel: %s %s %s\n\n", UDEFIO_VERSION, uts.sysname, uts.release, uts.machine);
+
+    std::printf("write trackers (best first; the probe writes a page and checks it is reported):\n");
+    const char* chosen = nullptr;
+    for (const TrackerProbeResult& r : probe_trackers()) {
+        const auto name = tracker_name(r.kind);
+        if (r.works && !chosen && r.kind != TrackerKind::explicit_damage)
+            chosen = name.data();
+        std::printf("  %-11s %-4s %s\n", name.data(), r.works ? "yes" : "no", r.reason.c_str());
+    }
+    std::printf("  default: %s\n\n", chosen ? chosen : "none");
+
+    std::printf("backends (--backend auto takes the first available):\n");
+    for (const BackendAvailability& b : probe_backends())
+        std::printf("  %-9s %-4s %s\n", b.name.c_str(), b.available ? "yes" : "no", b.reason.c_str());
+    return 0;
+}
+
+}  // namespace udefio::cli

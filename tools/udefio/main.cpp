@@ -1,0 +1,42 @@
+// udefio: the command line. Each subcommand lives in its own file.
+#include <CLI/CLI.hpp>
+
+#include <cstdio>
+
+#include "defio/log.hpp"
+#include "tools/udefio/demo_command.hpp"
+#include "tools/udefio/info_command.hpp"
+
+int main(int argc, char** argv)
+{
+    CLI::App app{"udefio: userspace deferred I/O. Applications draw into a plain mapped framebuffer;\n"
+                 "udefio finds the pages they wrote and flushes only that damage to the display."};
+    app.set_version_flag("--version", std::string("udefio ") + UDEFIO_VERSION);
+    app.require_subcommand(1);
+    bool verbose = false;
+    bool quiet = false;
+    app.add_flag("-v,--verbose", verbose, "Log debug details");
+    app.add_flag("-q,--quiet", quiet, "Log errors only");
+
+    CLI::App* info = app.add_subcommand("info", "Show the kernel, which write trackers work here and why the "
+                                                "others don't, and which backends are available");
+    udefio::cli::DemoOptions demo_options;
+    CLI::App* demo = app.add_subcommand("demo", "Run the built-in demo client (clock, moving cursor, now and "
+                                                "then a full-screen change) on an output");
+    demo_options.add_to(*demo);
+
+    try {
+        app.parse(argc, argv);
+    } catch (const CLI::ParseError& e) {
+        return app.exit(e);
+    }
+    udefio::set_log_level(verbose ? udefio::LogLevel::debug
+                          : quiet ? udefio::LogLevel::error
+                                  : udefio::LogLevel::info);
+
+    if (*info)
+        return udefio::cli::run_info();
+    if (*demo)
+        return udefio::cli::run_demo(demo_options);
+    return 2;
+}

@@ -1,0 +1,86 @@
+#include "tools/udefio/output_options.hpp"
+
+#include <cmath>
+#include <cstdio>
+
+namespace udefio::cli {
+
+namespace {
+
+constexpr double kMaxDelayMs = 10'000;  // longer than this is a stuck display, not a delay
+
+std::string number(double value)
+{
+    char text[32];
+    std::snprintf(text, sizeof text, "%g", value);
+    return text;
+}
+
+Result<std::pair<uint32_t, uint32_t>> parse_size(const std::string& text)
+{
+    unsigned w = 0, h = 0;
+    char tail = 0;
+    if (std::sscanf(text.c_str(), "%ux%u%c", &w, &h, &tail) != 2)
+        return plain_error("--size '" + text + "': expected WIDTHxHEIGHT, e.g. 1920x1080");
+    return std::pair{uint32_t(w), uint32_t(h)};
+}
+
+}  // namespace
+
+void OutputOptions::add_to(CLI::App& app)
+{
+    app.add_option("--backend", backend, "Output backend: auto, headless, kms, wayland")->capture_default_str();
+    app.add_option("--size", size, "Headless output size WIDTHxHEIGHT")->capture_default_str();
+    app.add_option("--refresh", refresh_hz, "Headless output refresh rate in Hz")->capture_default_str();
+    app.add_option("--stride", stride, "Buffer stride in bytes (default: width x 4)");
+    app.add_option("--format", format, "Pixel format (only XRGB8888)")->capture_default_str();
+    app.add_option("--tracker", tracker,
+                   "Force a write tracker: uffd-async, uffd-sync, mprotect, soft-dirty, shadow, explicit "
+                   "(default: the best that works here, see 'udefio info')");
+    app.add_option("--delay", delay_ms,
+                   "Milliseconds from the first write to the flush (default: one refresh period)");
+}
+
+Result<ValidatedOutput> validate(const OutputOptions& options)
+{
+    if (options.backend != "auto" && options.backend != "headless" && options.backend != "kms" &&
+        options.backend != "wayland")
+        return plain_error("--backend '" + options.backend + "': unknown (known: auto, headless, kms, wayland)");
+    auto size = parse_size(options.size);
+    if (!size)
+        return size.error();
+    if (!(options.refresh_hz >= 1.0 && options.refresh_hz <= 1000.0))
+        return plain_error("--refresh " + number(options.refresh_hz) + ": must be between 1 and 1000 Hz");
+    auto format = parse_pixel_format(options.format);
+    if (!format)
+        return Error{0, "--format: " + format.error().what};
+    auto layout = BufferLayout::make(size->first, size->second, options.stride, *format);
+    if (!layout)
+        return Error{0, "--size " + options.size + " --stride " + std::to_string(options.stride) + ": " +
+                            layout.error().what};
+
+    ValidatedOutput out{OutputMode{size->first, size->second, uint32_t(std::lround(options.refresh_hz * 1000))},
+                        *layout, DeferredIoOptions{}};
+    const auto period = out.mode.refresh_period();
+    out.defio.delay = period;
+    out.defio.poll_interval = period;
+    if (options.delay_ms) {
+        const double ms = *options.delay_ms;
+        if (!(ms > 0))
+            return plain_error("--delay " + number(ms) +
+                               " ms: must be greater than 0 (a flush per write defeats deferred I/O)");
+        if (ms > kMaxDelayMs)
+            return plain_error("--delay " + number(ms) + " ms: absurdly large (at most " +
+                               std::to_string(int(kMaxDelayMs)) + " ms)");
+        out.defio.delay = std::chrono::nanoseconds(int64_t(ms * 1e6));
+    }
+    if (!options.tracker.empty()) {
+        auto kind = parse_tracker_kind(options.tracker);
+        if (!kind)
+            return Error{0, "--tracker: " + kind.error().what};
+        out.defio.tracker = *kind;
+    }
+    return out;
+}
+
+}  // namespace udefio::cli

@@ -5,13 +5,11 @@
 // fail with EFAULT instead of faulting.
 #pragma once
 
-#include <atomic>
 #include <memory>
 
-#include "defio/doorbell.hpp"
 #include "defio/tracker.hpp"
 #include "defio/trackers/write_fault_router.hpp"
-#include "defio/trackers/written_bitmap.hpp"
+#include "defio/trackers/written_pages.hpp"
 
 namespace udefio {
 
@@ -22,20 +20,17 @@ public:
 
     TrackerKind kind() const override { return TrackerKind::mprotect; }
     Result<void> collect(std::vector<uint32_t>& written_pages) override;
-    int write_doorbell_fd() const override { return doorbell_.fd(); }
+    int write_doorbell_fd() const override { return written_.doorbell_fd(); }
 
-    MprotectTracker(std::span<std::byte> range, Doorbell doorbell);
+    MprotectTracker(std::span<std::byte> range, WrittenPages written);
 
 private:
     void on_write_fault(std::byte* address) noexcept override;
 
     std::span<std::byte> range_;
     size_t page_size_;
-    Doorbell doorbell_;
-    WrittenBitmap written_;
-    std::atomic<bool> rung_{false};  // the doorbell rang since the last collect
+    WrittenPages written_;
     bool registered_ = false;
-    std::vector<uint32_t> taken_;  // scratch of collect (one caller at a time)
 };
 
 }  // namespace udefio

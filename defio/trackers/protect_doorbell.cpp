@@ -4,7 +4,6 @@
 
 #include <memory>
 
-#include "defio/log.hpp"
 
 namespace udefio {
 
@@ -27,11 +26,8 @@ ProtectDoorbell::ProtectDoorbell(std::span<std::byte> range, Doorbell doorbell)
 
 ProtectDoorbell::~ProtectDoorbell()
 {
-    if (!registered_)
-        return;
-    if (::mprotect(range_.data(), range_.size(), PROT_READ | PROT_WRITE) != 0)
-        UDEFIO_LOG(error, "mprotect(PROT_READ|PROT_WRITE) of a buffer no longer tracked failed: errno %d", errno);
-    remove_write_fault_range(*this);
+    if (registered_)
+        remove_write_fault_range(range_, *this);
 }
 
 Result<void> ProtectDoorbell::arm()

@@ -17,23 +17,22 @@ Result<std::unique_ptr<Tracker>> UffdSyncTracker::create(std::span<std::byte> ra
     auto uffd = Userfaultfd::open_for_write_protect(range, 0);
     if (!uffd)
         return uffd.error();
-    auto doorbell = Doorbell::create();
-    if (!doorbell)
-        return doorbell.error();
+    auto written = WrittenPages::create(range.size() / page_size());
+    if (!written)
+        return written.error();
     auto stop = Doorbell::create();
     if (!stop)
         return stop.error();
     return std::unique_ptr<Tracker>(std::make_unique<UffdSyncTracker>(
-        range, std::move(uffd).value(), std::move(doorbell).value(), std::move(stop).value()));
+        range, std::move(uffd).value(), std::move(written).value(), std::move(stop).value()));
 }
 
-UffdSyncTracker::UffdSyncTracker(std::span<std::byte> range, Userfaultfd uffd, Doorbell doorbell, Doorbell stop)
+UffdSyncTracker::UffdSyncTracker(std::span<std::byte> range, Userfaultfd uffd, WrittenPages written, Doorbell stop)
     : range_(range),
       page_size_(page_size()),
       uffd_(std::move(uffd)),
-      doorbell_(std::move(doorbell)),
+      written_(std::move(written)),
       stop_(std::move(stop)),
-      written_(range.size() / page_size_),
       fault_thread_([this] { run_fault_thread(); })
 {
 }
@@ -76,27 +75,23 @@ void UffdSyncTracker::run_fault_thread()
             // sees it; marked again after, because a collect between the two
             // steps takes the first mark and re-protects a page that we then
             // open: without the second mark its later writes would be lost.
-            written_.set(page);
-            if (!rung_.exchange(true, std::memory_order_acq_rel))
-                doorbell_.ring();
+            written_.mark(page);
             if (auto r = uffd_.write_protect(page, 1, false); !r)
                 UDEFIO_LOG(error, "%s", r.error().message().c_str());
-            written_.set(page);
+            written_.mark(page);
         }
     }
 }
 
 Result<void> UffdSyncTracker::collect(std::vector<uint32_t>& written_pages)
 {
-    rung_.store(false, std::memory_order_release);
-    taken_.clear();
-    written_.take(taken_);
+    const std::span<const uint32_t> taken = written_.take();
     Result<void> result;
-    for_each_page_run(taken_, [&](uint32_t first, uint32_t count) {
+    for_each_page_run(taken, [&](uint32_t first, uint32_t count) {
         if (auto r = uffd_.write_protect(first, count, true); !r && result)
             result = r;
     });
-    written_pages.insert(written_pages.end(), taken_.begin(), taken_.end());
+    written_pages.insert(written_pages.end(), taken.begin(), taken.end());
     return result;
 }
 

@@ -5,14 +5,13 @@
 // signals and with the kernel doing the bookkeeping of which thread waits.
 #pragma once
 
-#include <atomic>
 #include <memory>
 #include <thread>
 
 #include "defio/doorbell.hpp"
 #include "defio/tracker.hpp"
 #include "defio/trackers/userfaultfd.hpp"
-#include "defio/trackers/written_bitmap.hpp"
+#include "defio/trackers/written_pages.hpp"
 
 namespace udefio {
 
@@ -23,9 +22,9 @@ public:
 
     TrackerKind kind() const override { return TrackerKind::uffd_sync; }
     Result<void> collect(std::vector<uint32_t>& written_pages) override;
-    int write_doorbell_fd() const override { return doorbell_.fd(); }
+    int write_doorbell_fd() const override { return written_.doorbell_fd(); }
 
-    UffdSyncTracker(std::span<std::byte> range, Userfaultfd uffd, Doorbell doorbell, Doorbell stop);
+    UffdSyncTracker(std::span<std::byte> range, Userfaultfd uffd, WrittenPages written, Doorbell stop);
 
 private:
     void run_fault_thread();
@@ -33,11 +32,8 @@ private:
     std::span<std::byte> range_;
     size_t page_size_;
     Userfaultfd uffd_;
-    Doorbell doorbell_;  // rung by the fault thread after a write following a collect
-    Doorbell stop_;      // rung by the destructor to end the fault thread
-    WrittenBitmap written_;
-    std::atomic<bool> rung_{false};  // the doorbell rang since the last collect
-    std::vector<uint32_t> taken_;    // scratch of collect (one caller at a time)
+    WrittenPages written_;  // marked by the fault thread
+    Doorbell stop_;         // rung by the destructor to end the fault thread
     std::thread fault_thread_;
 };
 

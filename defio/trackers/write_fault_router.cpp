@@ -1,13 +1,17 @@
 #include "defio/trackers/write_fault_router.hpp"
 
 #include <signal.h>
+#include <sys/mman.h>
 
 #include <array>
 #include <atomic>
 #include <cerrno>
 #include <cstdint>
+#include <cstring>
 #include <mutex>
 #include <thread>
+
+#include "defio/log.hpp"
 
 namespace udefio {
 namespace {
@@ -97,8 +101,11 @@ Result<void> add_write_fault_range(std::span<std::byte> range, WriteFaultClient&
     return plain_error("write fault tracking: all " + std::to_string(kSlots) + " ranges are in use");
 }
 
-void remove_write_fault_range(WriteFaultClient& client)
+void remove_write_fault_range(std::span<std::byte> range, WriteFaultClient& client)
 {
+    if (::mprotect(range.data(), range.size(), PROT_READ | PROT_WRITE) != 0)
+        UDEFIO_LOG(error, "mprotect(PROT_READ|PROT_WRITE) of a buffer no longer tracked failed: %s",
+                   std::strerror(errno));
     std::lock_guard lock(g_registry_mutex);
     for (Slot& slot : g_slots) {
         if (slot.client.load(std::memory_order_relaxed) == &client)

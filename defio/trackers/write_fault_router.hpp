@@ -25,7 +25,9 @@ protected:
 // Routes faults in `range` to `client` until remove_write_fault_range(client).
 Result<void> add_write_fault_range(std::span<std::byte> range, WriteFaultClient& client);
 
-// After return no handler is running for `client` nor will one run again.
-void remove_write_fault_range(WriteFaultClient& client);
+// Makes `range` writable again (so that no fault arrives once the handler is
+// gone), then stops routing its faults to `client`. After return no handler
+// is running for `client` nor will one run again.
+void remove_write_fault_range(std::span<std::byte> range, WriteFaultClient& client);
 
 }  // namespace udefio

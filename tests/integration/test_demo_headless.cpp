@@ -3,6 +3,8 @@
 // output copies the damage, and what the output shows is what the client drew.
 #include <gtest/gtest.h>
 
+#include "tests/test_support.hpp"
+
 #include <chrono>
 #include <algorithm>
 #include <condition_variable>
@@ -55,10 +57,8 @@ class DemoOnHeadless : public testing::TestWithParam<TrackerKind> {
 protected:
     void SetUp() override
     {
-        for (const auto& r : probe_trackers()) {
-            if (r.kind == GetParam() && !r.works)
-                GTEST_SKIP() << tracker_name(r.kind) << " does not work on this kernel: " << r.reason;
-        }
+        if (const std::string why = test::why_tracker_cannot_run(GetParam()); !why.empty())
+            GTEST_SKIP() << why;
         auto output = HeadlessOutput::create(loop_.loop(), kMode, {});
         ASSERT_TRUE(output.ok()) << output.error().message();
         output_ = std::move(output).value();
@@ -192,20 +192,7 @@ TEST_P(DemoOnHeadless, FlushesArePresentedAtVblank)
     EXPECT_GT(seen[1].timestamp, seen[0].timestamp);
 }
 
-std::vector<TrackerKind> page_trackers()
-{
-    std::vector<TrackerKind> kinds;
-    for (TrackerKind k : kAllTrackers)
-        if (k != TrackerKind::explicit_damage)
-            kinds.push_back(k);
-    return kinds;
-}
-
-INSTANTIATE_TEST_SUITE_P(AllTrackers, DemoOnHeadless, testing::ValuesIn(page_trackers()),
-                         [](const testing::TestParamInfo<TrackerKind>& param) {
-                             std::string name(tracker_name(param.param));
-                             std::replace(name.begin(), name.end(), '-', '_');
-                             return name;
-                         });
+INSTANTIATE_TEST_SUITE_P(AllTrackers, DemoOnHeadless, testing::ValuesIn(test::page_trackers()),
+                         test::tracker_test_name);
 
 }  // namespace

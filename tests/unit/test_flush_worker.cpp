@@ -7,23 +7,12 @@
 
 #include "defio/doorbell.hpp"
 #include "defio/flush_worker.hpp"
+#include "tests/test_support.hpp"
 
 using namespace udefio;
+using udefio::test::wait_for;
 using namespace std::chrono_literals;
 
-namespace {
-template <class Pred>
-bool wait_for(Pred pred, std::chrono::milliseconds limit = 5000ms)
-{
-    const auto end = std::chrono::steady_clock::now() + limit;
-    while (!pred()) {
-        if (std::chrono::steady_clock::now() > end)
-            return false;
-        std::this_thread::sleep_for(1ms);
-    }
-    return true;
-}
-}  // namespace
 
 TEST(FlushWorker, FirstScheduleArmsOneTimer)
 {

@@ -2,6 +2,8 @@
 // struct fb_info): one test per lifetime rule, named after the rule.
 #include <gtest/gtest.h>
 
+#include "tests/test_support.hpp"
+
 #include <atomic>
 #include <chrono>
 #include <csignal>
@@ -13,6 +15,7 @@
 #include "defio/deferred_io_state.hpp"
 
 using namespace udefio;
+using udefio::test::wait_for;
 using namespace std::chrono_literals;
 
 namespace {
@@ -67,17 +70,6 @@ std::shared_ptr<DeferredIoState> make_state(TrackerKind tracker, std::chrono::na
     return std::move(state).value();
 }
 
-template <class Pred>
-bool wait_for(Pred pred, std::chrono::milliseconds limit = 5000ms)
-{
-    const auto end = std::chrono::steady_clock::now() + limit;
-    while (!pred()) {
-        if (std::chrono::steady_clock::now() > end)
-            return false;
-        std::this_thread::sleep_for(1ms);
-    }
-    return true;
-}
 
 }  // namespace
 

@@ -2,6 +2,8 @@
 // written pages, each once, and no write lost across a re-arm. A tracker the
 // running kernel cannot do is skipped with the probe's reason.
 #include <gtest/gtest.h>
+
+#include "tests/test_support.hpp"
 #include <poll.h>
 
 #include <algorithm>
@@ -25,10 +27,8 @@ class TrackerContract : public testing::TestWithParam<TrackerKind> {
 protected:
     void SetUp() override
     {
-        for (const auto& r : probe_trackers()) {
-            if (r.kind == GetParam() && !r.works)
-                GTEST_SKIP() << tracker_name(r.kind) << " does not work on this kernel: " << r.reason;
-        }
+        if (const std::string why = test::why_tracker_cannot_run(GetParam()); !why.empty())
+            GTEST_SKIP() << why;
         page_ = page_size();
         auto layout = BufferLayout::make(static_cast<uint32_t>(page_ / 4), kPages);
         ASSERT_TRUE(layout.ok());
@@ -174,32 +174,20 @@ TEST_P(TrackerContract, NoWriteIsLostAcrossRearm)
     EXPECT_EQ(differing, 0u) << "pages whose last write was never reported";
 }
 
-std::vector<TrackerKind> page_trackers()
-{
-    std::vector<TrackerKind> kinds;
-    for (TrackerKind k : kAllTrackers) {
-        if (k != TrackerKind::explicit_damage)
-            kinds.push_back(k);
-    }
-    return kinds;
-}
+INSTANTIATE_TEST_SUITE_P(AllTrackers, TrackerContract, testing::ValuesIn(test::page_trackers()),
+                         test::tracker_test_name);
 
-INSTANTIATE_TEST_SUITE_P(AllTrackers, TrackerContract, testing::ValuesIn(page_trackers()),
-                         [](const testing::TestParamInfo<TrackerKind>& param) {
-                             std::string name(tracker_name(param.param));
-                             std::replace(name.begin(), name.end(), '-', '_');
-                             return name;
-                         });
+SharedBuffer small_buffer()
+{
+    return SharedBuffer::create(BufferLayout::make(64, 64).value()).value();
+}
 
 TEST(ExplicitTracker, ReportsNoPagesWhateverIsWritten)
 {
-    auto layout = BufferLayout::make(64, 64);
-    ASSERT_TRUE(layout.ok());
-    auto buffer = SharedBuffer::create(*layout);
-    ASSERT_TRUE(buffer.ok());
-    auto tracker = make_tracker(TrackerKind::explicit_damage, buffer->bytes());
+    auto buffer = small_buffer();
+    auto tracker = make_tracker(TrackerKind::explicit_damage, buffer.bytes());
     ASSERT_TRUE(tracker.ok());
-    std::memset(buffer->data(), 0xff, buffer->size());
+    std::memset(buffer.data(), 0xff, buffer.size());
     std::vector<uint32_t> pages;
     ASSERT_TRUE((*tracker)->collect(pages).ok());
     EXPECT_TRUE(pages.empty());
@@ -209,11 +197,8 @@ TEST(ExplicitTracker, ReportsNoPagesWhateverIsWritten)
 // that are not theirs: a real crash stays a crash.
 TEST(WriteFaultRouter, ForeignFaultStillCrashes)
 {
-    auto layout = BufferLayout::make(64, 64);
-    ASSERT_TRUE(layout.ok());
-    auto buffer = SharedBuffer::create(*layout);
-    ASSERT_TRUE(buffer.ok());
-    auto tracker = make_tracker(TrackerKind::mprotect, buffer->bytes());
+    auto buffer = small_buffer();
+    auto tracker = make_tracker(TrackerKind::mprotect, buffer.bytes());
     if (!tracker)
         GTEST_SKIP() << tracker.error().message();
     EXPECT_DEATH(*static_cast<volatile int*>(nullptr) = 1, "");

@@ -44,7 +44,7 @@ Result<void> DeferredIoState::attach(Sink& sink)
     if (info_ || detached_)
         return plain_error("deferred I/O state is already attached to an output (or was detached)");
     const int doorbell = tracker_->write_doorbell_fd();
-    const auto poll_interval = doorbell >= 0 ? std::chrono::nanoseconds(0) : options_.poll_interval;
+    const auto poll_interval = tracker_->needs_polling() ? options_.poll_interval : std::chrono::nanoseconds(0);
     auto worker = FlushWorker::start(
         {
             [this] { notify_write(); },

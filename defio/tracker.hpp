@@ -54,6 +54,10 @@ public:
     // costs a pass over the whole range): after a collect that found pages the
     // caller must collect again later instead of waiting for the doorbell.
     virtual bool doorbell_only_when_idle() const { return false; }
+
+    // Whether the flush worker must call collect periodically to learn of
+    // writes: true for mechanisms with neither a doorbell nor a client report.
+    virtual bool needs_polling() const { return write_doorbell_fd() < 0; }
 };
 
 // Starts tracking `range` (page aligned, mapped MAP_SHARED in this process)

@@ -10,6 +10,7 @@ class ExplicitTracker final : public Tracker {
 public:
     TrackerKind kind() const override { return TrackerKind::explicit_damage; }
     Result<void> collect(std::vector<uint32_t>&) override { return {}; }
+    bool needs_polling() const override { return false; }  // add_damage() schedules the flush
 };
 
 }  // namespace udefio

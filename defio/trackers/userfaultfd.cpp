@@ -10,13 +10,6 @@
 #include "defio/buffer_layout.hpp"
 #include "defio/uapi.hpp"
 
-#ifndef UFFD_USER_MODE_ONLY
-#define UFFD_USER_MODE_ONLY 1  // 5.11, include/uapi/linux/userfaultfd.h
-#endif
-#ifndef USERFAULTFD_IOC_NEW
-#define USERFAULTFD_IOC_NEW _IO(0xAA, 0x00)  // 6.1, include/uapi/linux/userfaultfd.h
-#endif
-
 namespace udefio {
 namespace {
 

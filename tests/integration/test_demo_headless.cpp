@@ -1,5 +1,6 @@
-// The demo client against the headless output, end to end: the tracker finds
-// what the demo drew without being told, the flush worker delays it, the
+// The demo client against the headless output, end to end, with every
+// tracker: the tracker finds what the demo drew without being told (or, with
+// the explicit tracker, the demo reports it), the flush worker delays it, the
 // output copies the damage, and what the output shows is what the client drew.
 #include <gtest/gtest.h>
 
@@ -81,6 +82,16 @@ protected:
         output_.reset();
     }
 
+    // Draws like the demo client; with the explicit tracker it reports what it drew.
+    void draw(std::chrono::milliseconds t)
+    {
+        const auto painted = scene_->draw(t);
+        if (GetParam() == TrackerKind::explicit_damage) {
+            for (const Rect& r : painted)
+                state_->add_damage(r);
+        }
+    }
+
     // Waits until the output shows what the client drew, then a few more
     // delays so that a flush in progress is counted. Returns false on timeout.
     bool settle()
@@ -116,7 +127,7 @@ protected:
 TEST_P(DemoOnHeadless, OutputShowsWhatTheClientDrewWithoutBeingTold)
 {
     for (auto t = 0ms; t < 7000ms; t += 97ms) {  // crosses seconds and scene changes
-        scene_->draw(t);
+        draw(t);
         if (t.count() % 5 == 0)
             std::this_thread::sleep_for(2ms);  // let some flushes happen mid-drawing
     }
@@ -126,10 +137,10 @@ TEST_P(DemoOnHeadless, OutputShowsWhatTheClientDrewWithoutBeingTold)
 
 TEST_P(DemoOnHeadless, CursorMoveFlushesLittle)
 {
-    scene_->draw(0ms);
+    draw(0ms);
     ASSERT_TRUE(settle());
     const uint64_t bytes_before = output_->counters().bytes_copied;
-    scene_->draw(16ms);  // same second, same scene: only the cursor moved
+    draw(16ms);  // same second, same scene: only the cursor moved
     ASSERT_TRUE(settle());
     const uint64_t bytes = output_->counters().bytes_copied - bytes_before;
     const uint64_t full = uint64_t(kMode.width) * kMode.height * 4;
@@ -140,7 +151,7 @@ TEST_P(DemoOnHeadless, CursorMoveFlushesLittle)
 
 TEST_P(DemoOnHeadless, NothingWrittenMeansNoFlush)
 {
-    scene_->draw(0ms);
+    draw(0ms);
     ASSERT_TRUE(settle());
     const FlushStats before = state_->stats();
     std::this_thread::sleep_for(200ms);
@@ -150,7 +161,7 @@ TEST_P(DemoOnHeadless, NothingWrittenMeansNoFlush)
 
 TEST_P(DemoOnHeadless, SnapshotDecodesToTheFrame)
 {
-    scene_->draw(1234ms);
+    draw(1234ms);
     ASSERT_TRUE(settle());
     const std::string path = testing::TempDir() + "udefio-snapshot-" + std::string(tracker_name(GetParam())) + ".png";
     ASSERT_TRUE(output_->snapshot_png(path).ok());
@@ -177,13 +188,13 @@ TEST_P(DemoOnHeadless, FlushesArePresentedAtVblank)
         });
     });
     const auto before = std::chrono::steady_clock::now().time_since_epoch();
-    scene_->draw(0ms);
+    draw(0ms);
     {
         std::unique_lock lock(mutex);
         ASSERT_TRUE(cv.wait_for(lock, 2s, [&] { return !seen.empty(); }));
     }
     ASSERT_TRUE(settle());
-    scene_->draw(1500ms);  // the clock and the cursor change
+    draw(1500ms);  // the clock and the cursor change
     std::unique_lock lock(mutex);
     ASSERT_TRUE(cv.wait_for(lock, 2s, [&] { return seen.size() >= 2; }));
     EXPECT_EQ(seen[0].sequence, 1u);
@@ -192,7 +203,7 @@ TEST_P(DemoOnHeadless, FlushesArePresentedAtVblank)
     EXPECT_GT(seen[1].timestamp, seen[0].timestamp);
 }
 
-INSTANTIATE_TEST_SUITE_P(AllTrackers, DemoOnHeadless, testing::ValuesIn(test::page_trackers()),
+INSTANTIATE_TEST_SUITE_P(AllTrackers, DemoOnHeadless, testing::ValuesIn(kAllTrackers),
                          test::tracker_test_name);
 
 }  // namespace

@@ -106,26 +106,35 @@ void DemoScene::paint_cursor(const Rect& r)
     }
 }
 
-void DemoScene::draw(std::chrono::milliseconds t)
+std::vector<Rect> DemoScene::draw(std::chrono::milliseconds t)
 {
+    std::vector<Rect> painted;
     const int64_t scene = t / kScenePeriod;
     const int64_t second = t.count() / 1000;
     if (scene != scene_) {
         paint_background({0, 0, width_, height_}, scene);
         paint_text_box(second, scene);
+        painted.push_back({0, 0, width_, height_});
         scene_ = scene;
         second_ = second;
         cursor_ = {};
     } else if (second != second_) {
         paint_text_box(second, scene);
+        painted.push_back(box_);
         second_ = second;
     }
     const Rect next = cursor_at(t);
-    if (cursor_.width && (cursor_.x != next.x || cursor_.y != next.y))
+    const bool moved = !cursor_.width || cursor_.x != next.x || cursor_.y != next.y;
+    if (moved && cursor_.width) {
         paint_background(cursor_, scene);
-    if (!cursor_.width || cursor_.x != next.x || cursor_.y != next.y)
+        painted.push_back(cursor_);
+    }
+    if (moved) {
         paint_cursor(next);
+        painted.push_back(next);
+    }
     cursor_ = next;
+    return painted;
 }
 
 }  // namespace udefio::demo

@@ -7,6 +7,7 @@
 
 #include <chrono>
 #include <cstdint>
+#include <vector>
 
 #include "defio/rect.hpp"
 
@@ -19,7 +20,8 @@ class DemoScene {
 public:
     DemoScene(uint32_t* pixels, uint32_t width, uint32_t height, uint32_t stride_bytes);
 
-    void draw(std::chrono::milliseconds t);
+    // Returns what it painted, for clients that report their damage.
+    std::vector<Rect> draw(std::chrono::milliseconds t);
 
     // Where things are at time t (tests use these to predict the damage).
     Rect cursor_at(std::chrono::milliseconds t) const;

@@ -18,12 +18,15 @@ namespace {
 
 constexpr auto kDemoFramePeriod = std::chrono::milliseconds(16);
 
-// Draws the scene on its own thread, as an application would.
+// Draws the scene on its own thread, as an application would. With the
+// explicit tracker it reports what it drew, as a damage-aware client does.
 class DemoThread {
 public:
-    explicit DemoThread(SharedBuffer& buffer)
-        : scene_(reinterpret_cast<uint32_t*>(buffer.data()), buffer.layout().width, buffer.layout().height,
-                 buffer.layout().stride),
+    explicit DemoThread(DeferredIoState& state)
+        : state_(state),
+          report_damage_(state.tracker_kind() == TrackerKind::explicit_damage),
+          scene_(reinterpret_cast<uint32_t*>(state.buffer().data()), state.layout().width, state.layout().height,
+                 state.layout().stride),
           thread_([this] { run(); })
     {
     }
@@ -41,12 +44,19 @@ private:
         const auto start = std::chrono::steady_clock::now();
         auto next = start;
         while (!stop_) {
-            scene_.draw(std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - start));
+            const auto painted = scene_.draw(
+                std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - start));
+            if (report_damage_) {
+                for (const Rect& r : painted)
+                    state_.add_damage(r);
+            }
             next += kDemoFramePeriod;
             std::this_thread::sleep_until(next);
         }
     }
 
+    DeferredIoState& state_;
+    const bool report_damage_;
     demo::DemoScene scene_;
     std::atomic<bool> stop_{false};
     std::thread thread_;
@@ -123,7 +133,7 @@ int run_demo(const DemoOptions& options)
     if (options.seconds > 0)
         deadline->arm(std::chrono::nanoseconds(int64_t(options.seconds * 1e9)));
 
-    DemoThread demo((*state)->buffer());
+    DemoThread demo(**state);
     if ((*loop)->run() != 0)
         return fail(plain_error("the event loop failed"));
     demo.stop();

@@ -29,7 +29,7 @@ Result<std::pair<uint32_t, uint32_t>> parse_size(const std::string& text)
 
 void OutputOptions::add_to(CLI::App& app)
 {
-    app.add_option("--backend", backend, "Output backend: auto, headless, kms, wayland")->capture_default_str();
+    app.add_option("--backend", backend, "Output backend: auto or headless (kms and wayland are not in this build yet; see 'udefio info')")->capture_default_str();
     app.add_option("--size", size, "Headless output size WIDTHxHEIGHT")->capture_default_str();
     app.add_option("--refresh", refresh_hz, "Headless output refresh rate in Hz")->capture_default_str();
     app.add_option("--stride", stride, "Buffer stride in bytes (default: width x 4)");

@@ -5,6 +5,7 @@
 #include <cstdlib>
 
 #include "backends/headless/headless_backend.hpp"
+#include "backends/kms/kms_backend.hpp"
 #include "defio/log.hpp"
 
 namespace udefio {
@@ -22,7 +23,7 @@ BackendAvailability probe_kms()
 {
     if (!have_drm_card())
         return {"kms", false, "no /dev/dri/card* (no display hardware or DRM driver)"};
-    return {"kms", false, "a DRM device exists, but this build has no KMS backend yet"};
+    return {"kms", true, "DRM/KMS dumb buffers (atomic with FB_DAMAGE_CLIPS where offered, else legacy)"};
 }
 
 BackendAvailability probe_wayland()
@@ -41,18 +42,49 @@ std::vector<BackendAvailability> probe_backends()
             {"headless", true, "virtual output with a simulated vblank and PNG snapshots"}};
 }
 
+namespace {
+
+Result<std::unique_ptr<Backend>> make_kms(EventLoop& loop, const BackendOptions& options)
+{
+    KmsOptions kms;
+    kms.device = options.kms_device;
+    kms.atomic = options.kms_atomic;
+    if (!options.kms_mode.empty()) {
+        auto mode = parse_mode_request(options.kms_mode);
+        if (!mode)
+            return mode.error();
+        kms.mode = *mode;
+    }
+    auto backend = KmsBackend::create(loop, kms);
+    if (!backend)
+        return backend.error();
+    return std::unique_ptr<Backend>(std::move(backend).value());
+}
+
+}  // namespace
+
 Result<std::unique_ptr<Backend>> make_backend(EventLoop& loop, const BackendOptions& options)
 {
     std::string name = options.name;
     if (name == "auto") {
         for (const BackendAvailability& b : probe_backends()) {
-            if (b.available) {
-                name = b.name;
-                break;
+            if (!b.available) {
+                UDEFIO_LOG(info, "backend %s skipped: %s", b.name.c_str(), b.reason.c_str());
+                continue;
             }
-            UDEFIO_LOG(info, "backend %s skipped: %s", b.name.c_str(), b.reason.c_str());
+            if (b.name == "kms") {
+                auto kms = make_kms(loop, options);
+                if (kms)
+                    return kms;
+                UDEFIO_LOG(warn, "backend kms failed, trying the next: %s", kms.error().message().c_str());
+                continue;
+            }
+            name = b.name;
+            break;
         }
     }
+    if (name == "kms")
+        return make_kms(loop, options);
     if (name == "headless") {
         auto backend = HeadlessBackend::create(loop, options.headless_mode,
                                                HeadlessSnapshots{options.png_dir, options.png_interval});

@@ -16,6 +16,9 @@ struct BackendOptions {
     OutputMode headless_mode;                      // headless: the virtual screen
     std::string png_dir;                           // headless: snapshots, empty = none
     std::chrono::milliseconds png_interval{1000};  // headless: at most one snapshot per interval
+    std::string kms_device;                        // kms: empty = the first card with a display
+    std::string kms_mode;                          // kms: WxH[@Hz], empty = the preferred mode
+    bool kms_atomic = true;                        // kms: false = legacy modesetting
 };
 
 struct BackendAvailability {

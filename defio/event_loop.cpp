@@ -29,6 +29,7 @@ timeval to_timeval(std::chrono::nanoseconds ns)
 }  // namespace
 
 EventSource::EventSource(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
+EventSource::EventSource() = default;
 EventSource::EventSource(EventSource&&) noexcept = default;
 EventSource& EventSource::operator=(EventSource&&) noexcept = default;
 EventSource::~EventSource() = default;

@@ -19,7 +19,7 @@ namespace udefio {
 // A registered fd, timer or signal; unregistered when destroyed.
 class EventSource {
 public:
-    EventSource() = default;
+    EventSource();
     EventSource(EventSource&&) noexcept;
     EventSource& operator=(EventSource&&) noexcept;
     ~EventSource();

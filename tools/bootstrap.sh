@@ -15,8 +15,8 @@ readonly PACKAGES=(
     libgtest-dev libgmock-dev libbenchmark-dev
     python3
 )
-# Test lanes only.
-readonly TEST_PACKAGES=()
+# Test lanes only: the KMS lane's QEMU guest (tests/vm).
+readonly TEST_PACKAGES=(qemu-system-x86 busybox-static cpio kmod xz-utils)
 
 install_missing() {
     local missing=()

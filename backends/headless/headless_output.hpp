@@ -10,7 +10,7 @@
 #include <mutex>
 #include <string>
 
-#include "backends/headless/png_file.hpp"
+#include "backends/png_file.hpp"
 #include "backends/output.hpp"
 #include "defio/event_loop.hpp"
 

@@ -96,6 +96,9 @@ int run_demo(const DemoOptions& options)
     backend_options.name = options.output.backend;
     backend_options.headless_mode = validated->mode;
     backend_options.png_dir = options.png_dir;
+    backend_options.kms_device = options.output.device;
+    backend_options.kms_mode = options.output.kms_mode;
+    backend_options.kms_atomic = !options.output.no_atomic;
     auto backend = make_backend(**loop, backend_options);
     if (!backend)
         return fail(backend.error());

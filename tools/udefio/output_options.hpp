@@ -23,6 +23,9 @@ struct OutputOptions {
     std::string format = "XRGB8888";
     std::string tracker;         // empty: the best that works here
     std::optional<double> delay_ms;  // unset: one refresh period
+    std::string device;              // kms: DRM device, empty = auto
+    std::string kms_mode;            // kms: WxH[@Hz], empty = preferred
+    bool no_atomic = false;          // kms: legacy modesetting
 
     void add_to(CLI::App& app);
 };

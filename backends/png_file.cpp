@@ -1,4 +1,4 @@
-#include "backends/headless/png_file.hpp"
+#include "backends/png_file.hpp"
 
 #include <png.h>
 

@@ -1,0 +1,79 @@
+#include "backends/kms/drm_device.hpp"
+
+#include <fcntl.h>
+#include <glob.h>
+#include <xf86drm.h>
+#include <xf86drmMode.h>
+
+#include <cstring>
+
+#include "defio/log.hpp"
+
+namespace udefio {
+namespace {
+
+bool has_connected_connector(int fd)
+{
+    drmModeRes* res = drmModeGetResources(fd);
+    if (!res)
+        return false;
+    bool connected = false;
+    for (int i = 0; i < res->count_connectors && !connected; ++i) {
+        drmModeConnector* c = drmModeGetConnector(fd, res->connectors[i]);
+        connected = c && c->connection == DRM_MODE_CONNECTED && c->count_modes > 0;
+        drmModeFreeConnector(c);
+    }
+    drmModeFreeResources(res);
+    return connected;
+}
+
+Result<std::string> find_card()
+{
+    glob_t g{};
+    std::string found;
+    std::string tried;
+    if (::glob("/dev/dri/card*", 0, nullptr, &g) == 0) {
+        for (size_t i = 0; i < g.gl_pathc && found.empty(); ++i) {
+            UniqueFd fd(::open(g.gl_pathv[i], O_RDWR | O_CLOEXEC));
+            if (fd && has_connected_connector(fd.get()))
+                found = g.gl_pathv[i];
+            tried += std::string(tried.empty() ? "" : ", ") + g.gl_pathv[i] +
+                     (fd ? " (no connected connector)" : " (" + std::string(std::strerror(errno)) + ")");
+        }
+    }
+    ::globfree(&g);
+    if (!found.empty())
+        return found;
+    if (tried.empty())
+        return plain_error("no DRM device: /dev/dri/card* does not exist (no display hardware or driver)");
+    return plain_error("no DRM device with a connected display: tried " + tried);
+}
+
+}  // namespace
+
+Result<DrmDevice> DrmDevice::open(const std::string& requested, bool allow_atomic)
+{
+    std::string path = requested;
+    if (path.empty()) {
+        auto card = find_card();
+        if (!card)
+            return card.error();
+        path = *card;
+    }
+    UniqueFd fd(::open(path.c_str(), O_RDWR | O_CLOEXEC | O_NONBLOCK));
+    if (!fd)
+        return errno_error("open(" + path + ")" + (errno == EACCES ? " (run as root or join the 'video' group)" : ""));
+    uint64_t dumb = 0;
+    if (drmGetCap(fd.get(), DRM_CAP_DUMB_BUFFER, &dumb) != 0 || !dumb)
+        return plain_error(path + ": the driver has no dumb buffers (not a KMS display device?)");
+    if (!drmIsMaster(fd.get()) && drmSetMaster(fd.get()) != 0)
+        return errno_error(path + ": cannot become DRM master: another program (a compositor or display server) "
+                                  "holds it; stop it or switch to a free VT");
+    if (drmSetClientCap(fd.get(), DRM_CLIENT_CAP_UNIVERSAL_PLANES, 1) != 0)
+        return errno_error(path + ": DRM_CLIENT_CAP_UNIVERSAL_PLANES");
+    const bool atomic = allow_atomic && drmSetClientCap(fd.get(), DRM_CLIENT_CAP_ATOMIC, 1) == 0;
+    UDEFIO_LOG(info, "%s: %s modesetting", path.c_str(), atomic ? "atomic" : "legacy");
+    return DrmDevice(std::move(fd), std::move(path), atomic);
+}
+
+}  // namespace udefio

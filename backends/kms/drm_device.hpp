@@ -1,0 +1,29 @@
+// An open DRM primary node on which we are master, with the client caps the
+// KMS output needs. Errors name the device and say what to do.
+#pragma once
+
+#include <string>
+
+#include "defio/result.hpp"
+#include "defio/unique_fd.hpp"
+
+namespace udefio {
+
+class DrmDevice {
+public:
+    // `path` empty: the first /dev/dri/card* with a connected connector.
+    static Result<DrmDevice> open(const std::string& path, bool allow_atomic);
+
+    int fd() const { return fd_.get(); }
+    const std::string& path() const { return path_; }
+    bool atomic() const { return atomic_; }
+
+private:
+    DrmDevice(UniqueFd fd, std::string path, bool atomic) : fd_(std::move(fd)), path_(std::move(path)), atomic_(atomic) {}
+
+    UniqueFd fd_;
+    std::string path_;
+    bool atomic_;
+};
+
+}  // namespace udefio

@@ -1,0 +1,39 @@
+// The KMS backend: one DRM device, one output per connected connector, and
+// the DRM fd watched on the event loop for page-flip events.
+#pragma once
+
+#include <optional>
+#include <string>
+
+#include "backends/backend.hpp"
+#include "backends/kms/drm_device.hpp"
+#include "backends/kms/kms_output.hpp"
+
+namespace udefio {
+
+struct KmsOptions {
+    std::string device;  // empty: the first card with a connected connector
+    std::optional<ModeRequest> mode;
+    bool atomic = true;  // false: legacy SetCrtc + DirtyFB + PageFlip
+};
+
+class KmsBackend final : public Backend {
+public:
+    static Result<std::unique_ptr<KmsBackend>> create(EventLoop& loop, const KmsOptions& options);
+    ~KmsBackend() override;
+
+    std::string_view name() const override { return "kms"; }
+    std::vector<Output*> outputs() override;
+    const DrmDevice& device() const { return device_; }
+
+    KmsBackend(DrmDevice device, std::vector<std::unique_ptr<KmsOutput>> outputs);
+
+private:
+    void dispatch_events();  // loop thread
+
+    DrmDevice device_;
+    std::vector<std::unique_ptr<KmsOutput>> outputs_;
+    EventSource drm_events_;
+};
+
+}  // namespace udefio

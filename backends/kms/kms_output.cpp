@@ -1,0 +1,241 @@
+#include "backends/kms/kms_output.hpp"
+
+#include <xf86drm.h>
+
+#include <cstring>
+
+#include "backends/png_file.hpp"
+#include "defio/client_reads.hpp"
+#include "defio/log.hpp"
+
+namespace udefio {
+namespace {
+
+// Longer than any refresh period: a flip that takes longer is lost.
+constexpr auto kFlipTimeout = std::chrono::milliseconds(200);
+// More clips than this and drivers merge them anyway (drm_atomic_helper_damage_merged).
+constexpr size_t kMaxClips = 16;
+
+void copy_rect(std::byte* dst, uint32_t dst_pitch, const std::byte* src, uint32_t src_stride, const Rect& r)
+{
+    const size_t len = size_t(r.width) * 4;
+    for (int32_t y = r.y; y < r.y + r.height; ++y)
+        std::memcpy(dst + size_t(y) * dst_pitch + size_t(r.x) * 4, src + size_t(y) * src_stride + size_t(r.x) * 4,
+                    len);
+}
+
+}  // namespace
+
+Result<std::unique_ptr<KmsOutput>> KmsOutput::create(const DrmDevice& device, const KmsPipe& pipe)
+{
+    std::array<std::unique_ptr<DumbBuffer>, 2> buffers;
+    for (auto& b : buffers) {
+        auto made = DumbBuffer::create(device.fd(), pipe.mode.hdisplay, pipe.mode.vdisplay);
+        if (!made)
+            return Error{made.error().code, device.path() + ": " + made.error().what};
+        b = std::move(made).value();
+    }
+    SavedCrtc saved(drmModeGetCrtc(device.fd(), pipe.crtc_id), drmModeFreeCrtc);
+    auto output = std::make_unique<KmsOutput>(device, pipe, std::move(saved), std::move(buffers));
+    if (auto r = output->set_mode(); !r)
+        return Error{r.error().code, device.path() + " " + pipe.name + ": " + r.error().what};
+    return output;
+}
+
+KmsOutput::KmsOutput(const DrmDevice& device, const KmsPipe& pipe, SavedCrtc saved,
+                     std::array<std::unique_ptr<DumbBuffer>, 2> buffers)
+    : fd_(device.fd()),
+      atomic_(device.atomic()),
+      pipe_(pipe),
+      saved_crtc_(std::move(saved)),
+      connector_props_(DrmProperties::read(fd_, pipe.connector_id, DRM_MODE_OBJECT_CONNECTOR)),
+      crtc_props_(DrmProperties::read(fd_, pipe.crtc_id, DRM_MODE_OBJECT_CRTC)),
+      plane_props_(DrmProperties::read(fd_, pipe.plane_id, DRM_MODE_OBJECT_PLANE)),
+      damage_clips_prop_(plane_props_.id("FB_DAMAGE_CLIPS")),
+      buffers_(std::move(buffers))
+{
+    const Rect full{0, 0, int32_t(pipe.mode.hdisplay), int32_t(pipe.mode.vdisplay)};
+    for (auto& b : buffers_)
+        b->missed().add(full);  // neither buffer has any of the client's picture yet
+}
+
+KmsOutput::~KmsOutput()
+{
+    {
+        std::lock_guard lock(mutex_);
+        closing_ = true;  // a flush waiting for a flip gives up: the loop will not deliver it now
+    }
+    flipped_.notify_all();
+    detach_state();
+    const drmModeCrtc* s = saved_crtc_.get();
+    uint32_t connector = pipe_.connector_id;
+    const int r = s && s->buffer_id
+                      ? drmModeSetCrtc(fd_, s->crtc_id, s->buffer_id, s->x, s->y, &connector, 1,
+                                       const_cast<drmModeModeInfo*>(&s->mode))
+                      : drmModeSetCrtc(fd_, pipe_.crtc_id, 0, 0, 0, nullptr, 0, nullptr);
+    if (r != 0)
+        UDEFIO_LOG(warn, "%s: restoring the CRTC failed: %s", pipe_.name.c_str(), std::strerror(errno));
+}
+
+OutputMode KmsOutput::mode() const
+{
+    const drmModeModeInfo& m = pipe_.mode;
+    const uint64_t mhz = m.htotal && m.vtotal ? uint64_t(m.clock) * 1'000'000 / (uint64_t(m.htotal) * m.vtotal)
+                                              : uint64_t(m.vrefresh) * 1000;
+    return {m.hdisplay, m.vdisplay, uint32_t(mhz ? mhz : 60'000)};
+}
+
+Result<void> KmsOutput::set_mode()
+{
+    DumbBuffer& shown = *buffers_[front_];
+    if (!atomic_) {
+        uint32_t connector = pipe_.connector_id;
+        drmModeModeInfo mode = pipe_.mode;
+        if (drmModeSetCrtc(fd_, pipe_.crtc_id, shown.fb_id(), 0, 0, &connector, 1, &mode) != 0)
+            return errno_error("drmModeSetCrtc");
+        return {};
+    }
+    uint32_t mode_blob = 0;
+    if (drmModeCreatePropertyBlob(fd_, &pipe_.mode, sizeof pipe_.mode, &mode_blob) != 0)
+        return errno_error("drmModeCreatePropertyBlob(mode)");
+    drmModeAtomicReq* req = drmModeAtomicAlloc();
+    const uint32_t w = pipe_.mode.hdisplay, h = pipe_.mode.vdisplay;
+    auto add = [&](uint32_t object, const DrmProperties& props, const char* name, uint64_t value) {
+        if (auto id = props.id(name))
+            drmModeAtomicAddProperty(req, object, *id, value);
+    };
+    add(pipe_.connector_id, connector_props_, "CRTC_ID", pipe_.crtc_id);
+    add(pipe_.crtc_id, crtc_props_, "MODE_ID", mode_blob);
+    add(pipe_.crtc_id, crtc_props_, "ACTIVE", 1);
+    add(pipe_.plane_id, plane_props_, "FB_ID", shown.fb_id());
+    add(pipe_.plane_id, plane_props_, "CRTC_ID", pipe_.crtc_id);
+    add(pipe_.plane_id, plane_props_, "SRC_X", 0);
+    add(pipe_.plane_id, plane_props_, "SRC_Y", 0);
+    add(pipe_.plane_id, plane_props_, "SRC_W", uint64_t(w) << 16);
+    add(pipe_.plane_id, plane_props_, "SRC_H", uint64_t(h) << 16);
+    add(pipe_.plane_id, plane_props_, "CRTC_X", 0);
+    add(pipe_.plane_id, plane_props_, "CRTC_Y", 0);
+    add(pipe_.plane_id, plane_props_, "CRTC_W", w);
+    add(pipe_.plane_id, plane_props_, "CRTC_H", h);
+    const int r = drmModeAtomicCommit(fd_, req, DRM_MODE_ATOMIC_ALLOW_MODESET, nullptr);
+    const int err = errno;
+    drmModeAtomicFree(req);
+    drmModeDestroyPropertyBlob(fd_, mode_blob);
+    if (r != 0)
+        return Error{err, "atomic modeset commit"};
+    return {};
+}
+
+FlushResult KmsOutput::flush(const SharedBuffer& src, std::span<PageRef* const>, const Damage& damage)
+{
+    std::unique_lock lock(mutex_);
+    if (!flipped_.wait_for(lock, kFlipTimeout, [&] { return !in_flight_ || closing_; })) {
+        UDEFIO_LOG(warn, "%s: no page flip event for %lld ms; committing anyway", pipe_.name.c_str(),
+                   static_cast<long long>(kFlipTimeout.count()));
+        in_flight_ = false;
+    }
+    if (closing_)
+        return {};
+    DumbBuffer& back = *buffers_[1 - front_];
+    DumbBuffer& front = *buffers_[front_];
+    Damage todo = damage;
+    todo.add(back.missed());
+    uint64_t bytes = 0;
+    {
+        [[maybe_unused]] const ClientReadScope client_reads;
+        for (const Rect& r : todo.rects()) {
+            copy_rect(back.data(), back.pitch(), src.data(), src.layout().stride, r);
+            bytes += uint64_t(r.width) * uint64_t(r.height) * 4;
+        }
+    }
+    back.missed().clear();
+    front.missed().add(damage);
+    if (auto r = commit(back, damage); !r) {
+        UDEFIO_LOG(error, "%s: %s", pipe_.name.c_str(), r.error().message().c_str());
+        back.missed().add(todo);  // not shown: copy it again next time
+    } else {
+        front_ = 1 - front_;
+        in_flight_ = true;
+        commits_.fetch_add(1, std::memory_order_relaxed);
+    }
+    bytes_copied_.fetch_add(bytes, std::memory_order_relaxed);
+    return {bytes};
+}
+
+Result<void> KmsOutput::commit(DumbBuffer& buffer, const Damage& damage)
+{
+    const std::vector<Rect> clips = damage.clips(kMaxClips);
+    return atomic_ ? commit_atomic(buffer, clips) : commit_legacy(buffer, clips);
+}
+
+Result<void> KmsOutput::commit_atomic(DumbBuffer& buffer, const std::vector<Rect>& clips)
+{
+    drmModeAtomicReq* req = drmModeAtomicAlloc();
+    drmModeAtomicAddProperty(req, pipe_.plane_id, *plane_props_.id("FB_ID"), buffer.fb_id());
+    uint32_t clips_blob = 0;
+    if (damage_clips_prop_ && !clips.empty()) {
+        std::vector<drm_mode_rect> rects;
+        for (const Rect& r : clips)
+            rects.push_back({r.x, r.y, r.x + r.width, r.y + r.height});
+        if (drmModeCreatePropertyBlob(fd_, rects.data(), rects.size() * sizeof(drm_mode_rect), &clips_blob) == 0) {
+            drmModeAtomicAddProperty(req, pipe_.plane_id, *damage_clips_prop_, clips_blob);
+            damage_clips_.fetch_add(rects.size(), std::memory_order_relaxed);
+        }
+    }
+    const int r = drmModeAtomicCommit(fd_, req, DRM_MODE_PAGE_FLIP_EVENT | DRM_MODE_ATOMIC_NONBLOCK,
+                                      reinterpret_cast<void*>(uintptr_t(pipe_.crtc_id)));
+    const int err = errno;
+    drmModeAtomicFree(req);
+    if (clips_blob)
+        drmModeDestroyPropertyBlob(fd_, clips_blob);  // the commit holds its own reference
+    if (r != 0)
+        return Error{err, "atomic page flip commit"};
+    return {};
+}
+
+Result<void> KmsOutput::commit_legacy(DumbBuffer& buffer, const std::vector<Rect>& clips)
+{
+    std::vector<drmModeClip> dirty;
+    for (const Rect& r : clips)
+        dirty.push_back({uint16_t(r.x), uint16_t(r.y), uint16_t(r.x + r.width), uint16_t(r.y + r.height)});
+    // Drivers without a dirty hook answer ENOSYS: they scan out from memory directly.
+    if (drmModeDirtyFB(fd_, buffer.fb_id(), dirty.data(), uint32_t(dirty.size())) != 0 && errno != ENOSYS)
+        UDEFIO_LOG(warn, "%s: drmModeDirtyFB: %s", pipe_.name.c_str(), std::strerror(errno));
+    if (drmModePageFlip(fd_, pipe_.crtc_id, buffer.fb_id(), DRM_MODE_PAGE_FLIP_EVENT,
+                        reinterpret_cast<void*>(uintptr_t(pipe_.crtc_id))) != 0)
+        return errno_error("drmModePageFlip");
+    return {};
+}
+
+void KmsOutput::on_page_flip(uint64_t sequence, std::chrono::nanoseconds timestamp)
+{
+    {
+        std::lock_guard lock(mutex_);
+        in_flight_ = false;
+    }
+    flipped_.notify_all();
+    flips_.fetch_add(1, std::memory_order_relaxed);
+    notify_presented({sequence, timestamp});
+}
+
+Result<void> KmsOutput::snapshot_png(const std::string& path) const
+{
+    Image image{pipe_.mode.hdisplay, pipe_.mode.vdisplay, {}};
+    image.pixels.resize(size_t(image.width) * image.height);
+    {
+        std::lock_guard lock(mutex_);
+        const DumbBuffer& shown = *buffers_[front_];
+        for (uint32_t y = 0; y < image.height; ++y)
+            std::memcpy(image.pixels.data() + size_t(y) * image.width, shown.data() + size_t(y) * shown.pitch(),
+                        size_t(image.width) * 4);
+    }
+    return write_png(path, image);
+}
+
+KmsCounters KmsOutput::counters() const
+{
+    return {commits_.load(std::memory_order_relaxed), flips_.load(std::memory_order_relaxed),
+            bytes_copied_.load(std::memory_order_relaxed), damage_clips_.load(std::memory_order_relaxed)};
+}
+
+}  // namespace udefio

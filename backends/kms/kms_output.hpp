@@ -1,0 +1,86 @@
+// One KMS pipe (connector → CRTC → primary plane) showing a DeferredIoState.
+// Two dumb buffers: a flush copies this frame's damage plus what the back
+// buffer missed into the back buffer and commits it (atomic with
+// FB_DAMAGE_CLIPS, or legacy DirtyFB + page flip); at most one commit is in
+// flight, a flush that finds one waits for its page flip (damage written
+// meanwhile accumulates in the tracker and goes into the next commit).
+#pragma once
+
+#include <array>
+#include <atomic>
+#include <condition_variable>
+#include <memory>
+#include <mutex>
+
+#include "backends/kms/drm_device.hpp"
+#include "backends/kms/drm_properties.hpp"
+#include "backends/kms/dumb_buffer.hpp"
+#include "backends/kms/kms_pipe.hpp"
+#include "backends/output.hpp"
+
+namespace udefio {
+
+struct KmsCounters {
+    uint64_t commits = 0;
+    uint64_t flips = 0;
+    uint64_t bytes_copied = 0;
+    uint64_t damage_clips = 0;  // FB_DAMAGE_CLIPS rectangles sent (0 if the plane has none)
+};
+
+class KmsOutput final : public Output {
+public:
+    // Sets the mode (blocking) and shows a black buffer.
+    static Result<std::unique_ptr<KmsOutput>> create(const DrmDevice& device, const KmsPipe& pipe);
+    // Restores the CRTC as it was before create(). Loop thread.
+    ~KmsOutput() override;
+
+    std::string name() const override { return pipe_.name; }
+    OutputMode mode() const override;
+    bool damage_clips_supported() const { return damage_clips_prop_.has_value(); }
+    uint32_t crtc_id() const { return pipe_.crtc_id; }
+
+    // Flush worker thread.
+    FlushResult flush(const SharedBuffer& src, std::span<PageRef* const> pages, const Damage& damage) override;
+    // Loop thread, from the backend's DRM event handler.
+    void on_page_flip(uint64_t sequence, std::chrono::nanoseconds timestamp);
+
+    Result<void> snapshot_png(const std::string& path) const override;
+    KmsCounters counters() const;
+
+    using SavedCrtc = std::unique_ptr<drmModeCrtc, void (*)(drmModeCrtc*)>;
+    KmsOutput(const DrmDevice& device, const KmsPipe& pipe, SavedCrtc saved,
+              std::array<std::unique_ptr<DumbBuffer>, 2> buffers);
+
+private:
+    Result<void> set_mode();
+    Result<void> commit(DumbBuffer& buffer, const Damage& damage);
+    Result<void> commit_atomic(DumbBuffer& buffer, const std::vector<Rect>& clips);
+    Result<void> commit_legacy(DumbBuffer& buffer, const std::vector<Rect>& clips);
+
+    const int fd_;
+    const bool atomic_;
+    const KmsPipe pipe_;
+    SavedCrtc saved_crtc_;
+    DrmProperties connector_props_;
+    DrmProperties crtc_props_;
+    DrmProperties plane_props_;
+    std::optional<uint32_t> damage_clips_prop_;
+
+    // Protects buffers_' content and missed damage, front_, in_flight_ and
+    // closing_. Taken by flush() (flush worker, under the state lock), by
+    // on_page_flip() (loop) and by the destructor; never held while calling
+    // out of this class.
+    mutable std::mutex mutex_;
+    std::condition_variable flipped_;
+    std::array<std::unique_ptr<DumbBuffer>, 2> buffers_;
+    int front_ = 0;
+    bool in_flight_ = false;
+    bool closing_ = false;
+
+    std::atomic<uint64_t> commits_{0};
+    std::atomic<uint64_t> flips_{0};
+    std::atomic<uint64_t> bytes_copied_{0};
+    std::atomic<uint64_t> damage_clips_{0};
+};
+
+}  // namespace udefio

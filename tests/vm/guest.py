@@ -1,0 +1,282 @@
+#!/usr/bin/env python3
+"""The KMS lane's QEMU guest: a Debian kernel, the DRM driver under test and
+our binaries in a small initramfs, booted with TCG (no KVM needed).
+
+  guest.py prepare                   build the cache (kernel, modules, busybox)
+  guest.py run DRIVER [--screendump-dir DIR] -- PROGRAM [ARGS...]
+                                     boot with DRIVER (bochs, virtio-gpu), run
+                                     PROGRAM there, exit with its exit code
+
+The cache lives outside the source tree (UDEFIO_VM_CACHE, default
+~/.cache/udefio-vm) and is rebuilt when missing: CI starts from a clean clone.
+
+A guest program can ask the host for a screendump of the display by printing
+a line `UDEFIO-SCREENDUMP <name>` on the console and reading one line back:
+the host writes <name>.ppm into --screendump-dir (QMP screendump) and answers
+`done`.
+"""
+import argparse
+import glob
+import gzip
+import io
+import json
+import os
+import shutil
+import socket
+import stat
+import subprocess
+import sys
+import tempfile
+import time
+
+KERNEL_PACKAGE_PREFIX = "linux-image-6.12."
+KERNEL_PACKAGE_SUFFIX = "+deb12-amd64-unsigned"
+DRIVERS = {
+    # driver: (module path below kernel/, qemu display device)
+    "bochs": ("drivers/gpu/drm/tiny/bochs.ko.xz", ["-device", "VGA"]),
+    "virtio-gpu": ("drivers/gpu/drm/virtio/virtio-gpu.ko.xz", ["-device", "virtio-gpu-pci"]),
+}
+BOOT_TIMEOUT = 300  # seconds; a TCG boot takes ~5 s, a test run more
+
+
+def cache_dir():
+    return os.environ.get("UDEFIO_VM_CACHE", os.path.expanduser("~/.cache/udefio-vm"))
+
+
+def log(message):
+    print(f"guest: {message}", file=sys.stderr, flush=True)
+
+
+def run(cmd, **kwargs):
+    return subprocess.run(cmd, check=True, **kwargs)
+
+
+def newest_kernel_package():
+    out = subprocess.run(["apt-cache", "pkgnames", KERNEL_PACKAGE_PREFIX], capture_output=True, text=True).stdout
+    names = sorted(n for n in out.split() if n.endswith(KERNEL_PACKAGE_SUFFIX) and "cloud" not in n and "rt-" not in n)
+    if not names:
+        sys.exit("guest: no linux-image-6.12.*+deb12-amd64-unsigned in apt (is bookworm-security in sources?)")
+    return names[-1]
+
+
+class Cpio:
+    """A newc cpio archive written in memory (the initramfs format)."""
+
+    def __init__(self):
+        self.out = io.BytesIO()
+        self.ino = 1
+        self.dirs = set()
+
+    def _entry(self, name, mode, data=b""):
+        name_bytes = name.encode() + b"\0"
+        header = "070701" + "".join(f"{v:08x}" for v in (
+            self.ino, mode, 0, 0, 1, 0, len(data), 0, 0, 0, 0, len(name_bytes), 0))
+        self.ino += 1
+        self.out.write(header.encode() + name_bytes)
+        self.out.write(b"\0" * ((4 - (110 + len(name_bytes)) % 4) % 4))
+        self.out.write(data)
+        self.out.write(b"\0" * ((4 - len(data) % 4) % 4))
+
+    def dir(self, path):
+        path = path.strip("/")
+        if not path or path in self.dirs:
+            return
+        self.dir(os.path.dirname(path))
+        self.dirs.add(path)
+        self._entry(path, stat.S_IFDIR | 0o755)
+
+    def file(self, path, data, mode=0o755):
+        path = path.strip("/")
+        self.dir(os.path.dirname(path))
+        self._entry(path, stat.S_IFREG | mode, data)
+
+    def symlink(self, path, target):
+        path = path.strip("/")
+        self.dir(os.path.dirname(path))
+        self._entry(path, stat.S_IFLNK | 0o777, target.encode())
+
+    def host_file(self, host_path, guest_path=None):
+        guest_path = guest_path or host_path
+        real = os.path.realpath(host_path)
+        with open(real, "rb") as f:
+            self.file(guest_path, f.read(), os.stat(real).st_mode & 0o777)
+
+    def finish(self):
+        self._entry("TRAILER!!!", 0)
+        return gzip.compress(self.out.getvalue(), compresslevel=1)
+
+
+INIT = r"""#!/bin/busybox sh
+/bin/busybox --install -s /bin
+export PATH=/bin:/usr/bin:/sbin:/usr/sbin
+mkdir -p /proc /sys /dev /tmp /run
+mount -t proc proc /proc
+mount -t sysfs sysfs /sys
+mount -t devtmpfs devtmpfs /dev
+mount -t tmpfs tmpfs /tmp
+mount -t debugfs debugfs /sys/kernel/debug 2>/dev/null
+driver=$(sed -n 's/.*udefio\.driver=\([^ ]*\).*/\1/p' /proc/cmdline)
+for m in $(cat /modules/$driver.order); do insmod /modules/$m || echo "guest: insmod $m failed"; done
+i=0
+while [ ! -e /dev/dri/card0 ] && [ $i -lt 100 ]; do sleep 0.1; i=$((i+1)); done
+echo "UDEFIO-BOOTED driver=$driver"
+if [ -x /run.sh ]; then
+    /run.sh </dev/console
+    echo "UDEFIO-EXIT=$?"
+fi
+poweroff -f
+"""
+
+
+def prepare():
+    cache = cache_dir()
+    done = os.path.join(cache, "ready")
+    if os.path.exists(done):
+        return
+    os.makedirs(cache, exist_ok=True)
+    t0 = time.time()
+    package = newest_kernel_package()
+    log(f"preparing the guest in {cache} with {package}")
+    work = tempfile.mkdtemp(dir=cache)
+    run(["apt-get", "download", "-qq", package], cwd=work)
+    deb = glob.glob(os.path.join(work, "*.deb"))[0]
+    root = os.path.join(work, "root")
+    run(["dpkg-deb", "-x", deb, root])
+    version = os.listdir(os.path.join(root, "lib/modules"))[0]
+    run(["depmod", "-b", root, version])
+    moddir = os.path.join(root, "lib/modules", version)
+    deps = {}
+    with open(os.path.join(moddir, "modules.dep")) as f:
+        for line in f:
+            mod, _, rest = line.partition(":")
+            deps[mod] = rest.split()
+
+    cpio = Cpio()
+    cpio.host_file("/bin/busybox", "bin/busybox")
+    cpio.file("init", INIT.encode())
+    for driver, (module, _) in DRIVERS.items():
+        order = list(reversed(deps["kernel/" + module])) + ["kernel/" + module]
+        names = []
+        for mod in order:
+            name = os.path.basename(mod)[: -len(".xz")]
+            with open(os.path.join(moddir, mod), "rb") as f:
+                data = subprocess.run(["xz", "-dc"], input=f.read(), capture_output=True, check=True).stdout
+            if "modules/" + name not in cpio.dirs:
+                cpio.file("modules/" + name, data, 0o644)
+            names.append(name)
+        cpio.file(f"modules/{driver}.order", ("\n".join(names) + "\n").encode(), 0o644)
+    with open(os.path.join(cache, "base.cpio.gz"), "wb") as f:
+        f.write(cpio.finish())
+    shutil.copy(os.path.join(root, "boot", f"vmlinuz-{version}"), os.path.join(cache, "vmlinuz"))
+    shutil.rmtree(work)
+    with open(done, "w") as f:
+        f.write(version + "\n")
+    log(f"guest ready ({version}) in {time.time() - t0:.0f} s")
+
+
+def shared_libraries(binary):
+    out = subprocess.run(["ldd", binary], capture_output=True, text=True).stdout
+    libs = []
+    for line in out.splitlines():
+        parts = line.split()
+        if "=>" in parts and len(parts) >= 3 and parts[2].startswith("/"):
+            libs.append(parts[2])
+        elif parts and parts[0].startswith("/"):
+            libs.append(parts[0])
+    return libs
+
+
+def payload(program, args):
+    """The per-run cpio: the program, its libraries and /run.sh."""
+    cpio = Cpio()
+    program = shutil.which(program) or program
+    cpio.host_file(program, "/usr/bin/" + os.path.basename(program))
+    for lib in shared_libraries(program):
+        cpio.host_file(lib)
+    quoted = " ".join("'" + a.replace("'", "'\\''") + "'" for a in [os.path.basename(program), *args])
+    cpio.file("run.sh", f"#!/bin/sh\ncd /tmp\nexec {quoted}\n".encode())
+    return cpio.finish()
+
+
+class Qmp:
+    def __init__(self, path):
+        self.sock = socket.socket(socket.AF_UNIX)
+        for _ in range(100):
+            try:
+                self.sock.connect(path)
+                break
+            except OSError:
+                time.sleep(0.05)
+        self.file = self.sock.makefile("rw")
+        self.file.readline()  # greeting
+        self.command("qmp_capabilities")
+
+    def command(self, name, **arguments):
+        self.file.write(json.dumps({"execute": name, "arguments": arguments}) + "\n")
+        self.file.flush()
+        while True:
+            reply = json.loads(self.file.readline())
+            if "return" in reply or "error" in reply:
+                return reply
+
+
+def run_guest(driver, program, args, screendump_dir):
+    prepare()
+    cache = cache_dir()
+    with tempfile.TemporaryDirectory() as tmp:
+        initrd = os.path.join(tmp, "initrd")
+        with open(initrd, "wb") as f:
+            f.write(open(os.path.join(cache, "base.cpio.gz"), "rb").read())
+            f.write(payload(program, args))
+        qmp_path = os.path.join(tmp, "qmp")
+        cmd = ["qemu-system-x86_64", "-accel", "tcg", "-m", "1024", "-smp", "2", "-nographic", "-no-reboot",
+               "-vga", "none", "-nic", "none", "-serial", "stdio", "-monitor", "none",
+               "-qmp", f"unix:{qmp_path},server=on,wait=off",
+               "-kernel", os.path.join(cache, "vmlinuz"), "-initrd", initrd,
+               "-append", f"console=ttyS0 panic=-1 quiet loglevel=3 udefio.driver={driver}",
+               *DRIVERS[driver][1]]
+        qemu = subprocess.Popen(cmd, stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True, bufsize=1)
+        qmp = None
+        exit_code = None
+        deadline = time.time() + BOOT_TIMEOUT
+        for line in qemu.stdout:
+            line = line.rstrip("\r\n")
+            print(line, flush=True)
+            if line.startswith("UDEFIO-SCREENDUMP "):
+                name = line.split()[1]
+                qmp = qmp or Qmp(qmp_path)
+                target = os.path.join(screendump_dir or tmp, name + ".ppm")
+                reply = qmp.command("screendump", filename=target)
+                qemu.stdin.write(("done" if "return" in reply else "failed") + "\n")
+                qemu.stdin.flush()
+            elif line.startswith("UDEFIO-EXIT="):
+                exit_code = int(line.split("=", 1)[1])
+            if time.time() > deadline:
+                log(f"timeout after {BOOT_TIMEOUT} s")
+                qemu.kill()
+                break
+        qemu.wait()
+        if exit_code is None:
+            log("the guest ended without reporting an exit code")
+            return 1
+        return exit_code
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    sub = parser.add_subparsers(dest="command", required=True)
+    sub.add_parser("prepare")
+    r = sub.add_parser("run")
+    r.add_argument("driver", choices=sorted(DRIVERS))
+    r.add_argument("--screendump-dir")
+    r.add_argument("program")
+    r.add_argument("args", nargs=argparse.REMAINDER)
+    opts = parser.parse_args()
+    if opts.command == "prepare":
+        prepare()
+        return 0
+    return run_guest(opts.driver, opts.program, opts.args, opts.screendump_dir)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

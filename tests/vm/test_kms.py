@@ -1,0 +1,131 @@
+#!/usr/bin/env python3
+"""The KMS lane (DESIGN.md, tests/vm): udefio's KMS backend on the kernel's
+bochs and virtio-gpu drivers in a QEMU guest. The pixels are read back from
+the host with QMP screendump: the picture is right, a damaged region updates,
+the rest stays untouched, FB_DAMAGE_CLIPS is used where the driver offers it.
+
+  test_kms.py KMS_CHECK UDEFIO
+"""
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+import unittest
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+KMS_CHECK, UDEFIO = sys.argv.pop(1), sys.argv.pop(1)
+
+
+def guest(driver, *args, screendump_dir=None):
+    cmd = [sys.executable, os.path.join(HERE, "guest.py"), "run", driver]
+    if screendump_dir:
+        cmd += ["--screendump-dir", screendump_dir]
+    r = subprocess.run(cmd + list(args), capture_output=True, text=True, timeout=600)
+    print(r.stdout[-3000:], r.stderr[-2000:], sep="\n", flush=True)
+    return r
+
+
+def read_ppm(path):
+    with open(path, "rb") as f:
+        data = f.read()
+    fields, pos = [], 0
+    while len(fields) < 4:
+        while data[pos:pos + 1].isspace():
+            pos += 1
+        if data[pos:pos + 1] == b"#":
+            pos = data.index(b"\n", pos)
+            continue
+        end = pos
+        while not data[end:end + 1].isspace():
+            end += 1
+        fields.append(data[pos:end])
+        pos = end
+    assert fields[0] == b"P6" and fields[3] == b"255", fields
+    width, height = int(fields[1]), int(fields[2])
+    return width, height, data[pos + 1:pos + 1 + width * height * 3]
+
+
+def pattern(x, y):
+    v = ((x * 7) ^ (y * 13)) & 0xFFFFFF
+    return bytes(((v >> 16) & 0xFF, (v >> 8) & 0xFF, v & 0xFF))
+
+
+SQUARE = (200, 100, 64, 64)  # x, y, w, h, as kms_check.cpp draws it
+
+
+def in_square(x, y):
+    return SQUARE[0] <= x < SQUARE[0] + SQUARE[2] and SQUARE[1] <= y < SQUARE[1] + SQUARE[3]
+
+
+@unittest.skipUnless(shutil.which("qemu-system-x86_64"), "qemu-system-x86_64 is not installed "
+                     "(tools/bootstrap.sh test installs it)")
+class KmsLane(unittest.TestCase):
+    @classmethod
+    def setUpClass(cls):
+        r = subprocess.run([sys.executable, os.path.join(HERE, "guest.py"), "prepare"])
+        if r.returncode != 0:
+            raise unittest.SkipTest("the guest could not be prepared")
+
+    def check_scanout(self, driver, *args):
+        with tempfile.TemporaryDirectory() as dumps:
+            r = guest(driver, KMS_CHECK, *args, screendump_dir=dumps)
+            self.assertIn("UDEFIO-EXIT=0", r.stdout)
+            info = dict(kv.split("=") for kv in next(
+                l for l in r.stdout.splitlines() if l.startswith("UDEFIO-KMS")).split()[1:])
+            w, h, a = read_ppm(os.path.join(dumps, "a.ppm"))
+            self.assertEqual((w, h), (int(info["width"]), int(info["height"])))
+            wrong = sum(1 for y in range(0, h, 3) for x in range(0, w, 3)
+                        if a[(y * w + x) * 3:(y * w + x) * 3 + 3] != pattern(x, y))
+            self.assertEqual(wrong, 0, "pixels of the full-screen pattern wrong on the screen")
+            _, _, b = read_ppm(os.path.join(dumps, "b.ppm"))
+            red = b"\xff\x00\x00"
+            square_wrong = sum(1 for y in range(SQUARE[1], SQUARE[1] + SQUARE[3])
+                               for x in range(SQUARE[0], SQUARE[0] + SQUARE[2])
+                               if b[(y * w + x) * 3:(y * w + x) * 3 + 3] != red)
+            self.assertEqual(square_wrong, 0, "the damaged square did not reach the screen")
+            changed = sum(1 for y in range(h) for x in range(0, w, 2)
+                          if not in_square(x, y) and a[(y * w + x) * 3:(y * w + x) * 3 + 3]
+                          != b[(y * w + x) * 3:(y * w + x) * 3 + 3])
+            self.assertEqual(changed, 0, "pixels outside the damage changed")
+            # A small change after both buffers caught up copies rows of a few pages, not the frame.
+            self.assertLess(int(info["square_bytes"]), w * h * 4 // 4, "a small change was flushed as a full frame")
+            return info
+
+    def test_bochs_atomic(self):
+        info = self.check_scanout("bochs")
+        self.assertEqual(info["damage_clips_supported"], "0")  # bochs has no FB_DAMAGE_CLIPS (PLATFORM.md)
+
+    def test_bochs_legacy(self):
+        self.check_scanout("bochs", "--no-atomic")
+
+    def test_virtio_gpu_atomic_uses_damage_clips(self):
+        info = self.check_scanout("virtio-gpu")
+        self.assertEqual(info["damage_clips_supported"], "1")
+        self.assertGreater(int(info["clips"]), 0, "FB_DAMAGE_CLIPS offered but not used")
+
+    def test_virtio_gpu_legacy(self):
+        self.check_scanout("virtio-gpu", "--no-atomic")
+
+    def test_demo_runs_on_kms(self):
+        for driver in ("bochs", "virtio-gpu"):
+            r = guest(driver, UDEFIO, "demo", "--backend", "kms", "--seconds", "2")
+            self.assertIn("UDEFIO-EXIT=0", r.stdout, driver)
+            self.assertRegex(r.stdout, r"demo: [1-9]\d* flushes, [1-9]\d* presented")
+
+    def test_auto_picks_kms_in_the_guest(self):
+        r = guest("bochs", UDEFIO, "demo", "--seconds", "1")
+        self.assertIn("UDEFIO-EXIT=0", r.stdout)
+        self.assertIn("demo on kms output", r.stdout + r.stderr)
+
+    def test_bad_device_and_mode_are_clear_errors(self):
+        r = guest("bochs", UDEFIO, "demo", "--backend", "kms", "--mode", "1234x567", "--seconds", "1")
+        self.assertIn("UDEFIO-EXIT=1", r.stdout)
+        self.assertIn("has no such mode", r.stdout + r.stderr)
+        r = guest("bochs", UDEFIO, "demo", "--backend", "kms", "--device", "/dev/dri/card7", "--seconds", "1")
+        self.assertIn("UDEFIO-EXIT=1", r.stdout)
+        self.assertIn("/dev/dri/card7", r.stdout + r.stderr)
+
+
+if __name__ == "__main__":
+    unittest.main(verbosity=2)

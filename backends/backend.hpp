@@ -3,6 +3,7 @@
 // and runs on the compositor's event loop.
 #pragma once
 
+#include <functional>
 #include <memory>
 #include <string>
 #include <string_view>
@@ -21,6 +22,20 @@ public:
     // The outputs that exist now. Owned by the backend; hotplug may remove one,
     // which detaches its state (mappings then get SIGBUS).
     virtual std::vector<Output*> outputs() = 0;
+
+    // Runs on the loop thread just before an output is destroyed (unplugged,
+    // disconnected): the last moment to stop drawing into its buffer.
+    void set_output_removed_callback(std::function<void(Output&)> callback) { removed_ = std::move(callback); }
+
+protected:
+    void notify_output_removed(Output& output)
+    {
+        if (removed_)
+            removed_(output);
+    }
+
+private:
+    std::function<void(Output&)> removed_;
 };
 
 }  // namespace udefio

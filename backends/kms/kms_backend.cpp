@@ -1,6 +1,8 @@
 #include "backends/kms/kms_backend.hpp"
 
+#include <sys/stat.h>
 #include <xf86drm.h>
+#include <xf86drmMode.h>
 
 #include <cstring>
 
@@ -31,6 +33,15 @@ Result<std::unique_ptr<KmsBackend>> KmsBackend::create(EventLoop& loop, const Km
     if (!watch)
         return watch.error();
     backend->drm_events_ = std::move(watch).value();
+    struct stat st {};
+    if (::fstat(backend->device_.fd(), &st) == 0)
+        backend->devnum_ = st.st_rdev;
+    auto udev = UdevMonitor::create(loop, [b = backend.get()](const DrmEvent& e) { b->on_udev_event(e); });
+    if (udev)
+        backend->udev_ = std::move(udev).value();
+    else
+        UDEFIO_LOG(warn, "%s: no hotplug or unplug events: %s", backend->device_.path().c_str(),
+                   udev.error().message().c_str());
     return backend;
 }
 
@@ -42,6 +53,40 @@ KmsBackend::KmsBackend(DrmDevice device, std::vector<std::unique_ptr<KmsOutput>>
 KmsBackend::~KmsBackend()
 {
     outputs_.clear();  // restores the CRTCs while the device is still open
+}
+
+void KmsBackend::on_udev_event(const DrmEvent& e)
+{
+    if (e.devnum != devnum_)
+        return;
+    if (e.action == "remove") {
+        UDEFIO_LOG(warn, "%s was removed: its outputs go away and their clients get SIGBUS",
+                   device_.path().c_str());
+        while (!outputs_.empty())
+            remove_output(outputs_.size() - 1, true);
+        drm_events_ = EventSource();  // the fd is dead: stop watching it
+        return;
+    }
+    if (e.action != "change" || !e.hotplug)
+        return;
+    for (size_t i = outputs_.size(); i-- > 0;) {
+        drmModeConnector* c = drmModeGetConnector(device_.fd(), outputs_[i]->connector_id());
+        const bool connected = c && c->connection == DRM_MODE_CONNECTED;
+        drmModeFreeConnector(c);
+        if (!connected) {
+            UDEFIO_LOG(warn, "%s: output %s was disconnected", device_.path().c_str(),
+                       outputs_[i]->name().c_str());
+            remove_output(i, false);
+        }
+    }
+}
+
+void KmsBackend::remove_output(size_t index, bool device_gone)
+{
+    notify_output_removed(*outputs_[index]);
+    if (device_gone)
+        outputs_[index]->forget_device();
+    outputs_.erase(outputs_.begin() + std::ptrdiff_t(index));  // detaches: its clients' mappings now SIGBUS
 }
 
 std::vector<Output*> KmsBackend::outputs()

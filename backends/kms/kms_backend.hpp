@@ -8,6 +8,7 @@
 #include "backends/backend.hpp"
 #include "backends/kms/drm_device.hpp"
 #include "backends/kms/kms_output.hpp"
+#include "backends/kms/udev_monitor.hpp"
 
 namespace udefio {
 
@@ -29,11 +30,15 @@ public:
     KmsBackend(DrmDevice device, std::vector<std::unique_ptr<KmsOutput>> outputs);
 
 private:
-    void dispatch_events();  // loop thread
+    void dispatch_events();                 // loop thread
+    void on_udev_event(const DrmEvent& e);  // loop thread
+    void remove_output(size_t index, bool device_gone);
 
     DrmDevice device_;
+    dev_t devnum_ = 0;
     std::vector<std::unique_ptr<KmsOutput>> outputs_;
     EventSource drm_events_;
+    std::unique_ptr<UdevMonitor> udev_;  // null if hotplug events are not available
 };
 
 }  // namespace udefio

@@ -4,6 +4,7 @@
 
 #include <cstring>
 
+#include "backends/kms/sigbus_guard.hpp"
 #include "backends/png_file.hpp"
 #include "defio/client_reads.hpp"
 #include "defio/log.hpp"
@@ -67,6 +68,8 @@ KmsOutput::~KmsOutput()
     }
     flipped_.notify_all();
     detach_state();
+    if (device_gone_)
+        return;
     const drmModeCrtc* s = saved_crtc_.get();
     uint32_t connector = pipe_.connector_id;
     const int r = s && s->buffer_id
@@ -141,16 +144,30 @@ FlushResult KmsOutput::flush(const SharedBuffer& src, std::span<PageRef* const>,
     Damage todo = damage;
     todo.add(back.missed());
     uint64_t bytes = 0;
-    {
-        [[maybe_unused]] const ClientReadScope client_reads;
-        for (const Rect& r : todo.rects()) {
+    const std::vector<Rect> rects = todo.rects();
+    [[maybe_unused]] const ClientReadScope client_reads;
+    const bool copied = run_guarding_sigbus([&] {
+        for (const Rect& r : rects) {
             copy_rect(back.data(), back.pitch(), src.data(), src.layout().stride, r);
             bytes += uint64_t(r.width) * uint64_t(r.height) * 4;
         }
+    });
+    if (!copied) {
+        // The device memory is gone: unplugged. The udev event removes this output soon.
+        UDEFIO_LOG(warn, "%s: the dumb buffer raised SIGBUS (device unplugged?); not flushing",
+                   pipe_.name.c_str());
+        closing_ = true;
+        return {bytes};
     }
     back.missed().clear();
     front.missed().add(damage);
     if (auto r = commit(back, damage); !r) {
+        if (r.error().code == ENODEV) {
+            // Unplugged: the udev event removes this output soon; say it once.
+            UDEFIO_LOG(warn, "%s: the device is gone; no more flushes", pipe_.name.c_str());
+            closing_ = true;
+            return {bytes};
+        }
         UDEFIO_LOG(error, "%s: %s", pipe_.name.c_str(), r.error().message().c_str());
         back.missed().add(todo);  // not shown: copy it again next time
     } else {

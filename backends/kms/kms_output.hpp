@@ -38,6 +38,9 @@ public:
     OutputMode mode() const override;
     bool damage_clips_supported() const { return damage_clips_prop_.has_value(); }
     uint32_t crtc_id() const { return pipe_.crtc_id; }
+    uint32_t connector_id() const { return pipe_.connector_id; }
+    // The device was unplugged: the destructor does not try to restore the CRTC.
+    void forget_device() { device_gone_ = true; }
 
     // Flush worker thread.
     FlushResult flush(const SharedBuffer& src, std::span<PageRef* const> pages, const Damage& damage) override;
@@ -65,6 +68,7 @@ private:
     DrmProperties crtc_props_;
     DrmProperties plane_props_;
     std::optional<uint32_t> damage_clips_prop_;
+    bool device_gone_ = false;  // loop thread only
 
     // Protects buffers_' content and missed damage, front_, in_flight_ and
     // closing_. Taken by flush() (flush worker, under the state lock), by

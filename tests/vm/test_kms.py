@@ -4,7 +4,7 @@ bochs and virtio-gpu drivers in a QEMU guest. The pixels are read back from
 the host with QMP screendump: the picture is right, a damaged region updates,
 the rest stays untouched, FB_DAMAGE_CLIPS is used where the driver offers it.
 
-  test_kms.py KMS_CHECK UDEFIO
+  test_kms.py KMS_CHECK UNPLUG_CHECK UDEFIO
 """
 import os
 import shutil
@@ -14,7 +14,7 @@ import tempfile
 import unittest
 
 HERE = os.path.dirname(os.path.abspath(__file__))
-KMS_CHECK, UDEFIO = sys.argv.pop(1), sys.argv.pop(1)
+KMS_CHECK, UNPLUG_CHECK, UDEFIO = sys.argv.pop(1), sys.argv.pop(1), sys.argv.pop(1)
 
 
 def guest(driver, *args, screendump_dir=None):
@@ -117,6 +117,19 @@ class KmsLane(unittest.TestCase):
         r = guest("bochs", UDEFIO, "demo", "--seconds", "1")
         self.assertIn("UDEFIO-EXIT=0", r.stdout)
         self.assertIn("demo on kms output", r.stdout + r.stderr)
+
+    def test_seed000_unplug_while_client_writes(self):
+        """Seed 000: after the device is gone the client's mapping raises
+        SIGBUS, udefio survives and leaks no fd."""
+        for driver in ("bochs", "virtio-gpu"):
+            r = guest(driver, UNPLUG_CHECK)
+            line = next((l for l in r.stdout.splitlines() if l.startswith("UDEFIO-UNPLUG")), "")
+            self.assertTrue(line, f"{driver}: unplug_check did not report")
+            info = dict(kv.split("=") for kv in line.split()[1:])
+            self.assertEqual(info["removed"], "1", f"{driver}: the output was not removed")
+            self.assertEqual(info["client"], "42", f"{driver}: the client did not get SIGBUS")
+            self.assertEqual(info["fds_before"], info["fds_after"], f"{driver}: fds leaked")
+            self.assertIn("UDEFIO-EXIT=0", r.stdout, driver)
 
     def test_bad_device_and_mode_are_clear_errors(self):
         r = guest("bochs", UDEFIO, "demo", "--backend", "kms", "--mode", "1234x567", "--seconds", "1")

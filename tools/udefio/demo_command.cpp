@@ -137,6 +137,13 @@ int run_demo(const DemoOptions& options)
         deadline->arm(std::chrono::nanoseconds(int64_t(options.seconds * 1e9)));
 
     DemoThread demo(**state);
+    bool output_gone = false;
+    (*backend)->set_output_removed_callback([&](Output& gone) {
+        UDEFIO_LOG(warn, "output %s went away (unplugged or disconnected); the demo stops", gone.name().c_str());
+        demo.stop();  // before the buffer is revoked under it
+        output_gone = true;
+        (*loop)->stop();
+    });
     if ((*loop)->run() != 0)
         return fail(plain_error("the event loop failed"));
     demo.stop();
@@ -150,7 +157,7 @@ int run_demo(const DemoOptions& options)
                 double(stats.bytes_copied) / (1 << 20),
                 stats.flushes ? 100.0 * double(stats.bytes_copied) / (full * double(stats.flushes)) : 0.0,
                 (unsigned long long)stats.wakeups, tracker_name((*state)->tracker_kind()).data());
-    if (!options.png_dir.empty()) {
+    if (!options.png_dir.empty() && !output_gone) {
         const std::string last = options.png_dir + "/frame-final.png";
         if (auto r = output.snapshot_png(last); !r)
             return fail(r.error());

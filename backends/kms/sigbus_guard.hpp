@@ -1,0 +1,14 @@
+// Writes into device memory that can vanish: after a DRM device is unplugged
+// its dumb-buffer mappings raise SIGBUS, and a flush may be running when that
+// happens. run_guarding_sigbus turns a SIGBUS on this thread, inside `fn`,
+// into a `false` return. `fn` must own nothing that needs destroying (the
+// handler jumps over its frame), e.g. a loop of memcpy calls.
+#pragma once
+
+#include <functional>
+
+namespace udefio {
+
+bool run_guarding_sigbus(const std::function<void()>& fn);
+
+}  // namespace udefio

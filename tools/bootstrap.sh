@@ -16,7 +16,7 @@ readonly PACKAGES=(
     python3
 )
 # Test lanes only: the KMS lane's QEMU guest (tests/vm).
-readonly TEST_PACKAGES=(qemu-system-x86 busybox-static cpio kmod xz-utils)
+readonly TEST_PACKAGES=(qemu-system-x86 busybox-static cpio kmod xz-utils make)
 
 install_missing() {
     local missing=()
@@ -59,6 +59,9 @@ cmd_test() {
     # so that one meson summary closes the whole run.
     setup_build build-asan -Db_sanitize=address,undefined -Db_lundef=false -Dbench=false
     setup_build build-tsan -Db_sanitize=thread -Db_lundef=false -Dbench=false
+    # The KMS lane's guest: kernel image, modules, vkms built from source
+    # (installs that kernel's headers and source). Cached outside the tree.
+    python3 tests/vm/guest.py prepare
     exec meson test -C build --print-errorlogs --num-processes "$(nproc)"
 }
 

@@ -35,6 +35,8 @@ DRIVERS = {
     # driver: (module path below kernel/, qemu display device)
     "bochs": ("drivers/gpu/drm/tiny/bochs.ko.xz", ["-device", "VGA"]),
     "virtio-gpu": ("drivers/gpu/drm/virtio/virtio-gpu.ko.xz", ["-device", "virtio-gpu-pci"]),
+    # Debian does not build vkms: prepare() builds it from linux-source (PLATFORM.md).
+    "vkms": ("drivers/gpu/drm/vkms/vkms.ko", []),
 }
 BOOT_TIMEOUT = 300  # seconds; a TCG boot takes ~5 s, a test run more
 
@@ -128,6 +130,26 @@ poweroff -f
 """
 
 
+def package_version(package):
+    out = subprocess.run(["apt-cache", "show", package], capture_output=True, text=True).stdout
+    return next(l.split(":", 1)[1].strip() for l in out.splitlines() if l.startswith("Version:"))
+
+
+def build_vkms(version, source_version, work, moddir):
+    """vkms.ko from linux-source-6.12 against the guest kernel's headers
+    (same gcc 12, so the vermagic matches), put where depmod finds it."""
+    headers = f"/usr/src/linux-headers-{version}"
+    if not os.path.isdir(headers) or not os.path.exists("/usr/src/linux-source-6.12.tar.xz"):
+        run(["apt-get", "install", "-y", "-qq", "--no-install-recommends",
+             f"linux-headers-{version}", f"linux-source-6.12={source_version}"], stdout=subprocess.DEVNULL)
+    run(["tar", "-xJf", "/usr/src/linux-source-6.12.tar.xz", "-C", work, "--wildcards",
+         "linux-source-6.12/drivers/gpu/drm/vkms/*"])
+    src = os.path.join(work, "linux-source-6.12/drivers/gpu/drm/vkms")
+    run(["make", "-s", "-C", headers, f"M={src}", "CONFIG_DRM_VKMS=m", "modules"], stdout=subprocess.DEVNULL)
+    os.makedirs(os.path.join(moddir, "kernel/drivers/gpu/drm/vkms"), exist_ok=True)
+    shutil.copy(os.path.join(src, "vkms.ko"), os.path.join(moddir, "kernel/drivers/gpu/drm/vkms/vkms.ko"))
+
+
 def prepare():
     cache = cache_dir()
     done = os.path.join(cache, "ready")
@@ -143,8 +165,9 @@ def prepare():
     root = os.path.join(work, "root")
     run(["dpkg-deb", "-x", deb, root])
     version = os.listdir(os.path.join(root, "lib/modules"))[0]
-    run(["depmod", "-b", root, version])
     moddir = os.path.join(root, "lib/modules", version)
+    build_vkms(version, package_version(package), work, moddir)
+    run(["depmod", "-b", root, version])
     deps = {}
     with open(os.path.join(moddir, "modules.dep")) as f:
         for line in f:
@@ -154,15 +177,19 @@ def prepare():
     cpio = Cpio()
     cpio.host_file("/bin/busybox", "bin/busybox")
     cpio.file("init", INIT.encode())
+    packed = set()
     for driver, (module, _) in DRIVERS.items():
         order = list(reversed(deps["kernel/" + module])) + ["kernel/" + module]
         names = []
         for mod in order:
-            name = os.path.basename(mod)[: -len(".xz")]
+            name = os.path.basename(mod).removesuffix(".xz")
             with open(os.path.join(moddir, mod), "rb") as f:
-                data = subprocess.run(["xz", "-dc"], input=f.read(), capture_output=True, check=True).stdout
-            if "modules/" + name not in cpio.dirs:
+                data = f.read()
+            if mod.endswith(".xz"):  # busybox insmod cannot decompress
+                data = subprocess.run(["xz", "-dc"], input=data, capture_output=True, check=True).stdout
+            if name not in packed:
                 cpio.file("modules/" + name, data, 0o644)
+                packed.add(name)
             names.append(name)
         cpio.file(f"modules/{driver}.order", ("\n".join(names) + "\n").encode(), 0o644)
     with open(os.path.join(cache, "base.cpio.gz"), "wb") as f:

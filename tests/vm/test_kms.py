@@ -131,6 +131,20 @@ class KmsLane(unittest.TestCase):
             self.assertEqual(info["fds_before"], info["fds_after"], f"{driver}: fds leaked")
             self.assertIn("UDEFIO-EXIT=0", r.stdout, driver)
 
+    def test_vkms_crc(self):
+        """vkms has no screen to dump: its CRC says what the CRTC composed. The
+        picture changes with the damage and, at the end, equals the same
+        picture shown by a plain full-frame copy."""
+        r = guest("vkms", KMS_CHECK)
+        self.assertIn("UDEFIO-EXIT=0", r.stdout)
+        line = next((l for l in r.stdout.splitlines() if l.startswith("UDEFIO-CRC")), "")
+        self.assertTrue(line, "no CRC from vkms")
+        crc = dict(kv.split("=") for kv in line.split()[1:])
+        self.assertTrue(all(v.startswith("0x") for v in crc.values()), crc)
+        self.assertNotEqual(crc["a"], crc["b"], "the damaged square did not change the composed picture")
+        self.assertNotEqual(crc["b"], crc["c"], "the second square did not change the composed picture")
+        self.assertEqual(crc["c"], crc["reference"], "udefio's picture differs from a full-frame copy of it")
+
     def test_bad_device_and_mode_are_clear_errors(self):
         r = guest("bochs", UDEFIO, "demo", "--backend", "kms", "--mode", "1234x567", "--seconds", "1")
         self.assertIn("UDEFIO-EXIT=1", r.stdout)

@@ -151,6 +151,7 @@ void DeferredIoState::flush_locked(const std::unique_lock<std::shared_mutex>& lo
 {
     if (!info_)
         return;  // the output is gone: flushes are no-ops
+    const auto started = std::chrono::steady_clock::now();
     flags_.clear(kFlagWritten, lock);
     collected_.clear();
     if (auto r = tracker_->collect(collected_); !r)
@@ -172,6 +173,7 @@ void DeferredIoState::flush_locked(const std::unique_lock<std::shared_mutex>& lo
         stats_.pages += pages.size();
         stats_.damage_pixels += static_cast<uint64_t>(damage.area());
         stats_.bytes_copied += result.bytes_copied;
+        stats_.flush_ns += uint64_t(std::chrono::nanoseconds(std::chrono::steady_clock::now() - started).count());
     }
     pagereflist_.clear();
     explicit_damage_.clear();

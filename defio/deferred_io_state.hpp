@@ -34,6 +34,7 @@ struct FlushStats {
     uint64_t damage_pixels = 0; // damaged pixels flushed, summed
     uint64_t bytes_copied = 0;  // what the sink reported
     uint64_t wakeups = 0;       // flush worker wakeups
+    uint64_t flush_ns = 0;      // time in flushes (collect, damage, the sink's copy and commit), summed
 };
 
 class DeferredIoState {

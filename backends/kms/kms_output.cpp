@@ -1,5 +1,6 @@
 #include "backends/kms/kms_output.hpp"
 
+#include <poll.h>
 #include <xf86drm.h>
 
 #include <cstring>
@@ -199,6 +200,10 @@ Result<void> KmsOutput::commit_atomic(DumbBuffer& buffer, const std::vector<Rect
             damage_clips_.fetch_add(rects.size(), std::memory_order_relaxed);
         }
     }
+    // The kernel writes the fence fd here when the commit is accepted.
+    int32_t out_fence = -1;
+    if (auto prop = crtc_props_.id("OUT_FENCE_PTR"))
+        drmModeAtomicAddProperty(req, pipe_.crtc_id, *prop, uint64_t(uintptr_t(&out_fence)));
     const int r = drmModeAtomicCommit(fd_, req, DRM_MODE_PAGE_FLIP_EVENT | DRM_MODE_ATOMIC_NONBLOCK,
                                       reinterpret_cast<void*>(uintptr_t(pipe_.crtc_id)));
     const int err = errno;
@@ -207,6 +212,10 @@ Result<void> KmsOutput::commit_atomic(DumbBuffer& buffer, const std::vector<Rect
         drmModeDestroyPropertyBlob(fd_, clips_blob);  // the commit holds its own reference
     if (r != 0)
         return Error{err, "atomic page flip commit"};
+    if (out_fence >= 0) {
+        out_fence_.reset(out_fence);
+        out_fences_.fetch_add(1, std::memory_order_relaxed);
+    }
     return {};
 }
 
@@ -229,6 +238,13 @@ void KmsOutput::on_page_flip(uint64_t sequence, std::chrono::nanoseconds timesta
     {
         std::lock_guard lock(mutex_);
         in_flight_ = false;
+        // The flip is done, so its fence must have signalled (a sync_file polls readable then).
+        if (out_fence_) {
+            pollfd p{out_fence_.get(), POLLIN, 0};
+            if (::poll(&p, 1, 0) == 1)
+                fences_signalled_.fetch_add(1, std::memory_order_relaxed);
+            out_fence_.reset();
+        }
     }
     flipped_.notify_all();
     flips_.fetch_add(1, std::memory_order_relaxed);
@@ -252,7 +268,8 @@ Result<void> KmsOutput::snapshot_png(const std::string& path) const
 KmsCounters KmsOutput::counters() const
 {
     return {commits_.load(std::memory_order_relaxed), flips_.load(std::memory_order_relaxed),
-            bytes_copied_.load(std::memory_order_relaxed), damage_clips_.load(std::memory_order_relaxed)};
+            bytes_copied_.load(std::memory_order_relaxed), damage_clips_.load(std::memory_order_relaxed),
+            out_fences_.load(std::memory_order_relaxed), fences_signalled_.load(std::memory_order_relaxed)};
 }
 
 }  // namespace udefio

@@ -17,6 +17,7 @@
 #include "backends/kms/dumb_buffer.hpp"
 #include "backends/kms/kms_pipe.hpp"
 #include "backends/output.hpp"
+#include "defio/unique_fd.hpp"
 
 namespace udefio {
 
@@ -25,6 +26,8 @@ struct KmsCounters {
     uint64_t flips = 0;
     uint64_t bytes_copied = 0;
     uint64_t damage_clips = 0;  // FB_DAMAGE_CLIPS rectangles sent (0 if the plane has none)
+    uint64_t out_fences = 0;    // commits that returned an OUT_FENCE_PTR fence
+    uint64_t fences_signalled = 0;  // of those, found signalled when their flip arrived
 };
 
 class KmsOutput final : public Output {
@@ -80,11 +83,14 @@ private:
     int front_ = 0;
     bool in_flight_ = false;
     bool closing_ = false;
+    UniqueFd out_fence_;  // the in-flight commit's OUT_FENCE_PTR fence (sync_file), or invalid
 
     std::atomic<uint64_t> commits_{0};
     std::atomic<uint64_t> flips_{0};
     std::atomic<uint64_t> bytes_copied_{0};
     std::atomic<uint64_t> damage_clips_{0};
+    std::atomic<uint64_t> out_fences_{0};
+    std::atomic<uint64_t> fences_signalled_{0};
 };
 
 }  // namespace udefio

@@ -157,10 +157,14 @@ int main(int argc, char** argv)
     if (crc.available())
         crc_c = crc.settled();
 
-    std::printf("UDEFIO-KMS width=%u height=%u atomic=%d damage_clips_supported=%d clips=%llu square_bytes=%llu\n",
+    std::printf("UDEFIO-KMS width=%u height=%u atomic=%d damage_clips_supported=%d clips=%llu square_bytes=%llu "
+                "out_fences=%llu fences_signalled=%llu flips=%llu\n",
                 mode.width, mode.height, atomic ? 1 : 0, output->damage_clips_supported() ? 1 : 0,
                 static_cast<unsigned long long>(after.damage_clips),
-                static_cast<unsigned long long>(after.bytes_copied - before.bytes_copied));
+                static_cast<unsigned long long>(after.bytes_copied - before.bytes_copied),
+                static_cast<unsigned long long>(after.out_fences),
+                static_cast<unsigned long long>(after.fences_signalled),
+                static_cast<unsigned long long>(after.flips));
     (*loop)->stop();
     loop_thread.join();
     std::vector<uint32_t> final_picture(pixels, pixels + size_t(stride) * mode.height);

@@ -95,12 +95,20 @@ class KmsLane(unittest.TestCase):
     def test_bochs_atomic(self):
         info = self.check_scanout("bochs")
         self.assertEqual(info["damage_clips_supported"], "0")  # bochs has no FB_DAMAGE_CLIPS (PLATFORM.md)
+        self.check_out_fences(info)
+
+    def check_out_fences(self, info):
+        """Atomic commits ask for OUT_FENCE_PTR; each fence has signalled by its flip."""
+        self.assertGreater(int(info["out_fences"]), 0, "no OUT_FENCE_PTR fence from an atomic commit")
+        self.assertGreaterEqual(int(info["out_fences"]), int(info["flips"]))  # one may still be in flight
+        self.assertEqual(info["fences_signalled"], info["flips"], "a flip arrived before its fence signalled")
 
     def test_bochs_legacy(self):
         self.check_scanout("bochs", "--no-atomic")
 
     def test_virtio_gpu_atomic_uses_damage_clips(self):
         info = self.check_scanout("virtio-gpu")
+        self.check_out_fences(info)
         self.assertEqual(info["damage_clips_supported"], "1")
         self.assertGreater(int(info["clips"]), 0, "FB_DAMAGE_CLIPS offered but not used")
 

@@ -3,7 +3,7 @@
 our binaries in a small initramfs, booted with TCG (no KVM needed).
 
   guest.py prepare                   build the cache (kernel, modules, busybox)
-  guest.py run DRIVER [--screendump-dir DIR] -- PROGRAM [ARGS...]
+  guest.py run DRIVER [--screendump-dir DIR] [--with BINARY] PROGRAM [ARGS...]
                                      boot with DRIVER (bochs, virtio-gpu), run
                                      PROGRAM there, exit with its exit code
 
@@ -213,12 +213,16 @@ def shared_libraries(binary):
     return libs
 
 
-def payload(program, args):
-    """The per-run cpio: the program, its libraries and /run.sh."""
+def payload(program, args, extra_binaries=()):
+    """The per-run cpio: the program (and extra binaries it runs, in
+    /usr/bin), their libraries and /run.sh."""
     cpio = Cpio()
     program = shutil.which(program) or program
-    cpio.host_file(program, "/usr/bin/" + os.path.basename(program))
-    for lib in shared_libraries(program):
+    libraries = set()
+    for binary in [program, *extra_binaries]:
+        cpio.host_file(binary, "/usr/bin/" + os.path.basename(binary))
+        libraries.update(shared_libraries(binary))
+    for lib in sorted(libraries):
         cpio.host_file(lib)
     quoted = " ".join("'" + a.replace("'", "'\\''") + "'" for a in [os.path.basename(program), *args])
     cpio.file("run.sh", f"#!/bin/sh\ncd /tmp\nexec {quoted}\n".encode())
@@ -247,14 +251,14 @@ class Qmp:
                 return reply
 
 
-def run_guest(driver, program, args, screendump_dir):
+def run_guest(driver, program, args, screendump_dir, extra_binaries=()):
     prepare()
     cache = cache_dir()
     with tempfile.TemporaryDirectory() as tmp:
         initrd = os.path.join(tmp, "initrd")
         with open(initrd, "wb") as f:
             f.write(open(os.path.join(cache, "base.cpio.gz"), "rb").read())
-            f.write(payload(program, args))
+            f.write(payload(program, args, extra_binaries))
         qmp_path = os.path.join(tmp, "qmp")
         # One vCPU: with two, TCG sometimes breaks the kernel's live code
         # patching (text_poke) at boot ("Oops: int3" in a timer softirq).
@@ -302,13 +306,15 @@ def main():
     r = sub.add_parser("run")
     r.add_argument("driver", choices=sorted(DRIVERS))
     r.add_argument("--screendump-dir")
+    r.add_argument("--with", dest="extra", action="append", default=[], metavar="BINARY",
+                   help="another host binary the program runs (copied to /usr/bin with its libraries)")
     r.add_argument("program")
     r.add_argument("args", nargs=argparse.REMAINDER)
     opts = parser.parse_args()
     if opts.command == "prepare":
         prepare()
         return 0
-    return run_guest(opts.driver, opts.program, opts.args, opts.screendump_dir)
+    return run_guest(opts.driver, opts.program, opts.args, opts.screendump_dir, opts.extra)
 
 
 if __name__ == "__main__":

@@ -4,7 +4,7 @@ bochs and virtio-gpu drivers in a QEMU guest. The pixels are read back from
 the host with QMP screendump: the picture is right, a damaged region updates,
 the rest stays untouched, FB_DAMAGE_CLIPS is used where the driver offers it.
 
-  test_kms.py KMS_CHECK UNPLUG_CHECK UDEFIO
+  test_kms.py KMS_CHECK UNPLUG_CHECK RESTORE_CHECK UDEFIO
 """
 import os
 import shutil
@@ -14,13 +14,15 @@ import tempfile
 import unittest
 
 HERE = os.path.dirname(os.path.abspath(__file__))
-KMS_CHECK, UNPLUG_CHECK, UDEFIO = sys.argv.pop(1), sys.argv.pop(1), sys.argv.pop(1)
+KMS_CHECK, UNPLUG_CHECK, RESTORE_CHECK, UDEFIO = (sys.argv.pop(1) for _ in range(4))
 
 
-def guest(driver, *args, screendump_dir=None):
+def guest(driver, *args, screendump_dir=None, extra=()):
     cmd = [sys.executable, os.path.join(HERE, "guest.py"), "run", driver]
     if screendump_dir:
         cmd += ["--screendump-dir", screendump_dir]
+    for binary in extra:
+        cmd += ["--with", binary]
     r = subprocess.run(cmd + list(args), capture_output=True, text=True, timeout=600)
     print(r.stdout[-3000:], r.stderr[-2000:], sep="\n", flush=True)
     return r
@@ -152,6 +154,12 @@ class KmsLane(unittest.TestCase):
         self.assertNotEqual(crc["a"], crc["b"], "the damaged square did not change the composed picture")
         self.assertNotEqual(crc["b"], crc["c"], "the second square did not change the composed picture")
         self.assertEqual(crc["c"], crc["reference"], "udefio's picture differs from a full-frame copy of it")
+
+    def test_sigint_and_sigterm_restore_the_crtc(self):
+        for sig in (2, 15):
+            r = guest("bochs", RESTORE_CHECK, "/usr/bin/" + os.path.basename(UDEFIO), str(sig), extra=[UDEFIO])
+            line = next((l for l in r.stdout.splitlines() if l.startswith("UDEFIO-RESTORE")), "")
+            self.assertIn("UDEFIO-EXIT=0", r.stdout, f"signal {sig}: {line}")
 
     def test_bad_device_and_mode_are_clear_errors(self):
         r = guest("bochs", UDEFIO, "demo", "--backend", "kms", "--mode", "1234x567", "--seconds", "1")

@@ -7,9 +7,6 @@
 // On vkms, which has no screen to dump, it reads the CRTC's CRC instead and
 // compares the final picture with the same picture shown by a plain
 // full-frame copy.
-#include <fcntl.h>
-#include <unistd.h>
-
 #include <cstdio>
 #include <cstring>
 #include <iostream>
@@ -17,6 +14,7 @@
 #include <thread>
 #include <vector>
 
+#include "backends/kms/crtc_crc.hpp"
 #include "backends/kms/kms_backend.hpp"
 
 using namespace udefio;
@@ -40,54 +38,6 @@ bool screendump(const char* name)
     }
     return false;
 }
-
-// vkms: the CRC of what the CRTC composed (debugfs), the newest after the
-// picture had a few frames to settle.
-class CrtcCrc {
-public:
-    CrtcCrc()
-    {
-        const char* dir = "/sys/kernel/debug/dri/0/crtc-0/crc";
-        const int control = ::open((std::string(dir) + "/control").c_str(), O_WRONLY);
-        if (control < 0)
-            return;
-        [[maybe_unused]] ssize_t n = ::write(control, "auto", 4);
-        ::close(control);
-        data_ = ::open((std::string(dir) + "/data").c_str(), O_RDONLY | O_NONBLOCK);
-    }
-    ~CrtcCrc()
-    {
-        if (data_ >= 0)
-            ::close(data_);
-    }
-    bool available() const { return data_ >= 0; }
-    // The entries queue up one per frame: drop the old ones, let a few frames
-    // pass, and take the newest.
-    std::string settled()
-    {
-        drain();
-        std::this_thread::sleep_for(std::chrono::milliseconds(100));
-        return drain();
-    }
-
-private:
-    std::string drain()
-    {
-        std::string last;
-        char line[64];
-        ssize_t n;
-        while ((n = ::read(data_, line, sizeof line - 1)) > 0) {
-            line[n] = 0;
-            std::string entry = line;
-            if (const auto space = entry.find(' '); space != std::string::npos)
-                last = entry.substr(space + 1, 10);  // "0xFRAME 0xCRC": keep the CRC
-        }
-        return last;
-    }
-
-
-    int data_ = -1;
-};
 
 int fail(const std::string& what)
 {
@@ -116,7 +66,7 @@ int main(int argc, char** argv)
     if (auto r = output->attach(*state); !r)
         return fail(r.error().message());
     std::thread loop_thread([&] { (*loop)->run(); });
-    CrtcCrc crc;
+    CrtcCrc crc;  // vkms only
     std::string crc_a, crc_b, crc_c;
 
     auto* pixels = reinterpret_cast<uint32_t*>((*state)->buffer().data());

@@ -20,6 +20,7 @@
 #include <thread>
 #include <vector>
 
+#include "backends/kms/crtc_crc.hpp"
 #include "backends/kms/kms_backend.hpp"
 
 using namespace udefio;
@@ -31,47 +32,17 @@ namespace {
 constexpr int kPages = 256;
 constexpr int kSamples = 15;
 
-// Reads vkms's CRC of the composed picture (debugfs); one entry per frame.
-class Crc {
-public:
-    Crc()
-    {
-        const std::string dir = "/sys/kernel/debug/dri/0/crtc-0/crc";
-        const int control = ::open((dir + "/control").c_str(), O_WRONLY);
-        if (control >= 0) {
-            [[maybe_unused]] ssize_t n = ::write(control, "auto", 4);
-            ::close(control);
-        }
-        fd_ = ::open((dir + "/data").c_str(), O_RDONLY | O_NONBLOCK);
+// Milliseconds from `since` until the CRC differs from `before` (-1: not within 1 s).
+double until_changed(CrtcCrc& crc, const std::string& before, Clock::time_point since)
+{
+    while (Clock::now() - since < 1s) {
+        const std::string now = crc.latest();
+        if (!now.empty() && now != before)
+            return std::chrono::duration<double, std::milli>(Clock::now() - since).count();
+        std::this_thread::sleep_for(200us);
     }
-    ~Crc() { ::close(fd_); }
-    bool ok() const { return fd_ >= 0; }
-    std::string latest()
-    {
-        std::string last;
-        char line[64];
-        ssize_t n;
-        while ((n = ::read(fd_, line, sizeof line - 1)) > 0) {
-            line[n] = 0;
-            last = std::string(line).substr(11, 10);
-        }
-        return last;
-    }
-    // Milliseconds from now until the CRC differs from `before` (-1: never, 1 s).
-    double until_changed(const std::string& before, Clock::time_point since)
-    {
-        while (Clock::now() - since < 1s) {
-            const std::string now = latest();
-            if (!now.empty() && now != before)
-                return std::chrono::duration<double, std::milli>(Clock::now() - since).count();
-            std::this_thread::sleep_for(200us);
-        }
-        return -1;
-    }
-
-private:
-    int fd_ = -1;
-};
+    return -1;
+}
 
 double median(std::vector<double> v)
 {
@@ -100,7 +71,7 @@ struct Measured {
 
 // Writes `samples` single pixels, each after the previous one reached the screen.
 template <class Settle>
-std::vector<double> latencies(volatile uint32_t* pixels, Crc& crc, Settle settle)
+std::vector<double> latencies(volatile uint32_t* pixels, CrtcCrc& crc, Settle settle)
 {
     std::vector<double> ms;
     for (int i = 0; i < kSamples; ++i) {
@@ -108,12 +79,12 @@ std::vector<double> latencies(volatile uint32_t* pixels, Crc& crc, Settle settle
         const std::string before = crc.latest();
         const auto t0 = Clock::now();
         pixels[1000 + i] = 0x00ffffffu - uint32_t(i);
-        ms.push_back(crc.until_changed(before, t0));
+        ms.push_back(until_changed(crc, before, t0));
     }
     return ms;
 }
 
-Measured measure_fbdev(Crc& crc)
+Measured measure_fbdev(CrtcCrc& crc)
 {
     Measured r;
     const int fd = ::open("/dev/fb0", O_RDWR);
@@ -135,7 +106,7 @@ Measured measure_fbdev(Crc& crc)
     return r;
 }
 
-Measured measure_udefio(Crc& crc)
+Measured measure_udefio(CrtcCrc& crc)
 {
     Measured r;
     auto loop = EventLoop::create().value();
@@ -203,8 +174,8 @@ Measured measure_udefio(Crc& crc)
 
 int main()
 {
-    Crc crc;
-    if (!crc.ok()) {
+    CrtcCrc crc;
+    if (!crc.available()) {
         std::fprintf(stderr, "kms-bench: no vkms CRC in debugfs: run it in the vkms guest\n");
         return 77;
     }

@@ -1,6 +1,8 @@
 #include "tools/bench/idle_wakeups.hpp"
 
+#include <algorithm>
 #include <chrono>
+#include <vector>
 #include <cstdio>
 #include <thread>
 
@@ -15,6 +17,24 @@ class CountingSink : public Sink {
 public:
     FlushResult flush(const SharedBuffer&, std::span<PageRef* const>, const Damage&) override { return {}; }
 };
+
+// A single store after 100 ms idle until the flush that carries it has
+// finished, median of 10: the delay plus the cost of noticing the write.
+double median_write_to_flush_ms(DeferredIoState& state)
+{
+    std::vector<double> ms;
+    for (int i = 0; i < 10; ++i) {
+        std::this_thread::sleep_for(std::chrono::milliseconds(100));
+        const uint64_t flushes = state.stats().flushes;
+        const auto t0 = std::chrono::steady_clock::now();
+        state.buffer().data()[4096 * 20 + size_t(i)] = std::byte{uint8_t(i + 1)};
+        while (state.stats().flushes == flushes && std::chrono::steady_clock::now() - t0 < std::chrono::seconds(1))
+            std::this_thread::sleep_for(std::chrono::microseconds(50));
+        ms.push_back(std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count());
+    }
+    std::sort(ms.begin(), ms.end());
+    return ms[ms.size() / 2];
+}
 
 }  // namespace
 
@@ -40,9 +60,13 @@ std::string measure_idle_wakeups(double seconds)
         (*state)->buffer().data()[4096 * 10] = std::byte{1};
         std::this_thread::sleep_for(std::chrono::milliseconds(200));
         const FlushStats after = (*state)->stats();
-        std::snprintf(line, sizeof line, "  %-11s %6.1f wakeups/s idle; one write -> %llu flush(es), %llu wakeups\n",
+        const double latency = median_write_to_flush_ms(**state);
+        std::snprintf(line, sizeof line,
+                      "  %-11s %6.1f wakeups/s idle; one write -> %llu flush(es), %llu wakeups; "
+                      "write -> flush done %.1f ms (delay %.1f ms)\n",
                       tracker_name(probe.kind).data(), double(idle.wakeups) / seconds,
-                      (unsigned long long)after.flushes, (unsigned long long)(after.wakeups - idle.wakeups));
+                      (unsigned long long)after.flushes, (unsigned long long)(after.wakeups - idle.wakeups), latency,
+                      double(options.delay.count()) / 1e6);
         table += line;
         (*state)->detach();
     }

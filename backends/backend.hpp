@@ -27,15 +27,24 @@ public:
     // disconnected): the last moment to stop drawing into its buffer.
     void set_output_removed_callback(std::function<void(Output&)> callback) { removed_ = std::move(callback); }
 
+    // Runs on the loop thread after a new output appeared (a display plugged in).
+    void set_output_added_callback(std::function<void(Output&)> callback) { added_ = std::move(callback); }
+
 protected:
     void notify_output_removed(Output& output)
     {
         if (removed_)
             removed_(output);
     }
+    void notify_output_added(Output& output)
+    {
+        if (added_)
+            added_(output);
+    }
 
 private:
     std::function<void(Output&)> removed_;
+    std::function<void(Output&)> added_;
 };
 
 }  // namespace udefio

@@ -28,7 +28,7 @@ Result<std::unique_ptr<KmsBackend>> KmsBackend::create(EventLoop& loop, const Km
                    (*output)->damage_clips_supported() ? "yes" : "no (full-plane updates)");
         outputs.push_back(std::move(output).value());
     }
-    auto backend = std::make_unique<KmsBackend>(std::move(device).value(), std::move(outputs));
+    auto backend = std::make_unique<KmsBackend>(std::move(device).value(), options.mode, std::move(outputs));
     auto watch = loop.watch_readable(backend->device_.fd(), [b = backend.get()] { b->dispatch_events(); });
     if (!watch)
         return watch.error();
@@ -45,8 +45,9 @@ Result<std::unique_ptr<KmsBackend>> KmsBackend::create(EventLoop& loop, const Km
     return backend;
 }
 
-KmsBackend::KmsBackend(DrmDevice device, std::vector<std::unique_ptr<KmsOutput>> outputs)
-    : device_(std::move(device)), outputs_(std::move(outputs))
+KmsBackend::KmsBackend(DrmDevice device, std::optional<ModeRequest> mode,
+                       std::vector<std::unique_ptr<KmsOutput>> outputs)
+    : device_(std::move(device)), mode_(std::move(mode)), outputs_(std::move(outputs))
 {
 }
 
@@ -67,7 +68,9 @@ void KmsBackend::on_udev_event(const DrmEvent& e)
         drm_events_ = EventSource();  // the fd is dead: stop watching it
         return;
     }
-    if (e.action != "change" || !e.hotplug)
+    // A real hotplug is a "change" with HOTPLUG=1; other changes of the card
+    // (leases, synthetic events) re-probe too: it is cheap and never wrong.
+    if (e.action != "change")
         return;
     for (size_t i = outputs_.size(); i-- > 0;) {
         drmModeConnector* c = drmModeGetConnector(device_.fd(), outputs_[i]->connector_id());
@@ -78,6 +81,31 @@ void KmsBackend::on_udev_event(const DrmEvent& e)
                        outputs_[i]->name().c_str());
             remove_output(i, false);
         }
+    }
+    add_new_outputs();
+}
+
+void KmsBackend::add_new_outputs()
+{
+    std::vector<KmsPipe> in_use;
+    for (const auto& o : outputs_)
+        in_use.push_back(o->pipe());
+    auto pipes = find_pipes(device_.fd(), device_.path(), mode_, in_use);
+    if (!pipes) {
+        UDEFIO_LOG(debug, "%s", pipes.error().message().c_str());  // nothing connected: normal after an unplug
+        return;
+    }
+    for (const KmsPipe& pipe : *pipes) {
+        auto output = KmsOutput::create(device_, pipe);
+        if (!output) {
+            UDEFIO_LOG(warn, "%s: new output %s: %s", device_.path().c_str(), pipe.name.c_str(),
+                       output.error().message().c_str());
+            continue;
+        }
+        UDEFIO_LOG(info, "%s: output %s was connected (%ux%u)", device_.path().c_str(), pipe.name.c_str(),
+                   pipe.mode.hdisplay, pipe.mode.vdisplay);
+        outputs_.push_back(std::move(output).value());
+        notify_output_added(*outputs_.back());
     }
 }
 

@@ -27,14 +27,16 @@ public:
     std::vector<Output*> outputs() override;
     const DrmDevice& device() const { return device_; }
 
-    KmsBackend(DrmDevice device, std::vector<std::unique_ptr<KmsOutput>> outputs);
+    KmsBackend(DrmDevice device, std::optional<ModeRequest> mode, std::vector<std::unique_ptr<KmsOutput>> outputs);
 
 private:
     void dispatch_events();                 // loop thread
     void on_udev_event(const DrmEvent& e);  // loop thread
     void remove_output(size_t index, bool device_gone);
+    void add_new_outputs();
 
     DrmDevice device_;
+    const std::optional<ModeRequest> mode_;
     dev_t devnum_ = 0;
     std::vector<std::unique_ptr<KmsOutput>> outputs_;
     EventSource drm_events_;

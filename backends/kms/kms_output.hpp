@@ -42,6 +42,7 @@ public:
     bool damage_clips_supported() const { return damage_clips_prop_.has_value(); }
     uint32_t crtc_id() const { return pipe_.crtc_id; }
     uint32_t connector_id() const { return pipe_.connector_id; }
+    const KmsPipe& pipe() const { return pipe_; }
     // The device was unplugged: the destructor does not try to restore the CRTC.
     void forget_device() { device_gone_ = true; }
 

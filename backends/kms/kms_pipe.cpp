@@ -84,14 +84,22 @@ Result<ModeRequest> parse_mode_request(const std::string& text)
     return r;
 }
 
-Result<std::vector<KmsPipe>> find_pipes(int fd, const std::string& device, const std::optional<ModeRequest>& mode)
+Result<std::vector<KmsPipe>> find_pipes(int fd, const std::string& device, const std::optional<ModeRequest>& mode,
+                                        const std::vector<KmsPipe>& in_use)
 {
     Resources res(drmModeGetResources(fd));
     if (!res)
         return errno_error(device + ": drmModeGetResources (not a KMS device?)");
     std::vector<KmsPipe> pipes;
-    std::set<uint32_t> crtcs_taken, planes_taken;
+    std::set<uint32_t> connectors_taken, crtcs_taken, planes_taken;
+    for (const KmsPipe& p : in_use) {
+        connectors_taken.insert(p.connector_id);
+        crtcs_taken.insert(p.crtc_id);
+        planes_taken.insert(p.plane_id);
+    }
     for (int i = 0; i < res->count_connectors; ++i) {
+        if (connectors_taken.count(res->connectors[i]))
+            continue;
         Connector c(drmModeGetConnector(fd, res->connectors[i]));
         if (!c || c->connection != DRM_MODE_CONNECTED || c->count_modes == 0)
             continue;
@@ -123,7 +131,7 @@ Result<std::vector<KmsPipe>> find_pipes(int fd, const std::string& device, const
         planes_taken.insert(pipe.plane_id);
         pipes.push_back(pipe);
     }
-    if (pipes.empty())
+    if (pipes.empty() && in_use.empty())
         return plain_error(device + ": no connected connector with a free CRTC and primary plane");
     return pipes;
 }

@@ -29,8 +29,10 @@ struct KmsPipe {
     std::string name;  // "Virtual-1", from the connector type and index
 };
 
-// Every connected connector that can get a CRTC and a primary plane. A
-// requested mode the connector lacks is an error naming the modes it has.
-Result<std::vector<KmsPipe>> find_pipes(int fd, const std::string& device, const std::optional<ModeRequest>& mode);
+// Every connected connector that can get a CRTC and a primary plane, apart
+// from the pipes `in_use` (their connectors, CRTCs and planes are skipped).
+// A requested mode the connector lacks is an error naming the modes it has.
+Result<std::vector<KmsPipe>> find_pipes(int fd, const std::string& device, const std::optional<ModeRequest>& mode,
+                                        const std::vector<KmsPipe>& in_use = {});
 
 }  // namespace udefio

@@ -3,7 +3,6 @@
 #include <libudev.h>
 #include <unistd.h>
 
-#include <cstring>
 
 namespace udefio {
 
@@ -48,8 +47,6 @@ void UdevMonitor::dispatch()
         const char* action = udev_device_get_action(device);
         event.action = action ? action : "";
         event.devnum = udev_device_get_devnum(device);
-        const char* hotplug = udev_device_get_property_value(device, "HOTPLUG");
-        event.hotplug = hotplug && std::strcmp(hotplug, "1") == 0;
         udev_device_unref(device);
         callback_(event);
     }

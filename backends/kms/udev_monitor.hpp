@@ -19,7 +19,6 @@ namespace udefio {
 struct DrmEvent {
     std::string action;  // "add", "remove", "change"
     dev_t devnum = 0;
-    bool hotplug = false;  // a "change" with HOTPLUG=1: connectors changed
 };
 
 class UdevMonitor {

@@ -4,7 +4,7 @@ bochs and virtio-gpu drivers in a QEMU guest. The pixels are read back from
 the host with QMP screendump: the picture is right, a damaged region updates,
 the rest stays untouched, FB_DAMAGE_CLIPS is used where the driver offers it.
 
-  test_kms.py KMS_CHECK UNPLUG_CHECK RESTORE_CHECK UDEFIO
+  test_kms.py KMS_CHECK UNPLUG_CHECK RESTORE_CHECK HOTPLUG_CHECK UDEFIO
 """
 import os
 import shutil
@@ -14,7 +14,7 @@ import tempfile
 import unittest
 
 HERE = os.path.dirname(os.path.abspath(__file__))
-KMS_CHECK, UNPLUG_CHECK, RESTORE_CHECK, UDEFIO = (sys.argv.pop(1) for _ in range(4))
+KMS_CHECK, UNPLUG_CHECK, RESTORE_CHECK, HOTPLUG_CHECK, UDEFIO = (sys.argv.pop(1) for _ in range(5))
 
 
 def guest(driver, *args, screendump_dir=None, extra=()):
@@ -154,6 +154,12 @@ class KmsLane(unittest.TestCase):
         self.assertNotEqual(crc["a"], crc["b"], "the damaged square did not change the composed picture")
         self.assertNotEqual(crc["b"], crc["c"], "the second square did not change the composed picture")
         self.assertEqual(crc["c"], crc["reference"], "udefio's picture differs from a full-frame copy of it")
+
+    def test_display_unplugged_and_plugged_again(self):
+        for driver in ("bochs", "virtio-gpu"):
+            r = guest(driver, HOTPLUG_CHECK)
+            line = next((l for l in r.stdout.splitlines() if l.startswith("UDEFIO-HOTPLUG")), "")
+            self.assertIn("UDEFIO-EXIT=0", r.stdout, f"{driver}: {line}")
 
     def test_sigint_and_sigterm_restore_the_crtc(self):
         for sig in (2, 15):

@@ -1,5 +1,6 @@
 #include "backends/kms/kms_output.hpp"
 
+#include <fcntl.h>
 #include <poll.h>
 #include <xf86drm.h>
 
@@ -200,6 +201,12 @@ Result<void> KmsOutput::commit_atomic(DumbBuffer& buffer, const std::vector<Rect
             damage_clips_.fetch_add(rects.size(), std::memory_order_relaxed);
         }
     }
+    if (in_fence_) {
+        if (auto prop = plane_props_.id("IN_FENCE_FD")) {
+            drmModeAtomicAddProperty(req, pipe_.plane_id, *prop, uint64_t(in_fence_.get()));
+            in_fences_.fetch_add(1, std::memory_order_relaxed);
+        }
+    }
     // The kernel writes the fence fd here when the commit is accepted.
     int32_t out_fence = -1;
     if (auto prop = crtc_props_.id("OUT_FENCE_PTR"))
@@ -210,10 +217,12 @@ Result<void> KmsOutput::commit_atomic(DumbBuffer& buffer, const std::vector<Rect
     drmModeAtomicFree(req);
     if (clips_blob)
         drmModeDestroyPropertyBlob(fd_, clips_blob);  // the commit holds its own reference
+    in_fence_.reset();  // the commit holds its own reference
     if (r != 0)
         return Error{err, "atomic page flip commit"};
     if (out_fence >= 0) {
         out_fence_.reset(out_fence);
+        out_fence_checked_ = false;
         out_fences_.fetch_add(1, std::memory_order_relaxed);
     }
     return {};
@@ -221,6 +230,15 @@ Result<void> KmsOutput::commit_atomic(DumbBuffer& buffer, const std::vector<Rect
 
 Result<void> KmsOutput::commit_legacy(DumbBuffer& buffer, const std::vector<Rect>& clips)
 {
+    if (in_fence_) {
+        // No IN_FENCE_FD without atomic: wait here, on the flush worker, not on the loop.
+        pollfd p{in_fence_.get(), POLLIN, 0};
+        if (::poll(&p, 1, int(kFlipTimeout.count())) != 1)
+            UDEFIO_LOG(warn, "%s: a client's fence did not signal in %lld ms; showing anyway", pipe_.name.c_str(),
+                       static_cast<long long>(kFlipTimeout.count()));
+        in_fence_.reset();
+        in_fences_.fetch_add(1, std::memory_order_relaxed);
+    }
     std::vector<drmModeClip> dirty;
     for (const Rect& r : clips)
         dirty.push_back({uint16_t(r.x), uint16_t(r.y), uint16_t(r.x + r.width), uint16_t(r.y + r.height)});
@@ -239,11 +257,11 @@ void KmsOutput::on_page_flip(uint64_t sequence, std::chrono::nanoseconds timesta
         std::lock_guard lock(mutex_);
         in_flight_ = false;
         // The flip is done, so its fence must have signalled (a sync_file polls readable then).
-        if (out_fence_) {
+        if (out_fence_ && !out_fence_checked_) {
             pollfd p{out_fence_.get(), POLLIN, 0};
             if (::poll(&p, 1, 0) == 1)
                 fences_signalled_.fetch_add(1, std::memory_order_relaxed);
-            out_fence_.reset();
+            out_fence_checked_ = true;
         }
     }
     flipped_.notify_all();
@@ -265,11 +283,24 @@ Result<void> KmsOutput::snapshot_png(const std::string& path) const
     return write_png(path, image);
 }
 
+void KmsOutput::set_in_fence(UniqueFd fence)
+{
+    std::lock_guard lock(mutex_);
+    in_fence_ = std::move(fence);
+}
+
+UniqueFd KmsOutput::dup_out_fence() const
+{
+    std::lock_guard lock(mutex_);
+    return UniqueFd(out_fence_ ? ::fcntl(out_fence_.get(), F_DUPFD_CLOEXEC, 0) : -1);
+}
+
 KmsCounters KmsOutput::counters() const
 {
     return {commits_.load(std::memory_order_relaxed), flips_.load(std::memory_order_relaxed),
             bytes_copied_.load(std::memory_order_relaxed), damage_clips_.load(std::memory_order_relaxed),
-            out_fences_.load(std::memory_order_relaxed), fences_signalled_.load(std::memory_order_relaxed)};
+            out_fences_.load(std::memory_order_relaxed), fences_signalled_.load(std::memory_order_relaxed),
+            in_fences_.load(std::memory_order_relaxed)};
 }
 
 }  // namespace udefio

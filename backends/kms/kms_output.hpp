@@ -28,6 +28,7 @@ struct KmsCounters {
     uint64_t damage_clips = 0;  // FB_DAMAGE_CLIPS rectangles sent (0 if the plane has none)
     uint64_t out_fences = 0;    // commits that returned an OUT_FENCE_PTR fence
     uint64_t fences_signalled = 0;  // of those, found signalled when their flip arrived
+    uint64_t in_fences = 0;         // commits that waited on a client's IN_FENCE_FD
 };
 
 class KmsOutput final : public Output {
@@ -52,6 +53,12 @@ public:
     void on_page_flip(uint64_t sequence, std::chrono::nanoseconds timestamp);
 
     Result<void> snapshot_png(const std::string& path) const override;
+
+    // A client's fence (sync_file) the next commit must wait for before it
+    // scans out (IN_FENCE_FD; atomic only, else it is waited for here).
+    void set_in_fence(UniqueFd fence);
+    // A duplicate of the last commit's OUT_FENCE_PTR fence, if any.
+    UniqueFd dup_out_fence() const;
     KmsCounters counters() const;
 
     using SavedCrtc = std::unique_ptr<drmModeCrtc, void (*)(drmModeCrtc*)>;
@@ -84,7 +91,9 @@ private:
     int front_ = 0;
     bool in_flight_ = false;
     bool closing_ = false;
-    UniqueFd out_fence_;  // the in-flight commit's OUT_FENCE_PTR fence (sync_file), or invalid
+    UniqueFd out_fence_;  // the last commit's OUT_FENCE_PTR fence (sync_file), or invalid
+    bool out_fence_checked_ = true;  // its flip arrived and the fence was checked
+    UniqueFd in_fence_;   // for the next commit, or invalid
 
     std::atomic<uint64_t> commits_{0};
     std::atomic<uint64_t> flips_{0};
@@ -92,6 +101,7 @@ private:
     std::atomic<uint64_t> damage_clips_{0};
     std::atomic<uint64_t> out_fences_{0};
     std::atomic<uint64_t> fences_signalled_{0};
+    std::atomic<uint64_t> in_fences_{0};
 };
 
 }  // namespace udefio

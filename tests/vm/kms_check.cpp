@@ -96,7 +96,11 @@ int main(int argc, char** argv)
         crc_b = crc.settled();
 
     // A second small change: now both buffers are current, so what is copied
-    // is this square and the first one (which the other buffer missed).
+    // is this square and the first one (which the other buffer missed). Its
+    // commit waits on a fence (the previous commit's, which is what a client
+    // hands over: a sync_file) through IN_FENCE_FD.
+    if (UniqueFd fence = output->dup_out_fence())
+        output->set_in_fence(std::move(fence));
     flips = output->counters().flips;
     const KmsCounters before = output->counters();
     for (uint32_t y = 300; y < 316; ++y)
@@ -108,13 +112,14 @@ int main(int argc, char** argv)
         crc_c = crc.settled();
 
     std::printf("UDEFIO-KMS width=%u height=%u atomic=%d damage_clips_supported=%d clips=%llu square_bytes=%llu "
-                "out_fences=%llu fences_signalled=%llu flips=%llu\n",
+                "out_fences=%llu fences_signalled=%llu flips=%llu in_fences=%llu\n",
                 mode.width, mode.height, atomic ? 1 : 0, output->damage_clips_supported() ? 1 : 0,
                 static_cast<unsigned long long>(after.damage_clips),
                 static_cast<unsigned long long>(after.bytes_copied - before.bytes_copied),
                 static_cast<unsigned long long>(after.out_fences),
                 static_cast<unsigned long long>(after.fences_signalled),
-                static_cast<unsigned long long>(after.flips));
+                static_cast<unsigned long long>(after.flips),
+                static_cast<unsigned long long>(after.in_fences));
     (*loop)->stop();
     loop_thread.join();
     std::vector<uint32_t> final_picture(pixels, pixels + size_t(stride) * mode.height);

@@ -100,10 +100,13 @@ class KmsLane(unittest.TestCase):
         self.check_out_fences(info)
 
     def check_out_fences(self, info):
-        """Atomic commits ask for OUT_FENCE_PTR; each fence has signalled by its flip."""
+        """Atomic commits ask for OUT_FENCE_PTR; each fence has signalled by its
+        flip; a client's fence goes to the next commit as IN_FENCE_FD (and the
+        picture checked after it is still right)."""
         self.assertGreater(int(info["out_fences"]), 0, "no OUT_FENCE_PTR fence from an atomic commit")
         self.assertGreaterEqual(int(info["out_fences"]), int(info["flips"]))  # one may still be in flight
         self.assertEqual(info["fences_signalled"], info["flips"], "a flip arrived before its fence signalled")
+        self.assertEqual(info["in_fences"], "1", "the commit with a client's fence did not pass IN_FENCE_FD")
 
     def test_bochs_legacy(self):
         self.check_scanout("bochs", "--no-atomic")

@@ -51,7 +51,7 @@ Result<std::string> find_card()
 
 }  // namespace
 
-Result<DrmDevice> DrmDevice::open(const std::string& requested, bool allow_atomic)
+Result<DrmDevice> DrmDevice::open(const std::string& requested, bool allow_atomic, SeatSession* seat)
 {
     std::string path = requested;
     if (path.empty()) {
@@ -60,7 +60,16 @@ Result<DrmDevice> DrmDevice::open(const std::string& requested, bool allow_atomi
             return card.error();
         path = *card;
     }
-    UniqueFd fd(::open(path.c_str(), O_RDWR | O_CLOEXEC | O_NONBLOCK));
+    UniqueFd fd;
+    if (seat) {
+        auto opened = seat->open_device(path);
+        if (!opened)
+            return opened.error();
+        fd = std::move(opened).value();
+        ::fcntl(fd.get(), F_SETFL, ::fcntl(fd.get(), F_GETFL) | O_NONBLOCK);
+    } else {
+        fd.reset(::open(path.c_str(), O_RDWR | O_CLOEXEC | O_NONBLOCK));
+    }
     if (!fd)
         return errno_error("open(" + path + ")" + (errno == EACCES ? " (run as root or join the 'video' group)" : ""));
     uint64_t dumb = 0;
@@ -72,7 +81,8 @@ Result<DrmDevice> DrmDevice::open(const std::string& requested, bool allow_atomi
     if (drmSetClientCap(fd.get(), DRM_CLIENT_CAP_UNIVERSAL_PLANES, 1) != 0)
         return errno_error(path + ": DRM_CLIENT_CAP_UNIVERSAL_PLANES");
     const bool atomic = allow_atomic && drmSetClientCap(fd.get(), DRM_CLIENT_CAP_ATOMIC, 1) == 0;
-    UDEFIO_LOG(info, "%s: %s modesetting", path.c_str(), atomic ? "atomic" : "legacy");
+    UDEFIO_LOG(info, "%s: %s modesetting, opened %s", path.c_str(), atomic ? "atomic" : "legacy",
+               seat ? ("through libseat, seat " + seat->name()).c_str() : "directly (no seat)");
     return DrmDevice(std::move(fd), std::move(path), atomic);
 }
 

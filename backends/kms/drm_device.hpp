@@ -5,6 +5,7 @@
 #include <string>
 
 #include "defio/result.hpp"
+#include "backends/kms/seat_session.hpp"
 #include "defio/unique_fd.hpp"
 
 namespace udefio {
@@ -12,7 +13,8 @@ namespace udefio {
 class DrmDevice {
 public:
     // `path` empty: the first /dev/dri/card* with a connected connector.
-    static Result<DrmDevice> open(const std::string& path, bool allow_atomic);
+    // Through `seat` when there is one (it hands over DRM master), else directly.
+    static Result<DrmDevice> open(const std::string& path, bool allow_atomic, SeatSession* seat);
 
     int fd() const { return fd_.get(); }
     const std::string& path() const { return path_; }

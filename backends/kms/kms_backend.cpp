@@ -12,7 +12,12 @@ namespace udefio {
 
 Result<std::unique_ptr<KmsBackend>> KmsBackend::create(EventLoop& loop, const KmsOptions& options)
 {
-    auto device = DrmDevice::open(options.device, options.atomic);
+    std::unique_ptr<SeatSession> seat;
+    if (auto session = SeatSession::open(loop))
+        seat = std::move(session).value();
+    else
+        UDEFIO_LOG(info, "no seat: %s; opening the DRM device directly", session.error().message().c_str());
+    auto device = DrmDevice::open(options.device, options.atomic, seat.get());
     if (!device)
         return device.error();
     auto pipes = find_pipes(device->fd(), device->path(), options.mode);
@@ -28,7 +33,8 @@ Result<std::unique_ptr<KmsBackend>> KmsBackend::create(EventLoop& loop, const Km
                    (*output)->damage_clips_supported() ? "yes" : "no (full-plane updates)");
         outputs.push_back(std::move(output).value());
     }
-    auto backend = std::make_unique<KmsBackend>(std::move(device).value(), options.mode, std::move(outputs));
+    auto backend = std::make_unique<KmsBackend>(std::move(seat), std::move(device).value(), options.mode,
+                                                std::move(outputs));
     auto watch = loop.watch_readable(backend->device_.fd(), [b = backend.get()] { b->dispatch_events(); });
     if (!watch)
         return watch.error();
@@ -45,9 +51,9 @@ Result<std::unique_ptr<KmsBackend>> KmsBackend::create(EventLoop& loop, const Km
     return backend;
 }
 
-KmsBackend::KmsBackend(DrmDevice device, std::optional<ModeRequest> mode,
+KmsBackend::KmsBackend(std::unique_ptr<SeatSession> seat, DrmDevice device, std::optional<ModeRequest> mode,
                        std::vector<std::unique_ptr<KmsOutput>> outputs)
-    : device_(std::move(device)), mode_(std::move(mode)), outputs_(std::move(outputs))
+    : seat_(std::move(seat)), device_(std::move(device)), mode_(std::move(mode)), outputs_(std::move(outputs))
 {
 }
 

@@ -164,6 +164,18 @@ class KmsLane(unittest.TestCase):
             line = next((l for l in r.stdout.splitlines() if l.startswith("UDEFIO-HOTPLUG")), "")
             self.assertIn("UDEFIO-EXIT=0", r.stdout, f"{driver}: {line}")
 
+    def test_seat_through_libseat_or_directly(self):
+        """As root libseat's builtin backend opens the card; where no seat can
+        be opened, udefio opens it directly and says so."""
+        udefio = "/usr/bin/" + os.path.basename(UDEFIO)
+        r = guest("bochs", UDEFIO, "demo", "--backend", "kms", "--seconds", "1")
+        self.assertIn("UDEFIO-EXIT=0", r.stdout)
+        self.assertIn("opened through libseat", r.stdout + r.stderr)
+        r = guest("bochs", "env", "LIBSEAT_BACKEND=none", udefio, "demo", "--backend", "kms", "--seconds", "1",
+                  extra=[UDEFIO])
+        self.assertIn("UDEFIO-EXIT=0", r.stdout)
+        self.assertIn("opening the DRM device directly", r.stdout + r.stderr)
+
     def test_sigint_and_sigterm_restore_the_crtc(self):
         for sig in (2, 15):
             r = guest("bochs", RESTORE_CHECK, "/usr/bin/" + os.path.basename(UDEFIO), str(sig), extra=[UDEFIO])

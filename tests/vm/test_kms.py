@@ -189,6 +189,12 @@ class KmsLane(unittest.TestCase):
         r = guest("bochs", UDEFIO, "demo", "--backend", "kms", "--device", "/dev/dri/card7", "--seconds", "1")
         self.assertIn("UDEFIO-EXIT=1", r.stdout)
         self.assertIn("/dev/dri/card7", r.stdout + r.stderr)
+        # A second instance while the first holds DRM master.
+        script = ("udefio demo --backend kms --seconds 4 >/dev/null 2>&1 & sleep 1.5; "
+                  "udefio demo --backend kms --seconds 1; rc=$?; wait; exit $rc")
+        r = guest("bochs", "sh", "-c", script, extra=[UDEFIO])
+        self.assertIn("UDEFIO-EXIT=1", r.stdout)
+        self.assertIn("cannot become DRM master", r.stdout + r.stderr)
 
 
 if __name__ == "__main__":

@@ -37,8 +37,10 @@ Result<std::string> find_card()
             UniqueFd fd(::open(g.gl_pathv[i], O_RDWR | O_CLOEXEC));
             if (fd && has_connected_connector(fd.get()))
                 found = g.gl_pathv[i];
-            tried += std::string(tried.empty() ? "" : ", ") + g.gl_pathv[i] +
-                     (fd ? " (no connected connector)" : " (" + std::string(std::strerror(errno)) + ")");
+            const std::string why = fd              ? "no connected connector"
+                                    : errno == EACCES ? "permission denied: run as root or join the 'video' group"
+                                                      : std::strerror(errno);
+            tried += std::string(tried.empty() ? "" : ", ") + g.gl_pathv[i] + " (" + why + ")";
         }
     }
     ::globfree(&g);
@@ -72,12 +74,18 @@ Result<DrmDevice> DrmDevice::open(const std::string& requested, bool allow_atomi
     }
     if (!fd)
         return errno_error("open(" + path + ")" + (errno == EACCES ? " (run as root or join the 'video' group)" : ""));
+    if (drmGetNodeTypeFromFd(fd.get()) == DRM_NODE_RENDER)
+        return plain_error(path + " is a render node, not a display: use /dev/dri/cardN");
     uint64_t dumb = 0;
     if (drmGetCap(fd.get(), DRM_CAP_DUMB_BUFFER, &dumb) != 0 || !dumb)
         return plain_error(path + ": the driver has no dumb buffers (not a KMS display device?)");
-    if (!drmIsMaster(fd.get()) && drmSetMaster(fd.get()) != 0)
-        return errno_error(path + ": cannot become DRM master: another program (a compositor or display server) "
-                                  "holds it; stop it or switch to a free VT");
+    if (!drmIsMaster(fd.get()) && drmSetMaster(fd.get()) != 0) {
+        if (errno == EBUSY)
+            return errno_error(path + ": cannot become DRM master: another program (a compositor or display "
+                                      "server) holds it; stop it or switch to a free VT");
+        return errno_error(path + ": not allowed to become DRM master: run as root or in a seat session "
+                                  "(seatd, logind)");
+    }
     if (drmSetClientCap(fd.get(), DRM_CLIENT_CAP_UNIVERSAL_PLANES, 1) != 0)
         return errno_error(path + ": DRM_CLIENT_CAP_UNIVERSAL_PLANES");
     const bool atomic = allow_atomic && drmSetClientCap(fd.get(), DRM_CLIENT_CAP_ATOMIC, 1) == 0;

@@ -31,13 +31,14 @@ Result<std::unique_ptr<SeatSession>> SeatSession::open(EventLoop& loop)
     session->seat_ = libseat_open_seat(&listener, session.get());
     if (!session->seat_)
         return errno_error("libseat_open_seat (no seatd or logind session, and the builtin backend needs root)");
-    // The seat is enabled asynchronously; wait for it briefly before opening devices.
-    for (int i = 0; i < 50 && !session->active_; ++i) {
+    // The seat is enabled asynchronously (within milliseconds when it is ours);
+    // wait for it briefly before opening devices.
+    for (int i = 0; i < 10 && !session->active_; ++i) {
         if (libseat_dispatch(session->seat_, 100) < 0)
             return errno_error("libseat_dispatch");
     }
     if (!session->active_)
-        return plain_error("seat " + session->name() + " was not enabled within 5 s (another session is active?)");
+        return plain_error("seat " + session->name() + " was not enabled within 1 s (another session is active, or not ours to take)");
     auto watch = loop.watch_readable(libseat_get_fd(session->seat_),
                                      [s = session.get()] { libseat_dispatch(s->seat_, 0); });
     if (!watch)

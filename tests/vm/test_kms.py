@@ -189,6 +189,15 @@ class KmsLane(unittest.TestCase):
         r = guest("bochs", UDEFIO, "demo", "--backend", "kms", "--device", "/dev/dri/card7", "--seconds", "1")
         self.assertIn("UDEFIO-EXIT=1", r.stdout)
         self.assertIn("/dev/dri/card7", r.stdout + r.stderr)
+        # Not root, no seat: the card cannot be opened.
+        r = guest("bochs", "sh", "-c", "/usr/bin/setpriv --reuid=1000 --regid=1000 --clear-groups udefio demo "
+                  "--backend kms --seconds 1", extra=[UDEFIO, shutil.which("setpriv")])
+        self.assertIn("UDEFIO-EXIT=1", r.stdout)
+        self.assertIn("permission denied", r.stdout + r.stderr)
+        # A render node has no display.
+        r = guest("virtio-gpu", UDEFIO, "demo", "--backend", "kms", "--device", "/dev/dri/renderD128", "--seconds", "1")
+        self.assertIn("UDEFIO-EXIT=1", r.stdout)
+        self.assertIn("render node", r.stdout + r.stderr)
         # A second instance while the first holds DRM master.
         script = ("udefio demo --backend kms --seconds 4 >/dev/null 2>&1 & sleep 1.5; "
                   "udefio demo --backend kms --seconds 1; rc=$?; wait; exit $rc")

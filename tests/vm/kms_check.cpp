@@ -25,9 +25,9 @@ namespace {
 uint32_t pattern(uint32_t x, uint32_t y) { return ((x * 7) ^ (y * 13)) & 0x00ffffffu; }
 
 // Asks the host for a screendump and waits for its answer on the console.
-bool screendump(const char* name)
+bool screendump(const std::string& name)
 {
-    std::printf("UDEFIO-SCREENDUMP %s\n", name);
+    std::printf("UDEFIO-SCREENDUMP %s\n", name.c_str());
     std::fflush(stdout);
     std::string answer;
     while (std::getline(std::cin, answer)) {
@@ -82,7 +82,8 @@ int main(int argc, char** argv)
         for (uint32_t x = 0; x < mode.width; ++x)
             pixels[y * stride + x] = pattern(x, y);
     wait_presented(flips);
-    const bool a = crc.available() || screendump("a");
+    const std::string suffix = atomic ? "" : "-legacy";  // one boot runs both
+    const bool a = crc.available() || screendump("a" + suffix);
     if (crc.available())
         crc_a = crc.settled();
 
@@ -91,7 +92,7 @@ int main(int argc, char** argv)
         for (uint32_t x = 200; x < 264; ++x)
             pixels[y * stride + x] = 0x00ff0000u;
     wait_presented(flips);
-    const bool b = crc.available() || screendump("b");
+    const bool b = crc.available() || screendump("b" + suffix);
     if (crc.available())
         crc_b = crc.settled();
 

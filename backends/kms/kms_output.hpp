@@ -81,10 +81,11 @@ private:
     std::optional<uint32_t> damage_clips_prop_;
     bool device_gone_ = false;  // loop thread only
 
-    // Protects buffers_' content and missed damage, front_, in_flight_ and
-    // closing_. Taken by flush() (flush worker, under the state lock), by
-    // on_page_flip() (loop) and by the destructor; never held while calling
-    // out of this class.
+    // Protects buffers_' content and missed damage, front_, in_flight_,
+    // closing_ and the fences. Taken by flush() (flush worker, under the state
+    // lock; it commits while holding it), by on_page_flip() (loop), by the
+    // fence setters and by the destructor; never held while calling back into
+    // the state or the presented callback.
     mutable std::mutex mutex_;
     std::condition_variable flipped_;
     std::array<std::unique_ptr<DumbBuffer>, 2> buffers_;

@@ -11,15 +11,38 @@ Result<void> Output::attach(std::shared_ptr<DeferredIoState> state)
     if (layout.width != m.width || layout.height != m.height)
         return plain_error("buffer " + layout.describe() + " does not fit output " + name() + " (" +
                            std::to_string(m.width) + "x" + std::to_string(m.height) + ")");
-    if (auto r = state->attach(*this); !r)
+    // state_ is set first: a flush may start as soon as the state is attached.
+    state_ = state;
+    if (auto r = state->attach(*this); !r) {
+        state_.reset();
         return r;
-    state_ = std::move(state);
+    }
     return {};
 }
 
 Result<void> Output::snapshot_png(const std::string& path) const
 {
     return plain_error("output " + name() + " cannot write snapshots (" + path + ")");
+}
+
+uint64_t Output::notify_committed(std::chrono::nanoseconds at)
+{
+    FrameRecorder* recorder = state_ ? state_->recorder() : nullptr;
+    return recorder ? recorder->committed(at) : 0;
+}
+
+void Output::notify_fence_signalled(uint64_t token, std::chrono::nanoseconds at)
+{
+    if (FrameRecorder* recorder = state_ ? state_->recorder() : nullptr)
+        recorder->fence_signalled(token, at);
+}
+
+void Output::notify_presented(const Presentation& presentation, uint64_t token)
+{
+    if (FrameRecorder* recorder = state_ ? state_->recorder() : nullptr)
+        recorder->presented(token, presentation.timestamp, presentation.sequence);
+    if (presented_)
+        presented_(presentation);
 }
 
 void Output::detach_state()

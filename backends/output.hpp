@@ -56,11 +56,13 @@ protected:
     // Every subclass calls this first thing in its destructor, while the
     // object is still whole: it waits for a running flush and stops new ones.
     void detach_state();
-    void notify_presented(const Presentation& presentation)
-    {
-        if (presented_)
-            presented_(presentation);
-    }
+    // The stages of a frame after its flush, for profiling (a no-op when off).
+    // notify_committed() returns the token of the frames the commit covers;
+    // the fence and the presentation of that commit pass it back.
+    uint64_t notify_committed(std::chrono::nanoseconds at);
+    void notify_fence_signalled(uint64_t token, std::chrono::nanoseconds at);
+    // Runs the presented callback. Loop thread.
+    void notify_presented(const Presentation& presentation, uint64_t token = UINT64_MAX);
 
 private:
     std::shared_ptr<DeferredIoState> state_;

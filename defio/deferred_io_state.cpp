@@ -2,6 +2,7 @@
 
 #include <mutex>
 
+#include "defio/clock.hpp"
 #include "defio/log.hpp"
 #include "defio/tracker_probe.hpp"
 
@@ -36,6 +37,13 @@ DeferredIoState::~DeferredIoState()
 {
     if (worker_)
         worker_->cancel_sync();
+}
+
+void DeferredIoState::set_recorder(std::shared_ptr<FrameRecorder> recorder)
+{
+    std::unique_lock lock(lock_);
+    if (!info_ && !detached_)
+        recorder_ = std::move(recorder);
 }
 
 Result<void> DeferredIoState::attach(Sink& sink)
@@ -89,6 +97,10 @@ bool DeferredIoState::notify_write()
     if (!info_)
         return false;
     (void)flags_.set_shared(kFlagWritten, lock);
+    if (recorder_) {
+        int64_t none = 0;
+        first_write_ns_.compare_exchange_strong(none, monotonic_now().count(), std::memory_order_relaxed);
+    }
     worker_->schedule(options_.delay);
     return true;
 }
@@ -143,6 +155,10 @@ void DeferredIoState::poll_tracker()
     bool added = false;
     for (uint32_t page : collected_)
         added |= pagereflist_.add(pagerefs_[page]);
+    if (added && recorder_) {
+        int64_t none = 0;  // a look found the write: that is when it was seen
+        first_write_ns_.compare_exchange_strong(none, monotonic_now().count(), std::memory_order_relaxed);
+    }
     if (added || !pagereflist_.empty())
         worker_->schedule(options_.delay);
 }
@@ -152,6 +168,7 @@ void DeferredIoState::flush_locked(const std::unique_lock<std::shared_mutex>& lo
     if (!info_)
         return;  // the output is gone: flushes are no-ops
     const auto started = std::chrono::steady_clock::now();
+    const auto started_mono = recorder_ ? monotonic_now() : std::chrono::nanoseconds(0);
     flags_.clear(kFlagWritten, lock);
     collected_.clear();
     if (auto r = tracker_->collect(collected_); !r)
@@ -168,15 +185,40 @@ void DeferredIoState::flush_locked(const std::unique_lock<std::shared_mutex>& lo
     damage.add_pages(pages, buffer_.layout());
     damage.clip_to(buffer_.layout());
     if (!damage.empty()) {
+        const uint64_t frame = stats_.flushes + 1;
         const FlushResult result = info_->flush(buffer_, pages, damage);
         stats_.flushes += 1;
         stats_.pages += pages.size();
         stats_.damage_pixels += static_cast<uint64_t>(damage.area());
         stats_.bytes_copied += result.bytes_copied;
         stats_.flush_ns += uint64_t(std::chrono::nanoseconds(std::chrono::steady_clock::now() - started).count());
+        if (recorder_)
+            record_flush(frame, started_mono, pages.size(), damage, result);
     }
+    if (recorder_)
+        last_collect_ = started_mono;
     pagereflist_.clear();
     explicit_damage_.clear();
+}
+
+void DeferredIoState::record_flush(uint64_t frame, std::chrono::nanoseconds started, size_t pages,
+                                   const Damage& damage, const FlushResult& result)
+{
+    FrameRecord record;
+    record.frame = frame;
+    record.tracker = tracker_kind_;
+    const int64_t first = first_write_ns_.exchange(0, std::memory_order_relaxed);
+    record.first_write_exact = first != 0 && first <= started.count();
+    record.first_write = record.first_write_exact ? std::chrono::nanoseconds(first)
+                                                  : (last_collect_.count() ? last_collect_ : started);
+    record.flush_start = started;
+    record.flush_end = monotonic_now();
+    record.pages = static_cast<uint32_t>(pages);
+    record.rects = damage.rects();
+    record.damage_pixels = static_cast<uint64_t>(damage.area());
+    record.bytes_copied = result.bytes_copied;
+    record.full_frame_bytes = uint64_t(buffer_.layout().width) * buffer_.layout().height * 4;
+    recorder_->flushed(std::move(record));
 }
 
 }  // namespace udefio

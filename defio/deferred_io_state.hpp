@@ -6,6 +6,7 @@
 // later flushes are no-ops.
 #pragma once
 
+#include <atomic>
 #include <chrono>
 #include <memory>
 #include <optional>
@@ -15,6 +16,7 @@
 #include "defio/buffer_flags.hpp"
 #include "defio/damage.hpp"
 #include "defio/flush_worker.hpp"
+#include "defio/frame_recorder.hpp"
 #include "defio/page_ref_list.hpp"
 #include "defio/shared_buffer.hpp"
 #include "defio/sink.hpp"
@@ -44,6 +46,11 @@ public:
     ~DeferredIoState();
     DeferredIoState(const DeferredIoState&) = delete;
     DeferredIoState& operator=(const DeferredIoState&) = delete;
+
+    // Profiling mode: every flush is recorded here. Before attach(); the
+    // recorder stays for the state's life (outputs add their stages to it).
+    void set_recorder(std::shared_ptr<FrameRecorder> recorder);
+    FrameRecorder* recorder() const { return recorder_.get(); }
 
     // fb_deferred_io_init: flushes start going to `sink`. Once per state.
     Result<void> attach(Sink& sink);
@@ -77,12 +84,14 @@ private:
     void deferred_work();  // the flush worker's timer expired
     void poll_tracker();   // periodic collect for trackers without a doorbell
     void flush_locked(const std::unique_lock<std::shared_mutex>& lock);
+    void record_flush(uint64_t frame, std::chrono::nanoseconds started, size_t pages, const Damage& damage,
+                      const FlushResult& result);
 
     const DeferredIoOptions options_;
     const TrackerKind tracker_kind_;
 
-    // lock_ protects info_, pagerefs_, pagereflist_, explicit_damage_, tracker_
-    // and stats_. Taken exclusively by flushes (worker thread or flush_now),
+    // lock_ protects info_, pagerefs_, pagereflist_, explicit_damage_, tracker_,
+    // stats_, last_collect_ and the setting of recorder_. Taken exclusively by flushes (worker thread or flush_now),
     // attach(), detach() and add_damage(); shared by notify_write(), which only
     // reads info_ and sets an allow-listed flag. Sink::flush runs under it, so
     // detach() waits for a running flush. Lock order: lock_, then the worker's mutex.
@@ -96,6 +105,13 @@ private:
     std::unique_ptr<Tracker> tracker_;
     std::vector<uint32_t> collected_;  // scratch for Tracker::collect
     FlushStats stats_;
+    std::chrono::nanoseconds last_collect_{};  // profiling: when the last flush looked
+
+    // Set before attach(), then read-only: profiling costs one branch when off.
+    std::shared_ptr<FrameRecorder> recorder_;
+    // Profiling: CLOCK_MONOTONIC ns of the first write announced since the
+    // last flush (0: none). Set by notify_write() under the shared lock.
+    std::atomic<int64_t> first_write_ns_{0};
 
     BufferFlags flags_;
     // Created by attach() under lock_ and never replaced, so notify_write()

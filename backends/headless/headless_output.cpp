@@ -5,19 +5,10 @@
 #include <ctime>
 
 #include "defio/client_reads.hpp"
+#include "defio/clock.hpp"
 #include "defio/log.hpp"
 
 namespace udefio {
-namespace {
-
-std::chrono::nanoseconds monotonic_now()
-{
-    timespec ts{};
-    ::clock_gettime(CLOCK_MONOTONIC, &ts);
-    return std::chrono::seconds(ts.tv_sec) + std::chrono::nanoseconds(ts.tv_nsec);
-}
-
-}  // namespace
 
 Result<std::unique_ptr<HeadlessOutput>> HeadlessOutput::create(EventLoop& loop, OutputMode mode,
                                                                HeadlessSnapshots snapshots)
@@ -72,6 +63,16 @@ FlushResult HeadlessOutput::flush(const SharedBuffer& src, std::span<PageRef* co
     }
     flushes_.fetch_add(1, std::memory_order_relaxed);
     bytes_copied_.fetch_add(bytes, std::memory_order_relaxed);
+    // The copy into the frame is this output's commit.
+    const uint64_t token = notify_committed(monotonic_now());
+    if (auto fence = timeline_.create_fence(); fence) {
+        (void)(*fence)->add_callback([this, token](std::chrono::nanoseconds at) {
+            fences_signalled_.fetch_add(1, std::memory_order_relaxed);
+            notify_fence_signalled(token, at);
+        });
+    } else {
+        UDEFIO_LOG(warn, "headless: no scanout fence: %s", fence.error().message().c_str());
+    }
     loop_.post([weak = std::weak_ptr<HeadlessOutput*>(self_)] {
         if (auto self = weak.lock())
             (*self)->on_flushed();
@@ -93,7 +94,9 @@ void HeadlessOutput::on_vblank()
 {
     vblank_pending_ = false;
     presented_.fetch_add(1, std::memory_order_relaxed);
-    notify_presented({++sequence_, monotonic_now()});
+    const auto now = monotonic_now();
+    timeline_.signal_all(now);
+    notify_presented({++sequence_, now});
     maybe_snapshot(std::chrono::steady_clock::now());
 }
 
@@ -126,7 +129,8 @@ Result<void> HeadlessOutput::snapshot_png(const std::string& path) const
 HeadlessCounters HeadlessOutput::counters() const
 {
     return {flushes_.load(std::memory_order_relaxed), presented_.load(std::memory_order_relaxed),
-            bytes_copied_.load(std::memory_order_relaxed), snapshots_taken_.load(std::memory_order_relaxed)};
+            bytes_copied_.load(std::memory_order_relaxed), snapshots_taken_.load(std::memory_order_relaxed),
+            fences_signalled_.load(std::memory_order_relaxed)};
 }
 
 }  // namespace udefio

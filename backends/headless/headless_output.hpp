@@ -1,6 +1,6 @@
 // A virtual screen: flushes are copied into a frame of its own, and a
 // simulated vblank (a timer at the next multiple of the refresh period)
-// presents them. It keeps counters and can write the frame as PNG, which
+// presents them and signals their fences (a software timeline). It keeps counters and can write the frame as PNG, which
 // makes it the embedded default when there is no display and the backend
 // the tests check pixels on.
 #pragma once
@@ -13,6 +13,7 @@
 #include "backends/png_file.hpp"
 #include "backends/output.hpp"
 #include "defio/event_loop.hpp"
+#include "defio/software_timeline.hpp"
 
 namespace udefio {
 
@@ -26,6 +27,7 @@ struct HeadlessCounters {
     uint64_t presented = 0;  // vblanks that presented at least one flush
     uint64_t bytes_copied = 0;
     uint64_t snapshots = 0;
+    uint64_t fences_signalled = 0;  // scanout fences of the software timeline
 };
 
 class HeadlessOutput final : public Output {
@@ -71,6 +73,10 @@ private:
     std::atomic<uint64_t> presented_{0};
     std::atomic<uint64_t> bytes_copied_{0};
     std::atomic<uint64_t> snapshots_taken_{0};
+    std::atomic<uint64_t> fences_signalled_{0};
+
+    // Scanout fences: one per flush, signalled by the vblank that shows it.
+    SoftwareTimeline timeline_{"headless-scanout"};
 
     // Posted callbacks hold a weak reference: one that runs after the output
     // is gone finds it expired and does nothing.

@@ -25,7 +25,7 @@ Result<std::unique_ptr<KmsBackend>> KmsBackend::create(EventLoop& loop, const Km
         return pipes.error();
     std::vector<std::unique_ptr<KmsOutput>> outputs;
     for (const KmsPipe& pipe : *pipes) {
-        auto output = KmsOutput::create(*device, pipe);
+        auto output = KmsOutput::create(loop, *device, pipe);
         if (!output)
             return output.error();
         UDEFIO_LOG(info, "%s: output %s, %ux%u, FB_DAMAGE_CLIPS %s", device->path().c_str(), pipe.name.c_str(),
@@ -33,7 +33,7 @@ Result<std::unique_ptr<KmsBackend>> KmsBackend::create(EventLoop& loop, const Km
                    (*output)->damage_clips_supported() ? "yes" : "no (full-plane updates)");
         outputs.push_back(std::move(output).value());
     }
-    auto backend = std::make_unique<KmsBackend>(std::move(seat), std::move(device).value(), options.mode,
+    auto backend = std::make_unique<KmsBackend>(loop, std::move(seat), std::move(device).value(), options.mode,
                                                 std::move(outputs));
     auto watch = loop.watch_readable(backend->device_.fd(), [b = backend.get()] { b->dispatch_events(); });
     if (!watch)
@@ -51,9 +51,10 @@ Result<std::unique_ptr<KmsBackend>> KmsBackend::create(EventLoop& loop, const Km
     return backend;
 }
 
-KmsBackend::KmsBackend(std::unique_ptr<SeatSession> seat, DrmDevice device, std::optional<ModeRequest> mode,
-                       std::vector<std::unique_ptr<KmsOutput>> outputs)
-    : seat_(std::move(seat)), device_(std::move(device)), mode_(std::move(mode)), outputs_(std::move(outputs))
+KmsBackend::KmsBackend(EventLoop& loop, std::unique_ptr<SeatSession> seat, DrmDevice device,
+                       std::optional<ModeRequest> mode, std::vector<std::unique_ptr<KmsOutput>> outputs)
+    : loop_(loop),
+      seat_(std::move(seat)), device_(std::move(device)), mode_(std::move(mode)), outputs_(std::move(outputs))
 {
 }
 
@@ -102,7 +103,7 @@ void KmsBackend::add_new_outputs()
         return;
     }
     for (const KmsPipe& pipe : *pipes) {
-        auto output = KmsOutput::create(device_, pipe);
+        auto output = KmsOutput::create(loop_, device_, pipe);
         if (!output) {
             UDEFIO_LOG(warn, "%s: new output %s: %s", device_.path().c_str(), pipe.name.c_str(),
                        output.error().message().c_str());

@@ -27,8 +27,8 @@ public:
     std::vector<Output*> outputs() override;
     const DrmDevice& device() const { return device_; }
 
-    KmsBackend(std::unique_ptr<SeatSession> seat, DrmDevice device, std::optional<ModeRequest> mode,
-               std::vector<std::unique_ptr<KmsOutput>> outputs);
+    KmsBackend(EventLoop& loop, std::unique_ptr<SeatSession> seat, DrmDevice device,
+               std::optional<ModeRequest> mode, std::vector<std::unique_ptr<KmsOutput>> outputs);
 
 private:
     void dispatch_events();                 // loop thread
@@ -36,6 +36,7 @@ private:
     void remove_output(size_t index, bool device_gone);
     void add_new_outputs();
 
+    EventLoop& loop_;
     std::unique_ptr<SeatSession> seat_;  // null: no seat, the device was opened directly
     DrmDevice device_;
     const std::optional<ModeRequest> mode_;

@@ -9,6 +9,7 @@
 #include "backends/kms/sigbus_guard.hpp"
 #include "backends/png_file.hpp"
 #include "defio/client_reads.hpp"
+#include "defio/clock.hpp"
 #include "defio/log.hpp"
 
 namespace udefio {
@@ -29,7 +30,7 @@ void copy_rect(std::byte* dst, uint32_t dst_pitch, const std::byte* src, uint32_
 
 }  // namespace
 
-Result<std::unique_ptr<KmsOutput>> KmsOutput::create(const DrmDevice& device, const KmsPipe& pipe)
+Result<std::unique_ptr<KmsOutput>> KmsOutput::create(EventLoop& loop, const DrmDevice& device, const KmsPipe& pipe)
 {
     std::array<std::unique_ptr<DumbBuffer>, 2> buffers;
     for (auto& b : buffers) {
@@ -39,15 +40,16 @@ Result<std::unique_ptr<KmsOutput>> KmsOutput::create(const DrmDevice& device, co
         b = std::move(made).value();
     }
     SavedCrtc saved(drmModeGetCrtc(device.fd(), pipe.crtc_id), drmModeFreeCrtc);
-    auto output = std::make_unique<KmsOutput>(device, pipe, std::move(saved), std::move(buffers));
+    auto output = std::make_unique<KmsOutput>(loop, device, pipe, std::move(saved), std::move(buffers));
     if (auto r = output->set_mode(); !r)
         return Error{r.error().code, device.path() + " " + pipe.name + ": " + r.error().what};
     return output;
 }
 
-KmsOutput::KmsOutput(const DrmDevice& device, const KmsPipe& pipe, SavedCrtc saved,
+KmsOutput::KmsOutput(EventLoop& loop, const DrmDevice& device, const KmsPipe& pipe, SavedCrtc saved,
                      std::array<std::unique_ptr<DumbBuffer>, 2> buffers)
-    : fd_(device.fd()),
+    : loop_(loop),
+      fd_(device.fd()),
       atomic_(device.atomic()),
       pipe_(pipe),
       saved_crtc_(std::move(saved)),
@@ -55,7 +57,8 @@ KmsOutput::KmsOutput(const DrmDevice& device, const KmsPipe& pipe, SavedCrtc sav
       crtc_props_(DrmProperties::read(fd_, pipe.crtc_id, DRM_MODE_OBJECT_CRTC)),
       plane_props_(DrmProperties::read(fd_, pipe.plane_id, DRM_MODE_OBJECT_PLANE)),
       damage_clips_prop_(plane_props_.id("FB_DAMAGE_CLIPS")),
-      buffers_(std::move(buffers))
+      buffers_(std::move(buffers)),
+      self_(std::make_shared<KmsOutput*>(this))
 {
     const Rect full{0, 0, int32_t(pipe.mode.hdisplay), int32_t(pipe.mode.vdisplay)};
     for (auto& b : buffers_)
@@ -70,6 +73,7 @@ KmsOutput::~KmsOutput()
     }
     flipped_.notify_all();
     detach_state();
+    self_.reset();
     if (device_gone_)
         return;
     const drmModeCrtc* s = saved_crtc_.get();
@@ -201,11 +205,12 @@ Result<void> KmsOutput::commit_atomic(DumbBuffer& buffer, const std::vector<Rect
             damage_clips_.fetch_add(rects.size(), std::memory_order_relaxed);
         }
     }
-    if (in_fence_) {
-        if (auto prop = plane_props_.id("IN_FENCE_FD")) {
-            drmModeAtomicAddProperty(req, pipe_.plane_id, *prop, uint64_t(in_fence_.get()));
-            in_fences_.fetch_add(1, std::memory_order_relaxed);
-        }
+    const auto in_fence_prop = plane_props_.id("IN_FENCE_FD");
+    if (in_fence_ && in_fence_->is_sync_file() && in_fence_prop) {
+        drmModeAtomicAddProperty(req, pipe_.plane_id, *in_fence_prop, uint64_t(in_fence_->sync_file().get()));
+        in_fences_.fetch_add(1, std::memory_order_relaxed);
+    } else if (in_fence_) {
+        wait_in_fence_here();
     }
     // The kernel writes the fence fd here when the commit is accepted.
     int32_t out_fence = -1;
@@ -220,25 +225,54 @@ Result<void> KmsOutput::commit_atomic(DumbBuffer& buffer, const std::vector<Rect
     in_fence_.reset();  // the commit holds its own reference
     if (r != 0)
         return Error{err, "atomic page flip commit"};
-    if (out_fence >= 0) {
-        out_fence_.reset(out_fence);
-        out_fence_checked_ = false;
-        out_fences_.fetch_add(1, std::memory_order_relaxed);
-    }
+    const uint64_t token = notify_committed(monotonic_now());
+    in_flight_token_ = token;
+    if (out_fence >= 0)
+        adopt_out_fence(out_fence, token);
     return {};
+}
+
+void KmsOutput::adopt_out_fence(int fd, uint64_t token)
+{
+    auto fence = Fence::adopt_sync_file(UniqueFd(fd));
+    if (!fence) {
+        UDEFIO_LOG(warn, "%s: OUT_FENCE_PTR: %s", pipe_.name.c_str(), fence.error().message().c_str());
+        return;
+    }
+    out_fences_.fetch_add(1, std::memory_order_relaxed);
+    // Runs once, on the loop thread (its wait or the flip), never after this
+    // output is gone: both are members and die with it.
+    (void)(*fence)->add_callback([this, token](std::chrono::nanoseconds at) {
+        fences_signalled_.fetch_add(1, std::memory_order_relaxed);
+        notify_fence_signalled(token, at);
+    });
+    out_fence_ = *fence;
+    loop_.post([weak = std::weak_ptr<KmsOutput*>(self_), fence = *fence] {
+        auto self = weak.lock();
+        if (!self)
+            return;
+        auto wait = FenceWait::start((*self)->loop_, fence, [](std::chrono::nanoseconds) {});
+        if (wait)
+            (*self)->out_fence_wait_ = std::move(wait).value();
+    });
+}
+
+void KmsOutput::wait_in_fence_here()
+{
+    // On the flush worker, never on the loop; bounded like a flip.
+    pollfd p{in_fence_->poll_fd(), POLLIN, 0};
+    if (::poll(&p, 1, int(kFlipTimeout.count())) != 1)
+        UDEFIO_LOG(warn, "%s: a client's fence did not signal in %lld ms; showing anyway", pipe_.name.c_str(),
+                   static_cast<long long>(kFlipTimeout.count()));
+    in_fence_->check_sync_file();
+    in_fence_.reset();
+    in_fences_.fetch_add(1, std::memory_order_relaxed);
 }
 
 Result<void> KmsOutput::commit_legacy(DumbBuffer& buffer, const std::vector<Rect>& clips)
 {
-    if (in_fence_) {
-        // No IN_FENCE_FD without atomic: wait here, on the flush worker, not on the loop.
-        pollfd p{in_fence_.get(), POLLIN, 0};
-        if (::poll(&p, 1, int(kFlipTimeout.count())) != 1)
-            UDEFIO_LOG(warn, "%s: a client's fence did not signal in %lld ms; showing anyway", pipe_.name.c_str(),
-                       static_cast<long long>(kFlipTimeout.count()));
-        in_fence_.reset();
-        in_fences_.fetch_add(1, std::memory_order_relaxed);
-    }
+    if (in_fence_)
+        wait_in_fence_here();  // no IN_FENCE_FD without atomic
     std::vector<drmModeClip> dirty;
     for (const Rect& r : clips)
         dirty.push_back({uint16_t(r.x), uint16_t(r.y), uint16_t(r.x + r.width), uint16_t(r.y + r.height)});
@@ -248,25 +282,27 @@ Result<void> KmsOutput::commit_legacy(DumbBuffer& buffer, const std::vector<Rect
     if (drmModePageFlip(fd_, pipe_.crtc_id, buffer.fb_id(), DRM_MODE_PAGE_FLIP_EVENT,
                         reinterpret_cast<void*>(uintptr_t(pipe_.crtc_id))) != 0)
         return errno_error("drmModePageFlip");
+    in_flight_token_ = notify_committed(monotonic_now());
     return {};
 }
 
 void KmsOutput::on_page_flip(uint64_t sequence, std::chrono::nanoseconds timestamp)
 {
+    std::shared_ptr<Fence> fence;
+    uint64_t token = 0;
     {
         std::lock_guard lock(mutex_);
         in_flight_ = false;
-        // The flip is done, so its fence must have signalled (a sync_file polls readable then).
-        if (out_fence_ && !out_fence_checked_) {
-            pollfd p{out_fence_.get(), POLLIN, 0};
-            if (::poll(&p, 1, 0) == 1)
-                fences_signalled_.fetch_add(1, std::memory_order_relaxed);
-            out_fence_checked_ = true;
-        }
+        fence = out_fence_;
+        token = in_flight_token_;
     }
+    // The flip is done, so its fence has signalled (a sync_file polls
+    // readable then): take it now if the loop's wait has not yet.
+    if (fence)
+        fence->check_sync_file();
     flipped_.notify_all();
     flips_.fetch_add(1, std::memory_order_relaxed);
-    notify_presented({sequence, timestamp});
+    notify_presented({sequence, timestamp}, token);
 }
 
 Result<void> KmsOutput::snapshot_png(const std::string& path) const
@@ -283,16 +319,16 @@ Result<void> KmsOutput::snapshot_png(const std::string& path) const
     return write_png(path, image);
 }
 
-void KmsOutput::set_in_fence(UniqueFd fence)
+void KmsOutput::set_in_fence(std::shared_ptr<Fence> fence)
 {
     std::lock_guard lock(mutex_);
     in_fence_ = std::move(fence);
 }
 
-UniqueFd KmsOutput::dup_out_fence() const
+std::shared_ptr<Fence> KmsOutput::out_fence() const
 {
     std::lock_guard lock(mutex_);
-    return UniqueFd(out_fence_ ? ::fcntl(out_fence_.get(), F_DUPFD_CLOEXEC, 0) : -1);
+    return out_fence_;
 }
 
 KmsCounters KmsOutput::counters() const

@@ -17,6 +17,8 @@
 #include "backends/kms/dumb_buffer.hpp"
 #include "backends/kms/kms_pipe.hpp"
 #include "backends/output.hpp"
+#include "defio/event_loop.hpp"
+#include "defio/fence_wait.hpp"
 #include "defio/unique_fd.hpp"
 
 namespace udefio {
@@ -27,14 +29,14 @@ struct KmsCounters {
     uint64_t bytes_copied = 0;
     uint64_t damage_clips = 0;  // FB_DAMAGE_CLIPS rectangles sent (0 if the plane has none)
     uint64_t out_fences = 0;    // commits that returned an OUT_FENCE_PTR fence
-    uint64_t fences_signalled = 0;  // of those, found signalled when their flip arrived
+    uint64_t fences_signalled = 0;  // of those, seen signalled (by the loop's wait or at their flip)
     uint64_t in_fences = 0;         // commits that waited on a client's IN_FENCE_FD
 };
 
 class KmsOutput final : public Output {
 public:
     // Sets the mode (blocking) and shows a black buffer.
-    static Result<std::unique_ptr<KmsOutput>> create(const DrmDevice& device, const KmsPipe& pipe);
+    static Result<std::unique_ptr<KmsOutput>> create(EventLoop& loop, const DrmDevice& device, const KmsPipe& pipe);
     // Restores the CRTC as it was before create(). Loop thread.
     ~KmsOutput() override;
 
@@ -54,15 +56,16 @@ public:
 
     Result<void> snapshot_png(const std::string& path) const override;
 
-    // A client's fence (sync_file) the next commit must wait for before it
-    // scans out (IN_FENCE_FD; atomic only, else it is waited for here).
-    void set_in_fence(UniqueFd fence);
-    // A duplicate of the last commit's OUT_FENCE_PTR fence, if any.
-    UniqueFd dup_out_fence() const;
+    // A client's fence the next commit must wait for before it scans out: a
+    // sync_file goes to the kernel as IN_FENCE_FD (atomic); otherwise the
+    // flush worker waits for it before committing.
+    void set_in_fence(std::shared_ptr<Fence> fence);
+    // The last commit's OUT_FENCE_PTR fence (signalled when it is on screen), if any.
+    std::shared_ptr<Fence> out_fence() const;
     KmsCounters counters() const;
 
     using SavedCrtc = std::unique_ptr<drmModeCrtc, void (*)(drmModeCrtc*)>;
-    KmsOutput(const DrmDevice& device, const KmsPipe& pipe, SavedCrtc saved,
+    KmsOutput(EventLoop& loop, const DrmDevice& device, const KmsPipe& pipe, SavedCrtc saved,
               std::array<std::unique_ptr<DumbBuffer>, 2> buffers);
 
 private:
@@ -70,7 +73,10 @@ private:
     Result<void> commit(DumbBuffer& buffer, const Damage& damage);
     Result<void> commit_atomic(DumbBuffer& buffer, const std::vector<Rect>& clips);
     Result<void> commit_legacy(DumbBuffer& buffer, const std::vector<Rect>& clips);
+    void wait_in_fence_here();
+    void adopt_out_fence(int fd, uint64_t token);
 
+    EventLoop& loop_;
     const int fd_;
     const bool atomic_;
     const KmsPipe pipe_;
@@ -82,19 +88,26 @@ private:
     bool device_gone_ = false;  // loop thread only
 
     // Protects buffers_' content and missed damage, front_, in_flight_,
-    // closing_ and the fences. Taken by flush() (flush worker, under the state
-    // lock; it commits while holding it), by on_page_flip() (loop), by the
-    // fence setters and by the destructor; never held while calling back into
-    // the state or the presented callback.
+    // closing_, the fences and in_flight_token_. Taken by flush() (flush
+    // worker, under the state lock; it commits while holding it, and records
+    // the commit in the profiler, whose lock nests inside), by on_page_flip()
+    // (loop), by the fence accessors and by the destructor; never held while
+    // calling back into the state or the presented callback.
     mutable std::mutex mutex_;
     std::condition_variable flipped_;
     std::array<std::unique_ptr<DumbBuffer>, 2> buffers_;
     int front_ = 0;
     bool in_flight_ = false;
     bool closing_ = false;
-    UniqueFd out_fence_;  // the last commit's OUT_FENCE_PTR fence (sync_file), or invalid
-    bool out_fence_checked_ = true;  // its flip arrived and the fence was checked
-    UniqueFd in_fence_;   // for the next commit, or invalid
+    std::shared_ptr<Fence> out_fence_;  // the last commit's OUT_FENCE_PTR fence, or null
+    std::shared_ptr<Fence> in_fence_;   // for the next commit, or null
+    uint64_t in_flight_token_ = 0;      // the profiler's token of the commit in flight
+
+    // Loop thread only: the wait for the last out fence.
+    std::unique_ptr<FenceWait> out_fence_wait_;
+    // Posted callbacks hold a weak reference: one that runs after the output
+    // is gone finds it expired and does nothing.
+    std::shared_ptr<KmsOutput*> self_;
 
     std::atomic<uint64_t> commits_{0};
     std::atomic<uint64_t> flips_{0};

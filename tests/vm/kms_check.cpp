@@ -100,8 +100,8 @@ int main(int argc, char** argv)
     // is this square and the first one (which the other buffer missed). Its
     // commit waits on a fence (the previous commit's, which is what a client
     // hands over: a sync_file) through IN_FENCE_FD.
-    if (UniqueFd fence = output->dup_out_fence())
-        output->set_in_fence(std::move(fence));
+    if (auto fence = output->out_fence())
+        output->set_in_fence(fence);
     flips = output->counters().flips;
     const KmsCounters before = output->counters();
     for (uint32_t y = 300; y < 316; ++y)

@@ -1,0 +1,74 @@
+#include "defio/frame_recorder.hpp"
+
+#include <algorithm>
+
+namespace udefio {
+
+void FrameRecorder::flushed(FrameRecord record)
+{
+    std::lock_guard lock(mutex_);
+    frames_.push_back(std::move(record));
+    if (frames_.size() > capacity_) {
+        frames_.pop_front();
+        ++dropped_;
+    }
+}
+
+FrameRecord* FrameRecorder::find(uint64_t frame)
+{
+    if (frames_.empty() || frame < frames_.front().frame || frame > frames_.back().frame)
+        return nullptr;
+    return &frames_[frame - frames_.front().frame];
+}
+
+uint64_t FrameRecorder::committed(std::chrono::nanoseconds at)
+{
+    std::lock_guard lock(mutex_);
+    if (frames_.empty())
+        return committed_upto_;
+    const uint64_t last = frames_.back().frame;
+    for (uint64_t f = committed_upto_ + 1; f <= last; ++f) {
+        if (FrameRecord* r = find(f))
+            r->committed = at;
+    }
+    committed_upto_ = last;
+    return last;
+}
+
+void FrameRecorder::fence_signalled(uint64_t upto, std::chrono::nanoseconds at)
+{
+    std::lock_guard lock(mutex_);
+    upto = std::min(upto, committed_upto_);
+    for (uint64_t f = fenced_upto_ + 1; f <= upto; ++f) {
+        if (FrameRecord* r = find(f))
+            r->fence_signalled = at;
+    }
+    fenced_upto_ = std::max(fenced_upto_, upto);
+}
+
+void FrameRecorder::presented(uint64_t upto, std::chrono::nanoseconds at, uint64_t sequence)
+{
+    std::lock_guard lock(mutex_);
+    upto = std::min(upto, committed_upto_);
+    for (uint64_t f = presented_upto_ + 1; f <= upto; ++f) {
+        if (FrameRecord* r = find(f)) {
+            r->presented = at;
+            r->present_sequence = sequence;
+        }
+    }
+    presented_upto_ = std::max(presented_upto_, upto);
+}
+
+std::vector<FrameRecord> FrameRecorder::frames() const
+{
+    std::lock_guard lock(mutex_);
+    return {frames_.begin(), frames_.end()};
+}
+
+uint64_t FrameRecorder::dropped() const
+{
+    std::lock_guard lock(mutex_);
+    return dropped_;
+}
+
+}  // namespace udefio

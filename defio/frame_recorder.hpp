@@ -1,0 +1,73 @@
+// Profiling mode: what happened to each frame (one flush) on its way from
+// the first write seen to the screen. The deferred I/O state records the
+// flush; the output records commit, fence and presentation, each of which
+// applies to every frame that reached the stage before it and not yet this
+// one (a vblank presents every flush since the last one). Times are
+// CLOCK_MONOTONIC; 0 means the stage did not happen (yet).
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <deque>
+#include <mutex>
+#include <vector>
+
+#include "defio/rect.hpp"
+#include "defio/tracker.hpp"
+
+namespace udefio {
+
+struct FrameRecord {
+    uint64_t frame = 0;  // 1, 2, ... in flush order
+    TrackerKind tracker = TrackerKind::explicit_damage;
+    // When the first write of this frame was seen. Exact when a doorbell or
+    // explicit damage announced it; otherwise (a tracker that only looks, or
+    // a client that never paused) the previous look, so write→present is an
+    // upper bound.
+    std::chrono::nanoseconds first_write{};
+    bool first_write_exact = false;
+    std::chrono::nanoseconds flush_start{};
+    std::chrono::nanoseconds flush_end{};
+    std::chrono::nanoseconds committed{};
+    std::chrono::nanoseconds fence_signalled{};
+    std::chrono::nanoseconds presented{};
+    uint64_t present_sequence = 0;
+    uint32_t pages = 0;
+    std::vector<Rect> rects;
+    uint64_t damage_pixels = 0;
+    uint64_t bytes_copied = 0;
+    uint64_t full_frame_bytes = 0;
+};
+
+class FrameRecorder {
+public:
+    // Keeps at most `capacity` frames (the oldest are dropped, and counted).
+    explicit FrameRecorder(size_t capacity = 1 << 20) : capacity_(capacity) {}
+
+    // The flush worker, after a flush.
+    void flushed(FrameRecord record);
+    // The output. Each returns/takes a token: the last frame the stage covers,
+    // so a fence or flip event applies to exactly the frames of its commit.
+    uint64_t committed(std::chrono::nanoseconds at);
+    void fence_signalled(uint64_t upto, std::chrono::nanoseconds at);
+    void presented(uint64_t upto, std::chrono::nanoseconds at, uint64_t sequence);
+
+    std::vector<FrameRecord> frames() const;
+    uint64_t dropped() const;
+
+private:
+    FrameRecord* find(uint64_t frame);
+
+    const size_t capacity_;
+    // mutex_ protects everything below. Taken by the flush worker (flushed,
+    // and committed from inside a flush), the loop thread (fence, present)
+    // and readers; never held while calling out.
+    mutable std::mutex mutex_;
+    std::deque<FrameRecord> frames_;
+    uint64_t dropped_ = 0;
+    uint64_t committed_upto_ = 0;  // frames up to here have a commit time
+    uint64_t fenced_upto_ = 0;
+    uint64_t presented_upto_ = 0;
+};
+
+}  // namespace udefio

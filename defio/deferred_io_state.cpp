@@ -155,9 +155,11 @@ void DeferredIoState::poll_tracker()
     bool added = false;
     for (uint32_t page : collected_)
         added |= pagereflist_.add(pagerefs_[page]);
-    if (added && recorder_) {
-        int64_t none = 0;  // a look found the write: that is when it was seen
-        first_write_ns_.compare_exchange_strong(none, monotonic_now().count(), std::memory_order_relaxed);
+    if (recorder_) {
+        // The write happened after the previous look: that bounds it.
+        if (added && !look_bound_.count())
+            look_bound_ = last_look_.count() ? last_look_ : monotonic_now();
+        last_look_ = monotonic_now();
     }
     if (added || !pagereflist_.empty())
         worker_->schedule(options_.delay);
@@ -186,6 +188,8 @@ void DeferredIoState::flush_locked(const std::unique_lock<std::shared_mutex>& lo
     damage.clip_to(buffer_.layout());
     if (!damage.empty()) {
         const uint64_t frame = stats_.flushes + 1;
+        if (recorder_)
+            record_flush_start(frame, started_mono, pages.size(), damage);
         const FlushResult result = info_->flush(buffer_, pages, damage);
         stats_.flushes += 1;
         stats_.pages += pages.size();
@@ -193,32 +197,36 @@ void DeferredIoState::flush_locked(const std::unique_lock<std::shared_mutex>& lo
         stats_.bytes_copied += result.bytes_copied;
         stats_.flush_ns += uint64_t(std::chrono::nanoseconds(std::chrono::steady_clock::now() - started).count());
         if (recorder_)
-            record_flush(frame, started_mono, pages.size(), damage, result);
+            recorder_->flush_ended(frame, monotonic_now(), result.bytes_copied);
     }
-    if (recorder_)
-        last_collect_ = started_mono;
+    if (recorder_) {
+        last_look_ = started_mono;
+        look_bound_ = {};
+    }
     pagereflist_.clear();
     explicit_damage_.clear();
 }
 
-void DeferredIoState::record_flush(uint64_t frame, std::chrono::nanoseconds started, size_t pages,
-                                   const Damage& damage, const FlushResult& result)
+void DeferredIoState::record_flush_start(uint64_t frame, std::chrono::nanoseconds started, size_t pages,
+                                         const Damage& damage)
 {
     FrameRecord record;
     record.frame = frame;
     record.tracker = tracker_kind_;
     const int64_t first = first_write_ns_.exchange(0, std::memory_order_relaxed);
     record.first_write_exact = first != 0 && first <= started.count();
-    record.first_write = record.first_write_exact ? std::chrono::nanoseconds(first)
-                                                  : (last_collect_.count() ? last_collect_ : started);
+    if (record.first_write_exact)
+        record.first_write = std::chrono::nanoseconds(first);
+    else if (look_bound_.count())
+        record.first_write = look_bound_;
+    else
+        record.first_write = last_look_.count() ? last_look_ : started;
     record.flush_start = started;
-    record.flush_end = monotonic_now();
     record.pages = static_cast<uint32_t>(pages);
     record.rects = damage.rects();
     record.damage_pixels = static_cast<uint64_t>(damage.area());
-    record.bytes_copied = result.bytes_copied;
     record.full_frame_bytes = uint64_t(buffer_.layout().width) * buffer_.layout().height * 4;
-    recorder_->flushed(std::move(record));
+    recorder_->flush_started(std::move(record));
 }
 
 }  // namespace udefio

@@ -84,14 +84,14 @@ private:
     void deferred_work();  // the flush worker's timer expired
     void poll_tracker();   // periodic collect for trackers without a doorbell
     void flush_locked(const std::unique_lock<std::shared_mutex>& lock);
-    void record_flush(uint64_t frame, std::chrono::nanoseconds started, size_t pages, const Damage& damage,
-                      const FlushResult& result);
+    void record_flush_start(uint64_t frame, std::chrono::nanoseconds started, size_t pages, const Damage& damage);
 
     const DeferredIoOptions options_;
     const TrackerKind tracker_kind_;
 
-    // lock_ protects info_, pagerefs_, pagereflist_, explicit_damage_, tracker_,
-    // stats_, last_collect_ and the setting of recorder_. Taken exclusively by flushes (worker thread or flush_now),
+    // lock_ protects info_, pagerefs_, pagereflist_, explicit_damage_,
+    // tracker_, stats_, last_look_, look_bound_ and the setting of recorder_.
+    // Taken exclusively by flushes (worker thread or flush_now), polls,
     // attach(), detach() and add_damage(); shared by notify_write(), which only
     // reads info_ and sets an allow-listed flag. Sink::flush runs under it, so
     // detach() waits for a running flush. Lock order: lock_, then the worker's mutex.
@@ -105,7 +105,11 @@ private:
     std::unique_ptr<Tracker> tracker_;
     std::vector<uint32_t> collected_;  // scratch for Tracker::collect
     FlushStats stats_;
-    std::chrono::nanoseconds last_collect_{};  // profiling: when the last flush looked
+    // Profiling, for writes no doorbell announced: when the tracker last
+    // looked (a poll or a flush), and the look before the one that first
+    // found this frame's writes (0: none found yet).
+    std::chrono::nanoseconds last_look_{};
+    std::chrono::nanoseconds look_bound_{};
 
     // Set before attach(), then read-only: profiling costs one branch when off.
     std::shared_ptr<FrameRecorder> recorder_;

@@ -44,7 +44,12 @@ void EventSource::disarm() { event_del(impl_->ev); }
 
 Result<std::unique_ptr<EventLoop>> EventLoop::create()
 {
-    event_base* base = event_base_new();
+    // Precise timers (timerfd under epoll): the headless vblank and flush
+    // deadlines need better than libevent's default millisecond rounding.
+    std::unique_ptr<event_config, void (*)(event_config*)> config(event_config_new(), event_config_free);
+    if (config)
+        event_config_set_flag(config.get(), EVENT_BASE_FLAG_PRECISE_TIMER);
+    event_base* base = config ? event_base_new_with_config(config.get()) : event_base_new();
     if (!base)
         return plain_error("event_base_new() failed");
     auto bell = Doorbell::create();

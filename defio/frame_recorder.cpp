@@ -4,13 +4,22 @@
 
 namespace udefio {
 
-void FrameRecorder::flushed(FrameRecord record)
+void FrameRecorder::flush_started(FrameRecord record)
 {
     std::lock_guard lock(mutex_);
     frames_.push_back(std::move(record));
     if (frames_.size() > capacity_) {
         frames_.pop_front();
         ++dropped_;
+    }
+}
+
+void FrameRecorder::flush_ended(uint64_t frame, std::chrono::nanoseconds at, uint64_t bytes_copied)
+{
+    std::lock_guard lock(mutex_);
+    if (FrameRecord* r = find(frame)) {
+        r->flush_end = at;
+        r->bytes_copied = bytes_copied;
     }
 }
 
@@ -63,6 +72,19 @@ std::vector<FrameRecord> FrameRecorder::frames() const
 {
     std::lock_guard lock(mutex_);
     return {frames_.begin(), frames_.end()};
+}
+
+std::vector<FrameRecord> FrameRecorder::recent(size_t n) const
+{
+    std::lock_guard lock(mutex_);
+    const size_t first = frames_.size() > n ? frames_.size() - n : 0;
+    return {frames_.begin() + std::ptrdiff_t(first), frames_.end()};
+}
+
+uint64_t FrameRecorder::recorded() const
+{
+    std::lock_guard lock(mutex_);
+    return frames_.empty() ? 0 : frames_.back().frame;
 }
 
 uint64_t FrameRecorder::dropped() const

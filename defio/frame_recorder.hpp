@@ -44,8 +44,10 @@ public:
     // Keeps at most `capacity` frames (the oldest are dropped, and counted).
     explicit FrameRecorder(size_t capacity = 1 << 20) : capacity_(capacity) {}
 
-    // The flush worker, after a flush.
-    void flushed(FrameRecord record);
+    // The flush worker: a flush starts (before the output's copy and commit,
+    // which may record the commit) and ends.
+    void flush_started(FrameRecord record);
+    void flush_ended(uint64_t frame, std::chrono::nanoseconds at, uint64_t bytes_copied);
     // The output. Each returns/takes a token: the last frame the stage covers,
     // so a fence or flip event applies to exactly the frames of its commit.
     uint64_t committed(std::chrono::nanoseconds at);
@@ -53,6 +55,9 @@ public:
     void presented(uint64_t upto, std::chrono::nanoseconds at, uint64_t sequence);
 
     std::vector<FrameRecord> frames() const;
+    // The newest `n` frames, and how many were recorded in all (a live status).
+    std::vector<FrameRecord> recent(size_t n) const;
+    uint64_t recorded() const;
     uint64_t dropped() const;
 
 private:

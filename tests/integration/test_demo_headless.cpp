@@ -70,6 +70,7 @@ protected:
         auto state = DeferredIoState::create(BufferLayout::make(kMode.width, kMode.height).value(), options);
         ASSERT_TRUE(state.ok()) << state.error().message();
         state_ = std::move(state).value();
+        state_->set_recorder(recorder_);
         ASSERT_TRUE(output_->attach(state_).ok());
         scene_.emplace(reinterpret_cast<uint32_t*>(state_->buffer().data()), kMode.width, kMode.height,
                        state_->layout().stride);
@@ -122,6 +123,7 @@ protected:
     std::unique_ptr<HeadlessOutput> output_;
     std::shared_ptr<DeferredIoState> state_;
     std::optional<demo::DemoScene> scene_;
+    std::shared_ptr<FrameRecorder> recorder_ = std::make_shared<FrameRecorder>();
 };
 
 TEST_P(DemoOnHeadless, OutputShowsWhatTheClientDrewWithoutBeingTold)
@@ -201,6 +203,46 @@ TEST_P(DemoOnHeadless, FlushesArePresentedAtVblank)
     EXPECT_GT(seen[1].sequence, seen[0].sequence);
     EXPECT_GE(seen[0].timestamp, before);  // steady_clock is CLOCK_MONOTONIC on Linux
     EXPECT_GT(seen[1].timestamp, seen[0].timestamp);
+}
+
+// Profiling mode: each frame carries every stage, in the order they happen,
+// on one clock, and the bytes the output copied.
+TEST_P(DemoOnHeadless, ProfileRecordsEveryStageInOrder)
+{
+    for (int i = 0; i < 5; ++i) {
+        draw(std::chrono::milliseconds(700 * i));
+        ASSERT_TRUE(settle());
+    }
+    ASSERT_TRUE(test::wait_for([&] {
+        const auto frames = recorder_->frames();
+        return !frames.empty() && frames.back().presented.count() != 0;
+    }));
+    const auto frames = recorder_->frames();
+    const FlushStats stats = state_->stats();
+    ASSERT_EQ(frames.size(), stats.flushes);
+    uint64_t bytes = 0;
+    for (const FrameRecord& f : frames) {
+        SCOPED_TRACE("frame " + std::to_string(f.frame));
+        EXPECT_EQ(f.tracker, GetParam());
+        EXPECT_GT(f.first_write.count(), 0);
+        EXPECT_LE(f.first_write, f.flush_start);
+        EXPECT_LE(f.flush_start, f.committed);
+        EXPECT_LE(f.committed, f.flush_end);
+        EXPECT_LE(f.committed, f.fence_signalled);
+        EXPECT_EQ(f.fence_signalled, f.presented) << "the scanout fence signals at the vblank that presents";
+        EXPECT_GT(f.present_sequence, 0u);
+        EXPECT_FALSE(f.rects.empty());
+        EXPECT_GT(f.bytes_copied, 0u);
+        EXPECT_LT(f.bytes_copied, f.full_frame_bytes + 1);
+        bytes += f.bytes_copied;
+    }
+    EXPECT_EQ(bytes, stats.bytes_copied);
+    EXPECT_EQ(output_->counters().fences_signalled, frames.size());
+    // Explicit damage and doorbells announce the first write when it happens.
+    if (GetParam() == TrackerKind::explicit_damage || GetParam() == TrackerKind::uffd_sync ||
+        GetParam() == TrackerKind::mprotect) {
+        EXPECT_TRUE(frames.back().first_write_exact);
+    }
 }
 
 INSTANTIATE_TEST_SUITE_P(AllTrackers, DemoOnHeadless, testing::ValuesIn(kAllTrackers),

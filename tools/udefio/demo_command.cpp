@@ -6,11 +6,14 @@
 #include <atomic>
 #include <csignal>
 #include <cstdio>
+#include <optional>
 #include <thread>
 
 #include "backends/backend_factory.hpp"
+#include "compositor/child_process.hpp"
 #include "defio/log.hpp"
 #include "tools/demo/demo_scene.hpp"
+#include "tools/profile/profile_run.hpp"
 
 namespace udefio::cli {
 
@@ -75,7 +78,42 @@ void DemoOptions::add_to(CLI::App& app)
     output.add_to(app);
     app.add_option("--seconds", seconds, "How long to run; 0 = until SIGINT/SIGTERM")->capture_default_str();
     app.add_option("--png-dir", png_dir, "Headless: write PNG snapshots of the output here (about one per second)");
+    app.add_option("--profile", profile_dir,
+                   "Record every frame and write the summary, trace.json, frames.csv/json and heatmap.png here");
 }
+
+void DemoOptions::add_profile_to(CLI::App& app)
+{
+    output.add_to(app);
+    profile_dir = "udefio-profile";
+    seconds = 0;
+    app.add_option("--out", profile_dir, "Where the summary, trace.json, frames.csv/json and heatmap.png go")
+        ->capture_default_str();
+    app.add_option("--seconds", seconds,
+                   "How long to run; 0 = until the program ends or SIGINT/SIGTERM (the demo: 5 s)");
+    app.add_option("--png-dir", png_dir, "Headless: write PNG snapshots of the output here (about one per second)");
+    app.add_option("program", program,
+                   "-- PROGRAM ARGS...: run this instead of the built-in demo; it gets the buffer in "
+                   "UDEFIO_BUFFER_FD (with UDEFIO_WIDTH, UDEFIO_HEIGHT, UDEFIO_STRIDE, UDEFIO_FORMAT)");
+}
+
+namespace {
+
+// The program's environment: where its buffer is and what it looks like.
+ChildSpec program_spec(const std::vector<std::string>& program, const DeferredIoState& state, int buffer_fd)
+{
+    constexpr int kBufferFd = 3;
+    const BufferLayout& layout = state.layout();
+    return {program,
+            {{"UDEFIO_BUFFER_FD", std::to_string(kBufferFd)},
+             {"UDEFIO_WIDTH", std::to_string(layout.width)},
+             {"UDEFIO_HEIGHT", std::to_string(layout.height)},
+             {"UDEFIO_STRIDE", std::to_string(layout.stride)},
+             {"UDEFIO_FORMAT", std::string(pixel_format_name(layout.format))}},
+            {{buffer_fd, kBufferFd}}};
+}
+
+}  // namespace
 
 int run_demo(const DemoOptions& options)
 {
@@ -88,10 +126,26 @@ int run_demo(const DemoOptions& options)
         return fail(errno_error("--png-dir: mkdir(" + options.png_dir + ")"));
     if (!options.png_dir.empty() && ::access(options.png_dir.c_str(), W_OK) != 0)
         return fail(errno_error("--png-dir " + options.png_dir + ": not writable"));
+    DeferredIoOptions defio = validated->defio;
+    if (!options.program.empty()) {
+        // Our trackers see this process's writes; another process's show only
+        // in the memory itself, so a program is tracked by shadow compare.
+        if (defio.tracker && *defio.tracker != TrackerKind::shadow)
+            return fail(plain_error("--tracker " + std::string(tracker_name(*defio.tracker)) +
+                                    ": cannot see another process's writes; a program is tracked with shadow"));
+        defio.tracker = TrackerKind::shadow;
+    }
 
     auto loop = EventLoop::create();
     if (!loop)
         return fail(loop.error());
+    std::unique_ptr<profile::ProfileRun> profiling;
+    if (!options.profile_dir.empty()) {
+        auto run = profile::ProfileRun::start(**loop, options.profile_dir);
+        if (!run)
+            return fail(run.error());
+        profiling = std::move(run).value();
+    }
     BackendOptions backend_options;
     backend_options.name = options.output.backend;
     backend_options.headless_mode = validated->mode;
@@ -111,19 +165,21 @@ int run_demo(const DemoOptions& options)
     auto layout = BufferLayout::make(mode.width, mode.height, options.output.stride, validated->layout.format);
     if (!layout)
         return fail(layout.error());
-    DeferredIoOptions defio = validated->defio;
     if (!options.output.delay_ms)
         defio.delay = mode.refresh_period();
     defio.poll_interval = mode.refresh_period();
     auto state = DeferredIoState::create(*layout, defio);
     if (!state)
         return fail(state.error());
+    if (profiling)
+        (*state)->set_recorder(profiling->recorder());
     if (auto r = output.attach(*state); !r)
         return fail(r.error());
 
     uint64_t presented = 0;
     output.set_presented_callback([&](const Presentation&) { ++presented; });
-    UDEFIO_LOG(info, "demo on %s output %s (%s), tracker %s, delay %.1f ms", (*backend)->name().data(),
+    const std::string client = options.program.empty() ? "the demo" : options.program.front();
+    UDEFIO_LOG(info, "%s on %s output %s (%s), tracker %s, delay %.1f ms", client.c_str(), (*backend)->name().data(),
                output.name().c_str(), layout->describe().c_str(), tracker_name((*state)->tracker_kind()).data(),
                double(defio.delay.count()) / 1e6);
 
@@ -136,17 +192,37 @@ int run_demo(const DemoOptions& options)
     if (options.seconds > 0)
         deadline->arm(std::chrono::nanoseconds(int64_t(options.seconds * 1e9)));
 
-    DemoThread demo(**state);
+    std::optional<DemoThread> demo;
+    std::unique_ptr<ChildProcess> program;
+    std::optional<ChildExit> program_exit;
+    if (options.program.empty()) {
+        demo.emplace(**state);
+    } else {
+        auto spawned = ChildProcess::spawn(**loop, program_spec(options.program, **state, (*state)->buffer().fd()),
+                                           [&](const ChildExit& exit) {
+                                               program_exit = exit;
+                                               UDEFIO_LOG(info, "%s %s", client.c_str(), exit.describe().c_str());
+                                               (*loop)->stop();
+                                           });
+        if (!spawned)
+            return fail(spawned.error());
+        program = std::move(spawned).value();
+    }
     bool output_gone = false;
     (*backend)->set_output_removed_callback([&](Output& gone) {
-        UDEFIO_LOG(warn, "output %s went away (unplugged or disconnected); the demo stops", gone.name().c_str());
-        demo.stop();  // before the buffer is revoked under it
+        UDEFIO_LOG(warn, "output %s went away (unplugged or disconnected); %s stops", gone.name().c_str(),
+                   client.c_str());
+        if (demo)
+            demo->stop();  // before the buffer is revoked under it; a program gets SIGBUS
         output_gone = true;
         (*loop)->stop();
     });
     if ((*loop)->run() != 0)
         return fail(plain_error("the event loop failed"));
-    demo.stop();
+    if (demo)
+        demo->stop();
+    if (program)
+        program->terminate();
     (*state)->flush_now();
 
     const FlushStats stats = (*state)->stats();
@@ -157,12 +233,20 @@ int run_demo(const DemoOptions& options)
                 double(stats.bytes_copied) / (1 << 20),
                 stats.flushes ? 100.0 * double(stats.bytes_copied) / (full * double(stats.flushes)) : 0.0,
                 (unsigned long long)stats.wakeups, tracker_name((*state)->tracker_kind()).data());
+    if (profiling) {
+        auto summary = profiling->finish(stats, layout->width, layout->height);
+        if (!summary)
+            return fail(summary.error());
+        std::fputs(summary->c_str(), stdout);
+    }
     if (!options.png_dir.empty() && !output_gone) {
         const std::string last = options.png_dir + "/frame-final.png";
         if (auto r = output.snapshot_png(last); !r)
             return fail(r.error());
         std::printf("demo: PNG frames in %s/ (the last one: %s)\n", options.png_dir.c_str(), last.c_str());
     }
+    if (program_exit && !program_exit->success())
+        return fail(plain_error(client + " " + program_exit->describe()));
     return 0;
 }
 

@@ -1,6 +1,11 @@
-// `udefio demo`: the built-in demo client drawing, without reporting damage,
-// into the buffer of an output, for a few seconds.
+// `udefio demo` and `udefio profile`: a client draws, without reporting damage,
+// into the buffer of an output: the built-in demo, or a program started with
+// the buffer pre-leased (its fd and layout in its environment). With a
+// profile directory every frame is recorded (docs/PROFILING.md).
 #pragma once
+
+#include <string>
+#include <vector>
 
 #include "tools/udefio/output_options.hpp"
 
@@ -8,10 +13,14 @@ namespace udefio::cli {
 
 struct DemoOptions {
     OutputOptions output;
-    double seconds = 5;  // 0: until SIGINT/SIGTERM
+    double seconds = 5;  // 0: until SIGINT/SIGTERM (or the program ends)
     std::string png_dir;
+    std::string profile_dir;           // empty: not profiling
+    std::vector<std::string> program;  // empty: the built-in demo
 
     void add_to(CLI::App& app);
+    // `udefio profile`: --out DIR and `-- PROGRAM ARGS...`.
+    void add_profile_to(CLI::App& app);
 };
 
 int run_demo(const DemoOptions& options);

@@ -24,6 +24,11 @@ int main(int argc, char** argv)
     CLI::App* demo = app.add_subcommand("demo", "Run the built-in demo client (clock, moving cursor, now and "
                                                 "then a full-screen change) on an output");
     demo_options.add_to(*demo);
+    udefio::cli::DemoOptions profile_options;
+    CLI::App* profile = app.add_subcommand(
+        "profile", "Run the demo, or `-- PROGRAM ARGS...` drawing into a pre-leased buffer, and record every "
+                   "frame: a summary table, a Perfetto trace, a per-frame CSV/JSON and a damage heat map");
+    profile_options.add_profile_to(*profile);
 
     try {
         app.parse(argc, argv);
@@ -38,5 +43,10 @@ int main(int argc, char** argv)
         return udefio::cli::run_info();
     if (*demo)
         return udefio::cli::run_demo(demo_options);
+    if (*profile) {
+        if (profile_options.program.empty() && profile->count("--seconds") == 0)
+            profile_options.seconds = 5;
+        return udefio::cli::run_demo(profile_options);
+    }
     return 2;
 }

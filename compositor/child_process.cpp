@@ -1,0 +1,135 @@
+#include "compositor/child_process.hpp"
+
+#include <poll.h>
+#include <signal.h>
+#include <spawn.h>
+#include <string.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+// glibc 2.36 declares these without C linkage for C++.
+extern "C" {
+#include <sys/pidfd.h>
+}
+
+#include <map>
+
+#include "defio/log.hpp"
+
+extern char** environ;
+
+namespace udefio {
+
+std::string ChildExit::describe() const
+{
+    if (signalled)
+        return std::string("killed by SIG") + (sigabbrev_np(code) ? sigabbrev_np(code) : std::to_string(code).c_str());
+    return "exited with status " + std::to_string(code);
+}
+
+Result<std::unique_ptr<ChildProcess>> ChildProcess::spawn(EventLoop& loop, const ChildSpec& spec, OnExit on_exit)
+{
+    if (spec.argv.empty())
+        return plain_error("no program to start");
+    std::map<std::string, std::string> env_map;
+    for (char** e = environ; *e; ++e) {
+        const std::string entry = *e;
+        const size_t eq = entry.find('=');
+        if (eq != std::string::npos)
+            env_map[entry.substr(0, eq)] = entry.substr(eq + 1);
+    }
+    for (const auto& [key, value] : spec.env)
+        env_map[key] = value;
+    std::vector<std::string> env_strings;
+    for (const auto& [key, value] : env_map)
+        env_strings.push_back(key + "=" + value);
+    std::vector<char*> envp, argv;
+    for (std::string& s : env_strings)
+        envp.push_back(s.data());
+    envp.push_back(nullptr);
+    std::vector<std::string> args = spec.argv;
+    for (std::string& s : args)
+        argv.push_back(s.data());
+    argv.push_back(nullptr);
+
+    posix_spawn_file_actions_t actions;
+    posix_spawn_file_actions_init(&actions);
+    int highest = 2;
+    for (const auto& [ours, theirs] : spec.fds) {
+        posix_spawn_file_actions_adddup2(&actions, ours, theirs);
+        highest = std::max(highest, theirs);
+    }
+    // Nothing of ours leaks into the child beyond what it was given.
+    posix_spawn_file_actions_addclosefrom_np(&actions, highest + 1);
+    posix_spawnattr_t attr;
+    posix_spawnattr_init(&attr);
+    sigset_t none;
+    sigemptyset(&none);
+    posix_spawnattr_setsigmask(&attr, &none);
+    posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETSIGMASK);
+    pid_t pid = -1;
+    const int err = ::posix_spawnp(&pid, argv[0], &actions, &attr, argv.data(), envp.data());
+    posix_spawn_file_actions_destroy(&actions);
+    posix_spawnattr_destroy(&attr);
+    if (err != 0)
+        return Error{err, "start " + spec.argv[0]};
+
+    UniqueFd pidfd(::pidfd_open(pid, 0));
+    if (!pidfd) {
+        const Error error = errno_error("pidfd_open(" + std::to_string(pid) + ")");
+        ::kill(pid, SIGKILL);
+        ::waitpid(pid, nullptr, 0);
+        return error;
+    }
+    auto child = std::make_unique<ChildProcess>(pid, std::move(pidfd), std::move(on_exit));
+    auto watch = loop.watch_readable(child->pidfd_.get(), [c = child.get()] { c->reap(); });
+    if (!watch)
+        return watch.error();  // the destructor ends and reaps it
+    child->exit_watch_ = std::move(watch).value();
+    return child;
+}
+
+ChildProcess::ChildProcess(pid_t pid, UniqueFd pidfd, OnExit on_exit)
+    : pid_(pid), pidfd_(std::move(pidfd)), on_exit_(std::move(on_exit))
+{
+}
+
+ChildProcess::~ChildProcess()
+{
+    on_exit_ = nullptr;  // whoever owned us does not want to hear about it now
+    terminate();
+}
+
+void ChildProcess::reap()
+{
+    siginfo_t info{};
+    if (::waitid(P_PIDFD, unsigned(pidfd_.get()), &info, WEXITED | WNOHANG) != 0 || info.si_pid == 0)
+        return;
+    running_ = false;
+    if (exit_watch_.active())
+        exit_watch_.disarm();
+    const ChildExit exit{info.si_code != CLD_EXITED, info.si_status};
+    if (on_exit_)
+        on_exit_(exit);
+}
+
+void ChildProcess::terminate(std::chrono::milliseconds grace)
+{
+    if (!running_)
+        return;
+    ::pidfd_send_signal(pidfd_.get(), SIGTERM, nullptr, 0);
+    pollfd p{pidfd_.get(), POLLIN, 0};
+    if (::poll(&p, 1, int(grace.count())) != 1) {
+        UDEFIO_LOG(warn, "child %d did not end %lld ms after SIGTERM: SIGKILL", int(pid_),
+                   static_cast<long long>(grace.count()));
+        ::pidfd_send_signal(pidfd_.get(), SIGKILL, nullptr, 0);
+    }
+    siginfo_t info{};
+    ::waitid(P_PIDFD, unsigned(pidfd_.get()), &info, WEXITED);
+    running_ = false;
+    if (on_exit_)
+        on_exit_({info.si_code != CLD_EXITED, info.si_status});
+}
+
+}  // namespace udefio

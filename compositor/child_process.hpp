@@ -1,0 +1,60 @@
+// A program udefio started (a kiosk client, a profiled program): spawned
+// with chosen fds and environment, watched through a pidfd in the event
+// loop, and never left behind: the destructor ends it (SIGTERM, then
+// SIGKILL after a grace period) and reaps it.
+#pragma once
+
+#include <sys/types.h>
+
+#include <chrono>
+#include <functional>
+#include <memory>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "defio/event_loop.hpp"
+#include "defio/unique_fd.hpp"
+
+namespace udefio {
+
+struct ChildSpec {
+    std::vector<std::string> argv;                            // argv[0] is looked up in PATH
+    std::vector<std::pair<std::string, std::string>> env;     // added to (or replacing in) ours
+    std::vector<std::pair<int, int>> fds;                     // {our fd, its number in the child}
+};
+
+// How it ended, in words for the log ("exited with status 3", "killed by SIGSEGV").
+struct ChildExit {
+    bool signalled = false;
+    int code = 0;  // exit status, or the signal number
+    bool success() const { return !signalled && code == 0; }
+    std::string describe() const;
+};
+
+class ChildProcess {
+public:
+    using OnExit = std::function<void(const ChildExit&)>;
+
+    // `on_exit` runs on the loop thread once the child has ended (and been reaped).
+    static Result<std::unique_ptr<ChildProcess>> spawn(EventLoop& loop, const ChildSpec& spec, OnExit on_exit);
+    ~ChildProcess();
+
+    pid_t pid() const { return pid_; }
+    bool running() const { return running_; }
+    // SIGTERM, then SIGKILL if it has not ended after `grace`; reaps it. Loop thread.
+    void terminate(std::chrono::milliseconds grace = std::chrono::milliseconds(1000));
+
+    ChildProcess(pid_t pid, UniqueFd pidfd, OnExit on_exit);
+
+private:
+    void reap();
+
+    const pid_t pid_;
+    UniqueFd pidfd_;
+    OnExit on_exit_;
+    EventSource exit_watch_;
+    bool running_ = true;
+};
+
+}  // namespace udefio

@@ -1,0 +1,20 @@
+// A Chrome/Perfetto trace (the JSON trace event format, which the Perfetto
+// UI opens) with one track per stage of a frame, and the per-frame table as
+// CSV and JSON.
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include "defio/frame_recorder.hpp"
+#include "defio/result.hpp"
+
+namespace udefio::profile {
+
+std::string perfetto_trace(const std::vector<FrameRecord>& frames);
+std::string frames_csv(const std::vector<FrameRecord>& frames);
+std::string frames_json(const std::vector<FrameRecord>& frames);
+
+Result<void> write_text_file(const std::string& path, const std::string& text);
+
+}  // namespace udefio::profile

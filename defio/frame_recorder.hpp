@@ -42,7 +42,7 @@ struct FrameRecord {
 class FrameRecorder {
 public:
     // Keeps at most `capacity` frames (the oldest are dropped, and counted).
-    explicit FrameRecorder(size_t capacity = 1 << 20) : capacity_(capacity) {}
+    explicit FrameRecorder(size_t capacity = 1 << 18) : capacity_(capacity) {}
 
     // The flush worker: a flush starts (before the output's copy and commit,
     // which may record the commit) and ends.

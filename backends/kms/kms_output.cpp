@@ -216,6 +216,9 @@ Result<void> KmsOutput::commit_atomic(DumbBuffer& buffer, const std::vector<Rect
     int32_t out_fence = -1;
     if (auto prop = crtc_props_.id("OUT_FENCE_PTR"))
         drmModeAtomicAddProperty(req, pipe_.crtc_id, *prop, uint64_t(uintptr_t(&out_fence)));
+    // The commit's time is when it was issued: the flip (and its vblank
+    // timestamp) may complete before the ioctl returns.
+    const auto issued = monotonic_now();
     const int r = drmModeAtomicCommit(fd_, req, DRM_MODE_PAGE_FLIP_EVENT | DRM_MODE_ATOMIC_NONBLOCK,
                                       reinterpret_cast<void*>(uintptr_t(pipe_.crtc_id)));
     const int err = errno;
@@ -225,7 +228,7 @@ Result<void> KmsOutput::commit_atomic(DumbBuffer& buffer, const std::vector<Rect
     in_fence_.reset();  // the commit holds its own reference
     if (r != 0)
         return Error{err, "atomic page flip commit"};
-    const uint64_t token = notify_committed(monotonic_now());
+    const uint64_t token = notify_committed(issued);
     in_flight_token_ = token;
     if (out_fence >= 0)
         adopt_out_fence(out_fence, token);
@@ -279,10 +282,11 @@ Result<void> KmsOutput::commit_legacy(DumbBuffer& buffer, const std::vector<Rect
     // Drivers without a dirty hook answer ENOSYS: they scan out from memory directly.
     if (drmModeDirtyFB(fd_, buffer.fb_id(), dirty.data(), uint32_t(dirty.size())) != 0 && errno != ENOSYS)
         UDEFIO_LOG(warn, "%s: drmModeDirtyFB: %s", pipe_.name.c_str(), std::strerror(errno));
+    const auto issued = monotonic_now();
     if (drmModePageFlip(fd_, pipe_.crtc_id, buffer.fb_id(), DRM_MODE_PAGE_FLIP_EVENT,
                         reinterpret_cast<void*>(uintptr_t(pipe_.crtc_id))) != 0)
         return errno_error("drmModePageFlip");
-    in_flight_token_ = notify_committed(monotonic_now());
+    in_flight_token_ = notify_committed(issued);
     return {};
 }
 

@@ -150,9 +150,42 @@ def build_vkms(version, source_version, work, moddir):
     shutil.copy(os.path.join(src, "vkms.ko"), os.path.join(moddir, "kernel/drivers/gpu/drm/vkms/vkms.ko"))
 
 
+def build_sw_sync(work, headers):
+    """sw_sync.ko (the kernel's software sync_file timeline, which Debian does
+    not build): CONFIG_SW_SYNC is a bool, so a small Kbuild makes it a module,
+    with three fixes (PLATFORM.md): the trace header's include path, the
+    module.h that turns late_initcall into module_init, and the debugfs name
+    printer that uses an unexported symbol. Lets the guest test fences a
+    client hands in, signalled when the test says."""
+    run(["tar", "-xJf", "/usr/src/linux-source-6.12.tar.xz", "-C", work, "--wildcards",
+         "linux-source-6.12/drivers/dma-buf/sw_sync.c", "linux-source-6.12/drivers/dma-buf/sync_debug.*",
+         "linux-source-6.12/drivers/dma-buf/sync_trace.h"])
+    src = os.path.join(work, "linux-source-6.12/drivers/dma-buf")
+
+    def edit(name, old, new):
+        path = os.path.join(src, name)
+        with open(path) as f:
+            text = f.read()
+        if old not in text:
+            sys.exit(f"guest: sw_sync: {name} changed upstream ({old!r} not found)")
+        with open(path, "w") as f:
+            f.write(text.replace(old, new, 1))
+
+    os.rename(os.path.join(src, "sw_sync.c"), os.path.join(src, "sw_sync_core.c"))
+    edit("sync_trace.h", "#define TRACE_INCLUDE_PATH ../../drivers/dma-buf", "#define TRACE_INCLUDE_PATH .")
+    edit("sync_debug.c", "#include <linux/debugfs.h>", "#include <linux/module.h>\n#include <linux/debugfs.h>")
+    edit("sync_debug.c", "sync_file_get_name(sync_file, buf, sizeof(buf))", "\"sync_file\"")
+    with open(os.path.join(src, "sw_sync_core.c"), "a") as f:
+        f.write('\nMODULE_LICENSE("GPL");\n')
+    with open(os.path.join(src, "Kbuild"), "w") as f:
+        f.write("obj-m += sw_sync.o\nsw_sync-y := sw_sync_core.o sync_debug.o\nccflags-y += -I$(src)\n")
+    run(["make", "-s", "-C", headers, f"M={src}", "modules"], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    return os.path.join(src, "sw_sync.ko")
+
+
 def prepare():
     cache = cache_dir()
-    done = os.path.join(cache, "ready")
+    done = os.path.join(cache, "ready-2")  # bump when what prepare() builds changes
     if os.path.exists(done):
         return
     os.makedirs(cache, exist_ok=True)
@@ -167,6 +200,7 @@ def prepare():
     version = os.listdir(os.path.join(root, "lib/modules"))[0]
     moddir = os.path.join(root, "lib/modules", version)
     build_vkms(version, package_version(package), work, moddir)
+    sw_sync = build_sw_sync(work, f"/usr/src/linux-headers-{version}")
     run(["depmod", "-b", root, version])
     deps = {}
     with open(os.path.join(moddir, "modules.dep")) as f:
@@ -191,7 +225,10 @@ def prepare():
                 cpio.file("modules/" + name, data, 0o644)
                 packed.add(name)
             names.append(name)
+        names.append("sw_sync.ko")
         cpio.file(f"modules/{driver}.order", ("\n".join(names) + "\n").encode(), 0o644)
+    with open(sw_sync, "rb") as f:
+        cpio.file("modules/sw_sync.ko", f.read(), 0o644)
     with open(os.path.join(cache, "base.cpio.gz"), "wb") as f:
         f.write(cpio.finish())
     shutil.copy(os.path.join(root, "boot", f"vmlinuz-{version}"), os.path.join(cache, "vmlinuz"))

@@ -7,8 +7,9 @@ QMP screendump, on vkms through its CRC: the picture is right, a damaged
 region updates, the rest stays untouched, FB_DAMAGE_CLIPS is used where the
 driver offers it.
 
-  test_kms.py KMS_CHECK UNPLUG_CHECK RESTORE_CHECK HOTPLUG_CHECK UDEFIO
+  test_kms.py KMS_CHECK UNPLUG_CHECK RESTORE_CHECK HOTPLUG_CHECK FENCE_CHECK UDEFIO
 """
+import csv
 import os
 import shutil
 import subprocess
@@ -17,7 +18,7 @@ import tempfile
 import unittest
 
 HERE = os.path.dirname(os.path.abspath(__file__))
-KMS_CHECK, UNPLUG_CHECK, RESTORE_CHECK, HOTPLUG_CHECK, UDEFIO = (sys.argv.pop(1) for _ in range(5))
+KMS_CHECK, UNPLUG_CHECK, RESTORE_CHECK, HOTPLUG_CHECK, FENCE_CHECK, UDEFIO = (sys.argv.pop(1) for _ in range(6))
 SETPRIV = shutil.which("setpriv") or "/usr/bin/setpriv"
 
 # name: shell command, run in this order in one boot of each driver that lists it.
@@ -36,14 +37,17 @@ CASES = {
                         "udefio demo --backend kms --seconds 1; rc=$?; wait; exit $rc"),
     "restore-sigint": "restore_check /usr/bin/udefio 2",
     "restore-sigterm": "restore_check /usr/bin/udefio 15",
+    "fences": "fence_check",
+    "profile": ("udefio profile --backend kms --tracker uffd-sync --seconds 2 --out /tmp/profile && "
+                "echo UDEFIO-FRAMES-CSV && cat /tmp/profile/frames.csv"),
     "hotplug": "hotplug_check",
     "unplug": "unplug_check",
 }
 DRIVER_CASES = {
     "bochs": ["scanout", "scanout-legacy", "demo", "auto", "libseat", "no-seat", "bad-mode", "bad-device",
-              "non-root", "second-instance", "restore-sigint", "restore-sigterm", "hotplug", "unplug"],
-    "virtio-gpu": ["scanout", "scanout-legacy", "demo", "render-node", "hotplug", "unplug"],
-    "vkms": ["scanout"],
+              "non-root", "second-instance", "restore-sigint", "restore-sigterm", "fences", "hotplug", "unplug"],
+    "virtio-gpu": ["scanout", "scanout-legacy", "demo", "render-node", "profile", "hotplug", "unplug"],
+    "vkms": ["scanout", "fences", "profile"],
 }
 
 
@@ -56,7 +60,7 @@ def boot(driver, screendump_dir):
     script = "\n".join(lines)
     os.makedirs(screendump_dir, exist_ok=True)
     cmd = [sys.executable, os.path.join(HERE, "guest.py"), "run", driver, "--screendump-dir", screendump_dir]
-    for binary in (KMS_CHECK, UNPLUG_CHECK, RESTORE_CHECK, HOTPLUG_CHECK, UDEFIO, SETPRIV):
+    for binary in (KMS_CHECK, UNPLUG_CHECK, RESTORE_CHECK, HOTPLUG_CHECK, FENCE_CHECK, UDEFIO, SETPRIV):
         cmd += ["--with", binary]
     r = subprocess.run(cmd + ["sh", "-c", script], capture_output=True, text=True, timeout=900)
     print(f"===== {driver} =====\n{r.stdout[-20000:]}\n{r.stderr[-3000:]}", flush=True)
@@ -238,6 +242,32 @@ class KmsLane(unittest.TestCase):
             self.assertEqual(info["client"], "42", f"{driver}: the client did not get SIGBUS")
             self.assertEqual(info["fds_before"], info["fds_after"], f"{driver}: fds leaked")
             self.assertEqual(rc, 0, output)
+
+    def test_seed001_kernel_fences(self):
+        """Seed 001 on real sync_files (sw_sync): a fence is waited for in the
+        event loop and carries the kernel's timestamp; a client's fence holds
+        the KMS commit (IN_FENCE_FD) until it signals."""
+        for driver in ("bochs", "vkms"):
+            rc, output = self.case(driver, "fences")
+            self.assertEqual(rc, 0, f"{driver}: {output}")
+            self.assertIn("fence_check: ok", output, driver)
+
+    def test_profile_on_kms(self):
+        """Profiling on a real driver: every frame is committed, its
+        OUT_FENCE_PTR fence signals and its page flip presents it, in order."""
+        for driver in ("vkms", "virtio-gpu"):
+            rc, output = self.case(driver, "profile")
+            self.assertEqual(rc, 0, f"{driver}: {output}")
+            self.assertIn("write -> present", output)
+            rows = list(csv.DictReader(output.split("UDEFIO-FRAMES-CSV\n", 1)[1].splitlines()))
+            self.assertGreater(len(rows), 10, f"{driver}: {output[-2000:]}")
+            presented = [r for r in rows if int(r["presented_ns"])]
+            self.assertGreater(len(presented), len(rows) * 0.9, driver)
+            for r in presented:
+                committed, fence, shown = (int(r[k]) for k in ("committed_ns", "fence_signalled_ns", "presented_ns"))
+                self.assertGreater(committed, 0, r)
+                self.assertGreaterEqual(shown, committed, r)
+                self.assertGreaterEqual(fence, committed, f"{driver}: a fence signalled before its commit: {r}")
 
 
 if __name__ == "__main__":

@@ -1,0 +1,133 @@
+// Runs inside the QEMU guest (tests/vm/test_kms.py), where sw_sync gives
+// real sync_files that signal when we say (seed 001 on kernel fences):
+// 1. a sync_file Fence is unsignalled, its FenceWait in the event loop fires
+//    only after the timeline advances, with the kernel's signal timestamp;
+// 2. a client's unsignalled fence given to the KMS output (IN_FENCE_FD)
+//    holds the commit: no page flip until the fence signals, then one.
+// Prints "fence_check: ok ..." with what it measured, or why it failed.
+#include <fcntl.h>
+#include <sys/ioctl.h>
+#include <unistd.h>
+
+#include <atomic>
+#include <cstdio>
+#include <cstring>
+#include <string>
+#include <thread>
+
+#include "backends/kms/kms_backend.hpp"
+#include "defio/clock.hpp"
+#include "defio/fence_wait.hpp"
+
+using namespace udefio;
+using namespace std::chrono_literals;
+
+namespace {
+
+// drivers/dma-buf/sw_sync.c: a debugfs file, not a uapi header.
+struct sw_sync_create_fence_data {
+    uint32_t value;
+    char name[32];
+    int32_t fence;
+};
+#define SW_SYNC_IOC_CREATE_FENCE _IOWR('W', 0, struct sw_sync_create_fence_data)
+#define SW_SYNC_IOC_INC _IOW('W', 1, uint32_t)
+
+int fail(const std::string& what)
+{
+    std::printf("fence_check: FAIL %s\n", what.c_str());
+    return 1;
+}
+
+Result<std::shared_ptr<Fence>> timeline_fence(int timeline, uint32_t value)
+{
+    sw_sync_create_fence_data data{};
+    data.value = value;
+    std::snprintf(data.name, sizeof data.name, "client-%u", value);
+    if (::ioctl(timeline, SW_SYNC_IOC_CREATE_FENCE, &data) != 0)
+        return errno_error("SW_SYNC_IOC_CREATE_FENCE");
+    return Fence::adopt_sync_file(UniqueFd(data.fence));
+}
+
+bool advance(int timeline)
+{
+    uint32_t one = 1;
+    return ::ioctl(timeline, SW_SYNC_IOC_INC, &one) == 0;
+}
+
+}  // namespace
+
+int main()
+{
+    UniqueFd timeline(::open("/sys/kernel/debug/sync/sw_sync", O_RDWR | O_CLOEXEC));
+    if (!timeline)
+        return fail(std::string("open /sys/kernel/debug/sync/sw_sync: ") + std::strerror(errno));
+    auto loop = EventLoop::create();
+    if (!loop)
+        return fail(loop.error().message());
+
+    // 1. A kernel fence waited for in the loop.
+    auto fence = timeline_fence(timeline.get(), 1);
+    if (!fence)
+        return fail(fence.error().message());
+    if ((*fence)->check_sync_file())
+        return fail("a fresh sw_sync fence is already signalled");
+    std::atomic<int64_t> seen_at{0};
+    auto wait = FenceWait::start(**loop, *fence, [&](std::chrono::nanoseconds at) { seen_at = at.count(); });
+    if (!wait)
+        return fail(wait.error().message());
+    std::thread loop_thread([&] { (*loop)->run(); });
+    std::this_thread::sleep_for(100ms);
+    if (seen_at != 0)
+        return fail("the loop saw the fence signalled before the timeline advanced");
+    const auto before = monotonic_now();
+    if (!advance(timeline.get()))
+        return fail(std::string("SW_SYNC_IOC_INC: ") + std::strerror(errno));
+    const auto after = monotonic_now();
+    for (int i = 0; i < 200 && seen_at == 0; ++i)
+        std::this_thread::sleep_for(5ms);
+    if (seen_at == 0)
+        return fail("the loop never saw the signalled fence");
+    if (seen_at < before.count() || seen_at > after.count())
+        return fail("the fence's timestamp is not the kernel's signal time");
+
+    // 2. A client's fence holds the KMS commit.
+    auto backend = KmsBackend::create(**loop, KmsOptions{});
+    if (!backend)
+        return fail(backend.error().message());
+    auto* output = static_cast<KmsOutput*>((*backend)->outputs().front());
+    const OutputMode mode = output->mode();
+    DeferredIoOptions options;
+    options.delay = 5ms;
+    auto state = DeferredIoState::create(BufferLayout::make(mode.width, mode.height).value(), options);
+    if (!state)
+        return fail(state.error().message());
+    if (auto r = output->attach(*state); !r)
+        return fail(r.error().message());
+    auto client_fence = timeline_fence(timeline.get(), 2);
+    if (!client_fence)
+        return fail(client_fence.error().message());
+    output->set_in_fence(*client_fence);
+    const uint64_t flips = output->counters().flips;
+    reinterpret_cast<uint32_t*>((*state)->buffer().data())[0] = 0x00ffffffu;
+    std::this_thread::sleep_for(300ms);
+    const KmsCounters held = output->counters();
+    if (held.commits == 0)
+        return fail("the write was not committed");
+    if (held.flips != flips)
+        return fail("the commit flipped before the client's fence signalled");
+    const auto signalled = monotonic_now();
+    advance(timeline.get());
+    for (int i = 0; i < 200 && output->counters().flips == flips; ++i)
+        std::this_thread::sleep_for(5ms);
+    const KmsCounters done = output->counters();
+    if (done.flips == flips)
+        return fail("no page flip after the client's fence signalled");
+    const double after_ms = double((monotonic_now() - signalled).count()) / 1e6;
+    (*loop)->post([&] { (*loop)->stop(); });
+    loop_thread.join();
+    std::printf("fence_check: ok sw_sync fence seen in the loop; commit held %d ms by the client's fence, "
+                "flipped <= %.1f ms after it signalled; in_fences=%llu\n",
+                300, after_ms, static_cast<unsigned long long>(done.in_fences));
+    return 0;
+}

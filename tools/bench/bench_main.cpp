@@ -9,6 +9,7 @@
 
 #include "defio/tracker_probe.hpp"
 #include "tools/bench/idle_wakeups.hpp"
+#include "tools/bench/profiling_overhead.hpp"
 #include "tools/bench/tracker_benchmarks.hpp"
 #include "tools/bench/tracker_fixture.hpp"
 
@@ -82,6 +83,12 @@ void print_ratios(const RecordingReporter& r)
             }
         }
     }
+    const Measured* off = find(r, "profiling/off/cursor_flush");
+    const Measured* on = find(r, "profiling/on/cursor_flush");
+    if (off && on)
+        std::printf("\nprofiling: a cursor flush costs %.2f us off, %.2f us on (+%.0f%%, %.2f us per frame)\n",
+                    off->real_ns / 1000, on->real_ns / 1000, 100.0 * (on->real_ns - off->real_ns) / off->real_ns,
+                    (on->real_ns - off->real_ns) / 1000);
     std::printf("\ncollect+rearm in us (dirty pages: 0 / 1 / 16 / 256 / all) and first write in ns/page:\n");
     for (const auto& probe : udefio::probe_trackers()) {
         const std::string t(udefio::tracker_name(probe.kind));
@@ -111,6 +118,7 @@ int main(int argc, char** argv)
         if (!probe.works)
             std::printf("tracker %s skipped: %s\n", udefio::tracker_name(probe.kind).data(), probe.reason.c_str());
     udefio::bench::register_tracker_benchmarks();
+    udefio::bench::register_profiling_benchmarks();
     RecordingReporter reporter;
     benchmark::RunSpecifiedBenchmarks(&reporter);
     print_ratios(reporter);

@@ -53,6 +53,8 @@ void draw_cursor(DeferredIoState& state, std::chrono::nanoseconds period, const 
         x = (x + 8) % (l.width - 64);
         for (uint32_t row = y; row < y + 64; ++row)
             std::fill_n(pixels + size_t(row) * stride + x, 64, 0x00ff8000u ^ ++frame);
+        if (state.tracker_kind() == TrackerKind::explicit_damage)
+            state.add_damage({int32_t(x), int32_t(y), 64, 64});
         next += period;
         std::this_thread::sleep_until(next);
     }
@@ -147,10 +149,13 @@ int main(int argc, char** argv)
     }
     set_log_level(LogLevel::warn);
     // uffd-sync's doorbell dates every first write exactly; uffd-async (the
-    // default where it works) only knows the look before, an upper bound.
+    // default where it works) only knows the look before, an upper bound;
+    // explicit damage (the client reports its 64x64 rect) shows the bytes a
+    // damage-aware client costs.
     std::vector<TrackerKind> trackers;
     for (const auto& probe : probe_trackers())
-        if (probe.works && (probe.kind == TrackerKind::uffd_sync || probe.kind == TrackerKind::uffd_async))
+        if (probe.works && (probe.kind == TrackerKind::uffd_sync || probe.kind == TrackerKind::uffd_async ||
+                            probe.kind == TrackerKind::explicit_damage))
             trackers.push_back(probe.kind);
     std::printf("end to end on %s, a 64x64 square moved every refresh period, %.0f s per point\n",
                 backend.c_str(), seconds);

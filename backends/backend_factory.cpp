@@ -49,6 +49,7 @@ Result<std::unique_ptr<Backend>> make_kms(EventLoop& loop, const BackendOptions&
     KmsOptions kms;
     kms.device = options.kms_device;
     kms.atomic = options.kms_atomic;
+    kms.allocator = options.kms_allocator;
     if (!options.kms_mode.empty()) {
         auto mode = parse_mode_request(options.kms_mode);
         if (!mode)

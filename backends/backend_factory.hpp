@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "backends/backend.hpp"
+#include "backends/kms/scanout_allocator.hpp"
 
 namespace udefio {
 
@@ -19,6 +20,7 @@ struct BackendOptions {
     std::string kms_device;                        // kms: empty = the first card with a display
     std::string kms_mode;                          // kms: WxH[@Hz], empty = the preferred mode
     bool kms_atomic = true;                        // kms: false = legacy modesetting
+    AllocatorKind kms_allocator = AllocatorKind::dumb;  // kms: dumb buffers or GBM
 };
 
 struct BackendAvailability {

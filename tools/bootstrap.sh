@@ -16,7 +16,8 @@ readonly PACKAGES=(
     python3
 )
 # Test lanes only: the KMS lane's QEMU guest (tests/vm).
-readonly TEST_PACKAGES=(qemu-system-x86 busybox-static cpio kmod xz-utils make)
+# Mesa's kms_swrast (libgl1-mesa-dri) gives libgbm a driver in the guest.
+readonly TEST_PACKAGES=(qemu-system-x86 busybox-static cpio kmod xz-utils make libgl1-mesa-dri)
 
 install_missing() {
     local missing=()

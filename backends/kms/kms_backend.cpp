@@ -23,18 +23,19 @@ Result<std::unique_ptr<KmsBackend>> KmsBackend::create(EventLoop& loop, const Km
     auto pipes = find_pipes(device->fd(), device->path(), options.mode);
     if (!pipes)
         return pipes.error();
-    std::vector<std::unique_ptr<KmsOutput>> outputs;
+    auto allocator = ScanoutAllocator::choose(device->fd(), options.allocator);
+    auto backend = std::make_unique<KmsBackend>(loop, std::move(seat), std::move(device).value(), options.mode,
+                                                std::move(allocator));
     for (const KmsPipe& pipe : *pipes) {
-        auto output = KmsOutput::create(loop, *device, pipe);
+        auto output = KmsOutput::create(loop, backend->device_, pipe, backend->allocate());
         if (!output)
             return output.error();
-        UDEFIO_LOG(info, "%s: output %s, %ux%u, FB_DAMAGE_CLIPS %s", device->path().c_str(), pipe.name.c_str(),
-                   pipe.mode.hdisplay, pipe.mode.vdisplay,
+        UDEFIO_LOG(info, "%s: output %s, %ux%u, %s buffers, FB_DAMAGE_CLIPS %s", backend->device_.path().c_str(),
+                   pipe.name.c_str(), pipe.mode.hdisplay, pipe.mode.vdisplay,
+                   backend->allocator_->describe().c_str(),
                    (*output)->damage_clips_supported() ? "yes" : "no (full-plane updates)");
-        outputs.push_back(std::move(output).value());
+        backend->outputs_.push_back(std::move(output).value());
     }
-    auto backend = std::make_unique<KmsBackend>(loop, std::move(seat), std::move(device).value(), options.mode,
-                                                std::move(outputs));
     auto watch = loop.watch_readable(backend->device_.fd(), [b = backend.get()] { b->dispatch_events(); });
     if (!watch)
         return watch.error();
@@ -52,10 +53,15 @@ Result<std::unique_ptr<KmsBackend>> KmsBackend::create(EventLoop& loop, const Km
 }
 
 KmsBackend::KmsBackend(EventLoop& loop, std::unique_ptr<SeatSession> seat, DrmDevice device,
-                       std::optional<ModeRequest> mode, std::vector<std::unique_ptr<KmsOutput>> outputs)
+                       std::optional<ModeRequest> mode, std::unique_ptr<ScanoutAllocator> allocator)
     : loop_(loop),
-      seat_(std::move(seat)), device_(std::move(device)), mode_(std::move(mode)), outputs_(std::move(outputs))
+      seat_(std::move(seat)), device_(std::move(device)), mode_(std::move(mode)), allocator_(std::move(allocator))
 {
+}
+
+KmsOutput::Allocator KmsBackend::allocate()
+{
+    return [a = allocator_.get()](uint32_t width, uint32_t height) { return a->allocate(width, height); };
 }
 
 KmsBackend::~KmsBackend()
@@ -103,7 +109,7 @@ void KmsBackend::add_new_outputs()
         return;
     }
     for (const KmsPipe& pipe : *pipes) {
-        auto output = KmsOutput::create(loop_, device_, pipe);
+        auto output = KmsOutput::create(loop_, device_, pipe, allocate());
         if (!output) {
             UDEFIO_LOG(warn, "%s: new output %s: %s", device_.path().c_str(), pipe.name.c_str(),
                        output.error().message().c_str());

@@ -8,6 +8,7 @@
 #include "backends/backend.hpp"
 #include "backends/kms/drm_device.hpp"
 #include "backends/kms/kms_output.hpp"
+#include "backends/kms/scanout_allocator.hpp"
 #include "backends/kms/udev_monitor.hpp"
 
 namespace udefio {
@@ -16,6 +17,7 @@ struct KmsOptions {
     std::string device;  // empty: the first card with a connected connector
     std::optional<ModeRequest> mode;
     bool atomic = true;  // false: legacy SetCrtc + DirtyFB + PageFlip
+    AllocatorKind allocator = AllocatorKind::dumb;
 };
 
 class KmsBackend final : public Backend {
@@ -28,19 +30,22 @@ public:
     const DrmDevice& device() const { return device_; }
 
     KmsBackend(EventLoop& loop, std::unique_ptr<SeatSession> seat, DrmDevice device,
-               std::optional<ModeRequest> mode, std::vector<std::unique_ptr<KmsOutput>> outputs);
+               std::optional<ModeRequest> mode, std::unique_ptr<ScanoutAllocator> allocator);
+    const ScanoutAllocator& allocator() const { return *allocator_; }
 
 private:
     void dispatch_events();                 // loop thread
     void on_udev_event(const DrmEvent& e);  // loop thread
     void remove_output(size_t index, bool device_gone);
     void add_new_outputs();
+    KmsOutput::Allocator allocate();
 
     EventLoop& loop_;
     std::unique_ptr<SeatSession> seat_;  // null: no seat, the device was opened directly
     DrmDevice device_;
     const std::optional<ModeRequest> mode_;
     dev_t devnum_ = 0;
+    std::unique_ptr<ScanoutAllocator> allocator_;  // before outputs_: their buffers go first
     std::vector<std::unique_ptr<KmsOutput>> outputs_;
     EventSource drm_events_;
     std::unique_ptr<UdevMonitor> udev_;  // null if hotplug events are not available

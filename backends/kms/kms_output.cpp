@@ -30,11 +30,12 @@ void copy_rect(std::byte* dst, uint32_t dst_pitch, const std::byte* src, uint32_
 
 }  // namespace
 
-Result<std::unique_ptr<KmsOutput>> KmsOutput::create(EventLoop& loop, const DrmDevice& device, const KmsPipe& pipe)
+Result<std::unique_ptr<KmsOutput>> KmsOutput::create(EventLoop& loop, const DrmDevice& device, const KmsPipe& pipe,
+                                                     const Allocator& allocate)
 {
-    std::array<std::unique_ptr<DumbBuffer>, 2> buffers;
+    std::array<std::unique_ptr<ScanoutBuffer>, 2> buffers;
     for (auto& b : buffers) {
-        auto made = DumbBuffer::create(device.fd(), pipe.mode.hdisplay, pipe.mode.vdisplay);
+        auto made = allocate(pipe.mode.hdisplay, pipe.mode.vdisplay);
         if (!made)
             return Error{made.error().code, device.path() + ": " + made.error().what};
         b = std::move(made).value();
@@ -47,7 +48,7 @@ Result<std::unique_ptr<KmsOutput>> KmsOutput::create(EventLoop& loop, const DrmD
 }
 
 KmsOutput::KmsOutput(EventLoop& loop, const DrmDevice& device, const KmsPipe& pipe, SavedCrtc saved,
-                     std::array<std::unique_ptr<DumbBuffer>, 2> buffers)
+                     std::array<std::unique_ptr<ScanoutBuffer>, 2> buffers)
     : loop_(loop),
       fd_(device.fd()),
       atomic_(device.atomic()),
@@ -96,7 +97,7 @@ OutputMode KmsOutput::mode() const
 
 Result<void> KmsOutput::set_mode()
 {
-    DumbBuffer& shown = *buffers_[front_];
+    ScanoutBuffer& shown = *buffers_[front_];
     if (!atomic_) {
         uint32_t connector = pipe_.connector_id;
         drmModeModeInfo mode = pipe_.mode;
@@ -145,8 +146,8 @@ FlushResult KmsOutput::flush(const SharedBuffer& src, std::span<PageRef* const>,
     }
     if (closing_)
         return {};
-    DumbBuffer& back = *buffers_[1 - front_];
-    DumbBuffer& front = *buffers_[front_];
+    ScanoutBuffer& back = *buffers_[1 - front_];
+    ScanoutBuffer& front = *buffers_[front_];
     Damage todo = damage;
     todo.add(back.missed());
     uint64_t bytes = 0;
@@ -185,13 +186,13 @@ FlushResult KmsOutput::flush(const SharedBuffer& src, std::span<PageRef* const>,
     return {bytes};
 }
 
-Result<void> KmsOutput::commit(DumbBuffer& buffer, const Damage& damage)
+Result<void> KmsOutput::commit(ScanoutBuffer& buffer, const Damage& damage)
 {
     const std::vector<Rect> clips = damage.clips(kMaxClips);
     return atomic_ ? commit_atomic(buffer, clips) : commit_legacy(buffer, clips);
 }
 
-Result<void> KmsOutput::commit_atomic(DumbBuffer& buffer, const std::vector<Rect>& clips)
+Result<void> KmsOutput::commit_atomic(ScanoutBuffer& buffer, const std::vector<Rect>& clips)
 {
     drmModeAtomicReq* req = drmModeAtomicAlloc();
     drmModeAtomicAddProperty(req, pipe_.plane_id, *plane_props_.id("FB_ID"), buffer.fb_id());
@@ -272,7 +273,7 @@ void KmsOutput::wait_in_fence_here()
     in_fences_.fetch_add(1, std::memory_order_relaxed);
 }
 
-Result<void> KmsOutput::commit_legacy(DumbBuffer& buffer, const std::vector<Rect>& clips)
+Result<void> KmsOutput::commit_legacy(ScanoutBuffer& buffer, const std::vector<Rect>& clips)
 {
     if (in_fence_)
         wait_in_fence_here();  // no IN_FENCE_FD without atomic
@@ -315,7 +316,7 @@ Result<void> KmsOutput::snapshot_png(const std::string& path) const
     image.pixels.resize(size_t(image.width) * image.height);
     {
         std::lock_guard lock(mutex_);
-        const DumbBuffer& shown = *buffers_[front_];
+        const ScanoutBuffer& shown = *buffers_[front_];
         for (uint32_t y = 0; y < image.height; ++y)
             std::memcpy(image.pixels.data() + size_t(y) * image.width, shown.data() + size_t(y) * shown.pitch(),
                         size_t(image.width) * 4);

@@ -7,6 +7,7 @@
 #pragma once
 
 #include <array>
+#include <functional>
 #include <atomic>
 #include <condition_variable>
 #include <memory>
@@ -14,7 +15,8 @@
 
 #include "backends/kms/drm_device.hpp"
 #include "backends/kms/drm_properties.hpp"
-#include "backends/kms/dumb_buffer.hpp"
+#include "backends/kms/kms_pipe.hpp"
+#include "backends/kms/scanout_buffer.hpp"
 #include "backends/kms/kms_pipe.hpp"
 #include "backends/output.hpp"
 #include "defio/event_loop.hpp"
@@ -35,8 +37,12 @@ struct KmsCounters {
 
 class KmsOutput final : public Output {
 public:
+    // Makes a scanout buffer of the given size (dumb or GBM).
+    using Allocator = std::function<Result<std::unique_ptr<ScanoutBuffer>>(uint32_t width, uint32_t height)>;
+
     // Sets the mode (blocking) and shows a black buffer.
-    static Result<std::unique_ptr<KmsOutput>> create(EventLoop& loop, const DrmDevice& device, const KmsPipe& pipe);
+    static Result<std::unique_ptr<KmsOutput>> create(EventLoop& loop, const DrmDevice& device, const KmsPipe& pipe,
+                                                     const Allocator& allocate);
     // Restores the CRTC as it was before create(). Loop thread.
     ~KmsOutput() override;
 
@@ -66,13 +72,13 @@ public:
 
     using SavedCrtc = std::unique_ptr<drmModeCrtc, void (*)(drmModeCrtc*)>;
     KmsOutput(EventLoop& loop, const DrmDevice& device, const KmsPipe& pipe, SavedCrtc saved,
-              std::array<std::unique_ptr<DumbBuffer>, 2> buffers);
+              std::array<std::unique_ptr<ScanoutBuffer>, 2> buffers);
 
 private:
     Result<void> set_mode();
-    Result<void> commit(DumbBuffer& buffer, const Damage& damage);
-    Result<void> commit_atomic(DumbBuffer& buffer, const std::vector<Rect>& clips);
-    Result<void> commit_legacy(DumbBuffer& buffer, const std::vector<Rect>& clips);
+    Result<void> commit(ScanoutBuffer& buffer, const Damage& damage);
+    Result<void> commit_atomic(ScanoutBuffer& buffer, const std::vector<Rect>& clips);
+    Result<void> commit_legacy(ScanoutBuffer& buffer, const std::vector<Rect>& clips);
     void wait_in_fence_here();
     void adopt_out_fence(int fd, uint64_t token);
 
@@ -95,7 +101,7 @@ private:
     // calling back into the state or the presented callback.
     mutable std::mutex mutex_;
     std::condition_variable flipped_;
-    std::array<std::unique_ptr<DumbBuffer>, 2> buffers_;
+    std::array<std::unique_ptr<ScanoutBuffer>, 2> buffers_;
     int front_ = 0;
     bool in_flight_ = false;
     bool closing_ = false;

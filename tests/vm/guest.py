@@ -250,15 +250,19 @@ def shared_libraries(binary):
     return libs
 
 
-def payload(program, args, extra_binaries=()):
+def payload(program, args, extra_binaries=(), extra_libraries=()):
     """The per-run cpio: the program (and extra binaries it runs, in
-    /usr/bin), their libraries and /run.sh."""
+    /usr/bin), extra libraries it loads at run time (at their host path, e.g.
+    Mesa's kms_swrast_dri.so for libgbm), all their libraries and /run.sh."""
     cpio = Cpio()
     program = shutil.which(program) or program
     libraries = set()
     for binary in [program, *extra_binaries]:
         cpio.host_file(binary, "/usr/bin/" + os.path.basename(binary))
         libraries.update(shared_libraries(binary))
+    for library in extra_libraries:
+        libraries.add(library)
+        libraries.update(shared_libraries(library))
     for lib in sorted(libraries):
         cpio.host_file(lib)
     quoted = " ".join("'" + a.replace("'", "'\\''") + "'" for a in [os.path.basename(program), *args])
@@ -288,14 +292,14 @@ class Qmp:
                 return reply
 
 
-def run_guest(driver, program, args, screendump_dir, extra_binaries=()):
+def run_guest(driver, program, args, screendump_dir, extra_binaries=(), extra_libraries=()):
     prepare()
     cache = cache_dir()
     with tempfile.TemporaryDirectory() as tmp:
         initrd = os.path.join(tmp, "initrd")
         with open(initrd, "wb") as f:
             f.write(open(os.path.join(cache, "base.cpio.gz"), "rb").read())
-            f.write(payload(program, args, extra_binaries))
+            f.write(payload(program, args, extra_binaries, extra_libraries))
         qmp_path = os.path.join(tmp, "qmp")
         # One vCPU: with two, TCG sometimes breaks the kernel's live code
         # patching (text_poke) at boot ("Oops: int3" in a timer softirq).
@@ -345,13 +349,15 @@ def main():
     r.add_argument("--screendump-dir")
     r.add_argument("--with", dest="extra", action="append", default=[], metavar="BINARY",
                    help="another host binary the program runs (copied to /usr/bin with its libraries)")
+    r.add_argument("--lib", dest="libs", action="append", default=[], metavar="LIBRARY",
+                   help="a shared object the program loads at run time (copied to its host path with its libraries)")
     r.add_argument("program")
     r.add_argument("args", nargs=argparse.REMAINDER)
     opts = parser.parse_args()
     if opts.command == "prepare":
         prepare()
         return 0
-    return run_guest(opts.driver, opts.program, opts.args, opts.screendump_dir, opts.extra)
+    return run_guest(opts.driver, opts.program, opts.args, opts.screendump_dir, opts.extra, opts.libs)
 
 
 if __name__ == "__main__":

@@ -7,6 +7,7 @@
 // On vkms, which has no screen to dump, it reads the CRTC's CRC instead and
 // compares the final picture with the same picture shown by a plain
 // full-frame copy.
+#include <algorithm>
 #include <cstdio>
 #include <cstring>
 #include <iostream>
@@ -50,10 +51,12 @@ int fail(const std::string& what)
 int main(int argc, char** argv)
 {
     const bool atomic = !(argc > 1 && std::strcmp(argv[1], "--no-atomic") == 0);
+    const bool gbm = argc > 1 && std::strcmp(argv[1], "--gbm") == 0;
     auto loop = EventLoop::create();
     if (!loop)
         return fail(loop.error().message());
-    auto backend = KmsBackend::create(**loop, KmsOptions{"", std::nullopt, atomic});
+    auto backend =
+        KmsBackend::create(**loop, KmsOptions{"", std::nullopt, atomic, gbm ? AllocatorKind::gbm : AllocatorKind::dumb});
     if (!backend)
         return fail(backend.error().message());
     auto* output = static_cast<KmsOutput*>((*backend)->outputs().front());
@@ -82,7 +85,7 @@ int main(int argc, char** argv)
         for (uint32_t x = 0; x < mode.width; ++x)
             pixels[y * stride + x] = pattern(x, y);
     wait_presented(flips);
-    const std::string suffix = atomic ? "" : "-legacy";  // one boot runs both
+    const std::string suffix = gbm ? "-gbm" : atomic ? "" : "-legacy";  // one boot runs each
     const bool a = crc.available() || screendump("a" + suffix);
     if (crc.available())
         crc_a = crc.settled();
@@ -112,9 +115,12 @@ int main(int argc, char** argv)
     if (crc.available())
         crc_c = crc.settled();
 
-    std::printf("UDEFIO-KMS width=%u height=%u atomic=%d damage_clips_supported=%d clips=%llu square_bytes=%llu "
-                "out_fences=%llu fences_signalled=%llu flips=%llu in_fences=%llu\n",
-                mode.width, mode.height, atomic ? 1 : 0, output->damage_clips_supported() ? 1 : 0,
+    std::string allocator = (*backend)->allocator().describe();  // "gbm (dri)": one word for the report
+    std::replace(allocator.begin(), allocator.end(), ' ', '_');
+    std::printf("UDEFIO-KMS width=%u height=%u atomic=%d allocator=%s damage_clips_supported=%d clips=%llu "
+                "square_bytes=%llu out_fences=%llu fences_signalled=%llu flips=%llu in_fences=%llu\n",
+                mode.width, mode.height, atomic ? 1 : 0, allocator.c_str(),
+                output->damage_clips_supported() ? 1 : 0,
                 static_cast<unsigned long long>(after.damage_clips),
                 static_cast<unsigned long long>(after.bytes_copied - before.bytes_copied),
                 static_cast<unsigned long long>(after.out_fences),

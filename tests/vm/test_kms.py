@@ -20,11 +20,16 @@ import unittest
 HERE = os.path.dirname(os.path.abspath(__file__))
 KMS_CHECK, UNPLUG_CHECK, RESTORE_CHECK, HOTPLUG_CHECK, FENCE_CHECK, UDEFIO = (sys.argv.pop(1) for _ in range(6))
 SETPRIV = shutil.which("setpriv") or "/usr/bin/setpriv"
+# libgbm's software driver (Debian's libgl1-mesa-dri): the guest has no GPU driver Mesa knows.
+MESA_DRIVER = "/usr/lib/x86_64-linux-gnu/dri/kms_swrast_dri.so"
 
 # name: shell command, run in this order in one boot of each driver that lists it.
 CASES = {
     "scanout": "kms_check",
     "scanout-legacy": "kms_check --no-atomic",
+    "scanout-gbm": "kms_check --gbm",
+    "gbm-missing": "env GBM_BACKENDS_PATH=/nonexistent LIBGL_DRIVERS_PATH=/nonexistent "
+                   "udefio demo --backend kms --allocator gbm --seconds 1",
     "demo": "udefio demo --backend kms --seconds 2",
     "auto": "udefio demo --seconds 1",
     "libseat": "udefio demo --backend kms --seconds 1",
@@ -46,7 +51,8 @@ CASES = {
 DRIVER_CASES = {
     "bochs": ["scanout", "scanout-legacy", "demo", "auto", "libseat", "no-seat", "bad-mode", "bad-device",
               "non-root", "second-instance", "restore-sigint", "restore-sigterm", "fences", "hotplug", "unplug"],
-    "virtio-gpu": ["scanout", "scanout-legacy", "demo", "render-node", "profile", "hotplug", "unplug"],
+    "virtio-gpu": ["scanout", "scanout-legacy", "scanout-gbm", "gbm-missing", "demo", "render-node", "profile",
+                   "hotplug", "unplug"],
     "vkms": ["scanout", "fences", "profile"],
 }
 
@@ -62,6 +68,8 @@ def boot(driver, screendump_dir):
     cmd = [sys.executable, os.path.join(HERE, "guest.py"), "run", driver, "--screendump-dir", screendump_dir]
     for binary in (KMS_CHECK, UNPLUG_CHECK, RESTORE_CHECK, HOTPLUG_CHECK, FENCE_CHECK, UDEFIO, SETPRIV):
         cmd += ["--with", binary]
+    if any(case.startswith("scanout-gbm") for case in DRIVER_CASES[driver]):
+        cmd += ["--lib", MESA_DRIVER]
     r = subprocess.run(cmd + ["sh", "-c", script], capture_output=True, text=True, timeout=900)
     print(f"===== {driver} =====\n{r.stdout[-20000:]}\n{r.stderr[-3000:]}", flush=True)
     results, name, output = {}, None, []
@@ -174,6 +182,17 @@ class KmsLane(unittest.TestCase):
         self.check_out_fences(info)
         self.assertEqual(info["damage_clips_supported"], "1")
         self.assertGreater(int(info["clips"]), 0, "FB_DAMAGE_CLIPS offered but not used")
+
+    def test_virtio_gpu_gbm_allocator(self):
+        """--allocator gbm: Mesa's kms_swrast gives scanout buffers, the
+        picture is right pixel for pixel; without a Mesa driver udefio says
+        why and falls back to dumb buffers."""
+        info = self.check_scanout("virtio-gpu", "scanout-gbm", "-gbm")
+        self.assertTrue(info["allocator"].startswith("gbm"), info)
+        rc, output = self.case("virtio-gpu", "gbm-missing")
+        self.assertEqual(rc, 0, output)
+        self.assertIn("GBM allocation not possible here", output)
+        self.assertIn("dumb buffers", output)
 
     def test_virtio_gpu_legacy(self):
         self.check_scanout("virtio-gpu", "scanout-legacy", "-legacy")

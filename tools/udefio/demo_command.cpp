@@ -153,6 +153,7 @@ int run_demo(const DemoOptions& options)
     backend_options.kms_device = options.output.device;
     backend_options.kms_mode = options.output.kms_mode;
     backend_options.kms_atomic = !options.output.no_atomic;
+    backend_options.kms_allocator = validated->allocator;
     auto backend = make_backend(**loop, backend_options);
     if (!backend)
         return fail(backend.error());

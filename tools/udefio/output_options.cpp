@@ -33,6 +33,9 @@ void OutputOptions::add_to(CLI::App& app)
     app.add_option("--device", device, "KMS: DRM device, e.g. /dev/dri/card0 (default: the first with a display)");
     app.add_option("--mode", kms_mode, "KMS: mode WIDTHxHEIGHT[@HZ] (default: the connector's preferred mode)");
     app.add_flag("--no-atomic", no_atomic, "KMS: legacy modesetting (SetCrtc, DirtyFB, PageFlip) even if atomic works");
+    app.add_option("--allocator", allocator,
+                   "KMS: scanout buffers from 'dumb' buffers or 'gbm' (Mesa; falls back to dumb where it cannot)")
+        ->capture_default_str();
     app.add_option("--size", size, "Headless output size WIDTHxHEIGHT")->capture_default_str();
     app.add_option("--refresh", refresh_hz, "Headless output refresh rate in Hz")->capture_default_str();
     app.add_option("--stride", stride, "Buffer stride in bytes (default: width x 4)");
@@ -77,6 +80,10 @@ Result<ValidatedOutput> validate(const OutputOptions& options)
                                std::to_string(int(kMaxDelayMs)) + " ms)");
         out.defio.delay = std::chrono::nanoseconds(int64_t(ms * 1e6));
     }
+    auto allocator = parse_allocator_kind(options.allocator);
+    if (!allocator)
+        return Error{0, "--allocator: " + allocator.error().what};
+    out.allocator = *allocator;
     if (!options.tracker.empty()) {
         auto kind = parse_tracker_kind(options.tracker);
         if (!kind)

@@ -9,6 +9,7 @@
 #include <optional>
 #include <string>
 
+#include "backends/kms/scanout_allocator.hpp"
 #include "backends/output.hpp"
 #include "defio/buffer_layout.hpp"
 #include "defio/deferred_io_state.hpp"
@@ -26,6 +27,7 @@ struct OutputOptions {
     std::string device;              // kms: DRM device, empty = auto
     std::string kms_mode;            // kms: WxH[@Hz], empty = preferred
     bool no_atomic = false;          // kms: legacy modesetting
+    std::string allocator = "dumb";  // kms: dumb | gbm
 
     void add_to(CLI::App& app);
 };
@@ -34,6 +36,7 @@ struct ValidatedOutput {
     OutputMode mode;
     BufferLayout layout;
     DeferredIoOptions defio;
+    AllocatorKind allocator = AllocatorKind::dumb;
 };
 
 Result<ValidatedOutput> validate(const OutputOptions& options);

@@ -17,7 +17,8 @@ readonly PACKAGES=(
 )
 # Test lanes only: the KMS lane's QEMU guest (tests/vm).
 # Mesa's kms_swrast (libgl1-mesa-dri) gives libgbm a driver in the guest.
-readonly TEST_PACKAGES=(qemu-system-x86 busybox-static cpio kmod xz-utils make libgl1-mesa-dri)
+# clang and its runtimes build the libFuzzer targets (build-fuzz).
+readonly TEST_PACKAGES=(qemu-system-x86 busybox-static cpio kmod xz-utils make libgl1-mesa-dri clang libclang-rt-14-dev)
 
 install_missing() {
     local missing=()
@@ -34,8 +35,8 @@ install_missing() {
     DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
 }
 
-# setup_build DIR [meson options...]: configure once, reconfigure when options change.
-setup_build() {
+# configure DIR [meson options...]: configure once, reconfigure when options change.
+configure() {
     local dir=$1
     shift
     if [ -f "$dir/build.ninja" ]; then
@@ -43,7 +44,12 @@ setup_build() {
     else
         meson setup "$dir" "$@" >/dev/null
     fi
-    ninja -C "$dir" -j"$(nproc)"
+}
+
+# setup_build DIR [meson options...]: configure, then build everything.
+setup_build() {
+    configure "$@"
+    ninja -C "$1" -j"$(nproc)"
 }
 
 cmd_run() {
@@ -60,6 +66,10 @@ cmd_test() {
     # so that one meson summary closes the whole run.
     setup_build build-asan -Db_sanitize=address,undefined -Db_lundef=false -Dbench=false
     setup_build build-tsan -Db_sanitize=thread -Db_lundef=false -Dbench=false
+    # libFuzzer needs clang; only the fuzz targets are built there.
+    CC=clang CXX=clang++ configure build-fuzz -Dfuzz=true -Dtests=false -Dbench=false \
+        -Db_sanitize=address,undefined -Db_lundef=false
+    ninja -C build-fuzz -j"$(nproc)" tests/fuzz/fuzz_wire tests/fuzz/make_corpus
     # The KMS lane's guest: kernel image, modules, vkms built from source
     # (installs that kernel's headers and source). Cached outside the tree.
     python3 tests/vm/guest.py prepare

@@ -1,0 +1,91 @@
+#include "compositor/lease.hpp"
+
+#include <cstring>
+
+#include "defio/log.hpp"
+
+namespace udefio {
+
+Result<std::unique_ptr<Lease>> Lease::create(LeaseTarget& target, LeasePlace place)
+{
+    const BufferLayout& frame = target.state().layout();
+    if (place.rows == 0 || place.first_row + place.rows > frame.height)
+        return plain_error("lease rows " + std::to_string(place.first_row) + "+" + std::to_string(place.rows) +
+                           " do not fit the output's " + std::to_string(frame.height) + " rows");
+    auto layout = BufferLayout::make(frame.width, place.rows, frame.stride, frame.format);
+    if (!layout)
+        return layout.error();
+    auto buffer = SharedBuffer::create(*layout, "udefio-lease");
+    if (!buffer)
+        return buffer.error();
+    return std::make_unique<Lease>(target, place, std::move(buffer).value());
+}
+
+Lease::Lease(LeaseTarget& target, LeasePlace place, SharedBuffer buffer)
+    : place_(place), buffer_(std::move(buffer)), target_(&target)
+{
+}
+
+Result<void> Lease::use(const Use& use)
+{
+    std::unique_lock resv(resv_);  // 1
+    if (revoked_)
+        return plain_error("the lease was revoked");
+    LeaseTarget* target = target_;
+    if (!target->try_get_registration())  // 2
+        return plain_error("the lease's output is going away");
+    resv.unlock();  // 3
+    bool used = false;
+    {
+        std::lock_guard memory(target->memory_lock());  // 4
+        if (!revoked_) {
+            use(*target, buffer_);
+            used = true;
+        }
+    }
+    target->put_registration();  // 5
+    return used ? Result<void>() : plain_error("the lease was revoked");
+}
+
+Result<void> Lease::commit(const Damage& damage)
+{
+    return use([&](LeaseTarget& target, const SharedBuffer& lease) {
+        DeferredIoState& frame = target.state();
+        const uint32_t stride = lease.layout().stride;
+        for (const Rect& r : damage.rects()) {
+            const size_t len = size_t(r.width) * 4;
+            for (int32_t y = r.y; y < r.y + r.height; ++y) {
+                std::memcpy(frame.buffer().data() + size_t(place_.first_row + uint32_t(y)) * stride + size_t(r.x) * 4,
+                            lease.data() + size_t(y) * stride + size_t(r.x) * 4, len);
+            }
+            frame.add_damage({r.x, int32_t(place_.first_row) + r.y, r.width, r.height});
+        }
+    });
+}
+
+void Lease::revoke()
+{
+    LeaseTarget* target;
+    {
+        std::lock_guard resv(resv_);
+        target = target_;
+    }
+    if (!target)
+        return;  // already revoked
+    std::lock_guard memory(target->memory_lock());
+    std::lock_guard resv(resv_);
+    if (revoked_)
+        return;
+    revoked_ = true;
+    target_ = nullptr;
+    if (auto r = buffer_.revoke(); !r)
+        UDEFIO_LOG(error, "revoking a lease: %s; its client keeps a stale mapping", r.error().message().c_str());
+}
+
+bool Lease::revoked() const
+{
+    std::lock_guard resv(resv_);
+    return revoked_;
+}
+
+}  // namespace udefio

@@ -74,7 +74,9 @@ void DemoOptions::add_to(CLI::App& app)
 {
     output.add_to(app);
     app.add_option("--seconds", seconds, "How long to run; 0 = until SIGINT/SIGTERM")->capture_default_str();
-    app.add_option("--png-dir", png_dir, "Headless: write PNG snapshots of the output here (about one per second)");
+    app.add_option("--png-dir", png_dir,
+                   "Write what the output shows here as PNG at exit (frame-final.png); headless: also about one "
+                   "snapshot per second");
 }
 
 int run_demo(const DemoOptions& options)
@@ -99,6 +101,7 @@ int run_demo(const DemoOptions& options)
     backend_options.kms_device = options.output.device;
     backend_options.kms_mode = options.output.kms_mode;
     backend_options.kms_atomic = !options.output.no_atomic;
+    backend_options.fullscreen = options.output.fullscreen;
     auto backend = make_backend(**loop, backend_options);
     if (!backend)
         return fail(backend.error());
@@ -163,6 +166,9 @@ int run_demo(const DemoOptions& options)
             return fail(r.error());
         std::printf("demo: PNG frames in %s/ (the last one: %s)\n", options.png_dir.c_str(), last.c_str());
     }
+    // It did not run its course: a script must be able to tell.
+    if (output_gone)
+        return fail(plain_error("the demo stopped early: its output went away"));
     return 0;
 }
 

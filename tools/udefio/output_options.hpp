@@ -26,6 +26,7 @@ struct OutputOptions {
     std::string device;              // kms: DRM device, empty = auto
     std::string kms_mode;            // kms: WxH[@Hz], empty = preferred
     bool no_atomic = false;          // kms: legacy modesetting
+    bool fullscreen = false;         // wayland: ask for a fullscreen window
 
     void add_to(CLI::App& app);
 };

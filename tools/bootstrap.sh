@@ -15,8 +15,8 @@ readonly PACKAGES=(
     libgtest-dev libgmock-dev libbenchmark-dev
     python3
 )
-# Test lanes only: the KMS lane's QEMU guest (tests/vm).
-readonly TEST_PACKAGES=(qemu-system-x86 busybox-static cpio kmod xz-utils make)
+# Test lanes only: the KMS lane's QEMU guest (tests/vm), weston for the Wayland lane (tests/wayland).
+readonly TEST_PACKAGES=(qemu-system-x86 busybox-static cpio kmod xz-utils make weston)
 
 install_missing() {
     local missing=()

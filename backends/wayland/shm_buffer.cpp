@@ -4,6 +4,7 @@
 #include <sys/mman.h>
 #include <wayland-client.h>
 
+#include <algorithm>
 #include <cstring>
 #include <limits>
 
@@ -31,6 +32,9 @@ Result<std::unique_ptr<ShmBuffer>> ShmBuffer::create(wl_shm* shm, uint32_t width
     auto mapping = Mapping::map_shared(fd.get(), size, PROT_READ | PROT_WRITE);
     if (!mapping)
         return mapping.error();
+    // Opaque black: where the picture does not reach, the X byte is set as copy_opaque() sets it.
+    auto* pixels = reinterpret_cast<uint32_t*>(mapping->data());
+    std::fill(pixels, pixels + size_t(width) * height, 0xff000000u);
     auto made = std::make_unique<ShmBuffer>(*layout, std::move(mapping).value(), std::move(on_release));
     // The buffer keeps the memory shared; neither the pool nor the fd is needed after this.
     wl_shm_pool* pool = wl_shm_create_pool(shm, fd.get(), int32_t(size));

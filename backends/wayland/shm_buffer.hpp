@@ -18,7 +18,7 @@ namespace udefio {
 
 class ShmBuffer {
 public:
-    // XRGB8888, tightly packed, black.
+    // XRGB8888, tightly packed, opaque black.
     static Result<std::unique_ptr<ShmBuffer>> create(wl_shm* shm, uint32_t width, uint32_t height,
                                                      std::function<void()> on_release);
     ShmBuffer(const ShmBuffer&) = delete;

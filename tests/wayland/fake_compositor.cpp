@@ -189,6 +189,11 @@ void FakeCompositor::post_protocol_error()
     impl_->run([this] { wl_resource_post_error(impl_->surface, WL_SURFACE_ERROR_INVALID_SCALE, "fake error"); });
 }
 
+void FakeCompositor::close_window()
+{
+    impl_->run([this] { xdg_toplevel_send_close(impl_->toplevel); });
+}
+
 void FakeCompositor::disconnect_clients()
 {
     impl_->run([this] { wl_display_destroy_clients(impl_->display); });

@@ -51,6 +51,7 @@ public:
     void answer_frames();  // the frame callbacks of the commits so far
     void release_held();   // every buffer it holds but the one it shows
     void post_protocol_error();
+    void close_window();  // xdg_toplevel.close: the user closed it
     void disconnect_clients();
 
     FakeState state() const;

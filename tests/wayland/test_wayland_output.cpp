@@ -1,6 +1,7 @@
 // The Wayland output against a fake compositor (fake_compositor.hpp) that
 // does what weston's headless backend cannot be made to: resize the window,
-// hold buffers and withhold frame callbacks, break the protocol, hang up.
+// hold buffers and withhold frame callbacks, break the protocol, close the
+// window, hang up.
 #include <gtest/gtest.h>
 #include <stdlib.h>
 
@@ -255,6 +256,15 @@ TEST_F(WaylandOutputTest, CompositorGoneRemovesTheOutput)
     compositor_->disconnect_clients();
     ASSERT_TRUE(test::wait_for([&] { return removed_.load(); }));
     EXPECT_FALSE(state_->attached());  // clients' mappings are revoked
+}
+
+TEST_F(WaylandOutputTest, ClosedWindowRemovesTheOutput)
+{
+    ASSERT_TRUE(start({}).ok());
+    attach();
+    compositor_->close_window();
+    ASSERT_TRUE(test::wait_for([&] { return removed_.load(); }));
+    EXPECT_FALSE(state_->attached());
 }
 
 TEST_F(WaylandOutputTest, MissingXdgShellIsNamed)

@@ -17,6 +17,7 @@ What weston 10 (bookworm) allows here, and so what is checked:
 - A resize cannot be had: the headless output never changes size and nothing
   asks the shell to resize a window without a seat.
 """
+import atexit
 import glob
 import os
 import re
@@ -35,6 +36,22 @@ from png_pixels import read_rgb  # noqa: E402
 UDEFIO = sys.argv.pop(1)
 WIDTH, HEIGHT = 640, 480
 SKIP = 77  # meson's exit code for a skipped test
+RUNNING = set()  # westons to stop at exit, and when meson's timeout sends SIGTERM
+
+
+def stop_all():
+    for weston in list(RUNNING):
+        weston.stop()
+
+
+def on_sigterm(*_):
+    # unittest would take SystemExit for one test's error and go on: stop everything, leave now.
+    stop_all()
+    os._exit(1)
+
+
+atexit.register(stop_all)
+signal.signal(signal.SIGTERM, on_sigterm)
 
 
 class Weston:
@@ -48,8 +65,10 @@ class Weston:
                f"--shell={shell}", f"--socket={self.socket}", "--no-config",
                "--idle-time=0",  # else the output blanks after 300 s and frame callbacks stop
                "--debug"]        # weston_screenshooter is offered only with it
+        # A session of its own: stop() kills weston and the clients it spawned, never the test.
         self.proc = subprocess.Popen(cmd, env=self.env(), stdout=self.log, stderr=subprocess.STDOUT,
                                      start_new_session=True)
+        RUNNING.add(self)
         try:
             self.wait_ready()
         except BaseException:
@@ -96,6 +115,7 @@ class Weston:
         return shots[0]
 
     def stop(self):
+        RUNNING.discard(self)
         if self.proc.poll() is None:
             os.killpg(self.proc.pid, signal.SIGTERM)
             try:
@@ -103,6 +123,10 @@ class Weston:
             except subprocess.TimeoutExpired:
                 os.killpg(self.proc.pid, signal.SIGKILL)
                 self.proc.wait()
+        try:
+            os.killpg(self.proc.pid, signal.SIGKILL)  # what weston spawned and left behind, if anything
+        except ProcessLookupError:
+            pass
         self.log.close()
         shutil.rmtree(self.runtime, ignore_errors=True)
 

@@ -2,7 +2,6 @@
 
 #include <wayland-client.h>
 
-
 #include "backends/png_file.hpp"
 #include "defio/client_reads.hpp"
 #include "defio/log.hpp"
@@ -63,12 +62,12 @@ WaylandOutput::~WaylandOutput()
     writable_.notify_all();
     detach_state();
     self_.reset();
+    using ull = unsigned long long;
     const WaylandCounters c = counters();
-    UDEFIO_LOG(info, "%s: %llu commits, %llu frame callbacks, %llu presented, %llu discarded, %llu deferred, "
-                     "%llu resizes",
-               name().c_str(), (unsigned long long)c.commits, (unsigned long long)c.frame_callbacks,
-               (unsigned long long)c.presented, (unsigned long long)c.discarded, (unsigned long long)c.deferred,
-               (unsigned long long)c.resizes);
+    UDEFIO_LOG(info,
+               "%s: %llu commits, %llu frame callbacks, %llu presented, %llu discarded, %llu deferred, %llu resizes",
+               name().c_str(), ull(c.commits), ull(c.frame_callbacks), ull(c.presented), ull(c.discarded),
+               ull(c.deferred), ull(c.resizes));
 }
 
 OutputMode WaylandOutput::mode() const
@@ -84,6 +83,12 @@ Result<void> WaylandOutput::apply_configure(const WindowConfigure& configure)
     const uint32_t width = configure.width ? configure.width : old.width ? old.width : options_.width;
     const uint32_t height = configure.height ? configure.height : old.height ? old.height : options_.height;
     if (width == old.width && height == old.height) {
+        // A commit of this size is coming for an earlier configure: it acks this one instead
+        // (acking the older one after this would be an invalid serial).
+        if (pending_ack_) {
+            pending_ack_ = configure.serial;
+            return {};
+        }
         // No new buffer needed: the ack takes effect with this commit.
         window_->ack_configure(configure.serial);
         wl_surface_commit(window_->surface());
@@ -107,12 +112,13 @@ Result<void> WaylandOutput::apply_configure(const WindowConfigure& configure)
         mode_.height = height;
     }
     writable_.notify_all();
-    if (old.width) {
+    if (old.width)
         resizes_.fetch_add(1, std::memory_order_relaxed);
-        const BufferLayout& shown = state() ? state()->layout() : slots_[0].buffer->layout();
+    if (old.width && state()) {
+        const BufferLayout& picture = state()->layout();
         UDEFIO_LOG(info, "%s: the window is now %ux%u (was %ux%u); the %ux%u picture shows at its top left%s",
-                   name().c_str(), width, height, old.width, old.height, shown.width, shown.height,
-                   shown.width == width && shown.height == height ? "" : ", clipped or on black");
+                   name().c_str(), width, height, old.width, old.height, picture.width, picture.height,
+                   picture.width == width && picture.height == height ? "" : ", clipped or on black");
     }
     if (!state()) {
         window_->ack_configure(configure.serial);
@@ -128,12 +134,8 @@ Result<void> WaylandOutput::apply_configure(const WindowConfigure& configure)
 
 int WaylandOutput::writable_slot_locked() const
 {
-    if (awaiting_frame_)
-        return -1;
-    for (const Slot& s : slots_) {
-        if (s.queued)
-            return -1;
-    }
+    if (awaiting_frame_ || slots_[0].queued || slots_[1].queued)
+        return -1;  // a commit in flight
     for (int i = 0; i < 2; ++i) {
         if (!slots_[i].held)
             return i;

@@ -18,6 +18,7 @@
 // mode() reports the new size so a new state can be made to fit.
 #pragma once
 
+#include <array>
 #include <atomic>
 #include <condition_variable>
 #include <mutex>
@@ -101,10 +102,13 @@ private:
 
     // Protects slots_ (the buffers, their flags and missed damage), generation_,
     // shown_, awaiting_frame_, stalled_, owed_, stale_, mode_ and closing_.
-    // Taken by flush() (flush worker, under the state lock; it waits and copies
-    // while holding it), by the loop-thread handlers and by mode() and
-    // snapshot_png(); never held while calling into the state, the compositor
-    // or the presented callback.
+    // Taken by flush() (flush worker, under the state lock; it waits on
+    // writable_ and copies with it), by the loop-thread handlers and by mode()
+    // and snapshot_png(); never held while calling into the state, the
+    // compositor or the presented callback. The loop thread takes the state
+    // lock (to give damage back, or to redraw after a resize) without this one;
+    // a flush that waits for the loop meanwhile gives up after its two refresh
+    // periods, so neither waits for the other for longer.
     mutable std::mutex mutex_;
     std::condition_variable writable_;  // a buffer may have become writable, or closing_
     std::array<Slot, 2> slots_;

@@ -240,6 +240,21 @@ TEST_F(WaylandOutputTest, HeldBuffersAreNeverWritten)
     EXPECT_EQ(compositor_->state().held_buffer_writes, 0);
 }
 
+TEST_F(WaylandOutputTest, ConfiguresBeforeTheCommitAreAckedWithTheLast)
+{
+    ASSERT_TRUE(start({.answer_frames = false}).ok());
+    attach();
+    paint(1);
+    ASSERT_TRUE(wait_shown(64, 48, 1));
+    // No frame callback, so no commit yet for these: only the last one may be acked.
+    compositor_->configure(100, 80);
+    compositor_->configure(100, 80);
+    std::this_thread::sleep_for(50ms);
+    compositor_->answer_frames();
+    ASSERT_TRUE(wait_shown(100, 80, 1));
+    EXPECT_EQ(compositor_->state().commits.back().acked_serial, compositor_->state().last_serial);
+}
+
 TEST_F(WaylandOutputTest, ProtocolErrorRemovesTheOutput)
 {
     ASSERT_TRUE(start({}).ok());

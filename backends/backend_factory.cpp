@@ -6,6 +6,9 @@
 
 #include "backends/headless/headless_backend.hpp"
 #include "backends/kms/kms_backend.hpp"
+#if defined(UDEFIO_HAVE_WAYLAND)
+#include "backends/wayland/wayland_backend.hpp"
+#endif
 #include "defio/log.hpp"
 
 namespace udefio {
@@ -28,10 +31,21 @@ BackendAvailability probe_kms()
 
 BackendAvailability probe_wayland()
 {
+#if defined(UDEFIO_HAVE_WAYLAND)
     const char* display = std::getenv("WAYLAND_DISPLAY");
     if (!display || !*display)
         return {"wayland", false, "WAYLAND_DISPLAY is not set"};
-    return {"wayland", false, "WAYLAND_DISPLAY is set, but this build has no Wayland backend yet"};
+    // Connecting and binding the globals is cheap and tells what is missing.
+    auto connection = WaylandConnection::connect();
+    if (!connection)
+        return {"wayland", false, connection.error().message()};
+    return {"wayland", true,
+            "a window on compositor " + (*connection)->name() + " (wl_shm buffers, xdg-shell, wp_presentation " +
+                ((*connection)->presentation() ? "yes)" : "no: frame callbacks stand in)")};
+#else
+    return {"wayland", false, "this build has no Wayland backend (-Dwayland=disabled, or libwayland-client, "
+                              "wayland-protocols or wayland-scanner missing)"};
+#endif
 }
 
 }  // namespace
@@ -62,6 +76,20 @@ Result<std::unique_ptr<Backend>> make_kms(EventLoop& loop, const BackendOptions&
     return std::unique_ptr<Backend>(std::move(backend).value());
 }
 
+#if defined(UDEFIO_HAVE_WAYLAND)
+Result<std::unique_ptr<Backend>> make_wayland(EventLoop& loop, const BackendOptions& options)
+{
+    WaylandOutputOptions wayland;
+    wayland.fullscreen = options.fullscreen;
+    wayland.width = options.headless_mode.width;
+    wayland.height = options.headless_mode.height;
+    auto backend = WaylandBackend::create(loop, wayland);
+    if (!backend)
+        return backend.error();
+    return std::unique_ptr<Backend>(std::move(backend).value());
+}
+#endif
+
 }  // namespace
 
 Result<std::unique_ptr<Backend>> make_backend(EventLoop& loop, const BackendOptions& options)
@@ -80,12 +108,25 @@ Result<std::unique_ptr<Backend>> make_backend(EventLoop& loop, const BackendOpti
                 UDEFIO_LOG(warn, "backend kms failed, trying the next: %s", kms.error().message().c_str());
                 continue;
             }
+#if defined(UDEFIO_HAVE_WAYLAND)
+            if (b.name == "wayland") {
+                auto wayland = make_wayland(loop, options);
+                if (wayland)
+                    return wayland;
+                UDEFIO_LOG(warn, "backend wayland failed, trying the next: %s", wayland.error().message().c_str());
+                continue;
+            }
+#endif
             name = b.name;
             break;
         }
     }
     if (name == "kms")
         return make_kms(loop, options);
+#if defined(UDEFIO_HAVE_WAYLAND)
+    if (name == "wayland")
+        return make_wayland(loop, options);
+#endif
     if (name == "headless") {
         auto backend = HeadlessBackend::create(loop, options.headless_mode,
                                                HeadlessSnapshots{options.png_dir, options.png_interval});

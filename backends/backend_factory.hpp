@@ -1,5 +1,6 @@
 // --backend NAME → a Backend; `auto` takes KMS if a usable DRM device exists,
-// else Wayland if WAYLAND_DISPLAY is set, else headless (DESIGN.md).
+// else Wayland if WAYLAND_DISPLAY is set and the compositor answers, else
+// headless (DESIGN.md).
 #pragma once
 
 #include <chrono>
@@ -14,13 +15,15 @@ namespace udefio {
 
 struct BackendOptions {
     std::string name = "auto";
-    OutputMode headless_mode;                      // headless: the virtual screen
+    OutputMode headless_mode;                      // headless: the virtual screen; wayland: the window's
+                                                   // size when the compositor leaves it to us
     std::string png_dir;                           // headless: snapshots, empty = none
     std::chrono::milliseconds png_interval{1000};  // headless: at most one snapshot per interval
     std::string kms_device;                        // kms: empty = the first card with a display
     std::string kms_mode;                          // kms: WxH[@Hz], empty = the preferred mode
     bool kms_atomic = true;                        // kms: false = legacy modesetting
     AllocatorKind kms_allocator = AllocatorKind::dumb;  // kms: dumb buffers or GBM
+    bool fullscreen = false;                       // wayland: ask for a fullscreen window (kiosk)
 };
 
 struct BackendAvailability {

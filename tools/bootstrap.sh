@@ -15,10 +15,11 @@ readonly PACKAGES=(
     libgtest-dev libgmock-dev libbenchmark-dev
     python3
 )
-# Test lanes only: the KMS lane's QEMU guest (tests/vm).
+# Test lanes only: the KMS lane's QEMU guest (tests/vm), weston for the Wayland lane (tests/wayland).
 # Mesa's kms_swrast (libgl1-mesa-dri) gives libgbm a driver in the guest.
 # clang and its runtimes build the libFuzzer targets (build-fuzz).
-readonly TEST_PACKAGES=(qemu-system-x86 busybox-static cpio kmod xz-utils make libgl1-mesa-dri clang libclang-rt-14-dev)
+readonly TEST_PACKAGES=(qemu-system-x86 busybox-static cpio kmod xz-utils make weston libgl1-mesa-dri clang
+    libclang-rt-14-dev)
 
 install_missing() {
     local missing=()

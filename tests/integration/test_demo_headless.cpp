@@ -4,14 +4,13 @@
 // output copies the damage, and what the output shows is what the client drew.
 #include <gtest/gtest.h>
 
+#include "tests/loop_thread.hpp"
 #include "tests/test_support.hpp"
 
 #include <chrono>
 #include <algorithm>
 #include <condition_variable>
 #include <cstdlib>
-#include <functional>
-#include <future>
 #include <thread>
 
 #include "backends/headless/headless_backend.hpp"
@@ -25,34 +24,7 @@ namespace {
 
 constexpr OutputMode kMode{640, 400, 60'000};
 
-// An event loop on its own thread, as the compositor runs it.
-class LoopThread {
-public:
-    LoopThread() : loop_(EventLoop::create().value()), thread_([this] { loop_->run(); }) {}
-    ~LoopThread() { stop(); }
-    void stop()
-    {
-        loop_->stop();
-        if (thread_.joinable())
-            thread_.join();
-    }
-    EventLoop& loop() { return *loop_; }
-
-    // Runs `fn` on the loop thread and waits for it.
-    void run_on_loop(std::function<void()> fn)
-    {
-        std::promise<void> done;
-        loop_->post([&] {
-            fn();
-            done.set_value();
-        });
-        done.get_future().wait();
-    }
-
-private:
-    std::unique_ptr<EventLoop> loop_;
-    std::thread thread_;
-};
+using test::LoopThread;
 
 class DemoOnHeadless : public testing::TestWithParam<TrackerKind> {
 protected:

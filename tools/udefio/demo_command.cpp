@@ -77,7 +77,9 @@ void DemoOptions::add_to(CLI::App& app)
 {
     output.add_to(app);
     app.add_option("--seconds", seconds, "How long to run; 0 = until SIGINT/SIGTERM")->capture_default_str();
-    app.add_option("--png-dir", png_dir, "Headless: write PNG snapshots of the output here (about one per second)");
+    app.add_option("--png-dir", png_dir,
+                   "Write what the output shows here as PNG at exit (frame-final.png); headless: also about one "
+                   "snapshot per second");
     app.add_option("--profile", profile_dir,
                    "Record every frame and write the summary, trace.json, frames.csv/json and heatmap.png here");
 }
@@ -91,7 +93,9 @@ void DemoOptions::add_profile_to(CLI::App& app)
         ->capture_default_str();
     app.add_option("--seconds", seconds,
                    "How long to run; 0 = until the program ends or SIGINT/SIGTERM (the demo: 5 s)");
-    app.add_option("--png-dir", png_dir, "Headless: write PNG snapshots of the output here (about one per second)");
+    app.add_option("--png-dir", png_dir,
+                   "Write what the output shows here as PNG at exit (frame-final.png); headless: also about one "
+                   "snapshot per second");
     app.add_option("program", program,
                    "-- PROGRAM ARGS...: run this instead of the built-in demo; it gets the buffer in "
                    "UDEFIO_BUFFER_FD (with UDEFIO_WIDTH, UDEFIO_HEIGHT, UDEFIO_STRIDE, UDEFIO_FORMAT)");
@@ -154,6 +158,7 @@ int run_demo(const DemoOptions& options)
     backend_options.kms_mode = options.output.kms_mode;
     backend_options.kms_atomic = !options.output.no_atomic;
     backend_options.kms_allocator = validated->allocator;
+    backend_options.fullscreen = options.output.fullscreen;
     auto backend = make_backend(**loop, backend_options);
     if (!backend)
         return fail(backend.error());
@@ -248,6 +253,9 @@ int run_demo(const DemoOptions& options)
     }
     if (program_exit && !program_exit->success())
         return fail(plain_error(client + " " + program_exit->describe()));
+    // It did not run its course: a script must be able to tell.
+    if (output_gone)
+        return fail(plain_error(client + " stopped early: its output went away"));
     return 0;
 }
 

@@ -29,14 +29,22 @@ Result<std::pair<uint32_t, uint32_t>> parse_size(const std::string& text)
 
 void OutputOptions::add_to(CLI::App& app)
 {
-    app.add_option("--backend", backend, "Output backend: auto (kms if a display is connected, else headless), kms, headless (wayland is not in this build yet; see 'udefio info')")->capture_default_str();
+    app.add_option("--backend", backend,
+                   "Output backend: auto (kms if a display is connected, else wayland if WAYLAND_DISPLAY is set "
+                   "and the compositor answers, else headless), kms, wayland, headless; see 'udefio info'")
+        ->capture_default_str();
     app.add_option("--device", device, "KMS: DRM device, e.g. /dev/dri/card0 (default: the first with a display)");
     app.add_option("--mode", kms_mode, "KMS: mode WIDTHxHEIGHT[@HZ] (default: the connector's preferred mode)");
     app.add_flag("--no-atomic", no_atomic, "KMS: legacy modesetting (SetCrtc, DirtyFB, PageFlip) even if atomic works");
     app.add_option("--allocator", allocator,
                    "KMS: scanout buffers from 'dumb' buffers or 'gbm' (Mesa; falls back to dumb where it cannot)")
         ->capture_default_str();
-    app.add_option("--size", size, "Headless output size WIDTHxHEIGHT")->capture_default_str();
+    app.add_flag("--fullscreen", fullscreen, "Wayland: ask for a fullscreen window (kiosk); default: a normal "
+                                              "window that the compositor may resize");
+    app.add_option("--size", size,
+                   "Headless output size WIDTHxHEIGHT; Wayland: the window's size when the compositor leaves "
+                   "it to us")
+        ->capture_default_str();
     app.add_option("--refresh", refresh_hz, "Headless output refresh rate in Hz")->capture_default_str();
     app.add_option("--stride", stride, "Buffer stride in bytes (default: width x 4)");
     app.add_option("--format", format, "Pixel format (only XRGB8888)")->capture_default_str();

@@ -28,6 +28,7 @@ struct OutputOptions {
     std::string kms_mode;            // kms: WxH[@Hz], empty = preferred
     bool no_atomic = false;          // kms: legacy modesetting
     std::string allocator = "dumb";  // kms: dumb | gbm
+    bool fullscreen = false;         // wayland: ask for a fullscreen window
 
     void add_to(CLI::App& app);
 };

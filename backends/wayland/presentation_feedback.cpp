@@ -1,0 +1,71 @@
+#include "backends/wayland/presentation_feedback.hpp"
+
+#include <wayland-client.h>
+
+#include <algorithm>
+
+#include "backends/wayland/presentation_time_protocol.hpp"
+
+namespace udefio {
+namespace {
+
+// The compositor reports in its own clock (weston: CLOCK_MONOTONIC_RAW).
+std::chrono::nanoseconds to_monotonic(clockid_t clock, std::chrono::nanoseconds t)
+{
+    if (clock == CLOCK_MONOTONIC)
+        return t;
+    return t + (clock_now(CLOCK_MONOTONIC) - clock_now(clock));
+}
+
+}  // namespace
+
+std::chrono::nanoseconds clock_now(clockid_t clock)
+{
+    timespec ts{};
+    ::clock_gettime(clock, &ts);
+    return std::chrono::seconds(ts.tv_sec) + std::chrono::nanoseconds(ts.tv_nsec);
+}
+
+PresentationFeedback::PresentationFeedback(const WaylandConnection& connection, PresentedCallback presented,
+                                           std::function<void()> discarded)
+    : connection_(connection), presented_(std::move(presented)), discarded_(std::move(discarded))
+{
+}
+
+void PresentationFeedback::request(wl_surface* surface)
+{
+    if (!available())
+        return;
+    outstanding_.emplace_back(wp_presentation_feedback(connection_.presentation(), surface));
+    static const wp_presentation_feedback_listener listener{on_sync_output, on_presented, on_discarded};
+    wp_presentation_feedback_add_listener(outstanding_.back().get(), &listener, this);
+}
+
+// Which wl_output showed the frame: udefio binds no wl_output, so none is named.
+void PresentationFeedback::on_sync_output(void*, struct wp_presentation_feedback*, wl_output*) {}
+
+void PresentationFeedback::on_presented(void* data, struct wp_presentation_feedback* feedback, uint32_t tv_sec_hi,
+                                        uint32_t tv_sec_lo, uint32_t tv_nsec, uint32_t refresh, uint32_t seq_hi,
+                                        uint32_t seq_lo, uint32_t)
+{
+    auto* self = static_cast<PresentationFeedback*>(data);
+    const auto when = std::chrono::seconds((uint64_t(tv_sec_hi) << 32) | tv_sec_lo) + std::chrono::nanoseconds(tv_nsec);
+    const Presentation presentation{(uint64_t(seq_hi) << 32) | seq_lo,
+                                    to_monotonic(self->connection_.presentation_clock(), when)};
+    self->forget(feedback);
+    self->presented_(presentation, std::chrono::nanoseconds(refresh));
+}
+
+void PresentationFeedback::on_discarded(void* data, struct wp_presentation_feedback* feedback)
+{
+    auto* self = static_cast<PresentationFeedback*>(data);
+    self->forget(feedback);
+    self->discarded_();
+}
+
+void PresentationFeedback::forget(struct wp_presentation_feedback* feedback)
+{
+    std::erase_if(outstanding_, [feedback](const auto& f) { return f.get() == feedback; });
+}
+
+}  // namespace udefio

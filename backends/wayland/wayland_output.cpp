@@ -1,0 +1,299 @@
+#include "backends/wayland/wayland_output.hpp"
+
+#include <wayland-client.h>
+
+#include "backends/png_file.hpp"
+#include "defio/client_reads.hpp"
+#include "defio/log.hpp"
+
+namespace udefio {
+namespace {
+
+// wl_surface.damage_buffer rectangles per commit; more are merged.
+constexpr size_t kMaxDamageRects = 16;
+// How long a flush waits for the last commit's frame callback, in refresh
+// periods: it comes with the compositor's next repaint unless the window is hidden.
+constexpr int kFrameWaitPeriods = 2;
+
+}  // namespace
+
+Result<std::unique_ptr<WaylandOutput>> WaylandOutput::create(EventLoop& loop, WaylandConnection& connection,
+                                                             const WaylandOutputOptions& options)
+{
+    auto window = XdgWindow::create(connection, "udefio", options.fullscreen);
+    if (!window)
+        return window.error();
+    auto output = std::make_unique<WaylandOutput>(loop, connection, std::move(window).value(), options);
+    auto first = output->window_->wait_for_configure(connection);
+    if (!first)
+        return first.error();
+    if (options.fullscreen && !first->fullscreen)
+        UDEFIO_LOG(warn, "wayland %s: the compositor did not make the window fullscreen", connection.name().c_str());
+    if (auto r = output->apply_configure(*first); !r)
+        return r.error();
+    output->window_->set_configure_callback([o = output.get()] {
+        if (auto configure = o->window_->take_configure()) {
+            if (auto r = o->apply_configure(*configure); !r)
+                UDEFIO_LOG(error, "%s: %s", o->name().c_str(), r.error().message().c_str());
+        }
+    });
+    return output;
+}
+
+WaylandOutput::WaylandOutput(EventLoop& loop, WaylandConnection& connection, std::unique_ptr<XdgWindow> window,
+                             const WaylandOutputOptions& options)
+    : loop_(loop),
+      connection_(connection),
+      options_(options),
+      window_(std::move(window)),
+      feedback_(
+          connection, [this](const Presentation& p, std::chrono::nanoseconds refresh) { on_presented(p, refresh); },
+          [this] { discarded_.fetch_add(1, std::memory_order_relaxed); }),
+      self_(std::make_shared<WaylandOutput*>(this))
+{
+}
+
+WaylandOutput::~WaylandOutput()
+{
+    {
+        std::lock_guard lock(mutex_);
+        closing_ = true;  // a flush waiting for a frame callback gives up: the loop will not deliver it now
+    }
+    writable_.notify_all();
+    detach_state();
+    self_.reset();
+    using ull = unsigned long long;
+    const WaylandCounters c = counters();
+    UDEFIO_LOG(info,
+               "%s: %llu commits, %llu frame callbacks, %llu presented, %llu discarded, %llu deferred, %llu resizes",
+               name().c_str(), ull(c.commits), ull(c.frame_callbacks), ull(c.presented), ull(c.discarded),
+               ull(c.deferred), ull(c.resizes));
+}
+
+OutputMode WaylandOutput::mode() const
+{
+    std::lock_guard lock(mutex_);
+    return mode_;
+}
+
+Result<void> WaylandOutput::apply_configure(const WindowConfigure& configure)
+{
+    const OutputMode old = mode();
+    // 0 (in either) leaves the size to us: keep ours, or take the one asked for.
+    const uint32_t width = configure.width ? configure.width : old.width ? old.width : options_.width;
+    const uint32_t height = configure.height ? configure.height : old.height ? old.height : options_.height;
+    if (width == old.width && height == old.height) {
+        // A commit of this size is coming for an earlier configure: it acks this one instead
+        // (acking the older one after this would be an invalid serial).
+        if (pending_ack_) {
+            pending_ack_ = configure.serial;
+            return {};
+        }
+        // No new buffer needed: the ack takes effect with this commit.
+        window_->ack_configure(configure.serial);
+        wl_surface_commit(window_->surface());
+        return connection_.flush();
+    }
+    std::array<Slot, 2> fresh;
+    for (int i = 0; i < 2; ++i) {
+        auto buffer = ShmBuffer::create(connection_.shm(), width, height, [this, i] { on_release(i); });
+        if (!buffer)
+            return Error{buffer.error().code, name() + ": " + buffer.error().what};
+        fresh[i].buffer = std::move(buffer).value();
+        fresh[i].missed = Damage::full(fresh[i].buffer->layout());  // black: none of the picture yet
+    }
+    {
+        std::lock_guard lock(mutex_);
+        std::swap(slots_, fresh);  // the old buffers are destroyed below, after the lock
+        ++generation_;
+        shown_ = -1;
+        stale_ = Damage::full(slots_[0].buffer->layout());
+        mode_.width = width;
+        mode_.height = height;
+    }
+    writable_.notify_all();
+    if (old.width)
+        resizes_.fetch_add(1, std::memory_order_relaxed);
+    if (old.width && state()) {
+        const BufferLayout& picture = state()->layout();
+        UDEFIO_LOG(info, "%s: the window is now %ux%u (was %ux%u); the %ux%u picture shows at its top left%s",
+                   name().c_str(), width, height, old.width, old.height, picture.width, picture.height,
+                   picture.width == width && picture.height == height ? "" : ", clipped or on black");
+    }
+    if (!state()) {
+        window_->ack_configure(configure.serial);
+        commit_black();
+        return connection_.flush();
+    }
+    // The first commit of the new size acks it; everything the state has is redrawn into it.
+    pending_ack_ = configure.serial;
+    const BufferLayout& picture = state()->layout();
+    state()->add_damage(Rect{0, 0, int32_t(picture.width), int32_t(picture.height)});
+    return {};
+}
+
+int WaylandOutput::writable_slot_locked() const
+{
+    if (awaiting_frame_ || slots_[0].queued || slots_[1].queued)
+        return -1;  // a commit in flight
+    for (int i = 0; i < 2; ++i) {
+        if (!slots_[i].held)
+            return i;
+    }
+    return -1;
+}
+
+FlushResult WaylandOutput::flush(const SharedBuffer& src, std::span<PageRef* const>, const Damage& damage)
+{
+    std::unique_lock lock(mutex_);
+    if (!stalled_ && !writable_.wait_for(lock, kFrameWaitPeriods * mode_.refresh_period(),
+                                         [&] { return closing_ || writable_slot_locked() >= 0; }))
+        stalled_ = true;  // hidden or throttled: wait again only once a frame callback comes
+    if (closing_)
+        return {};
+    const int index = writable_slot_locked();
+    if (index < 0) {
+        owed_.add(damage);
+        deferred_.fetch_add(1, std::memory_order_relaxed);
+        return {};
+    }
+    Slot& slot = slots_[size_t(index)];
+    Damage todo = damage;
+    todo.add(slot.missed);
+    todo.clip_to(src.layout());  // the picture and the window may differ in size: copy where both are
+    todo.clip_to(slot.buffer->layout());
+    uint64_t bytes = 0;
+    {
+        [[maybe_unused]] const ClientReadScope client_reads;
+        for (const Rect& r : todo.rects())
+            bytes += slot.buffer->copy_opaque(src.data(), src.layout().stride, r);
+    }
+    slot.missed.clear();
+    slots_[size_t(1 - index)].missed.add(damage);
+    slot.queued = true;
+    Damage surface_damage = damage;
+    surface_damage.add(stale_);
+    surface_damage.clip_to(slot.buffer->layout());
+    stale_.clear();
+    bytes_copied_.fetch_add(bytes, std::memory_order_relaxed);
+    loop_.post([weak = std::weak_ptr<WaylandOutput*>(self_), index, generation = generation_, surface_damage] {
+        if (auto self = weak.lock())
+            (*self)->commit(index, generation, surface_damage);
+    });
+    return {bytes};
+}
+
+void WaylandOutput::commit(int index, uint64_t generation, const Damage& damage)
+{
+    wl_buffer* buffer = nullptr;
+    {
+        std::lock_guard lock(mutex_);
+        if (generation != generation_ || closing_)
+            return;  // a resize replaced the buffers; its full redraw follows
+        Slot& slot = slots_[size_t(index)];
+        slot.queued = false;
+        slot.held = true;
+        shown_ = index;
+        awaiting_frame_ = true;
+        buffer = slot.buffer->buffer();
+    }
+    if (pending_ack_)
+        window_->ack_configure(*std::exchange(pending_ack_, std::nullopt));
+    wl_surface* surface = window_->surface();
+    wl_surface_attach(surface, buffer, 0, 0);
+    for (const Rect& r : damage.clips(kMaxDamageRects))
+        wl_surface_damage_buffer(surface, r.x, r.y, r.width, r.height);
+    static const wl_callback_listener frame_listener{
+        [](void* data, wl_callback*, uint32_t) { static_cast<WaylandOutput*>(data)->on_frame_done(); }};
+    frame_callback_.reset(wl_surface_frame(surface));
+    wl_callback_add_listener(frame_callback_.get(), &frame_listener, this);
+    feedback_.request(surface);
+    wl_surface_commit(surface);
+    commits_.fetch_add(1, std::memory_order_relaxed);
+    // A failure here shows as a hang-up on the fd; the backend's dispatch reports it.
+    (void)connection_.flush();
+}
+
+void WaylandOutput::commit_black()
+{
+    wl_buffer* buffer = nullptr;
+    {
+        std::lock_guard lock(mutex_);
+        slots_[0].held = true;
+        shown_ = 0;
+        buffer = slots_[0].buffer->buffer();  // stale_ stays: the first flush replaces all of this black
+    }
+    wl_surface_attach(window_->surface(), buffer, 0, 0);
+    const BufferLayout& layout = slots_[0].buffer->layout();
+    wl_surface_damage_buffer(window_->surface(), 0, 0, int32_t(layout.width), int32_t(layout.height));
+    wl_surface_commit(window_->surface());
+}
+
+void WaylandOutput::on_frame_done()
+{
+    frame_callback_.reset();
+    {
+        std::lock_guard lock(mutex_);
+        awaiting_frame_ = false;
+        stalled_ = false;
+    }
+    writable_.notify_all();
+    frame_callbacks_.fetch_add(1, std::memory_order_relaxed);
+    if (!feedback_.available())  // the best there is without wp_presentation: it is done with the frame now
+        on_presented({frame_callbacks_.load(std::memory_order_relaxed), clock_now(CLOCK_MONOTONIC)}, {});
+    give_back_owed();
+}
+
+void WaylandOutput::on_release(int index)
+{
+    {
+        std::lock_guard lock(mutex_);
+        slots_[size_t(index)].held = false;
+    }
+    writable_.notify_all();
+    give_back_owed();
+}
+
+void WaylandOutput::on_presented(const Presentation& presentation, std::chrono::nanoseconds refresh)
+{
+    if (refresh.count() > 0) {
+        std::lock_guard lock(mutex_);
+        mode_.refresh_mhz = uint32_t(1'000'000'000'000LL / refresh.count());
+    }
+    presented_.fetch_add(1, std::memory_order_relaxed);
+    if (!first_presented_) {
+        first_presented_ = true;
+        UDEFIO_LOG(info, "%s: first frame presented (%s)", name().c_str(),
+                   feedback_.available() ? "wp_presentation feedback" : "frame callback; no wp_presentation");
+    }
+    notify_presented(presentation);
+}
+
+void WaylandOutput::give_back_owed()
+{
+    std::vector<Rect> rects;
+    {
+        std::lock_guard lock(mutex_);
+        if (owed_.empty() || writable_slot_locked() < 0)
+            return;
+        rects = owed_.clips(kMaxDamageRects);
+        owed_.clear();
+    }
+    // The next flush copies it; the state lock is taken without ours (lock order: state, then ours).
+    for (const Rect& r : rects)
+        state()->add_damage(r);
+}
+
+Result<void> WaylandOutput::snapshot_png(const std::string& path) const
+{
+    Image image;
+    {
+        std::lock_guard lock(mutex_);
+        if (shown_ < 0)
+            return plain_error(name() + ": nothing committed yet to write to " + path);
+        image = slots_[size_t(shown_)].buffer->image();
+    }
+    return write_png(path, image);
+}
+
+}  // namespace udefio

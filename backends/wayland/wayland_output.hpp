@@ -1,0 +1,144 @@
+// A window on a Wayland compositor showing a DeferredIoState: an xdg_toplevel
+// (fullscreen when asked) with two wl_shm buffers. A flush (flush worker)
+// copies this frame's damage plus what the buffer missed (its age, as on KMS)
+// into a buffer the compositor does not hold and posts the commit to the loop
+// thread, which makes every Wayland call: attach, damage_buffer, a frame
+// callback, wp_presentation feedback, commit. At most one commit is in flight
+// (until its frame callback): a flush that finds one waits for that callback,
+// as a KMS flush waits for its page flip, but only for two refresh periods.
+// If it does not come (the window is hidden, the compositor throttles it) or
+// both buffers are still held, the flush's damage is owed, not lost: it is
+// given back to the state as explicit damage when a frame callback or a
+// release arrives, and flushes stop waiting until a frame callback comes.
+//
+// Resize: the window's size is the output's mode. The DeferredIoState's
+// buffer cannot change size (the memfd is sealed against growing and clients
+// have it mapped), so a resized window shows it unscaled at the top left,
+// clipped when the window is smaller and on black when it is larger; the
+// mode() reports the new size so a new state can be made to fit.
+#pragma once
+
+#include <array>
+#include <atomic>
+#include <condition_variable>
+#include <mutex>
+#include <optional>
+
+#include "backends/output.hpp"
+#include "backends/wayland/presentation_feedback.hpp"
+#include "backends/wayland/shm_buffer.hpp"
+#include "backends/wayland/xdg_window.hpp"
+#include "defio/event_loop.hpp"
+
+namespace udefio {
+
+struct WaylandOutputOptions {
+    bool fullscreen = false;  // ask for it (kiosk); else a normal, resizable window
+    uint32_t width = 1280;    // the window's size when the compositor leaves it to us
+    uint32_t height = 720;
+};
+
+struct WaylandCounters {
+    uint64_t commits = 0;          // flushes committed to the surface
+    uint64_t frame_callbacks = 0;  // frame callbacks received
+    uint64_t presented = 0;        // commits the compositor reported presented (wp_presentation)
+    uint64_t discarded = 0;        // commits it reported never shown
+    uint64_t deferred = 0;         // flushes that found a commit in flight or no free buffer
+    uint64_t bytes_copied = 0;
+    uint64_t resizes = 0;          // configures that changed the window's size
+};
+
+class WaylandOutput final : public Output {
+public:
+    // Creates the window and waits for the compositor's first configure, which
+    // decides the mode; shows black until the first flush. Loop thread.
+    static Result<std::unique_ptr<WaylandOutput>> create(EventLoop& loop, WaylandConnection& connection,
+                                                         const WaylandOutputOptions& options);
+    // Loop thread, or after the loop stopped.
+    ~WaylandOutput() override;
+
+    std::string name() const override { return "window@" + connection_.name(); }
+    OutputMode mode() const override;
+
+    // Flush worker thread.
+    FlushResult flush(const SharedBuffer& src, std::span<PageRef* const> pages, const Damage& damage) override;
+
+    // The buffer last committed (what the compositor shows).
+    Result<void> snapshot_png(const std::string& path) const override;
+    WaylandCounters counters() const
+    {
+        return {commits_.load(std::memory_order_relaxed),   frame_callbacks_.load(std::memory_order_relaxed),
+                presented_.load(std::memory_order_relaxed), discarded_.load(std::memory_order_relaxed),
+                deferred_.load(std::memory_order_relaxed),  bytes_copied_.load(std::memory_order_relaxed),
+                resizes_.load(std::memory_order_relaxed)};
+    }
+    // The compositor asked to close the window. Loop thread.
+    void set_close_callback(std::function<void()> callback) { window_->set_close_callback(std::move(callback)); }
+
+    WaylandOutput(EventLoop& loop, WaylandConnection& connection, std::unique_ptr<XdgWindow> window,
+                  const WaylandOutputOptions& options);
+
+private:
+    struct Slot {
+        std::unique_ptr<ShmBuffer> buffer;
+        bool queued = false;  // written by a flush, its commit posted to the loop
+        bool held = false;    // committed: the compositor may read it until wl_buffer.release
+        Damage missed;        // what it lacks of the client's picture (the frames it missed)
+    };
+
+    // Loop thread.
+    Result<void> apply_configure(const WindowConfigure& configure);
+    void commit(int slot, uint64_t generation, const Damage& damage);
+    void commit_black();
+    void on_frame_done();
+    void on_release(int slot);
+    void on_presented(const Presentation& presentation, std::chrono::nanoseconds refresh);
+    void give_back_owed();
+    int writable_slot_locked() const;  // -1: none, or a commit is in flight
+
+    EventLoop& loop_;
+    WaylandConnection& connection_;
+    const WaylandOutputOptions options_;
+
+    // Protects slots_ (the buffers, their flags and missed damage), generation_,
+    // shown_, awaiting_frame_, stalled_, owed_, stale_, mode_ and closing_.
+    // Taken by flush() (flush worker, under the state lock; it waits on
+    // writable_ and copies with it), by the loop-thread handlers and by mode()
+    // and snapshot_png(); never held while calling into the state, the
+    // compositor or the presented callback. The loop thread takes the state
+    // lock (to give damage back, or to redraw after a resize) without this one;
+    // a flush that waits for the loop meanwhile gives up after its two refresh
+    // periods, so neither waits for the other for longer.
+    mutable std::mutex mutex_;
+    std::condition_variable writable_;  // a buffer may have become writable, or closing_
+    std::array<Slot, 2> slots_;
+    uint64_t generation_ = 0;     // bumped when a resize replaces the buffers
+    int shown_ = -1;              // the slot last committed
+    bool awaiting_frame_ = false; // a commit's frame callback has not arrived
+    bool stalled_ = false;        // a flush waited for one in vain; none came since
+    Damage owed_;                 // damage of deferred flushes, not in any buffer yet
+    Damage stale_;                // what the next commit must damage beyond its flush (new buffers)
+    OutputMode mode_;
+    bool closing_ = false;
+
+    // Loop thread only.
+    std::unique_ptr<XdgWindow> window_;
+    WlPtr<wl_callback> frame_callback_;
+    PresentationFeedback feedback_;
+    std::optional<uint32_t> pending_ack_;  // a resize's configure, acked with the first commit of its size
+    bool first_presented_ = false;
+
+    std::atomic<uint64_t> commits_{0};
+    std::atomic<uint64_t> frame_callbacks_{0};
+    std::atomic<uint64_t> presented_{0};
+    std::atomic<uint64_t> discarded_{0};
+    std::atomic<uint64_t> deferred_{0};
+    std::atomic<uint64_t> bytes_copied_{0};
+    std::atomic<uint64_t> resizes_{0};
+
+    // Posted commits hold a weak reference: one that runs after the output
+    // is gone finds it expired and does nothing.
+    std::shared_ptr<WaylandOutput*> self_;
+};
+
+}  // namespace udefio

@@ -1,0 +1,41 @@
+// An event loop on a thread of its own, as the compositor runs it, for tests.
+#pragma once
+
+#include <functional>
+#include <future>
+#include <memory>
+#include <thread>
+
+#include "defio/event_loop.hpp"
+
+namespace udefio::test {
+
+class LoopThread {
+public:
+    LoopThread() : loop_(EventLoop::create().value()), thread_([this] { loop_->run(); }) {}
+    ~LoopThread() { stop(); }
+    void stop()
+    {
+        loop_->stop();
+        if (thread_.joinable())
+            thread_.join();
+    }
+    EventLoop& loop() { return *loop_; }
+
+    // Runs `fn` on the loop thread and waits for it.
+    void run_on_loop(std::function<void()> fn)
+    {
+        std::promise<void> done;
+        loop_->post([&] {
+            fn();
+            done.set_value();
+        });
+        done.get_future().wait();
+    }
+
+private:
+    std::unique_ptr<EventLoop> loop_;
+    std::thread thread_;
+};
+
+}  // namespace udefio::test

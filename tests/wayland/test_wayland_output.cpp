@@ -1,0 +1,292 @@
+// The Wayland output against a fake compositor (fake_compositor.hpp) that
+// does what weston's headless backend cannot be made to: resize the window,
+// hold buffers and withhold frame callbacks, break the protocol, close the
+// window, hang up.
+#include <gtest/gtest.h>
+#include <stdlib.h>
+
+#include <filesystem>
+#include <optional>
+
+#include "backends/wayland/wayland_backend.hpp"
+#include "tests/loop_thread.hpp"
+#include "tests/test_support.hpp"
+#include "tests/wayland/fake_compositor.hpp"
+
+using namespace udefio;
+using namespace std::chrono_literals;
+
+namespace {
+
+// What the client draws at (x, y); the X byte is 0, as XRGB clients may leave it.
+uint32_t pattern(uint32_t x, uint32_t y, uint32_t seed) { return (seed << 16 | x << 8 | y) & 0xffffff; }
+
+// What the compositor must get: the pattern where the picture is, with the X
+// byte set; opaque black elsewhere.
+bool shows(const test::FakeCommit& c, uint32_t picture_w, uint32_t picture_h, uint32_t seed)
+{
+    for (uint32_t y = 0; y < c.height; ++y) {
+        for (uint32_t x = 0; x < c.width; ++x) {
+            const uint32_t want = x < picture_w && y < picture_h ? pattern(x, y, seed) | 0xff000000u : 0xff000000u;
+            if (c.pixels[size_t(y) * c.width + x] != want)
+                return false;
+        }
+    }
+    return true;
+}
+
+class WaylandOutputTest : public testing::Test {
+protected:
+    void SetUp() override
+    {
+        char dir[] = "/tmp/udefio-fake-wl-XXXXXX";
+        ASSERT_NE(::mkdtemp(dir), nullptr);
+        runtime_ = dir;
+        ::setenv("XDG_RUNTIME_DIR", dir, 1);
+        ::setenv("WAYLAND_DISPLAY", "udefio-fake", 1);
+    }
+
+    void TearDown() override
+    {
+        loop_.run_on_loop([this] { backend_.reset(); });  // outputs go on the loop thread
+        loop_.stop();
+        compositor_.reset();
+        std::filesystem::remove_all(runtime_);
+    }
+
+    Result<void> start(test::FakeOptions fake, WaylandOutputOptions options = {false, 64, 48})
+    {
+        compositor_.emplace("udefio-fake", fake);
+        Result<void> started;
+        loop_.run_on_loop([&] {
+            auto backend = WaylandBackend::create(loop_.loop(), options);
+            if (!backend) {
+                started = backend.error();
+                return;
+            }
+            backend_ = std::move(backend).value();
+            backend_->set_output_removed_callback([this](Output&) { removed_ = true; });
+        });
+        return started;
+    }
+
+    WaylandOutput& output() { return *backend_->output(); }
+
+    void attach()
+    {
+        DeferredIoOptions options;
+        options.tracker = TrackerKind::explicit_damage;  // deterministic: no kernel feature needed
+        options.delay = 1ms;
+        const OutputMode mode = output().mode();
+        auto state = DeferredIoState::create(BufferLayout::make(mode.width, mode.height).value(), options);
+        ASSERT_TRUE(state.ok()) << state.error().message();
+        state_ = std::move(state).value();
+        loop_.run_on_loop([this] {
+            ASSERT_TRUE(output().attach(state_).ok());
+            output().set_presented_callback([this](const Presentation&) { ++presented_; });
+        });
+    }
+
+    void paint(uint32_t seed)
+    {
+        const BufferLayout& layout = state_->layout();
+        for (uint32_t y = 0; y < layout.height; ++y)
+            for (uint32_t x = 0; x < layout.width; ++x)
+                state_->buffer().row(y)[x] = pattern(x, y, seed);
+        state_->add_damage(Rect{0, 0, int32_t(layout.width), int32_t(layout.height)});
+    }
+
+    // The state's picture as the compositor must get it.
+    std::vector<uint32_t> picture()
+    {
+        const BufferLayout& layout = state_->layout();
+        std::vector<uint32_t> pixels;
+        for (uint32_t y = 0; y < layout.height; ++y)
+            for (uint32_t x = 0; x < layout.width; ++x)
+                pixels.push_back(state_->buffer().row(y)[x] | 0xff000000u);
+        return pixels;
+    }
+
+    // Waits for a commit of a width x height buffer that shows the picture painted with `seed`.
+    bool wait_shown(uint32_t width, uint32_t height, uint32_t seed)
+    {
+        const BufferLayout& picture = state_->layout();
+        return compositor_->wait_for([&](const test::FakeState& s) {
+            return !s.commits.empty() && s.commits.back().width == width && s.commits.back().height == height &&
+                   shows(s.commits.back(), picture.width, picture.height, seed);
+        });
+    }
+
+    std::string runtime_;
+    std::optional<test::FakeCompositor> compositor_;
+    test::LoopThread loop_;
+    std::unique_ptr<WaylandBackend> backend_;
+    std::shared_ptr<DeferredIoState> state_;
+    std::atomic<bool> removed_{false};
+    std::atomic<int> presented_{0};
+};
+
+TEST_F(WaylandOutputTest, WindowTakesOurSizeAndShowsWhatWasDrawn)
+{
+    ASSERT_TRUE(start({}).ok());
+    EXPECT_EQ(output().mode().width, 64u);
+    EXPECT_EQ(output().mode().height, 48u);
+    EXPECT_FALSE(compositor_->state().fullscreen_requested);
+    attach();
+    paint(1);
+    ASSERT_TRUE(wait_shown(64, 48, 1));
+    paint(2);
+    ASSERT_TRUE(wait_shown(64, 48, 2));
+    const test::FakeCommit last = compositor_->state().commits.back();
+    ASSERT_FALSE(last.damage.empty());
+    EXPECT_TRUE(test::wait_for([&] { return presented_ > 0; }));  // frame callbacks stand in for wp_presentation
+}
+
+TEST_F(WaylandOutputTest, DamageAgeKeepsBothBuffersWhole)
+{
+    ASSERT_TRUE(start({}).ok());
+    attach();
+    paint(1);
+    ASSERT_TRUE(wait_shown(64, 48, 1));
+    // Small changes in turn: each buffer must also get what went to the other one.
+    for (uint32_t k = 0; k < 6; ++k) {
+        const Rect r{int32_t(k * 10), int32_t(k * 7), 8, 5};
+        for (int32_t y = r.y; y < r.y + r.height; ++y)
+            for (int32_t x = r.x; x < r.x + r.width; ++x)
+                state_->buffer().row(uint32_t(y))[x] = 0x00abcdefu + k;
+        state_->add_damage(r);
+        const std::vector<uint32_t> want = picture();
+        ASSERT_TRUE(compositor_->wait_for([&](const test::FakeState& s) { return s.commits.back().pixels == want; }))
+            << "change " << k;
+        // Only what changed is damaged (the compositor has the rest).
+        const test::FakeCommit last = compositor_->state().commits.back();
+        int64_t area = 0;
+        for (const Rect& d : last.damage)
+            area += d.area();
+        EXPECT_LT(area, 64 * 48 / 2) << "change " << k;
+    }
+}
+
+TEST_F(WaylandOutputTest, FullscreenTakesTheCompositorsSize)
+{
+    ASSERT_TRUE(start({.width = 80, .height = 60}, {true, 64, 48}).ok());
+    EXPECT_TRUE(compositor_->state().fullscreen_requested);
+    EXPECT_EQ(output().mode().width, 80u);
+    EXPECT_EQ(output().mode().height, 60u);
+}
+
+TEST_F(WaylandOutputTest, ResizeShowsThePictureAtTopLeftInNewBuffers)
+{
+    ASSERT_TRUE(start({}).ok());
+    attach();
+    paint(1);
+    ASSERT_TRUE(wait_shown(64, 48, 1));
+
+    compositor_->configure(100, 80);  // larger: the picture on black
+    ASSERT_TRUE(wait_shown(100, 80, 1));
+    EXPECT_EQ(compositor_->state().commits.back().acked_serial, compositor_->state().last_serial);
+    EXPECT_EQ(output().mode().width, 100u);
+    EXPECT_EQ(output().mode().height, 80u);
+
+    compositor_->configure(32, 24);  // smaller: the picture clipped
+    ASSERT_TRUE(wait_shown(32, 24, 1));
+    EXPECT_EQ(compositor_->state().commits.back().acked_serial, compositor_->state().last_serial);
+    paint(2);  // later flushes go to the new buffers too
+    ASSERT_TRUE(wait_shown(32, 24, 2));
+    EXPECT_EQ(output().counters().resizes, 2u);
+    EXPECT_EQ(compositor_->state().held_buffer_writes, 0);
+}
+
+TEST_F(WaylandOutputTest, OneCommitInFlight)
+{
+    ASSERT_TRUE(start({.answer_frames = false}).ok());
+    attach();
+    paint(1);
+    ASSERT_TRUE(wait_shown(64, 48, 1));
+    const size_t commits = compositor_->state().commits.size();
+
+    // No frame callback: each flush waits for it, then defers; nothing is committed.
+    for (int i = 0; i < 10; ++i) {
+        paint(2);
+        std::this_thread::sleep_for(15ms);
+    }
+    EXPECT_EQ(compositor_->state().commits.size(), commits);
+    EXPECT_GT(output().counters().deferred, 0u);
+
+    // It comes: the owed damage is committed.
+    compositor_->answer_frames();
+    ASSERT_TRUE(wait_shown(64, 48, 2));
+}
+
+TEST_F(WaylandOutputTest, HeldBuffersAreNeverWritten)
+{
+    ASSERT_TRUE(start({.release_on_commit = false}).ok());
+    attach();
+    paint(1);
+    ASSERT_TRUE(wait_shown(64, 48, 1));
+    const size_t commits = compositor_->state().commits.size();
+
+    // The compositor holds both buffers (the first black one and this): nowhere to draw.
+    for (int i = 0; i < 10; ++i) {
+        paint(2);
+        std::this_thread::sleep_for(15ms);
+    }
+    EXPECT_EQ(compositor_->state().commits.size(), commits);
+    EXPECT_GT(output().counters().deferred, 0u);
+
+    // One is released: the owed damage goes into it.
+    compositor_->release_held();
+    ASSERT_TRUE(wait_shown(64, 48, 2));
+    EXPECT_EQ(compositor_->state().held_buffer_writes, 0);
+}
+
+TEST_F(WaylandOutputTest, ConfiguresBeforeTheCommitAreAckedWithTheLast)
+{
+    ASSERT_TRUE(start({.answer_frames = false}).ok());
+    attach();
+    paint(1);
+    ASSERT_TRUE(wait_shown(64, 48, 1));
+    // No frame callback, so no commit yet for these: only the last one may be acked.
+    compositor_->configure(100, 80);
+    compositor_->configure(100, 80);
+    std::this_thread::sleep_for(50ms);
+    compositor_->answer_frames();
+    ASSERT_TRUE(wait_shown(100, 80, 1));
+    EXPECT_EQ(compositor_->state().commits.back().acked_serial, compositor_->state().last_serial);
+}
+
+TEST_F(WaylandOutputTest, ProtocolErrorRemovesTheOutput)
+{
+    ASSERT_TRUE(start({}).ok());
+    attach();
+    compositor_->post_protocol_error();
+    ASSERT_TRUE(test::wait_for([&] { return removed_.load(); }));
+    loop_.run_on_loop([this] { EXPECT_TRUE(backend_->outputs().empty()); });
+}
+
+TEST_F(WaylandOutputTest, CompositorGoneRemovesTheOutput)
+{
+    ASSERT_TRUE(start({}).ok());
+    attach();
+    compositor_->disconnect_clients();
+    ASSERT_TRUE(test::wait_for([&] { return removed_.load(); }));
+    EXPECT_FALSE(state_->attached());  // clients' mappings are revoked
+}
+
+TEST_F(WaylandOutputTest, ClosedWindowRemovesTheOutput)
+{
+    ASSERT_TRUE(start({}).ok());
+    attach();
+    compositor_->close_window();
+    ASSERT_TRUE(test::wait_for([&] { return removed_.load(); }));
+    EXPECT_FALSE(state_->attached());
+}
+
+TEST_F(WaylandOutputTest, MissingXdgShellIsNamed)
+{
+    const Result<void> started = start({.xdg_shell = false});
+    ASSERT_FALSE(started.ok());
+    EXPECT_NE(started.error().message().find("xdg_wm_base"), std::string::npos) << started.error().message();
+}
+
+}  // namespace

@@ -1,0 +1,300 @@
+#!/usr/bin/env python3
+"""udefio as the client of a real weston: the headless backend with the pixman
+renderer (so weston-screenshooter can read the output back), on a socket of
+its own in an XDG_RUNTIME_DIR of its own, stopped (its whole process group)
+after each use even when a check fails. Runs as root, as CI does.
+
+What weston 10 (bookworm) allows here, and so what is checked:
+- desktop-shell honours xdg_toplevel.set_fullscreen: --fullscreen gives a
+  window of the output's size, presented frame after frame, and the pixels
+  weston shows are exactly udefio's own final frame;
+- a normal window is configured 0x0 (the size is ours) and gets --size;
+- kiosk-shell makes every toplevel fullscreen, but weston 10's kiosk-shell
+  shows windows only to a seat and the headless backend has none: the window
+  is never shown, no frame callback comes, and udefio must neither block nor
+  lose its way (flushes are deferred, the demo ends on time);
+- killing weston ends the demo with one clear error line and exit code 1.
+- A resize cannot be had: the headless output never changes size and nothing
+  asks the shell to resize a window without a seat.
+"""
+import atexit
+import glob
+import os
+import re
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+import unittest
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from png_pixels import read_rgb  # noqa: E402
+
+UDEFIO = sys.argv.pop(1)
+WIDTH, HEIGHT = 640, 480
+SKIP = 77  # meson's exit code for a skipped test
+RUNNING = set()  # westons to stop at exit, and when meson's timeout sends SIGTERM
+
+
+def stop_all():
+    for weston in list(RUNNING):
+        weston.stop()
+
+
+def on_sigterm(*_):
+    # unittest would take SystemExit for one test's error and go on: stop everything, leave now.
+    stop_all()
+    os._exit(1)
+
+
+atexit.register(stop_all)
+signal.signal(signal.SIGTERM, on_sigterm)
+
+
+class Weston:
+    """One weston; stop() kills its process group and removes its runtime dir."""
+
+    def __init__(self, shell):
+        self.runtime = tempfile.mkdtemp(prefix="udefio-weston-")  # mode 0700, as weston wants
+        self.socket = f"udefio-test-{os.getpid()}-{shell.split('-')[0]}"
+        self.log = open(os.path.join(self.runtime, "weston.log"), "w+")
+        cmd = ["weston", "--backend=headless-backend.so", "--use-pixman", f"--width={WIDTH}", f"--height={HEIGHT}",
+               f"--shell={shell}", f"--socket={self.socket}", "--no-config",
+               "--idle-time=0",  # else the output blanks after 300 s and frame callbacks stop
+               "--debug"]        # weston_screenshooter is offered only with it
+        # A session of its own: stop() kills weston and the clients it spawned, never the test.
+        self.proc = subprocess.Popen(cmd, env=self.env(), stdout=self.log, stderr=subprocess.STDOUT,
+                                     start_new_session=True)
+        RUNNING.add(self)
+        try:
+            self.wait_ready()
+        except BaseException:
+            self.stop()
+            raise
+
+    def env(self, **extra):
+        env = dict(os.environ, XDG_RUNTIME_DIR=self.runtime, WAYLAND_DISPLAY=self.socket)
+        env.update(extra)
+        return env
+
+    def log_text(self):
+        self.log.seek(0)
+        return self.log.read()
+
+    def wait_ready(self, timeout=30):
+        """The socket exists and accepts, then a client's registry roundtrip is answered."""
+        path = os.path.join(self.runtime, self.socket)
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if self.proc.poll() is not None:
+                raise RuntimeError(f"weston exited with {self.proc.returncode}:\n{self.log_text()}")
+            if os.path.exists(path):
+                with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as s:
+                    try:
+                        s.connect(path)
+                    except OSError:
+                        pass
+                    else:
+                        info = subprocess.run([UDEFIO, "info"], env=self.env(), capture_output=True, text=True,
+                                              timeout=30)
+                        if re.search(r"^\s*wayland\s+yes", info.stdout, re.M):
+                            return
+            time.sleep(0.05)
+        raise RuntimeError(f"weston did not get ready in {timeout} s:\n{self.log_text()}")
+
+    def screenshot(self, directory):
+        """weston-screenshooter writes wayland-screenshot-<time>.png into its working directory."""
+        subprocess.run(["weston-screenshooter"], env=self.env(), cwd=directory, check=True, timeout=30,
+                       capture_output=True)
+        shots = glob.glob(os.path.join(directory, "wayland-screenshot-*.png"))
+        if len(shots) != 1:
+            raise RuntimeError(f"weston-screenshooter wrote {shots}")
+        return shots[0]
+
+    def stop(self):
+        RUNNING.discard(self)
+        if self.proc.poll() is None:
+            os.killpg(self.proc.pid, signal.SIGTERM)
+            try:
+                self.proc.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                os.killpg(self.proc.pid, signal.SIGKILL)
+                self.proc.wait()
+        try:
+            os.killpg(self.proc.pid, signal.SIGKILL)  # what weston spawned and left behind, if anything
+        except ProcessLookupError:
+            pass
+        self.log.close()
+        shutil.rmtree(self.runtime, ignore_errors=True)
+
+
+class Demo:
+    """`udefio demo` in the background, its stderr in a file to wait on."""
+
+    def __init__(self, weston, *args):
+        self.dir = tempfile.mkdtemp(prefix="udefio-demo-")
+        self.frames = os.path.join(self.dir, "frames")  # frame-final.png: what udefio last committed
+        self.err = open(os.path.join(self.dir, "stderr"), "w+")
+        self.proc = subprocess.Popen([UDEFIO, "demo", "--backend", "wayland", "--png-dir", self.frames, *args],
+                                     env=weston.env(), stdout=subprocess.PIPE, stderr=self.err, text=True)
+
+    def stderr(self):
+        self.err.seek(0)
+        return self.err.read()
+
+    def wait_for(self, needle, timeout=30):
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if needle in self.stderr():
+                return
+            if self.proc.poll() is not None:
+                break
+            time.sleep(0.02)
+        raise AssertionError(f"no '{needle}' from udefio:\n{self.stderr()}")
+
+    def finish(self, timeout=30):
+        """(exit code, stdout, stderr); kills it if it hangs."""
+        try:
+            out, _ = self.proc.communicate(timeout=timeout)
+        except subprocess.TimeoutExpired:
+            self.proc.kill()
+            out, _ = self.proc.communicate()
+            raise AssertionError(f"udefio did not exit in {timeout} s:\n{self.stderr()}")
+        return self.proc.returncode, out, self.stderr()
+
+    def close(self):
+        if self.proc.poll() is None:
+            self.proc.kill()
+            self.proc.wait()
+        self.err.close()
+        shutil.rmtree(self.dir, ignore_errors=True)
+
+
+def presented(stdout):
+    m = re.search(r"demo: (\d+) flushes, (\d+) presented", stdout)
+    if not m:
+        raise AssertionError(f"no demo summary in {stdout!r}")
+    return int(m.group(2))
+
+
+class DesktopShell(unittest.TestCase):
+    @classmethod
+    def setUpClass(cls):
+        cls.weston = Weston("desktop-shell.so")
+
+    @classmethod
+    def tearDownClass(cls):
+        cls.weston.stop()
+
+    def demo(self, *args):
+        demo = Demo(self.weston, *args)
+        self.addCleanup(demo.close)
+        return demo
+
+    def test_info_shows_the_compositor(self):
+        r = subprocess.run([UDEFIO, "info"], env=self.weston.env(), capture_output=True, text=True, timeout=30)
+        self.assertRegex(r.stdout, rf"wayland\s+yes\s+a window on compositor {self.weston.socket} .*wp_presentation yes")
+
+    def test_fullscreen_shows_our_pixels(self):
+        # A long delay keeps the first flush on screen for seconds: time for the screenshot.
+        demo = self.demo("--fullscreen", "--seconds", "0", "--delay", "4000")
+        demo.wait_for("first frame presented")
+        shot = self.weston.screenshot(demo.dir)
+        demo.proc.send_signal(signal.SIGTERM)
+        rc, out, err = demo.finish()
+        self.assertEqual(rc, 0, err)
+        self.assertIn(f"demo on wayland output window@{self.weston.socket} ({WIDTH}x{HEIGHT} ", err)
+        self.assertGreaterEqual(presented(out), 1, out)
+        self.assertRegex(err, r"\d+ commits, \d+ frame callbacks, [1-9]\d* presented")
+        w, h, ours = read_rgb(os.path.join(demo.frames, "frame-final.png"))
+        sw, sh, theirs = read_rgb(shot)
+        self.assertEqual((w, h), (WIDTH, HEIGHT))
+        self.assertEqual((sw, sh), (WIDTH, HEIGHT))
+        differing = sum(1 for a, b in zip(ours, theirs) if a != b)
+        self.assertEqual(differing, 0, f"{differing} of {h} rows differ between udefio's frame and weston's output")
+        self.assertGreater(len(set(ours[HEIGHT // 2])), 1, "the frame is one flat colour: the demo drew nothing?")
+
+    def test_frames_keep_coming(self):
+        demo = self.demo("--fullscreen", "--seconds", "2")
+        rc, out, err = demo.finish()
+        self.assertEqual(rc, 0, err)
+        # Weston's headless output repaints at 60 Hz; frame-callback pacing gets a frame every one or two.
+        self.assertGreater(presented(out), 30, out + err)
+        self.assertIn("wp_presentation feedback", err)
+
+    def test_normal_window_takes_our_size(self):
+        demo = self.demo("--size", "320x200", "--seconds", "1")
+        rc, out, err = demo.finish()
+        self.assertEqual(rc, 0, err)
+        self.assertIn(f"demo on wayland output window@{self.weston.socket} (320x200 ", err)
+        self.assertGreater(presented(out), 0, out + err)
+        self.assertEqual(read_rgb(os.path.join(demo.frames, "frame-final.png"))[:2], (320, 200))
+
+    def test_auto_takes_wayland_without_a_display(self):
+        if glob.glob("/dev/dri/card*"):
+            self.skipTest("a DRM card is here: auto takes kms first")
+        r = subprocess.run([UDEFIO, "demo", "--seconds", "1"], env=self.weston.env(), capture_output=True,
+                           text=True, timeout=60)
+        self.assertEqual(r.returncode, 0, r.stderr)
+        self.assertIn("demo on wayland output", r.stderr)
+
+    def test_no_compositor_is_one_clear_line(self):
+        env = self.weston.env(WAYLAND_DISPLAY="udefio-test-nobody-here")
+        r = subprocess.run([UDEFIO, "demo", "--backend", "wayland", "--seconds", "1"], env=env, capture_output=True,
+                           text=True, timeout=60)
+        self.assertEqual(r.returncode, 1, r.stderr)
+        self.assertEqual(len(r.stderr.strip().splitlines()), 1, r.stderr)
+        self.assertIn("cannot connect to the compositor's socket udefio-test-nobody-here", r.stderr)
+        # auto goes on to headless.
+        r = subprocess.run([UDEFIO, "demo", "--seconds", "1"], env=env, capture_output=True, text=True, timeout=60)
+        self.assertEqual(r.returncode, 0, r.stderr)
+        if not glob.glob("/dev/dri/card*"):
+            self.assertIn("demo on headless output", r.stderr)
+
+
+class KioskShell(unittest.TestCase):
+    def test_fullscreen_even_unasked_and_never_shown(self):
+        weston = Weston("kiosk-shell.so")
+        self.addCleanup(weston.stop)
+        demo = Demo(weston, "--size", "320x200", "--seconds", "2")
+        self.addCleanup(demo.close)
+        started = time.monotonic()
+        rc, out, err = demo.finish()
+        self.assertEqual(rc, 0, err)
+        self.assertLess(time.monotonic() - started, 20, "the demo overran its 2 s")
+        self.assertIn(f"({WIDTH}x{HEIGHT} ", err)  # kiosk-shell sized it to the output
+        counters = re.search(r"(\d+) commits, (\d+) frame callbacks, (\d+) presented, \d+ discarded, (\d+) deferred",
+                             err)
+        self.assertTrue(counters, err)
+        if presented(out) == 0:
+            # weston 10: no seat, so the window is never mapped: one commit waits for a frame callback
+            # that never comes, and every later flush is deferred instead of blocking.
+            self.assertLessEqual(int(counters.group(1)), 1, err)
+            self.assertGreater(int(counters.group(4)), 0, err)
+
+
+class CompositorGone(unittest.TestCase):
+    def test_killed_weston_is_a_clean_error(self):
+        weston = Weston("desktop-shell.so")
+        self.addCleanup(weston.stop)
+        demo = Demo(weston, "--fullscreen", "--seconds", "60")
+        self.addCleanup(demo.close)
+        demo.wait_for("first frame presented")
+        os.killpg(weston.proc.pid, signal.SIGKILL)
+        weston.proc.wait()
+        rc, out, err = demo.finish()
+        self.assertEqual(rc, 1, err)  # not killed by a signal, no core dump
+        self.assertIn(f"wayland {weston.socket}: the connection to the compositor is lost", err)
+        self.assertIn("the demo stopped early: its output went away", err)
+        self.assertIn("demo:", out)  # the summary still comes
+
+
+if __name__ == "__main__":
+    missing = [p for p in ("weston", "weston-screenshooter") if not shutil.which(p)]
+    if missing:
+        print(f"skipped: {', '.join(missing)} not installed (Debian package weston)")
+        sys.exit(SKIP)
+    unittest.main(verbosity=2)

@@ -32,13 +32,15 @@ PresentationFeedback::PresentationFeedback(const WaylandConnection& connection, 
 {
 }
 
-void PresentationFeedback::request(wl_surface* surface)
+void PresentationFeedback::request(wl_surface* surface, uint64_t token)
 {
     if (!available())
         return;
-    outstanding_.emplace_back(wp_presentation_feedback(connection_.presentation(), surface));
+    outstanding_.push_back(
+        {WlPtr<struct wp_presentation_feedback>(wp_presentation_feedback(connection_.presentation(), surface)),
+         token});
     static const wp_presentation_feedback_listener listener{on_sync_output, on_presented, on_discarded};
-    wp_presentation_feedback_add_listener(outstanding_.back().get(), &listener, this);
+    wp_presentation_feedback_add_listener(outstanding_.back().feedback.get(), &listener, this);
 }
 
 // Which wl_output showed the frame: udefio binds no wl_output, so none is named.
@@ -52,8 +54,8 @@ void PresentationFeedback::on_presented(void* data, struct wp_presentation_feedb
     const auto when = std::chrono::seconds((uint64_t(tv_sec_hi) << 32) | tv_sec_lo) + std::chrono::nanoseconds(tv_nsec);
     const Presentation presentation{(uint64_t(seq_hi) << 32) | seq_lo,
                                     to_monotonic(self->connection_.presentation_clock(), when)};
-    self->forget(feedback);
-    self->presented_(presentation, std::chrono::nanoseconds(refresh));
+    const uint64_t token = self->forget(feedback);
+    self->presented_(presentation, std::chrono::nanoseconds(refresh), token);
 }
 
 void PresentationFeedback::on_discarded(void* data, struct wp_presentation_feedback* feedback)
@@ -63,9 +65,16 @@ void PresentationFeedback::on_discarded(void* data, struct wp_presentation_feedb
     self->discarded_();
 }
 
-void PresentationFeedback::forget(struct wp_presentation_feedback* feedback)
+uint64_t PresentationFeedback::forget(struct wp_presentation_feedback* feedback)
 {
-    std::erase_if(outstanding_, [feedback](const auto& f) { return f.get() == feedback; });
+    uint64_t token = 0;
+    std::erase_if(outstanding_, [&](const Outstanding& o) {
+        if (o.feedback.get() != feedback)
+            return false;
+        token = o.token;
+        return true;
+    });
+    return token;
 }
 
 }  // namespace udefio

@@ -19,7 +19,9 @@ std::chrono::nanoseconds clock_now(clockid_t clock);
 
 class PresentationFeedback {
 public:
-    using PresentedCallback = std::function<void(const Presentation&, std::chrono::nanoseconds refresh)>;
+    // `token` is what request() was given for that commit (the profiler's).
+    using PresentedCallback =
+        std::function<void(const Presentation&, std::chrono::nanoseconds refresh, uint64_t token)>;
 
     PresentationFeedback(const WaylandConnection& connection, PresentedCallback presented,
                          std::function<void()> discarded);
@@ -29,7 +31,7 @@ public:
     // False if the compositor has no wp_presentation.
     bool available() const { return connection_.presentation() != nullptr; }
     // Asks for feedback on the surface's next commit. Does nothing when not available().
-    void request(wl_surface* surface);
+    void request(wl_surface* surface, uint64_t token);
 
 private:
     static void on_sync_output(void* data, wp_presentation_feedback* feedback, wl_output* output);
@@ -37,13 +39,18 @@ private:
                              uint32_t tv_sec_lo, uint32_t tv_nsec, uint32_t refresh, uint32_t seq_hi,
                              uint32_t seq_lo, uint32_t flags);
     static void on_discarded(void* data, wp_presentation_feedback* feedback);
-    void forget(wp_presentation_feedback* feedback);
+    // Drops the feedback; returns its token.
+    uint64_t forget(wp_presentation_feedback* feedback);
 
     const WaylandConnection& connection_;
     PresentedCallback presented_;
     std::function<void()> discarded_;
     // Each commit's feedback until its one event arrived; a few at most.
-    std::vector<WlPtr<wp_presentation_feedback>> outstanding_;
+    struct Outstanding {
+        WlPtr<wp_presentation_feedback> feedback;
+        uint64_t token;
+    };
+    std::vector<Outstanding> outstanding_;
 };
 
 }  // namespace udefio

@@ -47,7 +47,10 @@ WaylandOutput::WaylandOutput(EventLoop& loop, WaylandConnection& connection, std
       options_(options),
       window_(std::move(window)),
       feedback_(
-          connection, [this](const Presentation& p, std::chrono::nanoseconds refresh) { on_presented(p, refresh); },
+          connection,
+          [this](const Presentation& p, std::chrono::nanoseconds refresh, uint64_t token) {
+              on_presented(p, refresh, token);
+          },
           [this] { discarded_.fetch_add(1, std::memory_order_relaxed); }),
       self_(std::make_shared<WaylandOutput*>(this))
 {
@@ -207,7 +210,8 @@ void WaylandOutput::commit(int index, uint64_t generation, const Damage& damage)
         [](void* data, wl_callback*, uint32_t) { static_cast<WaylandOutput*>(data)->on_frame_done(); }};
     frame_callback_.reset(wl_surface_frame(surface));
     wl_callback_add_listener(frame_callback_.get(), &frame_listener, this);
-    feedback_.request(surface);
+    last_token_ = notify_committed(clock_now(CLOCK_MONOTONIC));
+    feedback_.request(surface, last_token_);
     wl_surface_commit(surface);
     commits_.fetch_add(1, std::memory_order_relaxed);
     // A failure here shows as a hang-up on the fd; the backend's dispatch reports it.
@@ -240,7 +244,7 @@ void WaylandOutput::on_frame_done()
     writable_.notify_all();
     frame_callbacks_.fetch_add(1, std::memory_order_relaxed);
     if (!feedback_.available())  // the best there is without wp_presentation: it is done with the frame now
-        on_presented({frame_callbacks_.load(std::memory_order_relaxed), clock_now(CLOCK_MONOTONIC)}, {});
+        on_presented({frame_callbacks_.load(std::memory_order_relaxed), clock_now(CLOCK_MONOTONIC)}, {}, last_token_);
     give_back_owed();
 }
 
@@ -254,7 +258,7 @@ void WaylandOutput::on_release(int index)
     give_back_owed();
 }
 
-void WaylandOutput::on_presented(const Presentation& presentation, std::chrono::nanoseconds refresh)
+void WaylandOutput::on_presented(const Presentation& presentation, std::chrono::nanoseconds refresh, uint64_t token)
 {
     if (refresh.count() > 0) {
         std::lock_guard lock(mutex_);
@@ -266,7 +270,7 @@ void WaylandOutput::on_presented(const Presentation& presentation, std::chrono::
         UDEFIO_LOG(info, "%s: first frame presented (%s)", name().c_str(),
                    feedback_.available() ? "wp_presentation feedback" : "frame callback; no wp_presentation");
     }
-    notify_presented(presentation);
+    notify_presented(presentation, token);
 }
 
 void WaylandOutput::give_back_owed()

@@ -92,7 +92,7 @@ private:
     void commit_black();
     void on_frame_done();
     void on_release(int slot);
-    void on_presented(const Presentation& presentation, std::chrono::nanoseconds refresh);
+    void on_presented(const Presentation& presentation, std::chrono::nanoseconds refresh, uint64_t token);
     void give_back_owed();
     int writable_slot_locked() const;  // -1: none, or a commit is in flight
 
@@ -127,6 +127,7 @@ private:
     PresentationFeedback feedback_;
     std::optional<uint32_t> pending_ack_;  // a resize's configure, acked with the first commit of its size
     bool first_presented_ = false;
+    uint64_t last_token_ = 0;  // the profiler's token of the last commit
 
     std::atomic<uint64_t> commits_{0};
     std::atomic<uint64_t> frame_callbacks_{0};

@@ -30,6 +30,7 @@ struct Point {
     double bytes_per_frame = 0, damage_bytes_per_frame = 0;
     // Where the slowest frame's time went: first write → flush start → commit → presented.
     double worst_coalesce_ms = 0, worst_flush_ms = 0, worst_present_ms = 0;
+    double refresh_ms = 0;  // the output's refresh period at the end (Wayland learns it from feedback)
 };
 
 double percentile(std::vector<double> v, double q)
@@ -69,6 +70,7 @@ Result<Point> measure(const std::string& backend_name, TrackerKind tracker, std:
     BackendOptions options;
     options.name = backend_name;
     options.headless_mode = {1280, 720, 60'000};
+    options.fullscreen = true;  // wayland: the compositor's output size
     auto backend = make_backend(**loop, options);
     if (!backend)
         return backend.error();
@@ -127,7 +129,7 @@ Result<Point> measure(const std::string& backend_name, TrackerKind tracker, std:
         p.bytes_per_frame = bytes / double(p.frames);
         p.damage_bytes_per_frame = damage / double(p.frames);
     }
-    output.set_presented_callback(nullptr);
+    p.refresh_ms = double(output.mode().refresh_period().count()) / 1e6;
     return p;
 }
 
@@ -170,7 +172,7 @@ int main(int argc, char** argv)
                              p.error().message().c_str());
                 return 1;
             }
-            const double bound = ms + 1000.0 / 60;
+            const double bound = ms + p->refresh_ms;
             std::printf("%-11s %6d %7zu %7zu %9.2f %9.2f %7.1f %12.0f %12.0f %6s  %.1f + %.2f + %.1f\n",
                         tracker_name(tracker).data(), ms, p->frames, p->exact, p->p50_ms, p->p99_ms, bound,
                         p->bytes_per_frame, p->damage_bytes_per_frame, p->p99_ms <= bound ? "yes" : "NO",

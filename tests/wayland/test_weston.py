@@ -19,6 +19,7 @@ What weston 10 (bookworm) allows here, and so what is checked:
 """
 import atexit
 import glob
+import csv
 import os
 import re
 import shutil
@@ -224,6 +225,21 @@ class DesktopShell(unittest.TestCase):
         # Weston's headless output repaints at 60 Hz; frame-callback pacing gets a frame every one or two.
         self.assertGreater(presented(out), 30, out + err)
         self.assertIn("wp_presentation feedback", err)
+
+    def test_profile_gets_presentation_times(self):
+        """Profiling on Wayland: each frame's commit and its wp_presentation
+        time reach the per-frame table, in order."""
+        demo = self.demo("--fullscreen", "--seconds", "2", "--profile", os.path.join(self.weston.runtime, "prof"))
+        rc, out, err = demo.finish()
+        self.assertEqual(rc, 0, err)
+        self.assertIn("write -> present", out)
+        with open(os.path.join(self.weston.runtime, "prof", "frames.csv")) as f:
+            rows = list(csv.DictReader(f))
+        shown = [r for r in rows if int(r["presented_ns"])]
+        self.assertGreater(len(shown), len(rows) * 0.8, out)
+        for r in shown:
+            self.assertGreater(int(r["committed_ns"]), 0, r)
+            self.assertGreaterEqual(int(r["presented_ns"]), int(r["committed_ns"]), r)
 
     def test_normal_window_takes_our_size(self):
         demo = self.demo("--size", "320x200", "--seconds", "1")

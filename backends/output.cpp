@@ -11,6 +11,8 @@ Result<void> Output::attach(std::shared_ptr<DeferredIoState> state)
     if (layout.width != m.width || layout.height != m.height)
         return plain_error("buffer " + layout.describe() + " does not fit output " + name() + " (" +
                            std::to_string(m.width) + "x" + std::to_string(m.height) + ")");
+    if (state_)
+        return plain_error("output " + name() + " already shows a buffer: detach it first");
     // state_ is set first: a flush may start as soon as the state is attached.
     state_ = state;
     if (auto r = state->attach(*this); !r) {
@@ -43,6 +45,12 @@ void Output::notify_presented(const Presentation& presentation, uint64_t token)
         recorder->presented(token, presentation.timestamp, presentation.sequence);
     if (presented_)
         presented_(presentation);
+}
+
+void Output::detach()
+{
+    detach_state();
+    state_.reset();
 }
 
 void Output::detach_state()

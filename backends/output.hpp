@@ -40,6 +40,10 @@ public:
 
     // Starts receiving flushes from `state` (its layout must fit the mode).
     Result<void> attach(std::shared_ptr<DeferredIoState> state);
+    // Stops flushes from the attached state, which revokes its buffer (its
+    // writers must have stopped: they would get SIGBUS), so that another can
+    // be attached, e.g. one of a new size. Loop thread.
+    void detach();
     const std::shared_ptr<DeferredIoState>& state() const { return state_; }
 
     // Writes what the output shows now as a PNG, where the output can read it back.
@@ -50,6 +54,14 @@ public:
     void set_presented_callback(std::function<void(const Presentation&)> callback)
     {
         presented_ = std::move(callback);
+    }
+    // Runs on the loop thread when the output changed size (a Wayland window
+    // was resized). The attached state keeps its size until the callback
+    // replaces it (detach, then attach one of the new mode); either way the
+    // output then redraws all of the state. Set it like the presented callback.
+    void set_mode_changed_callback(std::function<void(const OutputMode&)> callback)
+    {
+        mode_changed_ = std::move(callback);
     }
 
 protected:
@@ -63,10 +75,16 @@ protected:
     void notify_fence_signalled(uint64_t token, std::chrono::nanoseconds at);
     // Runs the presented callback. Loop thread.
     void notify_presented(const Presentation& presentation, uint64_t token = UINT64_MAX);
+    void notify_mode_changed(const OutputMode& mode)
+    {
+        if (mode_changed_)
+            mode_changed_(mode);
+    }
 
 private:
     std::shared_ptr<DeferredIoState> state_;
     std::function<void(const Presentation&)> presented_;
+    std::function<void(const OutputMode&)> mode_changed_;
 };
 
 }  // namespace udefio

@@ -187,9 +187,7 @@ void DeferredIoState::flush_locked(const std::unique_lock<std::shared_mutex>& lo
     damage.add_pages(pages, buffer_.layout());
     damage.clip_to(buffer_.layout());
     if (!damage.empty()) {
-        const uint64_t frame = stats_.flushes + 1;
-        if (recorder_)
-            record_flush_start(frame, started_mono, pages.size(), damage);
+        const uint64_t frame = recorder_ ? record_flush_start(started_mono, pages.size(), damage) : 0;
         const FlushResult result = info_->flush(buffer_, pages, damage);
         stats_.flushes += 1;
         stats_.pages += pages.size();
@@ -207,11 +205,9 @@ void DeferredIoState::flush_locked(const std::unique_lock<std::shared_mutex>& lo
     explicit_damage_.clear();
 }
 
-void DeferredIoState::record_flush_start(uint64_t frame, std::chrono::nanoseconds started, size_t pages,
-                                         const Damage& damage)
+uint64_t DeferredIoState::record_flush_start(std::chrono::nanoseconds started, size_t pages, const Damage& damage)
 {
     FrameRecord record;
-    record.frame = frame;
     record.tracker = tracker_kind_;
     const int64_t first = first_write_ns_.exchange(0, std::memory_order_relaxed);
     record.first_write_exact = first != 0 && first <= started.count();
@@ -226,7 +222,7 @@ void DeferredIoState::record_flush_start(uint64_t frame, std::chrono::nanosecond
     record.rects = damage.rects();
     record.damage_pixels = static_cast<uint64_t>(damage.area());
     record.full_frame_bytes = uint64_t(buffer_.layout().width) * buffer_.layout().height * 4;
-    recorder_->flush_started(std::move(record));
+    return recorder_->flush_started(std::move(record));
 }
 
 }  // namespace udefio

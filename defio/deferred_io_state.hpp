@@ -37,6 +37,17 @@ struct FlushStats {
     uint64_t bytes_copied = 0;  // what the sink reported
     uint64_t wakeups = 0;       // flush worker wakeups
     uint64_t flush_ns = 0;      // time in flushes (collect, damage, the sink's copy and commit), summed
+
+    FlushStats& operator+=(const FlushStats& o)
+    {
+        flushes += o.flushes;
+        pages += o.pages;
+        damage_pixels += o.damage_pixels;
+        bytes_copied += o.bytes_copied;
+        wakeups += o.wakeups;
+        flush_ns += o.flush_ns;
+        return *this;
+    }
 };
 
 class DeferredIoState {
@@ -84,7 +95,8 @@ private:
     void deferred_work();  // the flush worker's timer expired
     void poll_tracker();   // periodic collect for trackers without a doorbell
     void flush_locked(const std::unique_lock<std::shared_mutex>& lock);
-    void record_flush_start(uint64_t frame, std::chrono::nanoseconds started, size_t pages, const Damage& damage);
+    // Returns the frame's number.
+    uint64_t record_flush_start(std::chrono::nanoseconds started, size_t pages, const Damage& damage);
 
     const DeferredIoOptions options_;
     const TrackerKind tracker_kind_;

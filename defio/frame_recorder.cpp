@@ -4,14 +4,16 @@
 
 namespace udefio {
 
-void FrameRecorder::flush_started(FrameRecord record)
+uint64_t FrameRecorder::flush_started(FrameRecord record)
 {
     std::lock_guard lock(mutex_);
+    record.frame = ++last_frame_;
     frames_.push_back(std::move(record));
     if (frames_.size() > capacity_) {
         frames_.pop_front();
         ++dropped_;
     }
+    return last_frame_;
 }
 
 void FrameRecorder::flush_ended(uint64_t frame, std::chrono::nanoseconds at, uint64_t bytes_copied)

@@ -45,8 +45,10 @@ public:
     explicit FrameRecorder(size_t capacity = 1 << 18) : capacity_(capacity) {}
 
     // The flush worker: a flush starts (before the output's copy and commit,
-    // which may record the commit) and ends.
-    void flush_started(FrameRecord record);
+    // which may record the commit) and ends. flush_started numbers the frame
+    // (record.frame is ignored) and returns its number: frames keep counting
+    // when a new state of another size takes over the same recorder.
+    uint64_t flush_started(FrameRecord record);
     void flush_ended(uint64_t frame, std::chrono::nanoseconds at, uint64_t bytes_copied);
     // The output. Each returns/takes a token: the last frame the stage covers,
     // so a fence or flip event applies to exactly the frames of its commit.
@@ -70,6 +72,7 @@ private:
     mutable std::mutex mutex_;
     std::deque<FrameRecord> frames_;
     uint64_t dropped_ = 0;
+    uint64_t last_frame_ = 0;
     uint64_t committed_upto_ = 0;  // frames up to here have a commit time
     uint64_t fenced_upto_ = 0;
     uint64_t presented_upto_ = 0;

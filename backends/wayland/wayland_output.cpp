@@ -115,8 +115,10 @@ Result<void> WaylandOutput::apply_configure(const WindowConfigure& configure)
         mode_.height = height;
     }
     writable_.notify_all();
-    if (old.width)
+    if (old.width) {
         resizes_.fetch_add(1, std::memory_order_relaxed);
+        notify_mode_changed(mode());  // the caller may attach a state of the new size now
+    }
     if (old.width && state()) {
         const BufferLayout& picture = state()->layout();
         UDEFIO_LOG(info, "%s: the window is now %ux%u (was %ux%u); the %ux%u picture shows at its top left%s",

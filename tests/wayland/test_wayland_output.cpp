@@ -197,6 +197,37 @@ TEST_F(WaylandOutputTest, ResizeShowsThePictureAtTopLeftInNewBuffers)
     EXPECT_EQ(compositor_->state().held_buffer_writes, 0);
 }
 
+// A caller that wants the picture to fill the window gives the output a
+// buffer of the new size from the mode-changed callback (the demo does).
+TEST_F(WaylandOutputTest, ResizeLetsTheCallerAttachABufferOfTheNewSize)
+{
+    ASSERT_TRUE(start({}).ok());
+    attach();
+    paint(1);
+    ASSERT_TRUE(wait_shown(64, 48, 1));
+    std::atomic<uint64_t> told{0};  // width << 32 | height, stored after state_ is replaced
+    loop_.run_on_loop([&] {
+        output().set_mode_changed_callback([&](const OutputMode& m) {
+            DeferredIoOptions options;
+            options.tracker = TrackerKind::explicit_damage;
+            options.delay = 1ms;
+            auto bigger = DeferredIoState::create(BufferLayout::make(m.width, m.height).value(), options);
+            ASSERT_TRUE(bigger.ok());
+            output().detach();
+            state_ = std::move(bigger).value();
+            ASSERT_TRUE(output().attach(state_).ok());
+            told = uint64_t(m.width) << 32 | m.height;
+        });
+    });
+    compositor_->configure(100, 80);
+    ASSERT_TRUE(test::wait_for([&] { return told != 0; }));
+    EXPECT_EQ(told, uint64_t(100) << 32 | 80);
+    paint(2);  // the new buffer, all of it
+    ASSERT_TRUE(wait_shown(100, 80, 2)) << "the window does not show the new, full-size picture";
+    EXPECT_EQ(compositor_->state().commits.back().acked_serial, compositor_->state().last_serial);
+    EXPECT_EQ(compositor_->state().held_buffer_writes, 0);
+}
+
 TEST_F(WaylandOutputTest, OneCommitInFlight)
 {
     ASSERT_TRUE(start({.answer_frames = false}).ok());

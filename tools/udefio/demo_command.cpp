@@ -168,25 +168,33 @@ int run_demo(const DemoOptions& options)
     Output& output = *outputs.front();
 
     const OutputMode mode = output.mode();
-    auto layout = BufferLayout::make(mode.width, mode.height, options.output.stride, validated->layout.format);
-    if (!layout)
-        return fail(layout.error());
     if (!options.output.delay_ms)
         defio.delay = mode.refresh_period();
     defio.poll_interval = mode.refresh_period();
-    auto state = DeferredIoState::create(*layout, defio);
-    if (!state)
-        return fail(state.error());
-    if (profiling)
-        (*state)->set_recorder(profiling->recorder());
-    if (auto r = output.attach(*state); !r)
+    // A buffer for the output's size, recorded by the profiler if there is one.
+    auto make_state = [&](const OutputMode& m) -> Result<std::shared_ptr<DeferredIoState>> {
+        auto layout = BufferLayout::make(m.width, m.height, options.output.stride, validated->layout.format);
+        if (!layout)
+            return layout.error();
+        auto made = DeferredIoState::create(*layout, defio);
+        if (!made)
+            return made.error();
+        if (profiling)
+            (*made)->set_recorder(profiling->recorder());
+        return std::move(made).value();
+    };
+    auto first_state = make_state(mode);
+    if (!first_state)
+        return fail(first_state.error());
+    std::shared_ptr<DeferredIoState> state = std::move(first_state).value();
+    if (auto r = output.attach(state); !r)
         return fail(r.error());
 
     uint64_t presented = 0;
     output.set_presented_callback([&](const Presentation&) { ++presented; });
     const std::string client = options.program.empty() ? "the demo" : options.program.front();
     UDEFIO_LOG(info, "%s on %s output %s (%s), tracker %s, delay %.1f ms", client.c_str(), (*backend)->name().data(),
-               output.name().c_str(), layout->describe().c_str(), tracker_name((*state)->tracker_kind()).data(),
+               output.name().c_str(), state->layout().describe().c_str(), tracker_name(state->tracker_kind()).data(),
                double(defio.delay.count()) / 1e6);
 
     auto stop_loop = [&] { (*loop)->stop(); };
@@ -202,9 +210,9 @@ int run_demo(const DemoOptions& options)
     std::unique_ptr<ChildProcess> program;
     std::optional<ChildExit> program_exit;
     if (options.program.empty()) {
-        demo.emplace(**state);
+        demo.emplace(*state);
     } else {
-        auto spawned = ChildProcess::spawn(**loop, program_spec(options.program, **state, (*state)->buffer().fd()),
+        auto spawned = ChildProcess::spawn(**loop, program_spec(options.program, *state, state->buffer().fd()),
                                            [&](const ChildExit& exit) {
                                                program_exit = exit;
                                                UDEFIO_LOG(info, "%s %s", client.c_str(), exit.describe().c_str());
@@ -214,6 +222,31 @@ int run_demo(const DemoOptions& options)
             return fail(spawned.error());
         program = std::move(spawned).value();
     }
+    FlushStats replaced{};  // of the buffers a resize replaced
+    output.set_mode_changed_callback([&](const OutputMode& m) {
+        if (!demo) {
+            UDEFIO_LOG(info, "the output is now %ux%u; %s keeps its %s buffer", m.width, m.height, client.c_str(),
+                       state->layout().describe().c_str());
+            return;
+        }
+        auto next = make_state(m);
+        if (!next) {
+            UDEFIO_LOG(error, "the output is now %ux%u, but: %s; the demo keeps its buffer", m.width, m.height,
+                       next.error().message().c_str());
+            return;
+        }
+        demo.reset();  // it stops drawing before its buffer is revoked
+        replaced += state->stats();
+        output.detach();
+        state = std::move(next).value();
+        if (auto r = output.attach(state); !r) {
+            UDEFIO_LOG(error, "%s", r.error().message().c_str());
+            (*loop)->stop();
+            return;
+        }
+        demo.emplace(*state);
+        UDEFIO_LOG(info, "the demo now draws into %s", state->layout().describe().c_str());
+    });
     bool output_gone = false;
     (*backend)->set_output_removed_callback([&](Output& gone) {
         UDEFIO_LOG(warn, "output %s went away (unplugged or disconnected); %s stops", gone.name().c_str(),
@@ -229,18 +262,19 @@ int run_demo(const DemoOptions& options)
         demo->stop();
     if (program)
         program->terminate();
-    (*state)->flush_now();
+    state->flush_now();
 
-    const FlushStats stats = (*state)->stats();
-    const double full = double(layout->bytes());
+    FlushStats stats = replaced;
+    stats += state->stats();
+    const double full = double(state->layout().bytes());
     std::printf("demo: %llu flushes, %llu presented, %llu pages, %.1f MiB copied (%.1f%% of full-frame copies), "
                 "%llu flush-worker wakeups, tracker %s\n",
                 (unsigned long long)stats.flushes, (unsigned long long)presented, (unsigned long long)stats.pages,
                 double(stats.bytes_copied) / (1 << 20),
                 stats.flushes ? 100.0 * double(stats.bytes_copied) / (full * double(stats.flushes)) : 0.0,
-                (unsigned long long)stats.wakeups, tracker_name((*state)->tracker_kind()).data());
+                (unsigned long long)stats.wakeups, tracker_name(state->tracker_kind()).data());
     if (profiling) {
-        auto summary = profiling->finish(stats, layout->width, layout->height);
+        auto summary = profiling->finish(stats, state->layout().width, state->layout().height);
         if (!summary)
             return fail(summary.error());
         std::fputs(summary->c_str(), stdout);

@@ -96,6 +96,19 @@ protected:
         state_->add_damage(Rect{0, 0, int32_t(layout.width), int32_t(layout.height)});
     }
 
+    // Paints (seed 2) for a while the output cannot commit: nothing reaches
+    // the compositor, the flushes are deferred (their damage kept).
+    void paint_while_blocked()
+    {
+        const size_t commits = compositor_->state().commits.size();
+        for (int i = 0; i < 10; ++i) {
+            paint(2);
+            std::this_thread::sleep_for(15ms);
+        }
+        EXPECT_EQ(compositor_->state().commits.size(), commits);
+        EXPECT_GT(output().counters().deferred, 0u);
+    }
+
     // The state's picture as the compositor must get it.
     std::vector<uint32_t> picture()
     {
@@ -234,15 +247,8 @@ TEST_F(WaylandOutputTest, OneCommitInFlight)
     attach();
     paint(1);
     ASSERT_TRUE(wait_shown(64, 48, 1));
-    const size_t commits = compositor_->state().commits.size();
-
     // No frame callback: each flush waits for it, then defers; nothing is committed.
-    for (int i = 0; i < 10; ++i) {
-        paint(2);
-        std::this_thread::sleep_for(15ms);
-    }
-    EXPECT_EQ(compositor_->state().commits.size(), commits);
-    EXPECT_GT(output().counters().deferred, 0u);
+    paint_while_blocked();
 
     // It comes: the owed damage is committed.
     compositor_->answer_frames();
@@ -255,15 +261,8 @@ TEST_F(WaylandOutputTest, HeldBuffersAreNeverWritten)
     attach();
     paint(1);
     ASSERT_TRUE(wait_shown(64, 48, 1));
-    const size_t commits = compositor_->state().commits.size();
-
     // The compositor holds both buffers (the first black one and this): nowhere to draw.
-    for (int i = 0; i < 10; ++i) {
-        paint(2);
-        std::this_thread::sleep_for(15ms);
-    }
-    EXPECT_EQ(compositor_->state().commits.size(), commits);
-    EXPECT_GT(output().counters().deferred, 0u);
+    paint_while_blocked();
 
     // One is released: the owed damage goes into it.
     compositor_->release_held();

@@ -3,6 +3,7 @@
 #include <cstring>
 
 #include "defio/log.hpp"
+#include "defio/sigbus_guard.hpp"
 
 namespace udefio {
 
@@ -49,18 +50,29 @@ Result<void> Lease::use(const Use& use)
 
 Result<void> Lease::commit(const Damage& damage)
 {
-    return use([&](LeaseTarget& target, const SharedBuffer& lease) {
+    bool copied = true;
+    auto used = use([&](LeaseTarget& target, const SharedBuffer& lease) {
         DeferredIoState& frame = target.state();
         const uint32_t stride = lease.layout().stride;
-        for (const Rect& r : damage.rects()) {
-            const size_t len = size_t(r.width) * 4;
-            for (int32_t y = r.y; y < r.y + r.height; ++y) {
-                std::memcpy(frame.buffer().data() + size_t(place_.first_row + uint32_t(y)) * stride + size_t(r.x) * 4,
-                            lease.data() + size_t(y) * stride + size_t(r.x) * 4, len);
+        const std::vector<Rect> rects = damage.rects();
+        // The client may have truncated its memfd: that SIGBUS ends the copy, not us.
+        copied = run_guarding_sigbus([&] {
+            for (const Rect& r : rects) {
+                const size_t len = size_t(r.width) * 4;
+                for (int32_t y = r.y; y < r.y + r.height; ++y)
+                    std::memcpy(frame.buffer().data() + size_t(place_.first_row + uint32_t(y)) * stride +
+                                    size_t(r.x) * 4,
+                                lease.data() + size_t(y) * stride + size_t(r.x) * 4, len);
             }
+        });
+        for (const Rect& r : rects)
             frame.add_damage({r.x, int32_t(place_.first_row) + r.y, r.width, r.height});
-        }
     });
+    if (!used)
+        return used;
+    if (!copied)
+        return plain_error("the client truncated its lease's memory while it was read");
+    return {};
 }
 
 void Lease::revoke()

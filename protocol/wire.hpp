@@ -25,6 +25,7 @@ inline constexpr uint32_t kVersion = 1;
 inline constexpr size_t kMaxMessage = 256;  // bytes; every message is smaller
 inline constexpr size_t kMaxFds = 1;        // per message
 inline constexpr int32_t kMaxCoordinate = 1 << 15;
+inline constexpr uint32_t kFormatXrgb8888 = 0x34325258;  // DRM_FORMAT_XRGB8888 ("XR24")
 
 struct Header {
     uint32_t opcode;

@@ -6,7 +6,7 @@
 
 #include <cstring>
 
-#include "backends/kms/sigbus_guard.hpp"
+#include "defio/sigbus_guard.hpp"
 #include "backends/png_file.hpp"
 #include "defio/client_reads.hpp"
 #include "defio/clock.hpp"

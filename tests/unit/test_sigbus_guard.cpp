@@ -6,7 +6,7 @@
 
 #include <cstring>
 
-#include "backends/kms/sigbus_guard.hpp"
+#include "defio/sigbus_guard.hpp"
 #include "defio/shared_buffer.hpp"
 
 using namespace udefio;

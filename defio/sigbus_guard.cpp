@@ -1,4 +1,4 @@
-#include "backends/kms/sigbus_guard.hpp"
+#include "defio/sigbus_guard.hpp"
 
 #include <setjmp.h>
 #include <signal.h>

@@ -1,0 +1,155 @@
+#include "compositor/client_connection.hpp"
+
+#include <fcntl.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <atomic>
+#include <cstring>
+
+#include "defio/log.hpp"
+
+namespace udefio {
+namespace {
+
+std::atomic<uint32_t> next_client_id{1};
+
+}  // namespace
+
+Result<std::unique_ptr<ClientConnection>> ClientConnection::start(EventLoop& loop, UniqueFd socket, Handler& handler)
+{
+    ucred cred{};
+    socklen_t len = sizeof cred;
+    if (::getsockopt(socket.get(), SOL_SOCKET, SO_PEERCRED, &cred, &len) != 0)
+        return errno_error("SO_PEERCRED of a new client");
+    auto client = std::make_unique<ClientConnection>(loop, std::move(socket), handler,
+                                                     next_client_id.fetch_add(1), cred.pid);
+    auto watch = loop.watch_readable(client->socket_.get(), [c = client.get()] { c->on_readable(); });
+    if (!watch)
+        return watch.error();
+    client->watch_ = std::move(watch).value();
+    return client;
+}
+
+ClientConnection::ClientConnection(EventLoop& loop, UniqueFd socket, Handler& handler, uint32_t id, pid_t pid)
+    : loop_(loop),
+      socket_(std::move(socket)),
+      handler_(handler),
+      id_(id),
+      pid_(pid),
+      self_(std::make_shared<ClientConnection*>(this))
+{
+}
+
+void ClientConnection::on_readable()
+{
+    // A bounded number per wakeup, so that one busy client cannot starve the loop.
+    for (int n = 0; n < 64 && !gone_; ++n) {
+        std::byte data[wire::kMaxMessage + 1];
+        iovec iov{data, sizeof data};
+        alignas(cmsghdr) char control[CMSG_SPACE(sizeof(int) * 4)];
+        msghdr msg{};
+        msg.msg_iov = &iov;
+        msg.msg_iovlen = 1;
+        msg.msg_control = control;
+        msg.msg_controllen = sizeof control;
+        const ssize_t got = ::recvmsg(socket_.get(), &msg, MSG_CMSG_CLOEXEC | MSG_DONTWAIT);
+        if (got < 0) {
+            if (errno == EAGAIN || errno == EINTR)
+                return;
+            return end(std::string("read: ") + std::strerror(errno));
+        }
+        // Every fd that came is owned here, so that none leaks whatever happens next.
+        std::vector<UniqueFd> fds;
+        for (cmsghdr* c = CMSG_FIRSTHDR(&msg); c; c = CMSG_NXTHDR(&msg, c)) {
+            if (c->cmsg_level != SOL_SOCKET || c->cmsg_type != SCM_RIGHTS)
+                continue;
+            const size_t count = (c->cmsg_len - CMSG_LEN(0)) / sizeof(int);
+            for (size_t i = 0; i < count; ++i) {
+                int fd;
+                std::memcpy(&fd, CMSG_DATA(c) + i * sizeof(int), sizeof fd);
+                fds.emplace_back(fd);
+            }
+        }
+        if (got == 0 && fds.empty())
+            return end("disconnected");
+        if (msg.msg_flags & MSG_CTRUNC)
+            return fail(wire::ErrorCode::bad_fd, "more fds than a message may carry");
+        if (msg.msg_flags & MSG_TRUNC)
+            return fail(wire::ErrorCode::bad_message,
+                        "oversized message: more than " + std::to_string(wire::kMaxMessage) + " bytes");
+        auto request = wire::decode_request(std::span(data, size_t(got)), fds.size());
+        if (!request)
+            return fail(fds.size() > wire::kMaxFds ? wire::ErrorCode::bad_fd : wire::ErrorCode::bad_message,
+                        request.error().message());
+        handler_.on_request(*this, *request, fds.empty() ? UniqueFd() : std::move(fds.front()));
+    }
+}
+
+void ClientConnection::send(const wire::Event& event, int fd)
+{
+    if (gone_)
+        return;
+    Packet packet{wire::encode(event), UniqueFd()};
+    if (fd >= 0)
+        packet.fd.reset(::fcntl(fd, F_DUPFD_CLOEXEC, 0));
+    queue_.push_back(std::move(packet));
+    if (queue_.size() > kMaxQueuedEvents)
+        return end("it does not read its socket (" + std::to_string(kMaxQueuedEvents) + " events queued)");
+    if (!flush_queue() && !gone_ && queue_.size() > kMaxQueuedEvents / 2)
+        UDEFIO_LOG(debug, "client %u: %zu events queued", id_, queue_.size());
+}
+
+bool ClientConnection::flush_queue()
+{
+    while (!queue_.empty()) {
+        Packet& p = queue_.front();
+        iovec iov{p.bytes.data(), p.bytes.size()};
+        alignas(cmsghdr) char control[CMSG_SPACE(sizeof(int))] = {};
+        msghdr msg{};
+        msg.msg_iov = &iov;
+        msg.msg_iovlen = 1;
+        if (p.fd) {
+            msg.msg_control = control;
+            msg.msg_controllen = sizeof control;
+            cmsghdr* c = CMSG_FIRSTHDR(&msg);
+            c->cmsg_level = SOL_SOCKET;
+            c->cmsg_type = SCM_RIGHTS;
+            c->cmsg_len = CMSG_LEN(sizeof(int));
+            const int fd = p.fd.get();
+            std::memcpy(CMSG_DATA(c), &fd, sizeof fd);
+        }
+        if (::sendmsg(socket_.get(), &msg, MSG_DONTWAIT | MSG_NOSIGNAL) < 0) {
+            if (errno != EAGAIN && errno != EINTR)
+                end(std::string("write: ") + std::strerror(errno));
+            return false;
+        }
+        queue_.pop_front();
+    }
+    return true;
+}
+
+void ClientConnection::fail(wire::ErrorCode code, const std::string& why)
+{
+    if (gone_)
+        return;
+    UDEFIO_LOG(warn, "client %u (pid %d): protocol error: %s; disconnecting it", id_, int(pid_), why.c_str());
+    send(wire::make_error(code, why));
+    end("protocol error: " + why);
+}
+
+void ClientConnection::end(const std::string& why)
+{
+    if (gone_)
+        return;
+    gone_ = true;
+    watch_ = EventSource();
+    queue_.clear();
+    ::shutdown(socket_.get(), SHUT_RDWR);
+    loop_.post([weak = std::weak_ptr<ClientConnection*>(self_), why] {
+        if (auto self = weak.lock())
+            (*self)->handler_.on_gone(**self, why);
+    });
+}
+
+}  // namespace udefio

@@ -1,0 +1,226 @@
+#include "compositor/server.hpp"
+
+#include "defio/log.hpp"
+
+namespace udefio {
+
+using wire::ErrorCode;
+
+Server::Server(EventLoop& loop, LeaseTarget& target) : loop_(loop), target_(target) {}
+
+Server::~Server()
+{
+    revoke_all(wire::RevokeReason::compositor);
+}
+
+void Server::add_client(UniqueFd socket)
+{
+    auto connection = ClientConnection::start(loop_, std::move(socket), *this);
+    if (!connection) {
+        UDEFIO_LOG(warn, "a new client: %s", connection.error().message().c_str());
+        return;
+    }
+    const uint32_t id = (*connection)->id();
+    UDEFIO_LOG(info, "client %u (pid %d) connected", id, int((*connection)->pid()));
+    clients_[id].connection = std::move(connection).value();
+}
+
+void Server::on_gone(ClientConnection& connection, const std::string& why)
+{
+    auto it = clients_.find(connection.id());
+    if (it == clients_.end())
+        return;
+    UDEFIO_LOG(info, "client %u (pid %d) gone: %s", connection.id(), int(connection.pid()), why.c_str());
+    revoke_leases(it->second, std::nullopt, wire::RevokeReason::client_gone);
+    clients_.erase(it);
+}
+
+void Server::on_request(ClientConnection& connection, const wire::Request& request, UniqueFd fd)
+{
+    Client& c = clients_.at(connection.id());
+    if (!c.greeted && !std::holds_alternative<wire::Hello>(request))
+        return connection.fail(ErrorCode::bad_message, "the first message must be hello");
+    std::visit(
+        [&](const auto& m) {
+            using T = std::decay_t<decltype(m)>;
+            if constexpr (std::is_same_v<T, wire::Commit>)
+                handle(c, m, connection.id());
+            else if constexpr (std::is_same_v<T, wire::AttachFence>)
+                handle(c, m, std::move(fd));
+            else
+                handle(c, m);
+        },
+        request);
+}
+
+void Server::handle(Client& c, const wire::Hello& m)
+{
+    if (c.greeted)
+        return c.connection->fail(ErrorCode::bad_message, "hello twice");
+    if (m.version != wire::kVersion)
+        return c.connection->fail(ErrorCode::bad_message, "protocol version " + std::to_string(m.version) +
+                                                              " (this udefio speaks " +
+                                                              std::to_string(wire::kVersion) + ")");
+    c.greeted = true;
+    c.connection->send(wire::Welcome{wire::kVersion});
+}
+
+void Server::handle(Client& c, const wire::CreateSurface& m)
+{
+    if (c.surfaces.count(m.surface))
+        return c.connection->fail(ErrorCode::bad_object, "surface " + std::to_string(m.surface) + " exists");
+    if (c.surfaces.size() >= kMaxSurfaces)
+        return c.connection->fail(ErrorCode::no_memory, "more than " + std::to_string(kMaxSurfaces) + " surfaces");
+    c.surfaces[m.surface];
+    const BufferLayout& frame = target_.state().layout();
+    c.connection->send(wire::Configure{m.surface, frame.width, frame.height, frame.stride, wire::kFormatXrgb8888});
+}
+
+Server::Surface* Server::surface(Client& c, uint32_t id)
+{
+    auto it = c.surfaces.find(id);
+    if (it != c.surfaces.end())
+        return &it->second;
+    c.connection->fail(ErrorCode::bad_object, "no surface " + std::to_string(id));
+    return nullptr;
+}
+
+void Server::handle(Client& c, const wire::LeaseBuffer& m)
+{
+    if (!surface(c, m.surface))
+        return;
+    if (c.leases.count(m.lease))
+        return c.connection->fail(ErrorCode::bad_object, "lease " + std::to_string(m.lease) + " exists");
+    if (c.leases.size() >= kMaxLeases)
+        return c.connection->fail(ErrorCode::no_memory, "more than " + std::to_string(kMaxLeases) + " leases");
+    const BufferLayout& frame = target_.state().layout();
+    const uint64_t end = m.length ? m.offset + m.length : uint64_t(frame.stride) * frame.height;
+    if (m.offset % frame.stride || end % frame.stride || end > uint64_t(frame.stride) * frame.height ||
+        end <= m.offset)
+        return c.connection->fail(ErrorCode::bad_object,
+                                  "lease " + std::to_string(m.offset) + "+" + std::to_string(m.length) +
+                                      ": not whole rows of the " + std::to_string(frame.stride) + "-byte stride "
+                                      "inside the frame");
+    const LeasePlace place{uint32_t(m.offset / frame.stride), uint32_t((end - m.offset) / frame.stride)};
+    auto lease = Lease::create(target_, place);
+    if (!lease)
+        return c.connection->fail(ErrorCode::no_memory, lease.error().message());
+    const int fd = (*lease)->buffer().fd();
+    c.connection->send(wire::Leased{m.surface, m.lease, m.offset, end - m.offset, frame.stride, 0}, fd);
+    c.leases[m.lease] = {m.surface, std::move(lease).value()};
+}
+
+void Server::handle(Client& c, const wire::DamageRect& m)
+{
+    if (Surface* s = surface(c, m.surface))
+        s->damage.add({m.x, m.y, m.width, m.height});
+}
+
+void Server::handle(Client& c, const wire::Commit& m, uint32_t client_id)
+{
+    Surface* s = surface(c, m.surface);
+    if (!s)
+        return;
+    if (!s->fence)
+        return compose(c, m.surface, m.serial);
+    // Composed once the client's fence signalled, from the loop (seed 001: never a blocking wait).
+    auto wait = FenceWait::start(loop_, std::exchange(s->fence, nullptr),
+                                 [this, client_id, id = m.surface, serial = m.serial](std::chrono::nanoseconds) {
+                                     auto it = clients_.find(client_id);
+                                     if (it != clients_.end() && it->second.surfaces.count(id))
+                                         compose(it->second, id, serial);
+                                 });
+    if (!wait)
+        return c.connection->fail(ErrorCode::bad_fd, wait.error().message());
+    s->fence_wait = std::move(wait).value();
+}
+
+void Server::compose(Client& c, uint32_t surface_id, uint32_t serial)
+{
+    Surface& s = c.surfaces.at(surface_id);
+    const BufferLayout& frame = target_.state().layout();
+    Damage damage = std::move(s.damage);
+    s.damage = Damage();
+    if (damage.empty())  // no damage said: the whole surface
+        damage.add({0, 0, int32_t(frame.width), int32_t(frame.height)});
+    for (auto& [id, entry] : c.leases) {
+        if (entry.surface != surface_id)
+            continue;
+        const LeasePlace place = entry.lease->place();
+        Damage mine;
+        for (const Rect& r : damage.rects()) {
+            const int32_t top = std::max(r.y, int32_t(place.first_row));
+            const int32_t bottom = std::min(r.y + r.height, int32_t(place.first_row + place.rows));
+            if (top < bottom)
+                mine.add({r.x, top - int32_t(place.first_row), r.width, bottom - top});
+        }
+        mine.clip_to(entry.lease->buffer().layout());
+        if (mine.empty())
+            continue;
+        if (auto r = entry.lease->commit(mine); !r && !entry.lease->revoked())
+            return c.connection->fail(ErrorCode::bad_fd, "lease " + std::to_string(id) + ": " + r.error().message());
+    }
+    s.shown_serial = serial;
+}
+
+void Server::handle(Client& c, const wire::AttachFence& m, UniqueFd fd)
+{
+    Surface* s = surface(c, m.surface);
+    if (!s)
+        return;
+    auto fence = Fence::adopt_sync_file(std::move(fd));
+    if (!fence)
+        return c.connection->fail(ErrorCode::bad_fd, "attach_fence: " + fence.error().message());
+    s->fence = std::move(fence).value();
+}
+
+void Server::handle(Client& c, const wire::DestroySurface& m)
+{
+    if (!surface(c, m.surface))
+        return;
+    revoke_leases(c, m.surface, wire::RevokeReason::compositor);
+    c.surfaces.erase(m.surface);
+}
+
+void Server::handle(Client& c, const wire::ReleaseLease& m)
+{
+    auto it = c.leases.find(m.lease);
+    if (it == c.leases.end())
+        return c.connection->fail(ErrorCode::bad_object, "no lease " + std::to_string(m.lease));
+    it->second.lease->revoke();
+    c.leases.erase(it);
+}
+
+void Server::revoke_leases(Client& c, std::optional<uint32_t> of_surface, wire::RevokeReason reason)
+{
+    for (auto it = c.leases.begin(); it != c.leases.end();) {
+        if (of_surface && it->second.surface != *of_surface) {
+            ++it;
+            continue;
+        }
+        it->second.lease->revoke();
+        c.connection->send(wire::Revoked{it->first, uint32_t(reason)});
+        it = c.leases.erase(it);
+    }
+}
+
+void Server::revoke_all(wire::RevokeReason reason)
+{
+    for (auto& [id, c] : clients_)
+        revoke_leases(c, std::nullopt, reason);
+}
+
+void Server::on_presented(uint64_t sequence, std::chrono::nanoseconds timestamp)
+{
+    for (auto& [id, c] : clients_) {
+        for (auto& [surface_id, s] : c.surfaces) {
+            if (!s.shown_serial)
+                continue;
+            const uint32_t serial = *std::exchange(s.shown_serial, std::nullopt);
+            c.connection->send(wire::Presented{surface_id, serial, sequence, uint64_t(timestamp.count())});
+            c.connection->send(wire::Frame{surface_id, serial});
+        }
+    }
+}
+
+}  // namespace udefio

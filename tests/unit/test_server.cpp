@@ -1,0 +1,345 @@
+// The compositor's protocol server against clients on socketpairs: the happy
+// path (lease, draw with plain stores, commit, presented) and every kind of
+// broken or hostile client, each of which is disconnected alone, with no fd
+// or lease left behind (fds counted in /proc/self/fd).
+#include <gtest/gtest.h>
+
+#include <dirent.h>
+#include <poll.h>
+#include <sys/eventfd.h>
+#include <sys/mman.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <cstring>
+#include <random>
+
+#include "compositor/server.hpp"
+#include "tests/loop_thread.hpp"
+#include "tests/test_support.hpp"
+
+using namespace udefio;
+using namespace std::chrono_literals;
+
+namespace {
+
+size_t open_fds()
+{
+    size_t n = 0;
+    DIR* d = ::opendir("/proc/self/fd");
+    while (dirent* e = ::readdir(d))
+        n += e->d_name[0] != '.';
+    ::closedir(d);
+    return n;
+}
+
+// The client's end of a socketpair.
+class TestClient {
+public:
+    explicit TestClient(int fd) : fd_(fd) {}
+
+    void send_raw(const void* data, size_t size, int fd = -1)
+    {
+        iovec iov{const_cast<void*>(data), size};
+        alignas(cmsghdr) char control[CMSG_SPACE(sizeof(int))] = {};
+        msghdr msg{};
+        msg.msg_iov = &iov;
+        msg.msg_iovlen = 1;
+        if (fd >= 0) {
+            msg.msg_control = control;
+            msg.msg_controllen = sizeof control;
+            cmsghdr* c = CMSG_FIRSTHDR(&msg);
+            c->cmsg_level = SOL_SOCKET;
+            c->cmsg_type = SCM_RIGHTS;
+            c->cmsg_len = CMSG_LEN(sizeof(int));
+            std::memcpy(CMSG_DATA(c), &fd, sizeof fd);
+        }
+        ASSERT_GE(::sendmsg(fd_.get(), &msg, MSG_NOSIGNAL), 0) << std::strerror(errno);
+    }
+    void send(const wire::Request& r, int fd = -1)
+    {
+        const auto bytes = wire::encode(r);
+        send_raw(bytes.data(), bytes.size(), fd);
+    }
+
+    // The next event (and its fd), or nullopt at EOF / after 5 s.
+    std::optional<wire::Event> next(UniqueFd* fd = nullptr)
+    {
+        pollfd p{fd_.get(), POLLIN, 0};
+        if (::poll(&p, 1, 5000) != 1)
+            return std::nullopt;
+        std::byte data[wire::kMaxMessage];
+        iovec iov{data, sizeof data};
+        alignas(cmsghdr) char control[CMSG_SPACE(sizeof(int))];
+        msghdr msg{};
+        msg.msg_iov = &iov;
+        msg.msg_iovlen = 1;
+        msg.msg_control = control;
+        msg.msg_controllen = sizeof control;
+        const ssize_t got = ::recvmsg(fd_.get(), &msg, MSG_CMSG_CLOEXEC);
+        if (got <= 0)
+            return std::nullopt;
+        UniqueFd received;
+        if (cmsghdr* c = CMSG_FIRSTHDR(&msg)) {
+            int f;
+            std::memcpy(&f, CMSG_DATA(c), sizeof f);
+            received.reset(f);
+        }
+        auto event = wire::decode_event(std::span(data, size_t(got)), received ? 1 : 0);
+        EXPECT_TRUE(event.ok()) << event.error().message();
+        if (fd)
+            *fd = std::move(received);
+        return event.ok() ? std::optional(*event) : std::nullopt;
+    }
+    template <class T>
+    T expect()
+    {
+        auto e = next();
+        EXPECT_TRUE(e && std::holds_alternative<T>(*e)) << "another event, or none";
+        return e && std::holds_alternative<T>(*e) ? std::get<T>(*e) : T{};
+    }
+    // The error event, then the end of the connection.
+    std::string expect_error_and_disconnect()
+    {
+        auto e = next();
+        std::string message = e && std::holds_alternative<wire::ErrorEvent>(*e)
+                                  ? std::string(std::get<wire::ErrorEvent>(*e).message)
+                                  : std::string();
+        EXPECT_FALSE(message.empty()) << "no error event";
+        EXPECT_FALSE(next().has_value()) << "still connected after a protocol error";
+        return message;
+    }
+    int fd() const { return fd_.get(); }
+
+private:
+    UniqueFd fd_;
+};
+
+class ServerTest : public testing::Test {
+protected:
+    void SetUp() override
+    {
+        DeferredIoOptions options;
+        options.tracker = TrackerKind::explicit_damage;
+        options.delay = 1ms;
+        // 256 px: a 1024-byte stride, so a page is 4 rows.
+        state_ = DeferredIoState::create(BufferLayout::make(256, 64).value(), options).value();
+        ASSERT_TRUE(state_->attach(sink_).ok());
+        target_ = std::make_unique<LeaseTarget>(state_);
+        loop_.run_on_loop([this] { server_ = std::make_unique<Server>(loop_.loop(), *target_); });
+    }
+    void TearDown() override
+    {
+        loop_.run_on_loop([this] { server_.reset(); });
+        loop_.stop();
+        target_.reset();
+        state_->detach();
+    }
+
+    TestClient connect()
+    {
+        int sv[2];
+        EXPECT_EQ(::socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv), 0);
+        loop_.run_on_loop([&] { server_->add_client(UniqueFd(sv[0])); });
+        return TestClient(sv[1]);
+    }
+    TestClient greeted()
+    {
+        TestClient c = connect();
+        c.send(wire::Hello{wire::kVersion});
+        EXPECT_EQ(c.expect<wire::Welcome>().version, wire::kVersion);
+        return c;
+    }
+    size_t clients()
+    {
+        size_t n = 0;
+        loop_.run_on_loop([&] { n = server_->clients(); });
+        return n;
+    }
+
+    struct NullSink : Sink {
+        FlushResult flush(const SharedBuffer&, std::span<PageRef* const>, const Damage&) override { return {}; }
+    } sink_;
+    std::shared_ptr<DeferredIoState> state_;
+    std::unique_ptr<LeaseTarget> target_;
+    test::LoopThread loop_;
+    std::unique_ptr<Server> server_;
+};
+
+}  // namespace
+
+TEST_F(ServerTest, LeaseDrawCommitPresented)
+{
+    TestClient c = greeted();
+    c.send(wire::CreateSurface{1});
+    const auto conf = c.expect<wire::Configure>();
+    EXPECT_EQ(conf.width, 256u);
+    EXPECT_EQ(conf.height, 64u);
+    EXPECT_EQ(conf.stride, 1024u);
+    c.send(wire::LeaseBuffer{1, 7, 4096, 8192});  // rows 4..11
+    UniqueFd lease_fd;
+    auto leased = c.next(&lease_fd);
+    ASSERT_TRUE(leased && std::holds_alternative<wire::Leased>(*leased));
+    ASSERT_TRUE(lease_fd.valid());
+    auto* pixels = static_cast<uint32_t*>(::mmap(nullptr, 8192, PROT_READ | PROT_WRITE, MAP_SHARED, lease_fd.get(), 0));
+    ASSERT_NE(pixels, MAP_FAILED);
+    for (int i = 0; i < 2048; ++i)
+        pixels[i] = 0x00abcdef;  // plain stores
+    c.send(wire::DamageRect{1, 0, 4, 256, 8});
+    c.send(wire::Commit{1, 42});
+    ASSERT_TRUE(test::wait_for([&] { return state_->buffer().row(4)[0] == 0x00abcdef; }));
+    EXPECT_EQ(state_->buffer().row(11)[255], 0x00abcdefu);
+    EXPECT_EQ(state_->buffer().row(3)[0], 0u) << "outside the lease";
+    EXPECT_EQ(state_->buffer().row(12)[0], 0u) << "outside the lease";
+    loop_.run_on_loop([&] { server_->on_presented(9, 123ms); });
+    const auto presented = c.expect<wire::Presented>();
+    EXPECT_EQ(presented.serial, 42u);
+    EXPECT_EQ(presented.sequence, 9u);
+    EXPECT_EQ(c.expect<wire::Frame>().serial, 42u);
+    ::munmap(pixels, 8192);
+}
+
+TEST_F(ServerTest, RevokedClientGetsSigbusAndTheEvent)
+{
+    TestClient c = greeted();
+    c.send(wire::CreateSurface{1});
+    (void)c.expect<wire::Configure>();
+    c.send(wire::LeaseBuffer{1, 7, 0, 0});  // the whole frame
+    UniqueFd lease_fd;
+    ASSERT_TRUE(c.next(&lease_fd).has_value());
+    loop_.run_on_loop([&] { server_->revoke_all(wire::RevokeReason::output_gone); });
+    const auto revoked = c.expect<wire::Revoked>();
+    EXPECT_EQ(revoked.lease, 7u);
+    EXPECT_EQ(revoked.reason, uint32_t(wire::RevokeReason::output_gone));
+    EXPECT_EXIT(
+        {
+            auto* p = static_cast<volatile uint32_t*>(
+                ::mmap(nullptr, 4096, PROT_READ | PROT_WRITE, MAP_SHARED, lease_fd.get(), 0));
+            if (p != MAP_FAILED)
+                p[0] = 1;
+            ::_exit(0);
+        },
+        testing::KilledBySignal(SIGBUS), "");
+}
+
+TEST_F(ServerTest, HostileMessagesEndOnlyThatClient)
+{
+    TestClient bystander = greeted();
+    UniqueFd not_a_fence(::eventfd(0, EFD_CLOEXEC));
+    const size_t fds_before = open_fds();
+    struct Case {
+        const char* what;
+        std::function<void(TestClient&)> send;
+    };
+    std::mt19937 rng(7);
+    const std::vector<Case> cases = {
+        {"truncated", [](TestClient& c) { c.send_raw("abc", 3); }},
+        {"oversized", [](TestClient& c) { std::vector<char> big(4096, 'x'); c.send_raw(big.data(), big.size()); }},
+        {"garbage", [&](TestClient& c) {
+             uint32_t junk[6];
+             for (auto& j : junk) j = rng();
+             c.send_raw(junk, sizeof junk);
+         }},
+        {"lying size", [](TestClient& c) { wire::Header h{1, 200}; c.send_raw(&h, sizeof h); }},
+        {"an fd with hello", [&](TestClient& c) { c.send(wire::Hello{wire::kVersion}, not_a_fence.get()); }},
+        {"request before hello", [](TestClient& c) { c.send(wire::CreateSurface{1}); }},
+        {"wrong version", [](TestClient& c) { c.send(wire::Hello{99}); }},
+        {"unknown surface", [](TestClient& c) {
+             c.send(wire::Hello{wire::kVersion});
+             (void)c.next();
+             c.send(wire::Commit{5, 1});
+         }},
+        {"a fence that is no sync_file", [&](TestClient& c) {
+             c.send(wire::Hello{wire::kVersion});
+             (void)c.next();
+             c.send(wire::CreateSurface{1});
+             (void)c.next();
+             c.send(wire::AttachFence{1}, not_a_fence.get());
+         }},
+        {"a lease that is not whole rows", [](TestClient& c) {
+             c.send(wire::Hello{wire::kVersion});
+             (void)c.next();
+             c.send(wire::CreateSurface{1});
+             (void)c.next();
+             c.send(wire::LeaseBuffer{1, 1, 4096 * 3, 4096 * 100});
+         }},
+    };
+    for (const Case& k : cases) {
+        SCOPED_TRACE(k.what);
+        TestClient hostile = connect();
+        k.send(hostile);
+        const std::string error = hostile.expect_error_and_disconnect();
+        EXPECT_FALSE(error.empty()) << k.what;
+    }
+    ASSERT_TRUE(test::wait_for([&] { return clients() == 1; }));
+    // The bystander still works.
+    bystander.send(wire::CreateSurface{3});
+    EXPECT_EQ(bystander.expect<wire::Configure>().surface, 3u);
+    EXPECT_EQ(open_fds(), fds_before);
+}
+
+TEST_F(ServerTest, AClientThatNeverReadsIsDroppedWithABoundedQueue)
+{
+    TestClient lazy = greeted();
+    lazy.send(wire::CreateSurface{1});
+    // It never reads again; every commit + presentation queues two events for it.
+    for (int i = 0; i < 20000 && clients() == 1; ++i) {
+        lazy.send(wire::Commit{1, uint32_t(i)});
+        loop_.run_on_loop([&] { server_->on_presented(uint64_t(i), 1ms); });
+    }
+    EXPECT_TRUE(test::wait_for([&] { return clients() == 0; })) << "a client that never reads was kept";
+}
+
+TEST_F(ServerTest, AThousandConnectDisconnectCyclesLeakNothing)
+{
+    const size_t fds_before = open_fds();
+    for (int i = 0; i < 1000; ++i) {
+        TestClient c = connect();
+        if (i % 2) {
+            c.send(wire::Hello{wire::kVersion});
+            c.send(wire::CreateSurface{1});
+            c.send(wire::LeaseBuffer{1, 1, 0, 4096});
+        }
+    }
+    ASSERT_TRUE(test::wait_for([&] { return clients() == 0; }));
+    EXPECT_EQ(open_fds(), fds_before);
+}
+
+TEST_F(ServerTest, AClientKilledMidCommitAndOneTruncatingItsBuffer)
+{
+    const size_t fds_before = open_fds();
+    {
+        TestClient killed = greeted();
+        killed.send(wire::CreateSurface{1});
+        (void)killed.expect<wire::Configure>();
+        killed.send(wire::LeaseBuffer{1, 1, 0, 0});
+        UniqueFd lease_fd;
+        ASSERT_TRUE(killed.next(&lease_fd).has_value());
+        const pid_t child = ::fork();
+        if (child == 0) {
+            auto* p = static_cast<uint32_t*>(::mmap(nullptr, 65536, PROT_WRITE, MAP_SHARED, lease_fd.get(), 0));
+            for (uint32_t n = 0;; ++n) {  // draws and commits until killed
+                p[n % 16384] = n;
+                const auto commit = wire::encode(wire::Request(wire::Commit{1, n}));
+                (void)::send(killed.fd(), commit.data(), commit.size(), MSG_NOSIGNAL);
+            }
+        }
+        std::this_thread::sleep_for(50ms);
+        ::kill(child, SIGKILL);
+        ::waitpid(child, nullptr, 0);
+    }
+    {
+        TestClient truncating = greeted();
+        truncating.send(wire::CreateSurface{1});
+        (void)truncating.expect<wire::Configure>();
+        truncating.send(wire::LeaseBuffer{1, 1, 0, 0});
+        UniqueFd lease_fd;
+        ASSERT_TRUE(truncating.next(&lease_fd).has_value());
+        ASSERT_EQ(::ftruncate(lease_fd.get(), 0), 0);  // the compositor will read beyond its end
+        truncating.send(wire::Commit{1, 1});
+        EXPECT_NE(truncating.expect_error_and_disconnect().find("truncated"), std::string::npos);
+    }
+    ASSERT_TRUE(test::wait_for([&] { return clients() == 0; }));
+    EXPECT_EQ(open_fds(), fds_before);
+}

@@ -151,6 +151,13 @@ protected:
         EXPECT_EQ(c.expect<wire::Welcome>().version, wire::kVersion);
         return c;
     }
+    // A pixel of the output's frame, read on the loop thread that composes it.
+    uint32_t pixel(uint32_t x, uint32_t y)
+    {
+        uint32_t value = 0;
+        loop_.run_on_loop([&] { value = state_->buffer().row(y)[x]; });
+        return value;
+    }
     size_t clients()
     {
         size_t n = 0;
@@ -188,10 +195,10 @@ TEST_F(ServerTest, LeaseDrawCommitPresented)
         pixels[i] = 0x00abcdef;  // plain stores
     c.send(wire::DamageRect{1, 0, 4, 256, 8});
     c.send(wire::Commit{1, 42});
-    ASSERT_TRUE(test::wait_for([&] { return state_->buffer().row(4)[0] == 0x00abcdef; }));
-    EXPECT_EQ(state_->buffer().row(11)[255], 0x00abcdefu);
-    EXPECT_EQ(state_->buffer().row(3)[0], 0u) << "outside the lease";
-    EXPECT_EQ(state_->buffer().row(12)[0], 0u) << "outside the lease";
+    ASSERT_TRUE(test::wait_for([&] { return pixel(0, 4) == 0x00abcdef; }));
+    EXPECT_EQ(pixel(255, 11), 0x00abcdefu);
+    EXPECT_EQ(pixel(0, 3), 0u) << "outside the lease";
+    EXPECT_EQ(pixel(0, 12), 0u) << "outside the lease";
     loop_.run_on_loop([&] { server_->on_presented(9, 123ms); });
     const auto presented = c.expect<wire::Presented>();
     EXPECT_EQ(presented.serial, 42u);

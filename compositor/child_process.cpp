@@ -67,7 +67,9 @@ Result<std::unique_ptr<ChildProcess>> ChildProcess::spawn(EventLoop& loop, const
     sigset_t none;
     sigemptyset(&none);
     posix_spawnattr_setsigmask(&attr, &none);
-    posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETSIGMASK);
+    // A process group of its own: ending the program ends what it started.
+    posix_spawnattr_setpgroup(&attr, 0);
+    posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETPGROUP);
     pid_t pid = -1;
     const int err = ::posix_spawnp(&pid, argv[0], &actions, &attr, argv.data(), envp.data());
     posix_spawn_file_actions_destroy(&actions);
@@ -109,6 +111,7 @@ void ChildProcess::reap()
     running_ = false;
     if (exit_watch_.active())
         exit_watch_.disarm();
+    ::kill(-pid_, SIGKILL);  // what it started and left behind (its group outlives it while they live)
     const ChildExit exit{info.si_code != CLD_EXITED, info.si_status};
     if (on_exit_)
         on_exit_(exit);
@@ -118,13 +121,14 @@ void ChildProcess::terminate(std::chrono::milliseconds grace)
 {
     if (!running_)
         return;
-    ::pidfd_send_signal(pidfd_.get(), SIGTERM, nullptr, 0);
+    // The whole group: a shell's children too. The group id is the child's
+    // pid, which cannot be reused before we reap it.
+    ::kill(-pid_, SIGTERM);
     pollfd p{pidfd_.get(), POLLIN, 0};
-    if (::poll(&p, 1, int(grace.count())) != 1) {
+    if (::poll(&p, 1, int(grace.count())) != 1)
         UDEFIO_LOG(warn, "child %d did not end %lld ms after SIGTERM: SIGKILL", int(pid_),
                    static_cast<long long>(grace.count()));
-        ::pidfd_send_signal(pidfd_.get(), SIGKILL, nullptr, 0);
-    }
+    ::kill(-pid_, SIGKILL);  // whatever of the group is left
     siginfo_t info{};
     ::waitid(P_PIDFD, unsigned(pidfd_.get()), &info, WEXITED);
     running_ = false;

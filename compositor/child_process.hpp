@@ -1,7 +1,8 @@
 // A program udefio started (a kiosk client, a profiled program): spawned
-// with chosen fds and environment, watched through a pidfd in the event
-// loop, and never left behind: the destructor ends it (SIGTERM, then
-// SIGKILL after a grace period) and reaps it.
+// with chosen fds and environment in a process group of its own, watched
+// through a pidfd in the event loop, and never left behind: the destructor
+// ends its group (SIGTERM, then SIGKILL after a grace period) and reaps it;
+// when it ends by itself, what it started and left running is killed.
 #pragma once
 
 #include <sys/types.h>
@@ -42,7 +43,7 @@ public:
 
     pid_t pid() const { return pid_; }
     bool running() const { return running_; }
-    // SIGTERM, then SIGKILL if it has not ended after `grace`; reaps it. Loop thread.
+    // SIGTERM to its group, SIGKILL to what is left after `grace`; reaps it. Loop thread.
     void terminate(std::chrono::milliseconds grace = std::chrono::milliseconds(1000));
 
     ChildProcess(pid_t pid, UniqueFd pidfd, OnExit on_exit);

@@ -194,5 +194,133 @@ class Profile(unittest.TestCase):
         self.assertIn("/proc/no-such-dir/p", r.stderr)
 
 
+class Kiosk(unittest.TestCase):
+    """`udefio kiosk`: the program kept running with back-off, the socket
+    owned by one udefio, and a protocol client drawing through a lease."""
+
+    def setUp(self):
+        self.dir = tempfile.mkdtemp(prefix="udefio-kiosk-")
+        self.socket = os.path.join(self.dir, "udefio-0")
+
+    def tearDown(self):
+        import shutil
+        shutil.rmtree(self.dir, ignore_errors=True)
+
+    def kiosk(self, *args, program=("sh", "-c", "sleep 60")):
+        return [UDEFIO, "kiosk", "--backend", "headless", "--size", "256x64", "--socket", self.socket, *args,
+                "--", *program]
+
+    def test_restarts_with_backoff_and_says_why(self):
+        r = subprocess.run(self.kiosk("--restart", "on-failure", "--backoff", "50", "--seconds", "2",
+                                      program=("sh", "-c", "sleep 0.1; exit 3")),
+                           capture_output=True, text=True, timeout=60)
+        self.assertEqual(r.returncode, 0, r.stderr)
+        waits = [float(w) for w in re.findall(r"exited with status 3 after [\d.]+ s; restarting it in ([\d.]+) s",
+                                              r.stderr)]
+        self.assertGreaterEqual(len(waits), 3, r.stderr)
+        self.assertEqual(waits[:3], [0.1, 0.1, 0.2] if waits[0] == 0.1 else waits[:3])
+        self.assertTrue(all(b >= a for a, b in zip(waits, waits[1:])), f"the back-off shrank: {waits}")
+
+    def test_never_and_on_failure_end_with_the_program(self):
+        r = subprocess.run(self.kiosk("--restart", "never", program=("sh", "-c", "exit 3")),
+                           capture_output=True, text=True, timeout=60)
+        self.assertEqual(r.returncode, 1)
+        self.assertIn("exited with status 3; not restarting it (--restart never)", r.stderr)
+        r = subprocess.run(self.kiosk("--restart", "on-failure", program=("true",)),
+                           capture_output=True, text=True, timeout=60)
+        self.assertEqual(r.returncode, 0, r.stderr)
+        self.assertNotIn("restarting it in", r.stderr)
+
+    def test_sigterm_ends_the_program_and_removes_the_socket(self):
+        p = subprocess.Popen(self.kiosk(), stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        import time
+        for _ in range(200):
+            if os.path.exists(self.socket):
+                break
+            time.sleep(0.02)
+        self.assertTrue(os.path.exists(self.socket))
+        # A second udefio on the same socket is refused and says why.
+        second = subprocess.run(self.kiosk("--seconds", "1"), capture_output=True, text=True, timeout=60)
+        self.assertEqual(second.returncode, 1)
+        self.assertIn("another running udefio", second.stderr)
+        p.send_signal(signal.SIGTERM)
+        _, err = p.communicate(timeout=30)
+        self.assertEqual(p.returncode, 0, err)
+        self.assertFalse(os.path.exists(self.socket))
+        self.assertNotIn("SIGKILL", err)
+
+    def test_bad_flags(self):
+        for args, needle in ((["--restart", "sometimes"], "sometimes"), (["--backoff", "0"], "--backoff")):
+            r = subprocess.run(self.kiosk(*args), capture_output=True, text=True, timeout=60)
+            self.assertEqual(r.returncode, 1, r.stderr)
+            self.assertIn(needle, r.stderr)
+        r = subprocess.run([UDEFIO, "kiosk", "--backend", "headless"], capture_output=True, text=True, timeout=60)
+        self.assertNotEqual(r.returncode, 0)
+        self.assertIn("program", r.stderr)
+
+    def test_a_protocol_client_draws_through_a_lease(self):
+        import mmap
+        import socket
+        import struct
+        import time
+        sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "wayland"))
+        from png_pixels import read_rgb
+        frames = os.path.join(self.dir, "frames")
+        p = subprocess.Popen(self.kiosk("--png-dir", frames), stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                             text=True)
+        try:
+            for _ in range(200):
+                if os.path.exists(self.socket):
+                    break
+                time.sleep(0.02)
+            c = socket.socket(socket.AF_UNIX, socket.SOCK_SEQPACKET)
+            c.connect(self.socket)
+            c.settimeout(10)
+
+            def request(opcode, fmt, *fields):
+                body = struct.pack(fmt, *fields)
+                c.send(struct.pack("=II", opcode, 8 + len(body)) + body)
+
+            def event():
+                data, ancdata, _, _ = c.recvmsg(256, socket.CMSG_SPACE(4))
+                opcode, size = struct.unpack("=II", data[:8])
+                fds = [struct.unpack("=i", a[2][:4])[0] for a in ancdata]
+                return opcode, data[8:size], fds
+
+            request(1, "=I", 1)  # hello
+            self.assertEqual(event()[0], 101)  # welcome
+            request(2, "=I", 1)  # create_surface 1
+            op, body, _ = event()
+            self.assertEqual(op, 102)
+            width, height, stride = struct.unpack("=IIII", body[:16])[1:]
+            self.assertEqual((width, height, stride), (256, 64, 1024))
+            request(3, "=IIQQ", 1, 7, 4096 * 2, 4096 * 4)  # lease rows 8..23
+            op, body, fds = event()
+            self.assertEqual(op, 103)
+            self.assertEqual(len(fds), 1)
+            m = mmap.mmap(fds[0], 4096 * 4)
+            m[:] = b"\x00\x00\xff\x00" * 4096  # red, with plain stores
+            request(5, "=II", 1, 1)  # commit, no damage: all of the lease
+            presented = None
+            while presented is None:
+                op, body, _ = event()
+                if op == 105:
+                    presented = struct.unpack("=IIQQ", body)
+            self.assertEqual(presented[1], 1)
+            m.close()
+            os.close(fds[0])
+            c.close()
+        finally:
+            p.send_signal(signal.SIGTERM)
+            _, err = p.communicate(timeout=30)
+        self.assertEqual(p.returncode, 0, err)
+        self.assertIn("client", err)
+        w, h, rows = read_rgb(os.path.join(frames, "frame-final.png"))
+        self.assertEqual(rows[8][0:3], b"\xff\x00\x00", "the lease's pixels are not on the output")
+        self.assertEqual(rows[23][255 * 3:256 * 3], b"\xff\x00\x00")
+        self.assertEqual(rows[7][0:3], b"\x00\x00\x00", "outside the lease")
+        self.assertEqual(rows[24][0:3], b"\x00\x00\x00", "outside the lease")
+
+
 if __name__ == "__main__":
     unittest.main(verbosity=2)

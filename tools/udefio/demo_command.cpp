@@ -10,7 +10,9 @@
 #include <thread>
 
 #include "backends/backend_factory.hpp"
-#include "compositor/child_process.hpp"
+#include "compositor/server.hpp"
+#include "compositor/socket_listener.hpp"
+#include "tools/udefio/program_supervisor.hpp"
 #include "defio/log.hpp"
 #include "tools/demo/demo_scene.hpp"
 #include "tools/profile/profile_run.hpp"
@@ -82,6 +84,48 @@ void DemoOptions::add_to(CLI::App& app)
                    "snapshot per second");
     app.add_option("--profile", profile_dir,
                    "Record every frame and write the summary, trace.json, frames.csv/json and heatmap.png here");
+}
+
+void DemoOptions::add_kiosk_to(CLI::App& app)
+{
+    output.add_to(app);
+    seconds = 0;
+    app.add_option("--restart", restart_name, "When the program ends: always, on-failure or never restart it")
+        ->capture_default_str();
+    app.add_option("--backoff", backoff_ms,
+                   "First wait before a restart, in ms; doubles while the program keeps dying within 10 s "
+                   "(up to 30 s)")
+        ->capture_default_str();
+    app.add_option("--socket", socket, "The clients' socket (default: $XDG_RUNTIME_DIR/udefio-0)");
+    app.add_option("--seconds", seconds, "How long to run; 0 = until SIGINT/SIGTERM")->capture_default_str();
+    app.add_option("--png-dir", png_dir,
+                   "Write what the output shows here as PNG at exit (frame-final.png); headless: also about one "
+                   "snapshot per second");
+    app.add_option("--profile", profile_dir,
+                   "Record every frame and write the summary, trace.json, frames.csv/json and heatmap.png here");
+    app.add_option("program", program,
+                   "-- PROGRAM ARGS...: the program to keep running; it gets the whole output pre-leased in "
+                   "UDEFIO_BUFFER_FD (with UDEFIO_WIDTH, UDEFIO_HEIGHT, UDEFIO_STRIDE, UDEFIO_FORMAT) and the "
+                   "socket in UDEFIO_SOCKET")
+        ->required();
+}
+
+Result<void> DemoOptions::finish_kiosk()
+{
+    auto policy = parse_restart_policy(restart_name);
+    if (!policy)
+        return policy.error();
+    if (!(backoff_ms >= 1 && backoff_ms <= 60'000))
+        return plain_error("--backoff " + std::to_string(backoff_ms) + " ms: must be between 1 ms and a minute");
+    restart.policy = *policy;
+    restart.backoff = std::chrono::milliseconds(int64_t(backoff_ms));
+    if (socket.empty()) {
+        auto path = SocketListener::default_path();
+        if (!path)
+            return path.error();
+        socket = *path;
+    }
+    return {};
 }
 
 void DemoOptions::add_profile_to(CLI::App& app)
@@ -191,7 +235,6 @@ int run_demo(const DemoOptions& options)
         return fail(r.error());
 
     uint64_t presented = 0;
-    output.set_presented_callback([&](const Presentation&) { ++presented; });
     const std::string client = options.program.empty() ? "the demo" : options.program.front();
     UDEFIO_LOG(info, "%s on %s output %s (%s), tracker %s, delay %.1f ms", client.c_str(), (*backend)->name().data(),
                output.name().c_str(), state->layout().describe().c_str(), tracker_name(state->tracker_kind()).data(),
@@ -206,21 +249,42 @@ int run_demo(const DemoOptions& options)
     if (options.seconds > 0)
         deadline->arm(std::chrono::nanoseconds(int64_t(options.seconds * 1e9)));
 
+    // Kiosk: clients of the protocol draw into leases of the output's frame.
+    std::unique_ptr<LeaseTarget> lease_target;
+    std::unique_ptr<Server> server;
+    std::unique_ptr<SocketListener> listener;
+    if (!options.socket.empty()) {
+        lease_target = std::make_unique<LeaseTarget>(state);
+        server = std::make_unique<Server>(**loop, *lease_target);
+        auto listening = SocketListener::listen(**loop, options.socket,
+                                                [&](UniqueFd connection) { server->add_client(std::move(connection)); });
+        if (!listening)
+            return fail(listening.error());
+        listener = std::move(listening).value();
+        UDEFIO_LOG(info, "clients connect to %s", options.socket.c_str());
+    }
+    output.set_presented_callback([&](const Presentation& p) {
+        ++presented;
+        if (server)
+            server->on_presented(p.sequence, p.timestamp);
+    });
+
     std::optional<DemoThread> demo;
-    std::unique_ptr<ChildProcess> program;
+    std::unique_ptr<ProgramSupervisor> program;
     std::optional<ChildExit> program_exit;
     if (options.program.empty()) {
         demo.emplace(*state);
     } else {
-        auto spawned = ChildProcess::spawn(**loop, program_spec(options.program, *state, state->buffer().fd()),
-                                           [&](const ChildExit& exit) {
-                                               program_exit = exit;
-                                               UDEFIO_LOG(info, "%s %s", client.c_str(), exit.describe().c_str());
-                                               (*loop)->stop();
-                                           });
-        if (!spawned)
-            return fail(spawned.error());
-        program = std::move(spawned).value();
+        ChildSpec spec = program_spec(options.program, *state, state->buffer().fd());
+        if (!options.socket.empty())
+            spec.env.emplace_back("UDEFIO_SOCKET", options.socket);
+        auto started = ProgramSupervisor::start(**loop, std::move(spec), options.restart, [&](const ChildExit& exit) {
+            program_exit = exit;
+            (*loop)->stop();
+        });
+        if (!started)
+            return fail(started.error());
+        program = std::move(started).value();
     }
     FlushStats replaced{};  // of the buffers a resize replaced
     output.set_mode_changed_callback([&](const OutputMode& m) {
@@ -253,6 +317,8 @@ int run_demo(const DemoOptions& options)
                    client.c_str());
         if (demo)
             demo->stop();  // before the buffer is revoked under it; a program gets SIGBUS
+        if (server)
+            server->revoke_all(wire::RevokeReason::output_gone);
         output_gone = true;
         (*loop)->stop();
     });
@@ -261,7 +327,10 @@ int run_demo(const DemoOptions& options)
     if (demo)
         demo->stop();
     if (program)
-        program->terminate();
+        program->stop();
+    listener.reset();
+    server.reset();  // revokes the clients' leases
+    lease_target.reset();
     state->flush_now();
 
     FlushStats stats = replaced;

@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "tools/udefio/output_options.hpp"
+#include "tools/udefio/program_supervisor.hpp"
 
 namespace udefio::cli {
 
@@ -17,10 +18,19 @@ struct DemoOptions {
     std::string png_dir;
     std::string profile_dir;           // empty: not profiling
     std::vector<std::string> program;  // empty: the built-in demo
+    RestartOptions restart;            // kiosk: what to do when the program ends
+    std::string socket;                // kiosk: the clients' socket; empty: none
 
     void add_to(CLI::App& app);
     // `udefio profile`: --out DIR and `-- PROGRAM ARGS...`.
     void add_profile_to(CLI::App& app);
+    // `udefio kiosk`: --restart, --backoff, --socket and `-- PROGRAM ARGS...`.
+    void add_kiosk_to(CLI::App& app);
+    // What add_kiosk_to parsed into fields; an error names the bad value.
+    Result<void> finish_kiosk();
+
+    std::string restart_name = "always";
+    double backoff_ms = 500;
 };
 
 int run_demo(const DemoOptions& options);

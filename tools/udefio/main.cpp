@@ -29,6 +29,11 @@ int main(int argc, char** argv)
         "profile", "Run the demo, or `-- PROGRAM ARGS...` drawing into a pre-leased buffer, and record every "
                    "frame: a summary table, a Perfetto trace, a per-frame CSV/JSON and a damage heat map");
     profile_options.add_profile_to(*profile);
+    udefio::cli::DemoOptions kiosk_options;
+    CLI::App* kiosk = app.add_subcommand(
+        "kiosk", "Keep `-- PROGRAM ARGS...` running fullscreen on the output (restarted with back-off when it "
+                 "dies, the last frame kept meanwhile) and serve protocol clients on the socket");
+    kiosk_options.add_kiosk_to(*kiosk);
 
     try {
         app.parse(argc, argv);
@@ -43,6 +48,13 @@ int main(int argc, char** argv)
         return udefio::cli::run_info();
     if (*demo)
         return udefio::cli::run_demo(demo_options);
+    if (*kiosk) {
+        if (auto r = kiosk_options.finish_kiosk(); !r) {
+            UDEFIO_LOG(error, "%s", r.error().message().c_str());
+            return 1;
+        }
+        return udefio::cli::run_demo(kiosk_options);
+    }
     if (*profile) {
         if (profile_options.program.empty() && profile->count("--seconds") == 0)
             profile_options.seconds = 5;

@@ -1,0 +1,93 @@
+#include "tools/udefio/program_supervisor.hpp"
+
+#include "defio/log.hpp"
+
+namespace udefio::cli {
+
+Result<RestartPolicy> parse_restart_policy(const std::string& name)
+{
+    if (name == "always")
+        return RestartPolicy::always;
+    if (name == "on-failure")
+        return RestartPolicy::on_failure;
+    if (name == "never")
+        return RestartPolicy::never;
+    return plain_error("--restart " + name + ": unknown (known: always, on-failure, never)");
+}
+
+Result<std::unique_ptr<ProgramSupervisor>> ProgramSupervisor::start(EventLoop& loop, ChildSpec spec,
+                                                                    RestartOptions options, OnEnd on_end)
+{
+    auto cell = std::make_shared<ProgramSupervisor*>(nullptr);
+    auto timer = loop.make_timer([cell] {
+        if (!*cell || (*cell)->stopped_)
+            return;
+        if (auto r = (*cell)->spawn(); !r)
+            (*cell)->on_exit({false, 127});  // could not start it: counts as a failed run
+    });
+    if (!timer)
+        return timer.error();
+    auto supervisor = std::make_unique<ProgramSupervisor>(loop, std::move(spec), options, std::move(on_end),
+                                                          std::move(timer).value());
+    *cell = supervisor.get();
+    if (auto r = supervisor->spawn(); !r)
+        return r.error();
+    return supervisor;
+}
+
+ProgramSupervisor::ProgramSupervisor(EventLoop& loop, ChildSpec spec, RestartOptions options, OnEnd on_end,
+                                     EventSource timer)
+    : loop_(loop),
+      spec_(std::move(spec)),
+      options_(options),
+      on_end_(std::move(on_end)),
+      restart_timer_(std::move(timer)),
+      next_backoff_(options.backoff)
+{
+}
+
+Result<void> ProgramSupervisor::spawn()
+{
+    auto child = ChildProcess::spawn(loop_, spec_, [this](const ChildExit& exit) { on_exit(exit); });
+    if (!child) {
+        UDEFIO_LOG(error, "%s", child.error().message().c_str());
+        return child.error();
+    }
+    child_ = std::move(child).value();
+    started_ = std::chrono::steady_clock::now();
+    UDEFIO_LOG(info, "started %s (pid %d)", spec_.argv.front().c_str(), int(child_->pid()));
+    return {};
+}
+
+void ProgramSupervisor::on_exit(const ChildExit& exit)
+{
+    if (stopped_)
+        return;
+    const auto ran = std::chrono::steady_clock::now() - started_;
+    const bool again = options_.policy == RestartPolicy::always ||
+                       (options_.policy == RestartPolicy::on_failure && !exit.success());
+    if (!again) {
+        UDEFIO_LOG(info, "%s %s; not restarting it (--restart %s)", spec_.argv.front().c_str(),
+                   exit.describe().c_str(), options_.policy == RestartPolicy::never ? "never" : "on-failure");
+        on_end_(exit);
+        return;
+    }
+    if (ran >= options_.healthy)
+        next_backoff_ = options_.backoff;  // it had been running fine: a fresh start
+    ++restarts_;
+    UDEFIO_LOG(warn, "%s %s after %.1f s; restarting it in %.1f s (restart %u)", spec_.argv.front().c_str(),
+               exit.describe().c_str(), std::chrono::duration<double>(ran).count(),
+               std::chrono::duration<double>(next_backoff_).count(), restarts_);
+    restart_timer_.arm(next_backoff_);
+    next_backoff_ = std::min(next_backoff_ * 2, options_.max_backoff);
+}
+
+void ProgramSupervisor::stop()
+{
+    stopped_ = true;
+    restart_timer_.disarm();
+    if (child_)
+        child_->terminate();
+}
+
+}  // namespace udefio::cli

@@ -75,6 +75,36 @@ Result<void> Lease::commit(const Damage& damage)
     return {};
 }
 
+Result<Damage> Lease::find_changes()
+{
+    Damage changed;
+    bool read = true;
+    auto used = use([&](LeaseTarget&, const SharedBuffer& lease) {
+        const uint32_t stride = lease.layout().stride;
+        const uint32_t rows = lease.layout().height;
+        if (shadow_.size() != lease.size())
+            shadow_.assign(lease.size(), std::byte{0});  // a fresh lease is zeros, as its memfd
+        std::vector<uint32_t> changed_rows;
+        changed_rows.reserve(rows);
+        read = run_guarding_sigbus([&] {
+            for (uint32_t y = 0; y < rows; ++y) {
+                const size_t at = size_t(y) * stride;
+                if (std::memcmp(shadow_.data() + at, lease.data() + at, stride) != 0) {
+                    std::memcpy(shadow_.data() + at, lease.data() + at, stride);
+                    changed_rows.push_back(y);
+                }
+            }
+        });
+        for (uint32_t y : changed_rows)
+            changed.add({0, int32_t(y), int32_t(lease.layout().width), 1});
+    });
+    if (!used)
+        return used.error();
+    if (!read)
+        return plain_error("the client truncated its lease's memory while it was read");
+    return changed;
+}
+
 void Lease::revoke()
 {
     LeaseTarget* target;

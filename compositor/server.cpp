@@ -138,21 +138,26 @@ void Server::handle(Client& c, const wire::Commit& m, uint32_t client_id)
 void Server::compose(Client& c, uint32_t surface_id, uint32_t serial)
 {
     Surface& s = c.surfaces.at(surface_id);
-    const BufferLayout& frame = target_.state().layout();
     Damage damage = std::move(s.damage);
     s.damage = Damage();
-    if (damage.empty())  // no damage said: the whole surface
-        damage.add({0, 0, int32_t(frame.width), int32_t(frame.height)});
+    const bool told = !damage.empty();  // else: find the changed rows ourselves
     for (auto& [id, entry] : c.leases) {
         if (entry.surface != surface_id)
             continue;
         const LeasePlace place = entry.lease->place();
         Damage mine;
-        for (const Rect& r : damage.rects()) {
-            const int32_t top = std::max(r.y, int32_t(place.first_row));
-            const int32_t bottom = std::min(r.y + r.height, int32_t(place.first_row + place.rows));
-            if (top < bottom)
-                mine.add({r.x, top - int32_t(place.first_row), r.width, bottom - top});
+        if (told) {
+            for (const Rect& r : damage.rects()) {
+                const int32_t top = std::max(r.y, int32_t(place.first_row));
+                const int32_t bottom = std::min(r.y + r.height, int32_t(place.first_row + place.rows));
+                if (top < bottom)
+                    mine.add({r.x, top - int32_t(place.first_row), r.width, bottom - top});
+            }
+        } else if (auto found = entry.lease->find_changes(); found) {
+            mine = std::move(found).value();
+        } else if (!entry.lease->revoked()) {
+            return c.connection->fail(ErrorCode::bad_fd, "lease " + std::to_string(id) + ": " +
+                                                             found.error().message());
         }
         mine.clip_to(entry.lease->buffer().layout());
         if (mine.empty())

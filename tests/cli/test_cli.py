@@ -14,6 +14,8 @@ import unittest
 
 UDEFIO = sys.argv.pop(1)
 PLAIN_STORES = sys.argv.pop(1)  # the example client that draws with plain stores
+CLIENT_STORES = sys.argv.pop(1)  # libudefio-client, plain stores
+CLIENT_DAMAGE = sys.argv.pop(1)  # libudefio-client, explicit damage in a band of rows
 
 
 def run(*args, timeout=60):
@@ -257,6 +259,23 @@ class Kiosk(unittest.TestCase):
         r = subprocess.run([UDEFIO, "kiosk", "--backend", "headless"], capture_output=True, text=True, timeout=60)
         self.assertNotEqual(r.returncode, 0)
         self.assertIn("program", r.stderr)
+
+    def test_the_library_examples_run_under_the_kiosk(self):
+        sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "wayland"))
+        from png_pixels import read_rgb
+        # 30 frames of a 16-px square moving 4 px: it ends at x 120. client-stores
+        # draws it at row 21 of the whole surface, client-damage at row 32, in
+        # its lease of the lower half.
+        for program, y, rgb in ((CLIENT_STORES, 21, b"\x30\xc0\x60"), (CLIENT_DAMAGE, 32, b"\xe0\xa0\x20")):
+            frames = os.path.join(self.dir, os.path.basename(program))
+            r = subprocess.run(self.kiosk("--restart", "never", "--png-dir", frames, program=(program, "30")),
+                               capture_output=True, text=True, timeout=60)
+            self.assertEqual(r.returncode, 0, r.stdout + r.stderr)
+            self.assertIn("30 frames presented", r.stdout)
+            _, _, rows = read_rgb(os.path.join(frames, "frame-final.png"))
+            self.assertEqual(rows[y + 8][(120 + 8) * 3:(120 + 9) * 3], rgb, program)
+            self.assertEqual(rows[y + 8][(100) * 3:(101) * 3], b"\x00\x00\x00" if program == CLIENT_DAMAGE
+                             else b"\x20\x28\x30", f"{program}: the square's old place was not erased")
 
     def test_a_protocol_client_draws_through_a_lease(self):
         import mmap

@@ -1,0 +1,129 @@
+// libudefio-client against the real server on a real socket: connect, lease,
+// draw, commit, presented; and the SIGBUS guard: a lease revoked while the
+// app writes to it gives an error return, not a crash.
+#include <gtest/gtest.h>
+
+#include <unistd.h>
+
+#include "compositor/server.hpp"
+#include "compositor/socket_listener.hpp"
+#include "protocol/client/udefio-client.h"
+#include "tests/loop_thread.hpp"
+#include "tests/test_support.hpp"
+
+using namespace udefio;
+using namespace std::chrono_literals;
+
+namespace {
+
+class ClientLibrary : public testing::Test {
+protected:
+    void SetUp() override
+    {
+        char dir[] = "/tmp/udefio-lib-XXXXXX";
+        ASSERT_NE(::mkdtemp(dir), nullptr);
+        dir_ = dir;
+        DeferredIoOptions options;
+        options.tracker = TrackerKind::explicit_damage;
+        state_ = DeferredIoState::create(BufferLayout::make(256, 64).value(), options).value();
+        ASSERT_TRUE(state_->attach(sink_).ok());
+        target_ = std::make_unique<LeaseTarget>(state_);
+        loop_.run_on_loop([this] {
+            server_ = std::make_unique<Server>(loop_.loop(), *target_);
+            listener_ = SocketListener::listen(loop_.loop(), dir_ + "/udefio-0",
+                                               [this](UniqueFd c) { server_->add_client(std::move(c)); })
+                            .value();
+            // A vblank every 5 ms presents what was committed.
+            vblank_ = loop_.loop().make_timer([this] { tick(); }).value();
+            vblank_.arm(5ms);
+        });
+    }
+    void TearDown() override
+    {
+        loop_.run_on_loop([this] {
+            vblank_ = EventSource();
+            listener_.reset();
+            server_.reset();
+        });
+        loop_.stop();
+        target_.reset();
+        state_->detach();
+        ::rmdir(dir_.c_str());
+    }
+    void tick()
+    {
+        ++sequence_;
+        server_->on_presented(sequence_, std::chrono::milliseconds(sequence_));
+        vblank_.arm(5ms);
+    }
+
+    struct NullSink : Sink {
+        FlushResult flush(const SharedBuffer&, std::span<PageRef* const>, const Damage&) override { return {}; }
+    } sink_;
+    std::string dir_;
+    std::shared_ptr<DeferredIoState> state_;
+    std::unique_ptr<LeaseTarget> target_;
+    test::LoopThread loop_;
+    std::unique_ptr<Server> server_;
+    std::unique_ptr<SocketListener> listener_;
+    EventSource vblank_;
+    uint64_t sequence_ = 0;
+};
+
+}  // namespace
+
+TEST_F(ClientLibrary, LeaseDrawCommitPresented)
+{
+    char error[256] = "";
+    udefio_client* c = udefio_connect((dir_ + "/udefio-0").c_str(), error, sizeof error);
+    ASSERT_NE(c, nullptr) << error;
+    uint32_t surface = 0, width = 0, height = 0;
+    ASSERT_EQ(udefio_create_surface(c, &surface, &width, &height), 0) << udefio_last_error(c);
+    EXPECT_EQ(width, 256u);
+    EXPECT_EQ(height, 64u);
+    udefio_buffer b{};
+    ASSERT_EQ(udefio_lease(c, surface, 16, 16, &b), 0) << udefio_last_error(c);
+    EXPECT_EQ(b.first_row, 16u);
+    EXPECT_EQ(b.rows, 16u);
+    static_cast<uint32_t*>(b.data)[5] = 0x00123456;  // row 16, x 5
+    const int64_t serial = udefio_commit(c, surface);  // no damage: udefio finds the row
+    ASSERT_GT(serial, 0);
+    ASSERT_EQ(udefio_wait_presented(c, surface, serial, 2000), 0) << udefio_last_error(c);
+    uint32_t shown = 0;
+    loop_.run_on_loop([&] { shown = state_->buffer().row(16)[5]; });
+    EXPECT_EQ(shown, 0x00123456u);
+    EXPECT_EQ(udefio_release(c, &b), 0);
+    udefio_disconnect(c);
+}
+
+TEST_F(ClientLibrary, RevokedLeaseIsAnErrorReturnNotACrash)
+{
+    udefio_client* c = udefio_connect((dir_ + "/udefio-0").c_str(), nullptr, 0);
+    ASSERT_NE(c, nullptr);
+    uint32_t surface = 0;
+    ASSERT_EQ(udefio_create_surface(c, &surface, nullptr, nullptr), 0);
+    udefio_buffer b{};
+    ASSERT_EQ(udefio_lease(c, surface, 0, 0, &b), 0);
+    udefio_begin_access(&b);
+    static_cast<volatile uint32_t*>(b.data)[0] = 1;
+    EXPECT_EQ(udefio_end_access(&b), 0) << "not revoked yet";
+    int revoked = 0;
+    udefio_set_revoked_callback(c, [](void* data, uint32_t, uint32_t) { ++*static_cast<int*>(data); }, &revoked);
+    loop_.run_on_loop([&] { server_->revoke_all(wire::RevokeReason::output_gone); });
+    ASSERT_TRUE(test::wait_for([&] {
+        udefio_dispatch(c);
+        return revoked == 1;
+    }));
+    udefio_begin_access(&b);
+    for (size_t i = 0; i < b.size / 4; i += 1024)
+        static_cast<volatile uint32_t*>(b.data)[i] = 2;  // SIGBUS, guarded
+    EXPECT_EQ(udefio_end_access(&b), -1) << "the write into a revoked lease was not reported";
+    udefio_disconnect(c);
+}
+
+TEST(ClientLibraryErrors, NoCompositorIsAClearError)
+{
+    char error[256] = "";
+    EXPECT_EQ(udefio_connect("/nonexistent/udefio-0", error, sizeof error), nullptr);
+    EXPECT_NE(std::string(error).find("connect to /nonexistent/udefio-0"), std::string::npos) << error;
+}

@@ -277,6 +277,22 @@ class Kiosk(unittest.TestCase):
             self.assertEqual(rows[y + 8][(100) * 3:(101) * 3], b"\x00\x00\x00" if program == CLIENT_DAMAGE
                              else b"\x20\x28\x30", f"{program}: the square's old place was not erased")
 
+    def test_two_clients_share_the_output(self):
+        """The main program leases the whole surface, a --client the lower half:
+        both squares are on the output at the end."""
+        sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "wayland"))
+        from png_pixels import read_rgb
+        frames = os.path.join(self.dir, "shared")
+        r = subprocess.run(self.kiosk("--restart", "never", "--png-dir", frames, "--client", f"{CLIENT_DAMAGE} 40",
+                                      program=(CLIENT_STORES, "60")),
+                           capture_output=True, text=True, timeout=60)
+        self.assertEqual(r.returncode, 0, r.stdout + r.stderr)
+        self.assertIn("client-damage: 40 frames presented", r.stdout)
+        self.assertIn("client-stores: 60 frames presented", r.stdout)
+        _, _, rows = read_rgb(os.path.join(frames, "frame-final.png"))
+        self.assertEqual(rows[29][8 * 3:9 * 3], b"\x30\xc0\x60", "the main program's square (x 0, row 21)")
+        self.assertEqual(rows[40][168 * 3:169 * 3], b"\xe0\xa0\x20", "the --client's square (x 160, row 32)")
+
     def test_a_protocol_client_draws_through_a_lease(self):
         import mmap
         import socket

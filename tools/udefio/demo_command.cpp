@@ -97,6 +97,9 @@ void DemoOptions::add_kiosk_to(CLI::App& app)
                    "(up to 30 s)")
         ->capture_default_str();
     app.add_option("--socket", socket, "The clients' socket (default: $XDG_RUNTIME_DIR/udefio-0)");
+    app.add_option("--client", clients,
+                   "Also keep this shell command running as a protocol client (UDEFIO_SOCKET in its environment); "
+                   "may be given more than once");
     app.add_option("--seconds", seconds, "How long to run; 0 = until SIGINT/SIGTERM")->capture_default_str();
     app.add_option("--png-dir", png_dir,
                    "Write what the output shows here as PNG at exit (frame-final.png); headless: also about one "
@@ -286,6 +289,19 @@ int run_demo(const DemoOptions& options)
             return fail(started.error());
         program = std::move(started).value();
     }
+    // Kiosk: more programs that share the output through leases of their own
+    // (a status bar beside the main area); kept running like the main one,
+    // but their end does not end the kiosk.
+    std::vector<std::unique_ptr<ProgramSupervisor>> extra_clients;
+    for (const std::string& command : options.clients) {
+        ChildSpec spec{{"/bin/sh", "-c", command}, {{"UDEFIO_SOCKET", options.socket}}, {}};
+        auto started = ProgramSupervisor::start(**loop, std::move(spec), options.restart, [command](const ChildExit&) {
+            UDEFIO_LOG(info, "client '%s' ended for good", command.c_str());
+        });
+        if (!started)
+            return fail(started.error());
+        extra_clients.push_back(std::move(started).value());
+    }
     FlushStats replaced{};  // of the buffers a resize replaced
     output.set_mode_changed_callback([&](const OutputMode& m) {
         if (!demo) {
@@ -326,6 +342,8 @@ int run_demo(const DemoOptions& options)
         return fail(plain_error("the event loop failed"));
     if (demo)
         demo->stop();
+    for (auto& extra : extra_clients)
+        extra->stop();
     if (program)
         program->stop();
     listener.reset();

@@ -20,6 +20,7 @@ struct DemoOptions {
     std::vector<std::string> program;  // empty: the built-in demo
     RestartOptions restart;            // kiosk: what to do when the program ends
     std::string socket;                // kiosk: the clients' socket; empty: none
+    std::vector<std::string> clients;  // kiosk: more programs (shell commands) that use the socket
 
     void add_to(CLI::App& app);
     // `udefio profile`: --out DIR and `-- PROGRAM ARGS...`.

@@ -89,6 +89,8 @@ void Server::handle(Client& c, const wire::LeaseBuffer& m)
 {
     if (!surface(c, m.surface))
         return;
+    if (auto old = c.leases.find(m.lease); old != c.leases.end() && old->second.lease->revoked())
+        c.leases.erase(old);  // an expired lease's id is free again
     if (c.leases.count(m.lease))
         return c.connection->fail(ErrorCode::bad_object, "lease " + std::to_string(m.lease) + " exists");
     if (c.leases.size() >= kMaxLeases)
@@ -107,7 +109,15 @@ void Server::handle(Client& c, const wire::LeaseBuffer& m)
         return c.connection->fail(ErrorCode::no_memory, lease.error().message());
     const int fd = (*lease)->buffer().fd();
     c.connection->send(wire::Leased{m.surface, m.lease, m.offset, end - m.offset, frame.stride, 0}, fd);
-    c.leases[m.lease] = {m.surface, std::move(lease).value()};
+    LeaseEntry& entry = c.leases[m.lease];
+    entry = {m.surface, std::move(lease).value(), EventSource()};
+    if (lease_lifetime_.count() > 0) {
+        auto timer = loop_.make_timer([this, client = c.connection->id(), id = m.lease] { expire(client, id); });
+        if (timer) {
+            entry.expiry = std::move(timer).value();
+            entry.expiry.arm(lease_lifetime_);
+        }
+    }
 }
 
 void Server::handle(Client& c, const wire::DamageRect& m)
@@ -207,6 +217,29 @@ void Server::revoke_leases(Client& c, std::optional<uint32_t> of_surface, wire::
         c.connection->send(wire::Revoked{it->first, uint32_t(reason)});
         it = c.leases.erase(it);
     }
+}
+
+void Server::expire(uint32_t client_id, uint32_t lease_id)
+{
+    auto c = clients_.find(client_id);
+    if (c == clients_.end())
+        return;
+    auto it = c->second.leases.find(lease_id);
+    if (it == c->second.leases.end())
+        return;
+    UDEFIO_LOG(info, "client %u: lease %u expired", client_id, lease_id);
+    it->second.lease->revoke();
+    c->second.connection->send(wire::Revoked{lease_id, uint32_t(wire::RevokeReason::expired)});
+    // Not erased from inside its own timer's callback: later, from the loop
+    // (and only if the id still names this lease, not a new one).
+    loop_.post([this, client_id, lease_id, expired = it->second.lease.get()] {
+        auto again = clients_.find(client_id);
+        if (again == clients_.end())
+            return;
+        auto entry = again->second.leases.find(lease_id);
+        if (entry != again->second.leases.end() && entry->second.lease.get() == expired)
+            again->second.leases.erase(entry);
+    });
 }
 
 void Server::revoke_all(wire::RevokeReason reason)

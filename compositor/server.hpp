@@ -32,6 +32,9 @@ public:
     void on_presented(uint64_t sequence, std::chrono::nanoseconds timestamp);
     // The output is going away (or udefio was told to): every lease is revoked.
     void revoke_all(wire::RevokeReason reason);
+    // Leases made from now on expire (are revoked, reason `expired`) this long
+    // after they were made; zero: never.
+    void set_lease_lifetime(std::chrono::milliseconds lifetime) { lease_lifetime_ = lifetime; }
     size_t clients() const { return clients_.size(); }
 
     void on_request(ClientConnection& client, const wire::Request& request, UniqueFd fd) override;
@@ -47,6 +50,7 @@ private:
     struct LeaseEntry {
         uint32_t surface;
         std::unique_ptr<Lease> lease;
+        EventSource expiry;  // armed when leases have a lifetime
     };
     struct Client {
         std::unique_ptr<ClientConnection> connection;
@@ -66,10 +70,12 @@ private:
     Surface* surface(Client& c, uint32_t id);
     void compose(Client& c, uint32_t surface_id, uint32_t serial);
     void revoke_leases(Client& c, std::optional<uint32_t> of_surface, wire::RevokeReason reason);
+    void expire(uint32_t client_id, uint32_t lease_id);
 
     EventLoop& loop_;
     LeaseTarget& target_;
     std::map<uint32_t, Client> clients_;  // by connection id
+    std::chrono::milliseconds lease_lifetime_{0};
 };
 
 }  // namespace udefio

@@ -293,6 +293,43 @@ class Kiosk(unittest.TestCase):
         self.assertEqual(rows[29][8 * 3:9 * 3], b"\x30\xc0\x60", "the main program's square (x 0, row 21)")
         self.assertEqual(rows[40][168 * 3:169 * 3], b"\xe0\xa0\x20", "the --client's square (x 160, row 32)")
 
+    def test_sigusr1_revokes_and_leases_expire(self):
+        import socket
+        import struct
+        import time
+        for args, reason in ((["--lease-seconds", "0.3"], 3), ([], 1)):
+            p = subprocess.Popen(self.kiosk(*args), stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+            try:
+                for _ in range(200):
+                    if os.path.exists(self.socket):
+                        break
+                    time.sleep(0.02)
+                c = socket.socket(socket.AF_UNIX, socket.SOCK_SEQPACKET)
+                c.connect(self.socket)
+                c.settimeout(10)
+                for opcode, body in ((1, struct.pack("=I", 1)), (2, struct.pack("=I", 1)),
+                                     (3, struct.pack("=IIQQ", 1, 9, 0, 4096))):
+                    c.send(struct.pack("=II", opcode, 8 + len(body)) + body)
+                if not args:
+                    time.sleep(0.3)
+                    p.send_signal(signal.SIGUSR1)
+                while True:
+                    data, ancdata, _, _ = c.recvmsg(256, socket.CMSG_SPACE(4))
+                    for a in ancdata:
+                        os.close(struct.unpack("=i", a[2][:4])[0])
+                    opcode = struct.unpack("=I", data[:4])[0]
+                    if opcode == 106:
+                        self.assertEqual(struct.unpack("=II", data[8:16]), (9, reason))
+                        break
+                c.close()
+            finally:
+                p.send_signal(signal.SIGTERM)
+                _, err = p.communicate(timeout=30)
+            self.assertEqual(p.returncode, 0, err)
+        r = subprocess.run(self.kiosk("--lease-seconds", "-1"), capture_output=True, text=True, timeout=60)
+        self.assertEqual(r.returncode, 1)
+        self.assertIn("--lease-seconds", r.stderr)
+
     def test_a_protocol_client_draws_through_a_lease(self):
         import mmap
         import socket

@@ -230,6 +230,25 @@ TEST_F(ServerTest, RevokedClientGetsSigbusAndTheEvent)
         testing::KilledBySignal(SIGBUS), "");
 }
 
+TEST_F(ServerTest, LeasesExpire)
+{
+    loop_.run_on_loop([&] { server_->set_lease_lifetime(50ms); });
+    TestClient c = greeted();
+    c.send(wire::CreateSurface{1});
+    (void)c.expect<wire::Configure>();
+    c.send(wire::LeaseBuffer{1, 7, 0, 4096});
+    UniqueFd lease_fd;
+    ASSERT_TRUE(c.next(&lease_fd).has_value());
+    const auto revoked = c.expect<wire::Revoked>();
+    EXPECT_EQ(revoked.lease, 7u);
+    EXPECT_EQ(revoked.reason, uint32_t(wire::RevokeReason::expired));
+    // The id is free again, and a new lease of it is a new lease.
+    c.send(wire::LeaseBuffer{1, 7, 0, 4096});
+    UniqueFd again;
+    auto leased = c.next(&again);
+    ASSERT_TRUE(leased && std::holds_alternative<wire::Leased>(*leased));
+}
+
 TEST_F(ServerTest, HostileMessagesEndOnlyThatClient)
 {
     TestClient bystander = greeted();

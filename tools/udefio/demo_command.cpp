@@ -97,6 +97,10 @@ void DemoOptions::add_kiosk_to(CLI::App& app)
                    "(up to 30 s)")
         ->capture_default_str();
     app.add_option("--socket", socket, "The clients' socket (default: $XDG_RUNTIME_DIR/udefio-0)");
+    app.add_option("--lease-seconds", lease_seconds,
+                   "Leases expire (are revoked) this long after they were made; 0 = never. SIGUSR1 revokes "
+                   "every lease at once")
+        ->capture_default_str();
     app.add_option("--client", clients,
                    "Also keep this shell command running as a protocol client (UDEFIO_SOCKET in its environment); "
                    "may be given more than once");
@@ -120,6 +124,8 @@ Result<void> DemoOptions::finish_kiosk()
         return policy.error();
     if (!(backoff_ms >= 1 && backoff_ms <= 60'000))
         return plain_error("--backoff " + std::to_string(backoff_ms) + " ms: must be between 1 ms and a minute");
+    if (!(lease_seconds >= 0 && lease_seconds <= 86400 * 365))
+        return plain_error("--lease-seconds " + std::to_string(lease_seconds) + ": must be between 0 and a year");
     restart.policy = *policy;
     restart.backoff = std::chrono::milliseconds(int64_t(backoff_ms));
     if (socket.empty()) {
@@ -256,14 +262,24 @@ int run_demo(const DemoOptions& options)
     std::unique_ptr<LeaseTarget> lease_target;
     std::unique_ptr<Server> server;
     std::unique_ptr<SocketListener> listener;
+    EventSource on_usr1;
     if (!options.socket.empty()) {
         lease_target = std::make_unique<LeaseTarget>(state);
         server = std::make_unique<Server>(**loop, *lease_target);
+        server->set_lease_lifetime(std::chrono::milliseconds(int64_t(options.lease_seconds * 1000)));
         auto listening = SocketListener::listen(**loop, options.socket,
                                                 [&](UniqueFd connection) { server->add_client(std::move(connection)); });
         if (!listening)
             return fail(listening.error());
         listener = std::move(listening).value();
+        // SIGUSR1: revoke every client's lease (the administrator's "stop drawing").
+        auto usr1 = (*loop)->watch_signal(SIGUSR1, [&] {
+            UDEFIO_LOG(warn, "SIGUSR1: revoking every client's lease");
+            server->revoke_all(wire::RevokeReason::compositor);
+        });
+        if (!usr1)
+            return fail(usr1.error());
+        on_usr1 = std::move(usr1).value();
         UDEFIO_LOG(info, "clients connect to %s", options.socket.c_str());
     }
     output.set_presented_callback([&](const Presentation& p) {

@@ -21,6 +21,7 @@ struct DemoOptions {
     RestartOptions restart;            // kiosk: what to do when the program ends
     std::string socket;                // kiosk: the clients' socket; empty: none
     std::vector<std::string> clients;  // kiosk: more programs (shell commands) that use the socket
+    double lease_seconds = 0;          // kiosk: leases expire after this long; 0 = never
 
     void add_to(CLI::App& app);
     // `udefio profile`: --out DIR and `-- PROGRAM ARGS...`.

@@ -208,6 +208,21 @@ class Kiosk(unittest.TestCase):
         import shutil
         shutil.rmtree(self.dir, ignore_errors=True)
 
+    def start_kiosk(self, *args):
+        """A kiosk in the background, once its socket is there, connected to (a SEQPACKET socket)."""
+        import socket
+        import time
+        p = subprocess.Popen(self.kiosk(*args), stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        for _ in range(500):
+            if os.path.exists(self.socket):
+                break
+            time.sleep(0.02)
+        self.assertTrue(os.path.exists(self.socket), "the kiosk did not make its socket")
+        c = socket.socket(socket.AF_UNIX, socket.SOCK_SEQPACKET)
+        c.connect(self.socket)
+        c.settimeout(10)
+        return p, c
+
     def kiosk(self, *args, program=("sh", "-c", "sleep 60")):
         return [UDEFIO, "kiosk", "--backend", "headless", "--size", "256x64", "--socket", self.socket, *args,
                 "--", *program]
@@ -298,15 +313,8 @@ class Kiosk(unittest.TestCase):
         import struct
         import time
         for args, reason in ((["--lease-seconds", "0.3"], 3), ([], 1)):
-            p = subprocess.Popen(self.kiosk(*args), stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+            p, c = self.start_kiosk(*args)
             try:
-                for _ in range(200):
-                    if os.path.exists(self.socket):
-                        break
-                    time.sleep(0.02)
-                c = socket.socket(socket.AF_UNIX, socket.SOCK_SEQPACKET)
-                c.connect(self.socket)
-                c.settimeout(10)
                 for opcode, body in ((1, struct.pack("=I", 1)), (2, struct.pack("=I", 1)),
                                      (3, struct.pack("=IIQQ", 1, 9, 0, 4096))):
                     c.send(struct.pack("=II", opcode, 8 + len(body)) + body)
@@ -338,16 +346,8 @@ class Kiosk(unittest.TestCase):
         sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "wayland"))
         from png_pixels import read_rgb
         frames = os.path.join(self.dir, "frames")
-        p = subprocess.Popen(self.kiosk("--png-dir", frames), stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                             text=True)
+        p, c = self.start_kiosk("--png-dir", frames)
         try:
-            for _ in range(200):
-                if os.path.exists(self.socket):
-                    break
-                time.sleep(0.02)
-            c = socket.socket(socket.AF_UNIX, socket.SOCK_SEQPACKET)
-            c.connect(self.socket)
-            c.settimeout(10)
 
             def request(opcode, fmt, *fields):
                 body = struct.pack(fmt, *fields)

@@ -75,15 +75,20 @@ int fail(const Error& error)
 
 }  // namespace
 
-void DemoOptions::add_to(CLI::App& app)
+void DemoOptions::add_run_options(CLI::App& app)
 {
-    output.add_to(app);
     app.add_option("--seconds", seconds, "How long to run; 0 = until SIGINT/SIGTERM")->capture_default_str();
     app.add_option("--png-dir", png_dir,
                    "Write what the output shows here as PNG at exit (frame-final.png); headless: also about one "
                    "snapshot per second");
     app.add_option("--profile", profile_dir,
                    "Record every frame and write the summary, trace.json, frames.csv/json and heatmap.png here");
+}
+
+void DemoOptions::add_to(CLI::App& app)
+{
+    output.add_to(app);
+    add_run_options(app);
 }
 
 void DemoOptions::add_kiosk_to(CLI::App& app)
@@ -104,12 +109,7 @@ void DemoOptions::add_kiosk_to(CLI::App& app)
     app.add_option("--client", clients,
                    "Also keep this shell command running as a protocol client (UDEFIO_SOCKET in its environment); "
                    "may be given more than once");
-    app.add_option("--seconds", seconds, "How long to run; 0 = until SIGINT/SIGTERM")->capture_default_str();
-    app.add_option("--png-dir", png_dir,
-                   "Write what the output shows here as PNG at exit (frame-final.png); headless: also about one "
-                   "snapshot per second");
-    app.add_option("--profile", profile_dir,
-                   "Record every frame and write the summary, trace.json, frames.csv/json and heatmap.png here");
+    add_run_options(app);
     app.add_option("program", program,
                    "-- PROGRAM ARGS...: the program to keep running; it gets the whole output pre-leased in "
                    "UDEFIO_BUFFER_FD (with UDEFIO_WIDTH, UDEFIO_HEIGHT, UDEFIO_STRIDE, UDEFIO_FORMAT) and the "

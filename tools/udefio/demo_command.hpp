@@ -24,6 +24,8 @@ struct DemoOptions {
     double lease_seconds = 0;          // kiosk: leases expire after this long; 0 = never
 
     void add_to(CLI::App& app);
+    // --seconds, --png-dir, --profile.
+    void add_run_options(CLI::App& app);
     // `udefio profile`: --out DIR and `-- PROGRAM ARGS...`.
     void add_profile_to(CLI::App& app);
     // `udefio kiosk`: --restart, --backoff, --socket and `-- PROGRAM ARGS...`.

@@ -4,12 +4,18 @@ truth, bad input gives one clear line naming the value and a non-zero exit
 (never a crash or a core dump), and the demo runs on the headless output."""
 import csv
 import json
+import mmap
 import os
+import pty
 import re
+import shutil
 import signal
+import socket
+import struct
 import subprocess
 import sys
 import tempfile
+import time
 import unittest
 
 UDEFIO = sys.argv.pop(1)
@@ -165,7 +171,6 @@ class Profile(unittest.TestCase):
         with tempfile.TemporaryDirectory() as out:
             p = subprocess.Popen([UDEFIO, "profile", "--backend", "headless", "--out", out, "--", PLAIN_STORES],
                                  stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-            import time
             time.sleep(1.5)
             p.send_signal(signal.SIGTERM)
             stdout, stderr = p.communicate(timeout=30)
@@ -174,7 +179,6 @@ class Profile(unittest.TestCase):
             self.assertNotIn("SIGKILL", stderr, "the program ends on SIGTERM")
 
     def test_live_status_on_a_terminal(self):
-        import pty
         master, slave = pty.openpty()
         with tempfile.TemporaryDirectory() as out:
             r = subprocess.run([UDEFIO, "profile", "--backend", "headless", "--size", "320x240", "--seconds", "2",
@@ -205,13 +209,10 @@ class Kiosk(unittest.TestCase):
         self.socket = os.path.join(self.dir, "udefio-0")
 
     def tearDown(self):
-        import shutil
         shutil.rmtree(self.dir, ignore_errors=True)
 
     def start_kiosk(self, *args):
         """A kiosk in the background, once its socket is there, connected to (a SEQPACKET socket)."""
-        import socket
-        import time
         p = subprocess.Popen(self.kiosk(*args), stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
         for _ in range(500):
             if os.path.exists(self.socket):
@@ -250,7 +251,6 @@ class Kiosk(unittest.TestCase):
 
     def test_sigterm_ends_the_program_and_removes_the_socket(self):
         p = subprocess.Popen(self.kiosk(), stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-        import time
         for _ in range(200):
             if os.path.exists(self.socket):
                 break
@@ -309,9 +309,6 @@ class Kiosk(unittest.TestCase):
         self.assertEqual(rows[40][168 * 3:169 * 3], b"\xe0\xa0\x20", "the --client's square (x 160, row 32)")
 
     def test_sigusr1_revokes_and_leases_expire(self):
-        import socket
-        import struct
-        import time
         for args, reason in ((["--lease-seconds", "0.3"], 3), ([], 1)):
             p, c = self.start_kiosk(*args)
             try:
@@ -339,10 +336,6 @@ class Kiosk(unittest.TestCase):
         self.assertIn("--lease-seconds", r.stderr)
 
     def test_a_protocol_client_draws_through_a_lease(self):
-        import mmap
-        import socket
-        import struct
-        import time
         sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "wayland"))
         from png_pixels import read_rgb
         frames = os.path.join(self.dir, "frames")

@@ -18,6 +18,9 @@ import tempfile
 import time
 import unittest
 
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "wayland"))
+from png_pixels import read_rgb  # noqa: E402  (the PNG reader the Wayland lane uses)
+
 UDEFIO = sys.argv.pop(1)
 PLAIN_STORES = sys.argv.pop(1)  # the example client that draws with plain stores
 CLIENT_STORES = sys.argv.pop(1)  # libudefio-client, plain stores
@@ -276,8 +279,6 @@ class Kiosk(unittest.TestCase):
         self.assertIn("program", r.stderr)
 
     def test_the_library_examples_run_under_the_kiosk(self):
-        sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "wayland"))
-        from png_pixels import read_rgb
         # 30 frames of a 16-px square moving 4 px: it ends at x 120. client-stores
         # draws it at row 21 of the whole surface, client-damage at row 32, in
         # its lease of the lower half.
@@ -295,8 +296,6 @@ class Kiosk(unittest.TestCase):
     def test_two_clients_share_the_output(self):
         """The main program leases the whole surface, a --client the lower half:
         both squares are on the output at the end."""
-        sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "wayland"))
-        from png_pixels import read_rgb
         frames = os.path.join(self.dir, "shared")
         r = subprocess.run(self.kiosk("--restart", "never", "--png-dir", frames, "--client", f"{CLIENT_DAMAGE} 40",
                                       program=(CLIENT_STORES, "60")),
@@ -336,8 +335,6 @@ class Kiosk(unittest.TestCase):
         self.assertIn("--lease-seconds", r.stderr)
 
     def test_a_protocol_client_draws_through_a_lease(self):
-        sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "wayland"))
-        from png_pixels import read_rgb
         frames = os.path.join(self.dir, "frames")
         p, c = self.start_kiosk("--png-dir", frames)
         try:

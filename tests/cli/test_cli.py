@@ -59,7 +59,7 @@ class Cli(unittest.TestCase):
         r = run("info")
         self.assertEqual(r.returncode, 0, r.stderr)
         for word in ("uffd-async", "uffd-sync", "mprotect", "soft-dirty", "shadow", "explicit", "headless",
-                     "kms", "wayland", "kernel"):
+                     "kms", "wayland", "kernel", "other processes' writes"):
             self.assertIn(word, r.stdout)
 
     def test_impossible_sizes(self):

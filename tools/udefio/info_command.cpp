@@ -25,6 +25,16 @@ int run_info()
     }
     std::printf("  default: %s\n\n", chosen ? chosen : "none");
 
+    // Our trackers see this process's page tables; a program's or a protocol
+    // client's stores are found in the shared memory itself.
+    std::printf("other processes' writes (kiosk and profiled programs, protocol clients without damage):
+"
+                "  shadow     yes  compared against a copy at each look or commit (the fallback that always works)
+"
+                "  pagemap    no   a client's own userfaultfd scanned through /proc/PID/pagemap: not built yet
+
+");
+
     std::printf("backends (--backend auto takes the first available):\n");
     for (const BackendAvailability& b : probe_backends())
         std::printf("  %-9s %-4s %s\n", b.name.c_str(), b.available ? "yes" : "no", b.reason.c_str());

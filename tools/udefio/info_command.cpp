@@ -27,13 +27,9 @@ int run_info()
 
     // Our trackers see this process's page tables; a program's or a protocol
     // client's stores are found in the shared memory itself.
-    std::printf("other processes' writes (kiosk and profiled programs, protocol clients without damage):
-"
-                "  shadow     yes  compared against a copy at each look or commit (the fallback that always works)
-"
-                "  pagemap    no   a client's own userfaultfd scanned through /proc/PID/pagemap: not built yet
-
-");
+    std::printf("other processes' writes (kiosk and profiled programs, protocol clients without damage):\n"
+                "  shadow     yes  compared against a copy at each look or commit (the fallback that always works)\n"
+                "  pagemap    no   a client's own userfaultfd scanned through /proc/PID/pagemap: not built yet\n\n");
 
     std::printf("backends (--backend auto takes the first available):\n");
     for (const BackendAvailability& b : probe_backends())

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # The two README commands. Run as root on Debian bookworm.
-#   tools/bootstrap.sh run    install what is missing, build, run the demo on the default output
+#   tools/bootstrap.sh run    install what is missing, build, run the kiosk with the demo client on the default output
 #   tools/bootstrap.sh test   install what is missing, build (plain, ASan+UBSan, TSan), run every test lane
 set -euo pipefail
 
@@ -57,7 +57,8 @@ cmd_run() {
     install_missing "${PACKAGES[@]}"
     setup_build build -Dwerror=true
     mkdir -p out
-    exec build/tools/udefio/udefio demo --seconds 5 --png-dir out/frames
+    # The kiosk with the built-in demo client (and a socket for other clients).
+    exec build/tools/udefio/udefio kiosk --seconds 5 --png-dir out/frames --socket "$PWD/out/udefio-0"
 }
 
 cmd_test() {

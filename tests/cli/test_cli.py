@@ -274,9 +274,19 @@ class Kiosk(unittest.TestCase):
             r = subprocess.run(self.kiosk(*args), capture_output=True, text=True, timeout=60)
             self.assertEqual(r.returncode, 1, r.stderr)
             self.assertIn(needle, r.stderr)
-        r = subprocess.run([UDEFIO, "kiosk", "--backend", "headless"], capture_output=True, text=True, timeout=60)
-        self.assertNotEqual(r.returncode, 0)
-        self.assertIn("program", r.stderr)
+        env = {k: v for k, v in os.environ.items() if k != "XDG_RUNTIME_DIR"}
+        r = subprocess.run([UDEFIO, "kiosk", "--backend", "headless", "--", "true"], capture_output=True, text=True,
+                           timeout=60, env=env)
+        self.assertEqual(r.returncode, 1)
+        self.assertIn("XDG_RUNTIME_DIR is not set", r.stderr)
+
+    def test_without_a_program_the_demo_runs(self):
+        frames = os.path.join(self.dir, "demo")
+        r = subprocess.run([UDEFIO, "kiosk", "--backend", "headless", "--socket", self.socket, "--seconds", "1",
+                            "--png-dir", frames], capture_output=True, text=True, timeout=60)
+        self.assertEqual(r.returncode, 0, r.stderr)
+        self.assertRegex(r.stdout, r"demo: [1-9]\d* flushes")
+        self.assertTrue(os.path.exists(os.path.join(frames, "frame-final.png")))
 
     def test_the_library_examples_run_under_the_kiosk(self):
         # 30 frames of a 16-px square moving 4 px: it ends at x 120. client-stores

@@ -111,10 +111,9 @@ void DemoOptions::add_kiosk_to(CLI::App& app)
                    "may be given more than once");
     add_run_options(app);
     app.add_option("program", program,
-                   "-- PROGRAM ARGS...: the program to keep running; it gets the whole output pre-leased in "
-                   "UDEFIO_BUFFER_FD (with UDEFIO_WIDTH, UDEFIO_HEIGHT, UDEFIO_STRIDE, UDEFIO_FORMAT) and the "
-                   "socket in UDEFIO_SOCKET")
-        ->required();
+                   "-- PROGRAM ARGS...: the program to keep running (default: the built-in demo); it gets the "
+                   "whole output pre-leased in UDEFIO_BUFFER_FD (with UDEFIO_WIDTH, UDEFIO_HEIGHT, UDEFIO_STRIDE, "
+                   "UDEFIO_FORMAT) and the socket in UDEFIO_SOCKET");
 }
 
 Result<void> DemoOptions::finish_kiosk()

@@ -31,8 +31,9 @@ int main(int argc, char** argv)
     profile_options.add_profile_to(*profile);
     udefio::cli::DemoOptions kiosk_options;
     CLI::App* kiosk = app.add_subcommand(
-        "kiosk", "Keep `-- PROGRAM ARGS...` running fullscreen on the output (restarted with back-off when it "
-                 "dies, the last frame kept meanwhile) and serve protocol clients on the socket");
+        "kiosk", "Keep `-- PROGRAM ARGS...` (default: the built-in demo) running fullscreen on the output "
+                 "(restarted with back-off when it dies, the last frame kept meanwhile) and serve protocol "
+                 "clients on the socket");
     kiosk_options.add_kiosk_to(*kiosk);
 
     try {

@@ -110,7 +110,7 @@ void Server::handle(Client& c, const wire::LeaseBuffer& m)
     const int fd = (*lease)->buffer().fd();
     c.connection->send(wire::Leased{m.surface, m.lease, m.offset, end - m.offset, frame.stride, 0}, fd);
     LeaseEntry& entry = c.leases[m.lease];
-    entry = {m.surface, std::move(lease).value(), EventSource()};
+    entry = {m.surface, std::move(lease).value(), EventSource(), std::nullopt};
     if (lease_lifetime_.count() > 0) {
         auto timer = loop_.make_timer([this, client = c.connection->id(), id = m.lease] { expire(client, id); });
         if (timer) {
@@ -163,6 +163,22 @@ void Server::compose(Client& c, uint32_t surface_id, uint32_t serial)
                 if (top < bottom)
                     mine.add({r.x, top - int32_t(place.first_row), r.width, bottom - top});
             }
+        } else if (entry.pagemap) {
+            auto pages = entry.pagemap->written();
+            if (!pages) {
+                UDEFIO_LOG(warn, "client %u lease %u: %s; back to shadow compare", c.connection->id(), id,
+                           pages.error().message().c_str());
+                entry.pagemap.reset();
+                mine.add({0, 0, int32_t(entry.lease->buffer().layout().width), int32_t(place.rows)});
+            } else {
+                // A written page damages the rows it holds part of.
+                const BufferLayout& layout = entry.lease->buffer().layout();
+                for (uint32_t page : *pages) {
+                    const uint64_t first = uint64_t(page) * 4096 / layout.stride;
+                    const uint64_t last = (uint64_t(page + 1) * 4096 - 1) / layout.stride;
+                    mine.add({0, int32_t(first), int32_t(layout.width), int32_t(last - first + 1)});
+                }
+            }
         } else if (auto found = entry.lease->find_changes(); found) {
             mine = std::move(found).value();
         } else if (!entry.lease->revoked()) {
@@ -206,6 +222,23 @@ void Server::handle(Client& c, const wire::ReleaseLease& m)
     c.leases.erase(it);
 }
 
+void Server::handle(Client& c, const wire::TrackLease& m)
+{
+    auto it = c.leases.find(m.lease);
+    if (it == c.leases.end())
+        return c.connection->fail(ErrorCode::bad_object, "no lease " + std::to_string(m.lease));
+    auto watch = PagemapWatch::open(c.connection->pid(), m.address, it->second.lease->buffer().size());
+    if (!watch) {
+        // Not an error of the client's: we cannot read its page tables. It gets the shadow compare.
+        UDEFIO_LOG(info, "client %u lease %u: %s; its writes are found by shadow compare", c.connection->id(),
+                   m.lease, watch.error().message().c_str());
+        return;
+    }
+    UDEFIO_LOG(info, "client %u lease %u: its writes are found through /proc/%d/pagemap", c.connection->id(),
+               m.lease, int(c.connection->pid()));
+    it->second.pagemap = std::move(watch).value();
+}
+
 void Server::revoke_leases(Client& c, std::optional<uint32_t> of_surface, wire::RevokeReason reason)
 {
     for (auto it = c.leases.begin(); it != c.leases.end();) {
@@ -240,6 +273,15 @@ void Server::expire(uint32_t client_id, uint32_t lease_id)
         if (entry != again->second.leases.end() && entry->second.lease.get() == expired)
             again->second.leases.erase(entry);
     });
+}
+
+size_t Server::pagemap_leases() const
+{
+    size_t n = 0;
+    for (const auto& [id, c] : clients_)
+        for (const auto& [lease, entry] : c.leases)
+            n += entry.pagemap.has_value();
+    return n;
 }
 
 void Server::revoke_all(wire::RevokeReason reason)

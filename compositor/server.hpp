@@ -13,6 +13,7 @@
 
 #include "compositor/client_connection.hpp"
 #include "compositor/lease.hpp"
+#include "compositor/pagemap_watch.hpp"
 #include "defio/fence_wait.hpp"
 
 namespace udefio {
@@ -36,6 +37,8 @@ public:
     // after they were made; zero: never.
     void set_lease_lifetime(std::chrono::milliseconds lifetime) { lease_lifetime_ = lifetime; }
     size_t clients() const { return clients_.size(); }
+    // Leases whose client's writes are found through its pagemap.
+    size_t pagemap_leases() const;
 
     void on_request(ClientConnection& client, const wire::Request& request, UniqueFd fd) override;
     void on_gone(ClientConnection& client, const std::string& why) override;
@@ -51,6 +54,7 @@ private:
         uint32_t surface;
         std::unique_ptr<Lease> lease;
         EventSource expiry;  // armed when leases have a lifetime
+        std::optional<PagemapWatch> pagemap;  // the client's writes, if it asked (track_lease)
     };
     struct Client {
         std::unique_ptr<ClientConnection> connection;
@@ -67,6 +71,7 @@ private:
     void handle(Client& c, const wire::AttachFence& m, UniqueFd fd);
     void handle(Client& c, const wire::DestroySurface& m);
     void handle(Client& c, const wire::ReleaseLease& m);
+    void handle(Client& c, const wire::TrackLease& m);
     Surface* surface(Client& c, uint32_t id);
     void compose(Client& c, uint32_t surface_id, uint32_t serial);
     void revoke_leases(Client& c, std::optional<uint32_t> of_surface, wire::RevokeReason reason);

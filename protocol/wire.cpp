@@ -18,6 +18,7 @@ template <> struct Traits<Commit> { static constexpr Opcode op = Opcode::commit;
 template <> struct Traits<AttachFence> { static constexpr Opcode op = Opcode::attach_fence; static constexpr size_t fds = 1; };
 template <> struct Traits<DestroySurface> { static constexpr Opcode op = Opcode::destroy_surface; static constexpr size_t fds = 0; };
 template <> struct Traits<ReleaseLease> { static constexpr Opcode op = Opcode::release_lease; static constexpr size_t fds = 0; };
+template <> struct Traits<TrackLease> { static constexpr Opcode op = Opcode::track_lease; static constexpr size_t fds = 0; };
 template <> struct Traits<Welcome> { static constexpr Opcode op = Opcode::welcome; static constexpr size_t fds = 0; };
 template <> struct Traits<Configure> { static constexpr Opcode op = Opcode::configure; static constexpr size_t fds = 0; };
 template <> struct Traits<Leased> { static constexpr Opcode op = Opcode::leased; static constexpr size_t fds = 1; };
@@ -63,6 +64,12 @@ Result<void> check(const Commit&) { return {}; }
 Result<void> check(const AttachFence&) { return {}; }
 Result<void> check(const DestroySurface&) { return {}; }
 Result<void> check(const ReleaseLease&) { return {}; }
+Result<void> check(const TrackLease& m)
+{
+    if (m.address % kPage || m.address == 0)
+        return bad("track_lease: address " + std::to_string(m.address) + " is not a page address");
+    return {};
+}
 Result<void> check(const Welcome&) { return {}; }
 Result<void> check(const Configure& m)
 {
@@ -128,6 +135,7 @@ Result<Request> decode_request(std::span<const std::byte> bytes, size_t fds)
     case Opcode::attach_fence: return decode_as<Request, AttachFence>(bytes, fds);
     case Opcode::destroy_surface: return decode_as<Request, DestroySurface>(bytes, fds);
     case Opcode::release_lease: return decode_as<Request, ReleaseLease>(bytes, fds);
+    case Opcode::track_lease: return decode_as<Request, TrackLease>(bytes, fds);
     default: break;
     }
     return bad("unknown request opcode " + std::to_string(header->opcode));
@@ -190,6 +198,7 @@ std::string_view opcode_name(uint32_t opcode)
     case Opcode::attach_fence: return "attach_fence";
     case Opcode::destroy_surface: return "destroy_surface";
     case Opcode::release_lease: return "release_lease";
+    case Opcode::track_lease: return "track_lease";
     case Opcode::welcome: return "welcome";
     case Opcode::configure: return "configure";
     case Opcode::leased: return "leased";

@@ -42,6 +42,7 @@ enum class Opcode : uint32_t {
     attach_fence = 6,  // + 1 fd: a sync_file
     destroy_surface = 7,
     release_lease = 8,
+    track_lease = 9,
     // events, compositor → client
     welcome = 101,
     configure = 102,
@@ -84,6 +85,14 @@ struct DestroySurface {
 struct ReleaseLease {
     uint32_t lease;
 };
+// The client registered its mapping of the lease (at `address`) with a
+// write-protect-async userfaultfd: udefio finds the pages it writes through
+// /proc/PID/pagemap (PAGEMAP_SCAN) instead of comparing the whole lease.
+struct TrackLease {
+    uint32_t lease;
+    uint32_t pad;
+    uint64_t address;
+};
 
 // Events.
 struct Welcome {
@@ -123,7 +132,7 @@ struct ErrorEvent {
 };
 
 using Request = std::variant<Hello, CreateSurface, LeaseBuffer, DamageRect, Commit, AttachFence, DestroySurface,
-                             ReleaseLease>;
+                             ReleaseLease, TrackLease>;
 using Event = std::variant<Welcome, Configure, Leased, Frame, Presented, Revoked, ErrorEvent>;
 
 // A decoded message and how many fds it carries (0 or 1).

@@ -13,6 +13,8 @@
 #include <optional>
 #include <string>
 
+#include "defio/trackers/userfaultfd.hpp"
+#include "defio/uapi.hpp"
 #include "protocol/client/udefio-client.h"
 #include "protocol/wire.hpp"
 
@@ -31,6 +33,9 @@ struct udefio_client {
     void* presented_data = nullptr;
     udefio_revoked_fn revoked_fn = nullptr;
     void* revoked_data = nullptr;
+    // Leases whose mapping is registered write-protect-async, so that udefio
+    // finds our stores through our pagemap (the registration lives with the fd).
+    std::map<uint32_t, Userfaultfd> tracked;
 
     int fail(std::string why)
     {
@@ -222,11 +227,21 @@ int udefio_lease(struct udefio_client* client, uint32_t surface, uint32_t first_
         return client->fail(std::string("mmap of the lease: ") + std::strerror(errno));
     *buffer = {data, size_t(leased->length), client->width, uint32_t(leased->length / leased->stride),
                leased->stride, uint32_t(leased->offset / leased->stride), id};
+    // Best effort: where this kernel and its settings allow it, udefio reads
+    // which pages we wrote from our page tables; else it compares the lease.
+    auto uffd = Userfaultfd::open_for_write_protect(std::span(static_cast<std::byte*>(data), size_t(leased->length)),
+                                                    UFFD_FEATURE_WP_ASYNC | UFFD_FEATURE_WP_UNPOPULATED);
+    if (uffd) {
+        client->tracked.emplace(id, std::move(uffd).value());
+        if (client->send(wire::TrackLease{id, 0, reinterpret_cast<uintptr_t>(data)}) != 0)
+            return -1;
+    }
     return 0;
 }
 
 int udefio_release(struct udefio_client* client, struct udefio_buffer* buffer)
 {
+    client->tracked.erase(buffer->lease);
     ::munmap(buffer->data, buffer->size);
     const int r = client->send(wire::ReleaseLease{buffer->lease});
     *buffer = {};

@@ -35,7 +35,7 @@ int main(int argc, char** argv)
     bool ok = true;
     for (const Request& r : {Request(Hello{kVersion}), Request(CreateSurface{1}), Request(LeaseBuffer{1, 2, 0, 8192}),
                              Request(DamageRect{1, 0, 0, 64, 64}), Request(Commit{1, 1}), Request(AttachFence{1}),
-                             Request(DestroySurface{1}), Request(ReleaseLease{2})})
+                             Request(DestroySurface{1}), Request(ReleaseLease{2}), Request(TrackLease{2, 0, 0x7f0000000000})})
         ok &= write(dir, r);
     for (const Event& e : {Event(Welcome{kVersion}), Event(Configure{1, 640, 480, 2560, 0x34325258}),
                            Event(Leased{1, 2, 0, 8192, 2560, 0}), Event(Frame{1, 1}), Event(Presented{1, 1, 5, 6}),

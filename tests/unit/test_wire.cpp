@@ -32,7 +32,7 @@ TEST(Wire, EveryRequestRoundTrips)
 {
     const std::vector<Request> all = {Hello{kVersion},     CreateSurface{7},          LeaseBuffer{7, 3, 4096, 8192},
                                       DamageRect{7, 1, 2, 3, 4}, Commit{7, 99},       AttachFence{7},
-                                      DestroySurface{7},   ReleaseLease{3}};
+                                      DestroySurface{7},   ReleaseLease{3},       TrackLease{3, 0, 0x7f0000001000}};
     for (const Request& request : all) {
         const auto bytes = encode(request);
         auto back = decode_request(bytes, fds_of(request));

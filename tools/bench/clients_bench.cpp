@@ -3,9 +3,9 @@
 // in it with plain stores, commit with damage and wait until it is presented.
 // Prints commit -> presented p50/p99 and the process CPU per presented frame
 // for 1, 4 and 16 clients, next to the same run's baseline (one client), for
-// clients that send damage and for clients that do not (udefio then diffs
-// each committed lease against a shadow of it: the cost of tracking a
-// client's writes without its help).
+// clients that send damage and for clients that do not (udefio then finds
+// the pages they wrote through their pagemap, or by a shadow diff where that
+// is not possible: the cost of tracking a client's writes without its help).
 //   udefio-clients-bench [--seconds S]
 #include <sys/resource.h>
 
@@ -161,7 +161,7 @@ int main(int argc, char** argv)
             if (n == 1)
                 one = r.cpu_us_per_frame;
             std::printf("%-22s %8u %8zu %10.2f %10.2f %14.1f %14.2f\n",
-                        damage ? "sent by the client" : "none (shadow diff)", n, r.frames, r.p50_ms, r.p99_ms,
+                        damage ? "sent by the client" : "none (pagemap scan)", n, r.frames, r.p50_ms, r.p99_ms,
                         r.cpu_us_per_frame, one > 0 ? r.cpu_us_per_frame / one : 0.0);
         }
     }

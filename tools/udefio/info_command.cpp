@@ -27,9 +27,15 @@ int run_info()
 
     // Our trackers see this process's page tables; a program's or a protocol
     // client's stores are found in the shared memory itself.
+    bool pagemap = false;  // what it needs is what uffd-async needs: WP_ASYNC and PAGEMAP_SCAN
+    for (const TrackerProbeResult& r : probe_trackers())
+        pagemap |= r.kind == TrackerKind::uffd_async && r.works;
     std::printf("other processes' writes (kiosk and profiled programs, protocol clients without damage):\n"
-                "  shadow     yes  compared against a copy at each look or commit (the fallback that always works)\n"
-                "  pagemap    no   a client's own userfaultfd scanned through /proc/PID/pagemap: not built yet\n\n");
+                "  pagemap    %-4s a libudefio-client app registers its lease write-protect-async; udefio scans its\n"
+                "                  /proc/PID/pagemap (PAGEMAP_SCAN)%s\n"
+                "  shadow     yes  compared against a copy at each look or commit (pre-leased programs, and the\n"
+                "                  fallback that always works)\n\n",
+                pagemap ? "yes" : "no", pagemap ? "" : ": this kernel lacks it (see uffd-async above)");
 
     std::printf("backends (--backend auto takes the first available):\n");
     for (const BackendAvailability& b : probe_backends())

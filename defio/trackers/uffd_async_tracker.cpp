@@ -1,9 +1,9 @@
 #include "defio/trackers/uffd_async_tracker.hpp"
 
 #include <fcntl.h>
-#include <sys/ioctl.h>
 
 #include "defio/buffer_layout.hpp"
+#include "defio/trackers/pagemap_scan.hpp"
 
 namespace udefio {
 namespace {
@@ -35,7 +35,6 @@ Result<std::unique_ptr<Tracker>> UffdAsyncTracker::create(std::span<std::byte> r
 UffdAsyncTracker::UffdAsyncTracker(std::span<std::byte> range, Userfaultfd uffd, UniqueFd pagemap,
                                    std::unique_ptr<ProtectDoorbell> doorbell)
     : range_(range),
-      page_size_(page_size()),
       uffd_(std::move(uffd)),
       pagemap_(std::move(pagemap)),
       doorbell_(std::move(doorbell)),
@@ -57,29 +56,8 @@ Result<void> UffdAsyncTracker::collect(std::vector<uint32_t>& written_pages)
 
 Result<void> UffdAsyncTracker::scan(std::vector<uint32_t>& written_pages)
 {
-    const auto begin = reinterpret_cast<uintptr_t>(range_.data());
-    const auto end = begin + range_.size();
-    pm_scan_arg arg{};
-    arg.size = sizeof arg;
-    arg.flags = PM_SCAN_WP_MATCHING | PM_SCAN_CHECK_WPASYNC;
-    arg.start = begin;
-    arg.end = end;
-    arg.vec = reinterpret_cast<uintptr_t>(regions_.data());
-    arg.vec_len = regions_.size();
-    arg.category_mask = PAGE_IS_WRITTEN;
-    arg.return_mask = PAGE_IS_WRITTEN;
-    for (;;) {
-        const int filled = ::ioctl(pagemap_.get(), PAGEMAP_SCAN, &arg);
-        if (filled < 0)
-            return errno_error("ioctl(PAGEMAP_SCAN) on /proc/self/pagemap (needs Linux 6.7+)");
-        for (int i = 0; i < filled; ++i) {
-            for (uintptr_t a = regions_[i].start; a < regions_[i].end; a += page_size_)
-                written_pages.push_back(static_cast<uint32_t>((a - begin) / page_size_));
-        }
-        if (arg.walk_end >= end)
-            return {};
-        arg.start = arg.walk_end;
-    }
+    return scan_written_pages(pagemap_.get(), reinterpret_cast<uintptr_t>(range_.data()), range_.size(), regions_,
+                              written_pages);
 }
 
 }  // namespace udefio

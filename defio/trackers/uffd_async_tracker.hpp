@@ -32,7 +32,6 @@ private:
     Result<void> scan(std::vector<uint32_t>& written_pages);
 
     std::span<std::byte> range_;
-    size_t page_size_;
     Userfaultfd uffd_;  // must stay open: closing it drops the write protection
     UniqueFd pagemap_;  // /proc/self/pagemap, opened once (PAGEMAP_SCAN target)
     std::unique_ptr<ProtectDoorbell> doorbell_;

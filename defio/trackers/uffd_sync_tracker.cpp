@@ -72,19 +72,20 @@ void UffdSyncTracker::run_fault_thread()
             const auto address = static_cast<uintptr_t>(msgs[i].arg.pagefault.address);
             const size_t page = (address - reinterpret_cast<uintptr_t>(range_.data())) / page_size_;
             // Marked before the writer wakes, so a collect after the write
-            // sees it; marked again after, because a collect between the two
-            // steps takes the first mark and re-protects a page that we then
-            // open: without the second mark its later writes would be lost.
+            // sees it. Mark and unprotect are one step for collect: a collect
+            // between them would re-protect the page we then open, and its
+            // later writes would be lost.
+            const std::lock_guard lock(protection_lock_);
             written_.mark(page);
             if (auto r = uffd_.write_protect(page, 1, false); !r)
                 UDEFIO_LOG(error, "%s", r.error().message().c_str());
-            written_.mark(page);
         }
     }
 }
 
 Result<void> UffdSyncTracker::collect(std::vector<uint32_t>& written_pages)
 {
+    const std::lock_guard lock(protection_lock_);
     const std::span<const uint32_t> taken = written_.take();
     Result<void> result;
     for_each_page_run(taken, [&](uint32_t first, uint32_t count) {

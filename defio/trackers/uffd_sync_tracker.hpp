@@ -6,6 +6,7 @@
 #pragma once
 
 #include <memory>
+#include <mutex>
 #include <thread>
 
 #include "defio/doorbell.hpp"
@@ -33,6 +34,11 @@ private:
     size_t page_size_;
     Userfaultfd uffd_;
     WrittenPages written_;  // marked by the fault thread
+    // Makes "mark the page, open it" (fault thread) and "take the marks,
+    // protect those pages" (collect) atomic with respect to each other. Held
+    // only around those two steps; the writer blocked in the fault holds
+    // nothing, so no one waits on it while holding this.
+    std::mutex protection_lock_;
     Doorbell stop_;         // rung by the destructor to end the fault thread
     std::thread fault_thread_;
 };

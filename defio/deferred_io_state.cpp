@@ -101,7 +101,7 @@ bool DeferredIoState::notify_write()
         int64_t none = 0;
         first_write_ns_.compare_exchange_strong(none, monotonic_now().count(), std::memory_order_relaxed);
     }
-    worker_->schedule(options_.delay);
+    schedule_flush();
     return true;
 }
 
@@ -114,6 +114,11 @@ bool DeferredIoState::add_damage(const Rect& rect)
         explicit_damage_.add(rect);
     }
     return notify_write();
+}
+
+void DeferredIoState::schedule_flush()
+{
+    worker_->schedule_at(info_->flush_time(monotonic_now() + options_.delay));
 }
 
 void DeferredIoState::flush_now()
@@ -162,7 +167,7 @@ void DeferredIoState::poll_tracker()
         last_look_ = monotonic_now();
     }
     if (added || !pagereflist_.empty())
-        worker_->schedule(options_.delay);
+        schedule_flush();
 }
 
 void DeferredIoState::flush_locked(const std::unique_lock<std::shared_mutex>& lock)
@@ -180,7 +185,7 @@ void DeferredIoState::flush_locked(const std::unique_lock<std::shared_mutex>& lo
     // The client is still drawing and the tracker's doorbell is not armed:
     // look again after the delay (that look arms it if the client stopped).
     if (!collected_.empty() && tracker_->doorbell_only_when_idle())
-        worker_->schedule(options_.delay);
+        schedule_flush();
 
     const auto pages = pagereflist_.sorted();
     Damage damage = explicit_damage_;

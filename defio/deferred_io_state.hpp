@@ -93,6 +93,9 @@ public:
 
 private:
     void deferred_work();  // the flush worker's timer expired
+    // Arms the flush for the delay from now, when the sink wants it. Under
+    // lock_ (shared or exclusive) with info_ set.
+    void schedule_flush();
     void poll_tracker();   // periodic collect for trackers without a doorbell
     void flush_locked(const std::unique_lock<std::shared_mutex>& lock);
     // Returns the frame's number.

@@ -69,13 +69,13 @@ FlushWorker::FlushWorker(Key, Callbacks callbacks, int doorbell_fd, UniqueFd tim
 
 FlushWorker::~FlushWorker() { cancel_sync(); }
 
-void FlushWorker::schedule(std::chrono::nanoseconds delay)
+void FlushWorker::schedule_at(std::chrono::nanoseconds at)
 {
     std::lock_guard guard(mutex_);
     if (armed_ || cancelled_)
         return;
-    const itimerspec spec = timer_spec(delay, std::chrono::nanoseconds(0));
-    if (::timerfd_settime(timer_.get(), 0, &spec, nullptr) != 0) {
+    const itimerspec spec = timer_spec(at, std::chrono::nanoseconds(0));
+    if (::timerfd_settime(timer_.get(), TFD_TIMER_ABSTIME, &spec, nullptr) != 0) {
         UDEFIO_LOG(error, "timerfd_settime() for a deferred flush failed: %s", std::strerror(errno));
         return;
     }

@@ -21,7 +21,7 @@ public:
     struct Callbacks {
         std::function<void()> write_seen;     // the tracker's doorbell rang
         std::function<void()> poll_tick;      // periodic, polling trackers only
-        std::function<void()> deferred_work;  // the timer armed by schedule() expired
+        std::function<void()> deferred_work;  // the timer armed by schedule_at() expired
     };
 
     // doorbell_fd: readable after a write (-1: none). poll_interval: 0 = no polling.
@@ -29,9 +29,9 @@ public:
                                                       std::chrono::nanoseconds poll_interval);
     ~FlushWorker();
 
-    // Arms the one-shot timer unless it is armed already (later writes only add
-    // pages). Any thread. No-op after cancel_sync().
-    void schedule(std::chrono::nanoseconds delay);
+    // Arms the one-shot timer for `at` (CLOCK_MONOTONIC) unless it is armed
+    // already (later writes only add pages). Any thread. No-op after cancel_sync().
+    void schedule_at(std::chrono::nanoseconds at);
 
     // After return no callback is running and none will run again. Must not be
     // called from a callback, nor while holding a lock that a callback takes.
@@ -57,7 +57,7 @@ private:
     UniqueFd poll_timer_;  // periodic, or invalid
     UniqueFd stop_;        // eventfd written by cancel_sync()
 
-    std::mutex mutex_;       // protects armed_ and cancelled_; taken by schedule(), the
+    std::mutex mutex_;       // protects armed_ and cancelled_; taken by schedule_at(), the
                              // worker thread and cancel_sync(), never while calling back
     bool armed_ = false;     // the one-shot timer is set and has not fired yet
     bool cancelled_ = false;

@@ -2,6 +2,7 @@
 // callback). Implemented by every backend's output.
 #pragma once
 
+#include <chrono>
 #include <cstdint>
 #include <span>
 
@@ -24,6 +25,12 @@ public:
     // is clipped to the buffer. Must not call back into the DeferredIoState.
     virtual FlushResult flush(const SharedBuffer& src, std::span<PageRef* const> pages,
                               const Damage& damage) = 0;
+
+    // When a flush whose damage is ready at `ready` (CLOCK_MONOTONIC) should
+    // start. Outputs with a vblank grid start it shortly before the vblank it
+    // can catch; others at once. Any thread, under the state's shared lock:
+    // it must be quick and take no lock but leaves.
+    virtual std::chrono::nanoseconds flush_time(std::chrono::nanoseconds ready) const { return ready; }
 };
 
 }  // namespace udefio

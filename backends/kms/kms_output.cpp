@@ -44,6 +44,14 @@ Result<std::unique_ptr<KmsOutput>> KmsOutput::create(EventLoop& loop, const DrmD
     auto output = std::make_unique<KmsOutput>(loop, device, pipe, std::move(saved), std::move(buffers));
     if (auto r = output->set_mode(); !r)
         return Error{r.error().code, device.path() + " " + pipe.name + ": " + r.error().what};
+    // A vblank counter exists only where the driver has real vblanks; page
+    // flips of the others complete at once and have no grid to aim at.
+    uint64_t sequence = 0, ns = 0;
+    if (drmCrtcGetSequence(device.fd(), pipe.crtc_id, &sequence, &ns) == 0)
+        output->vblank_.emplace(output->mode().refresh_period());
+    else
+        UDEFIO_LOG(info, "%s: no vblank counter (%s): flushes run when ready, not aimed at a vblank",
+                   pipe.name.c_str(), std::strerror(errno));
     return output;
 }
 
@@ -231,6 +239,8 @@ Result<void> KmsOutput::commit_atomic(ScanoutBuffer& buffer, const std::vector<R
         return Error{err, "atomic page flip commit"};
     const uint64_t token = notify_committed(issued);
     in_flight_token_ = token;
+    if (vblank_)
+        vblank_->committed(issued);
     if (out_fence >= 0)
         adopt_out_fence(out_fence, token);
     return {};
@@ -288,6 +298,8 @@ Result<void> KmsOutput::commit_legacy(ScanoutBuffer& buffer, const std::vector<R
                         reinterpret_cast<void*>(uintptr_t(pipe_.crtc_id))) != 0)
         return errno_error("drmModePageFlip");
     in_flight_token_ = notify_committed(issued);
+    if (vblank_)
+        vblank_->committed(issued);
     return {};
 }
 
@@ -298,6 +310,8 @@ void KmsOutput::on_page_flip(uint64_t sequence, std::chrono::nanoseconds timesta
     {
         std::lock_guard lock(mutex_);
         in_flight_ = false;
+        if (vblank_)
+            vblank_->flipped(sequence, timestamp);
         fence = out_fence_;
         token = in_flight_token_;
     }
@@ -336,12 +350,23 @@ std::shared_ptr<Fence> KmsOutput::out_fence() const
     return out_fence_;
 }
 
+std::chrono::nanoseconds KmsOutput::flush_time(std::chrono::nanoseconds ready) const
+{
+    return vblank_ ? vblank_->flush_time(ready) : ready;
+}
+
 KmsCounters KmsOutput::counters() const
 {
-    return {commits_.load(std::memory_order_relaxed), flips_.load(std::memory_order_relaxed),
-            bytes_copied_.load(std::memory_order_relaxed), damage_clips_.load(std::memory_order_relaxed),
-            out_fences_.load(std::memory_order_relaxed), fences_signalled_.load(std::memory_order_relaxed),
-            in_fences_.load(std::memory_order_relaxed)};
+    return {commits_.load(std::memory_order_relaxed),
+            flips_.load(std::memory_order_relaxed),
+            bytes_copied_.load(std::memory_order_relaxed),
+            damage_clips_.load(std::memory_order_relaxed),
+            out_fences_.load(std::memory_order_relaxed),
+            fences_signalled_.load(std::memory_order_relaxed),
+            in_fences_.load(std::memory_order_relaxed),
+            vblank_.has_value(),
+            vblank_ ? vblank_->margin() : std::chrono::nanoseconds(0),
+            vblank_ ? vblank_->misses() : 0};
 }
 
 }  // namespace udefio

@@ -2,7 +2,9 @@
 // Two dumb buffers: a flush copies this frame's damage plus what the back
 // buffer missed into the back buffer and commits it (atomic with
 // FB_DAMAGE_CLIPS, or legacy DirtyFB + page flip); at most one commit is in
-// flight, a flush that finds one waits for its page flip (damage written
+// flight. Where the CRTC has a real vblank, flushes start shortly before the
+// vblank they can catch (VblankClock), so they find no commit in flight; a
+// flush that still finds one waits for its page flip (damage written
 // meanwhile accumulates in the tracker and goes into the next commit).
 #pragma once
 
@@ -12,12 +14,13 @@
 #include <condition_variable>
 #include <memory>
 #include <mutex>
+#include <optional>
 
 #include "backends/kms/drm_device.hpp"
 #include "backends/kms/drm_properties.hpp"
 #include "backends/kms/kms_pipe.hpp"
 #include "backends/kms/scanout_buffer.hpp"
-#include "backends/kms/kms_pipe.hpp"
+#include "backends/kms/vblank_clock.hpp"
 #include "backends/output.hpp"
 #include "defio/event_loop.hpp"
 #include "defio/fence_wait.hpp"
@@ -33,6 +36,9 @@ struct KmsCounters {
     uint64_t out_fences = 0;    // commits that returned an OUT_FENCE_PTR fence
     uint64_t fences_signalled = 0;  // of those, seen signalled (by the loop's wait or at their flip)
     uint64_t in_fences = 0;         // commits that waited on a client's IN_FENCE_FD
+    bool vblank_timed = false;      // flushes aim at the vblank grid (the CRTC has a real vblank)
+    std::chrono::nanoseconds latch_margin{};  // how long before a vblank they start
+    uint64_t missed_vblanks = 0;    // commits issued the margin ahead that still missed their vblank
 };
 
 class KmsOutput final : public Output {
@@ -57,6 +63,8 @@ public:
 
     // Flush worker thread.
     FlushResult flush(const SharedBuffer& src, std::span<PageRef* const> pages, const Damage& damage) override;
+    // Any thread.
+    std::chrono::nanoseconds flush_time(std::chrono::nanoseconds ready) const override;
     // Loop thread, from the backend's DRM event handler.
     void on_page_flip(uint64_t sequence, std::chrono::nanoseconds timestamp);
 
@@ -91,6 +99,8 @@ private:
     DrmProperties crtc_props_;
     DrmProperties plane_props_;
     std::optional<uint32_t> damage_clips_prop_;
+    // Set in create() when the CRTC has a real vblank, then never replaced.
+    std::optional<VblankClock> vblank_;
     bool device_gone_ = false;  // loop thread only
 
     // Protects buffers_' content and missed damage, front_, in_flight_,

@@ -5,6 +5,7 @@
 #include <chrono>
 #include <thread>
 
+#include "defio/clock.hpp"
 #include "defio/doorbell.hpp"
 #include "defio/flush_worker.hpp"
 #include "tests/test_support.hpp"
@@ -19,11 +20,11 @@ TEST(FlushWorker, FirstScheduleArmsOneTimer)
     std::atomic<int> works{0};
     auto worker = FlushWorker::start({[] {}, [] {}, [&] { ++works; }}, -1, 0ns).value();
     for (int i = 0; i < 100; ++i)
-        worker->schedule(50ms);  // later schedules only add work to the same flush
+        worker->schedule_at(monotonic_now() + 50ms);  // later schedules only add work to the same flush
     ASSERT_TRUE(wait_for([&] { return works.load() == 1; }));
     std::this_thread::sleep_for(100ms);
     EXPECT_EQ(works.load(), 1);
-    worker->schedule(1ms);  // after the work ran, the next write arms it again
+    worker->schedule_at(monotonic_now() + 1ms);  // after the work ran, the next write arms it again
     ASSERT_TRUE(wait_for([&] { return works.load() == 2; }));
 }
 
@@ -54,9 +55,27 @@ TEST(FlushWorker, CancelSyncStopsPendingWork)
 {
     std::atomic<int> works{0};
     auto worker = FlushWorker::start({[] {}, [] {}, [&] { ++works; }}, -1, 0ns).value();
-    worker->schedule(30ms);
+    worker->schedule_at(monotonic_now() + 30ms);
     worker->cancel_sync();
-    worker->schedule(1ms);  // refused after cancel
+    worker->schedule_at(monotonic_now() + 1ms);  // refused after cancel
     std::this_thread::sleep_for(80ms);
     EXPECT_EQ(works.load(), 0);
+}
+
+TEST(FlushWorker, RunsAtTheTimeAskedNotBefore)
+{
+    std::atomic<int64_t> ran_at{0};
+    auto worker = FlushWorker::start({[] {}, [] {}, [&] { ran_at = monotonic_now().count(); }}, -1, 0ns).value();
+    const auto at = monotonic_now() + 40ms;
+    worker->schedule_at(at);
+    ASSERT_TRUE(wait_for([&] { return ran_at.load() != 0; }));
+    EXPECT_GE(ran_at.load(), at.count());
+}
+
+TEST(FlushWorker, ATimeInThePastRunsAtOnce)
+{
+    std::atomic<int> works{0};
+    auto worker = FlushWorker::start({[] {}, [] {}, [&] { ++works; }}, -1, 0ns).value();
+    worker->schedule_at(monotonic_now() - 1s);
+    ASSERT_TRUE(wait_for([&] { return works.load() == 1; }));
 }

@@ -1,0 +1,65 @@
+// Where a CRTC's next vblanks fall, learnt from its page-flip events, and when
+// a flush should start so that its commit catches one: `margin` before it
+// (what weston calls the repaint window). A flush started then takes every
+// write up to that moment and never finds a commit still in flight, so a
+// write waits at most the delay plus one refresh period, instead of a period
+// more whenever it came while the previous commit waited for its vblank.
+//
+// Only for CRTCs with a real vblank (vkms, real hardware): where page flips
+// complete at once (bochs, virtio-gpu) there is no grid to aim at and flushes
+// run when they are ready. The margin adapts: a commit that missed the vblank
+// it aimed at widens it, a long run of hits narrows it again.
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <mutex>
+
+namespace udefio {
+
+class VblankClock {
+public:
+    // `period`: the mode's refresh period, used until two flips measure it.
+    explicit VblankClock(std::chrono::nanoseconds period);
+
+    // A commit was issued at `at`; it is in flight until flipped().
+    void committed(std::chrono::nanoseconds at);
+    // The commit in flight was shown at vblank `sequence`, `timestamp`.
+    void flipped(uint64_t sequence, std::chrono::nanoseconds timestamp);
+
+    // When to start a flush whose damage is ready at `ready` (both
+    // CLOCK_MONOTONIC): `ready` itself until a flip has placed the grid or
+    // when the first vblank after it is closer than the margin; otherwise
+    // the margin before that vblank (or before the one after the flip in
+    // flight, which a commit cannot catch earlier).
+    std::chrono::nanoseconds flush_time(std::chrono::nanoseconds ready) const;
+
+    std::chrono::nanoseconds margin() const;
+    std::chrono::nanoseconds period() const;
+    uint64_t misses() const;
+
+    static constexpr std::chrono::nanoseconds kInitialMargin = std::chrono::milliseconds(2);
+    static constexpr std::chrono::nanoseconds kMinMargin = std::chrono::microseconds(1000);
+    static constexpr int kHitsToNarrow = 120;
+
+private:
+    // The first vblank of the grid at or after `t`.
+    std::chrono::nanoseconds vblank_after(std::chrono::nanoseconds t) const;
+
+    // Protects every member below. Taken by committed() (flush worker),
+    // flipped() (loop thread) and flush_time() (whoever reports a write, under
+    // the state's shared lock); a leaf: nothing is called while it is held.
+    mutable std::mutex mutex_;
+    std::chrono::nanoseconds period_;
+    bool placed_ = false;                  // a flip has placed the grid
+    uint64_t anchor_sequence_ = 0;         // the first flip: the period is measured from it
+    std::chrono::nanoseconds anchor_{};
+    std::chrono::nanoseconds last_vblank_{};  // the latest flip's vblank
+    bool in_flight_ = false;
+    std::chrono::nanoseconds committed_at_{};  // when the commit in flight was issued
+    std::chrono::nanoseconds margin_ = kInitialMargin;
+    int hits_ = 0;
+    uint64_t misses_ = 0;
+};
+
+}  // namespace udefio

@@ -285,7 +285,7 @@ class Kiosk(unittest.TestCase):
         r = subprocess.run([UDEFIO, "kiosk", "--backend", "headless", "--socket", self.socket, "--seconds", "1",
                             "--png-dir", frames], capture_output=True, text=True, timeout=60)
         self.assertEqual(r.returncode, 0, r.stderr)
-        self.assertRegex(r.stdout, r"demo: [1-9]\d* flushes")
+        self.assertRegex(r.stdout, r"kiosk: [1-9]\d* flushes")
         self.assertTrue(os.path.exists(os.path.join(frames, "frame-final.png")))
 
     def test_the_library_examples_run_under_the_kiosk(self):

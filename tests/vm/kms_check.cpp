@@ -118,7 +118,8 @@ int main(int argc, char** argv)
     std::string allocator = (*backend)->allocator().describe();  // "gbm (dri)": one word for the report
     std::replace(allocator.begin(), allocator.end(), ' ', '_');
     std::printf("UDEFIO-KMS width=%u height=%u atomic=%d allocator=%s damage_clips_supported=%d clips=%llu "
-                "square_bytes=%llu out_fences=%llu fences_signalled=%llu flips=%llu in_fences=%llu\n",
+                "square_bytes=%llu out_fences=%llu fences_signalled=%llu flips=%llu in_fences=%llu vblank_timed=%d "
+                "commits=%llu\n",
                 mode.width, mode.height, atomic ? 1 : 0, allocator.c_str(),
                 output->damage_clips_supported() ? 1 : 0,
                 static_cast<unsigned long long>(after.damage_clips),
@@ -126,7 +127,8 @@ int main(int argc, char** argv)
                 static_cast<unsigned long long>(after.out_fences),
                 static_cast<unsigned long long>(after.fences_signalled),
                 static_cast<unsigned long long>(after.flips),
-                static_cast<unsigned long long>(after.in_fences));
+                static_cast<unsigned long long>(after.in_fences), after.vblank_timed ? 1 : 0,
+                static_cast<unsigned long long>(after.commits));
     (*loop)->stop();
     loop_thread.join();
     std::vector<uint32_t> final_picture(pixels, pixels + size_t(stride) * mode.height);

@@ -179,6 +179,8 @@ class KmsLane(unittest.TestCase):
         info = self.check_scanout("bochs", "scanout", "")
         self.assertEqual(info["damage_clips_supported"], "0")  # bochs has no FB_DAMAGE_CLIPS (PLATFORM.md)
         self.check_out_fences(info)
+        # Its flips complete at once: no vblank grid to aim at (PLATFORM.md).
+        self.assertEqual(info["vblank_timed"], "0")
 
     def test_bochs_legacy(self):
         self.check_scanout("bochs", "scanout-legacy", "-legacy")
@@ -209,6 +211,11 @@ class KmsLane(unittest.TestCase):
         picture shown by a plain full-frame copy."""
         rc, output = self.case("vkms", "scanout")
         self.assertEqual(rc, 0, output)
+        # vkms has a real vblank: flushes aim at it, and every commit flipped.
+        info = report(output, "UDEFIO-KMS")
+        self.assertEqual(info["vblank_timed"], "1", output)
+        self.assertGreaterEqual(int(info["commits"]), 3)
+        self.assertGreaterEqual(int(info["flips"]) + 1, int(info["commits"]), "commits without a flip")
         crc = report(output, "UDEFIO-CRC")
         self.assertTrue(crc and all(v.startswith("0x") for v in crc.values()), output)
         self.assertNotEqual(crc["a"], crc["b"], "the damaged square did not change the composed picture")

@@ -369,9 +369,9 @@ int run_demo(const DemoOptions& options)
     FlushStats stats = replaced;
     stats += state->stats();
     const double full = double(state->layout().bytes());
-    std::printf("demo: %llu flushes, %llu presented, %llu pages, %.1f MiB copied (%.1f%% of full-frame copies), "
+    std::printf("%s: %llu flushes, %llu presented, %llu pages, %.1f MiB copied (%.1f%% of full-frame copies), "
                 "%llu flush-worker wakeups, tracker %s\n",
-                (unsigned long long)stats.flushes, (unsigned long long)presented, (unsigned long long)stats.pages,
+                options.command.c_str(), (unsigned long long)stats.flushes, (unsigned long long)presented, (unsigned long long)stats.pages,
                 double(stats.bytes_copied) / (1 << 20),
                 stats.flushes ? 100.0 * double(stats.bytes_copied) / (full * double(stats.flushes)) : 0.0,
                 (unsigned long long)stats.wakeups, tracker_name(state->tracker_kind()).data());
@@ -385,7 +385,8 @@ int run_demo(const DemoOptions& options)
         const std::string last = options.png_dir + "/frame-final.png";
         if (auto r = output.snapshot_png(last); !r)
             return fail(r.error());
-        std::printf("demo: PNG frames in %s/ (the last one: %s)\n", options.png_dir.c_str(), last.c_str());
+        std::printf("%s: PNG frames in %s/ (the last one: %s)\n", options.command.c_str(), options.png_dir.c_str(),
+                    last.c_str());
     }
     if (program_exit && !program_exit->success())
         return fail(plain_error(client + " " + program_exit->describe()));

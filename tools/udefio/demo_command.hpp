@@ -13,6 +13,7 @@
 namespace udefio::cli {
 
 struct DemoOptions {
+    std::string command = "demo";      // the subcommand: names the summary lines
     OutputOptions output;
     double seconds = 5;  // 0: until SIGINT/SIGTERM (or the program ends)
     std::string png_dir;

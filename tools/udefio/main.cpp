@@ -28,12 +28,14 @@ int main(int argc, char** argv)
     CLI::App* profile = app.add_subcommand(
         "profile", "Run the demo, or `-- PROGRAM ARGS...` drawing into a pre-leased buffer, and record every "
                    "frame: a summary table, a Perfetto trace, a per-frame CSV/JSON and a damage heat map");
+    profile_options.command = "profile";
     profile_options.add_profile_to(*profile);
     udefio::cli::DemoOptions kiosk_options;
     CLI::App* kiosk = app.add_subcommand(
         "kiosk", "Keep `-- PROGRAM ARGS...` (default: the built-in demo) running fullscreen on the output "
                  "(restarted with back-off when it dies, the last frame kept meanwhile) and serve protocol "
                  "clients on the socket");
+    kiosk_options.command = "kiosk";
     kiosk_options.add_kiosk_to(*kiosk);
 
     try {

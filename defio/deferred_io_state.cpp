@@ -118,7 +118,8 @@ bool DeferredIoState::add_damage(const Rect& rect)
 
 void DeferredIoState::schedule_flush()
 {
-    worker_->schedule_at(info_->flush_time(monotonic_now() + options_.delay));
+    const auto now = monotonic_now();
+    worker_->schedule_at(info_->flush_time(now, now + options_.delay));
 }
 
 void DeferredIoState::flush_now()

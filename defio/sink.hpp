@@ -26,11 +26,16 @@ public:
     virtual FlushResult flush(const SharedBuffer& src, std::span<PageRef* const> pages,
                               const Damage& damage) = 0;
 
-    // When a flush whose damage is ready at `ready` (CLOCK_MONOTONIC) should
-    // start. Outputs with a vblank grid start it shortly before the vblank it
-    // can catch; others at once. Any thread, under the state's shared lock:
+    // When to start the flush of a write seen at `now`, whose delay ends at
+    // `ready` (CLOCK_MONOTONIC). Outputs with a vblank grid start it shortly
+    // before the last vblank that shows it within a refresh period of
+    // `ready`; others at `ready`. Any thread, under the state's shared lock:
     // it must be quick and take no lock but leaves.
-    virtual std::chrono::nanoseconds flush_time(std::chrono::nanoseconds ready) const { return ready; }
+    virtual std::chrono::nanoseconds flush_time(std::chrono::nanoseconds now, std::chrono::nanoseconds ready) const
+    {
+        (void)now;
+        return ready;
+    }
 };
 
 }  // namespace udefio

@@ -350,9 +350,9 @@ std::shared_ptr<Fence> KmsOutput::out_fence() const
     return out_fence_;
 }
 
-std::chrono::nanoseconds KmsOutput::flush_time(std::chrono::nanoseconds ready) const
+std::chrono::nanoseconds KmsOutput::flush_time(std::chrono::nanoseconds now, std::chrono::nanoseconds ready) const
 {
-    return vblank_ ? vblank_->flush_time(ready) : ready;
+    return vblank_ ? vblank_->flush_time(now, ready) : ready;
 }
 
 KmsCounters KmsOutput::counters() const

@@ -64,7 +64,7 @@ public:
     // Flush worker thread.
     FlushResult flush(const SharedBuffer& src, std::span<PageRef* const> pages, const Damage& damage) override;
     // Any thread.
-    std::chrono::nanoseconds flush_time(std::chrono::nanoseconds ready) const override;
+    std::chrono::nanoseconds flush_time(std::chrono::nanoseconds now, std::chrono::nanoseconds ready) const override;
     // Loop thread, from the backend's DRM event handler.
     void on_page_flip(uint64_t sequence, std::chrono::nanoseconds timestamp);
 

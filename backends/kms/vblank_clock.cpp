@@ -17,16 +17,13 @@ void VblankClock::flipped(uint64_t sequence, std::chrono::nanoseconds timestamp)
 {
     std::lock_guard lock(mutex_);
     if (in_flight_ && placed_) {
-        // The commit aimed at the first vblank after it was issued. Landing
-        // later when it was issued the margin ahead of it means the margin did
-        // not leave the kernel time enough; one issued closer proves nothing.
-        const std::chrono::nanoseconds aimed = vblank_after(committed_at_);
-        if (timestamp > aimed + period_ / 2) {
-            if (aimed - committed_at_ >= margin_) {
-                ++misses_;
-                hits_ = 0;
-                margin_ = std::min(margin_ + std::chrono::milliseconds(1), period_ / 2);
-            }
+        // Every commit aims at the first vblank after it is issued (its flush
+        // started the margin ahead). Landing later means the margin did not
+        // cover the flush worker's wakeup, the copy and the kernel's commit.
+        if (timestamp > vblank_after(committed_at_) + period_ / 2) {
+            ++misses_;
+            hits_ = 0;
+            margin_ = std::min(margin_ + std::chrono::milliseconds(1), period_ / 2);
         } else if (++hits_ >= kHitsToNarrow) {
             hits_ = 0;
             margin_ = std::max(margin_ - std::chrono::microseconds(250), kMinMargin);
@@ -52,17 +49,22 @@ std::chrono::nanoseconds VblankClock::vblank_after(std::chrono::nanoseconds t) c
     return last_vblank_ + periods * period_;
 }
 
-std::chrono::nanoseconds VblankClock::flush_time(std::chrono::nanoseconds ready) const
+std::chrono::nanoseconds VblankClock::flush_time(std::chrono::nanoseconds now, std::chrono::nanoseconds ready) const
 {
     std::lock_guard lock(mutex_);
     if (!placed_)
         return ready;
+    // The one vblank in (ready, ready + period]: the last that keeps the
+    // promise of delay + one period. Its flush may start up to the margin
+    // before `ready`: the delay coalesces writes, it is not a minimum.
     std::chrono::nanoseconds target = vblank_after(ready);
+    // A commit issued less than the margin ahead misses it: the next one.
+    while (target - margin_ < now)
+        target += period_;
+    // A commit cannot be caught before the flip in flight.
     if (in_flight_)
         target = std::max(target, vblank_after(committed_at_) + period_);
-    else if (target - ready < margin_)
-        return ready;  // too close to aim at: start now, as without a grid
-    return std::max(ready, target - margin_);
+    return target - margin_;
 }
 
 std::chrono::nanoseconds VblankClock::margin() const

@@ -2,8 +2,9 @@
 // a flush should start so that its commit catches one: `margin` before it
 // (what weston calls the repaint window). A flush started then takes every
 // write up to that moment and never finds a commit still in flight, so a
-// write waits at most the delay plus one refresh period, instead of a period
-// more whenever it came while the previous commit waited for its vblank.
+// write reaches the screen within the delay plus one refresh period (when the
+// delay is at least the margin), instead of a period later whenever it came
+// while the previous commit waited for its vblank.
 //
 // Only for CRTCs with a real vblank (vkms, real hardware): where page flips
 // complete at once (bochs, virtio-gpu) there is no grid to aim at and flushes
@@ -27,18 +28,18 @@ public:
     // The commit in flight was shown at vblank `sequence`, `timestamp`.
     void flipped(uint64_t sequence, std::chrono::nanoseconds timestamp);
 
-    // When to start a flush whose damage is ready at `ready` (both
-    // CLOCK_MONOTONIC): `ready` itself until a flip has placed the grid or
-    // when the first vblank after it is closer than the margin; otherwise
-    // the margin before that vblank (or before the one after the flip in
-    // flight, which a commit cannot catch earlier).
-    std::chrono::nanoseconds flush_time(std::chrono::nanoseconds ready) const;
+    // When to start the flush of a write seen at `now` whose delay ends at
+    // `ready` (CLOCK_MONOTONIC): `ready` itself until a flip has placed the
+    // grid; then the margin before the first vblank after `ready`, or the
+    // first after that the margin still allows from `now`, and after the
+    // flip in flight (a commit cannot catch earlier).
+    std::chrono::nanoseconds flush_time(std::chrono::nanoseconds now, std::chrono::nanoseconds ready) const;
 
     std::chrono::nanoseconds margin() const;
     std::chrono::nanoseconds period() const;
     uint64_t misses() const;
 
-    static constexpr std::chrono::nanoseconds kInitialMargin = std::chrono::milliseconds(2);
+    static constexpr std::chrono::nanoseconds kInitialMargin = std::chrono::milliseconds(4);
     static constexpr std::chrono::nanoseconds kMinMargin = std::chrono::microseconds(1000);
     static constexpr int kHitsToNarrow = 120;
 

@@ -24,7 +24,7 @@ public:
         flushed_at = monotonic_now().count();
         return {};
     }
-    std::chrono::nanoseconds flush_time(std::chrono::nanoseconds ready) const override
+    std::chrono::nanoseconds flush_time(std::chrono::nanoseconds, std::chrono::nanoseconds ready) const override
     {
         asked_for = ready.count();
         return ready + extra_;

@@ -27,36 +27,59 @@ struct PlacedClock : VblankClock {
 TEST(VblankClock, WithoutAFlipFlushesRunWhenReady)
 {
     VblankClock clock(kPeriod);
-    EXPECT_EQ(clock.flush_time(3s), 3s);
+    EXPECT_EQ(clock.flush_time(3s - 5ms, 3s), 3s);
 }
 
-TEST(VblankClock, AFlushStartsTheMarginBeforeTheNextVblank)
+TEST(VblankClock, AFlushStartsTheMarginBeforeTheVblankAfterReady)
 {
     PlacedClock clock;
     const auto last = 1s + kPeriod;
-    // Ready 1 ms after the last vblank: start the margin before the next one.
-    EXPECT_EQ(clock.flush_time(last + 1ms), last + kPeriod - clock.margin());
+    const auto m = clock.margin();
+    // Written right after a vblank with an 8 ms delay: the next vblank is
+    // after `ready`, and its flush starts the margin before it.
+    EXPECT_EQ(clock.flush_time(last + 1ms, last + 9ms), last + kPeriod - m);
     // Three periods later the grid still holds.
-    EXPECT_EQ(clock.flush_time(last + 3 * kPeriod + 1ms), last + 4 * kPeriod - clock.margin());
+    EXPECT_EQ(clock.flush_time(last + 3 * kPeriod + 1ms, last + 3 * kPeriod + 9ms), last + 4 * kPeriod - m);
 }
 
-TEST(VblankClock, ReadyInsideTheMarginStartsAtOnce)
+TEST(VblankClock, TheFlushMayStartBeforeReadyToKeepTheBound)
 {
     PlacedClock clock;
     const auto next = 1s + 2 * kPeriod;
-    const auto ready = next - clock.margin() / 2;
-    EXPECT_EQ(clock.flush_time(ready), ready);
+    const auto m = clock.margin();
+    // Ready just before `next`: aiming at the vblank after would show the
+    // write later than delay + one period, so the flush starts the margin
+    // before `next`, a little before `ready`.
+    const auto ready = next - m / 2;
+    const auto now = ready - 8ms;
+    EXPECT_EQ(clock.flush_time(now, ready), next - m);
+    EXPECT_LE(clock.flush_time(now, ready), ready);
+    EXPECT_GE(clock.flush_time(now, ready), now);
+}
+
+TEST(VblankClock, AVblankCloserThanTheMarginIsNotAimedAt)
+{
+    PlacedClock clock;
+    const auto next = 1s + 2 * kPeriod;
+    const auto m = clock.margin();
+    // No delay, written inside the margin before `next`: a commit now would
+    // miss it, so the flush aims at the one after.
+    const auto now = next - m / 2;
+    EXPECT_EQ(clock.flush_time(now, now), next + kPeriod - m);
+    // Exactly the margin ahead still catches it.
+    EXPECT_EQ(clock.flush_time(next - m, next - m), next - m);
 }
 
 TEST(VblankClock, WhileACommitIsInFlightAimsAtTheVblankAfterItsFlip)
 {
     PlacedClock clock;
     const auto last = 1s + kPeriod;
-    clock.committed(last + kPeriod - 3ms);  // lands at last + P
-    // Ready right after that commit, even inside the margin: the earliest a
-    // new commit can catch is the vblank after the one in flight, and the
-    // flush starts the margin before it, so it never waits for the flip.
-    EXPECT_EQ(clock.flush_time(last + kPeriod - 1ms), last + 2 * kPeriod - clock.margin());
+    clock.committed(last + kPeriod - 5ms);  // lands at last + P
+    // Written right after that commit: the earliest a new commit can catch
+    // is the vblank after the one in flight, and the flush starts the margin
+    // before it, so it never waits for the flip.
+    const auto now = last + kPeriod - 4ms;
+    EXPECT_EQ(clock.flush_time(now, now), last + 2 * kPeriod - clock.margin());
 }
 
 TEST(VblankClock, PeriodIsMeasuredFromTheFlips)
@@ -73,21 +96,15 @@ TEST(VblankClock, AMissWidensTheMarginAndHitsNarrowIt)
     const auto start = clock.margin();
     auto vblank = 1s + kPeriod;
     uint64_t sequence = 101;
-    // Issued the margin before a vblank, shown one later: a miss.
-    clock.committed(vblank + kPeriod - start);
+    // Issued within the margin before a vblank (the flush started the margin
+    // ahead and copied for a while), shown one later: a miss.
+    clock.committed(vblank + kPeriod - start * 3 / 4);
     vblank += 2 * kPeriod;
     sequence += 2;
     clock.flipped(sequence, vblank);
     EXPECT_EQ(clock.misses(), 1u);
     const auto widened = clock.margin();
     EXPECT_EQ(widened, start + 1ms);
-    // Issued too close to its vblank to count: a late flip says nothing.
-    clock.committed(vblank + kPeriod - widened / 4);
-    vblank += 2 * kPeriod;
-    sequence += 2;
-    clock.flipped(sequence, vblank);
-    EXPECT_EQ(clock.misses(), 1u);
-    EXPECT_EQ(clock.margin(), widened);
     // A long run of hits narrows it again.
     for (int i = 0; i < VblankClock::kHitsToNarrow; ++i) {
         clock.committed(vblank + kPeriod - widened);

@@ -1,5 +1,6 @@
 #include "backends/headless/headless_output.hpp"
 
+#include <algorithm>
 #include <cstdio>
 #include <cstring>
 #include <ctime>
@@ -80,6 +81,17 @@ FlushResult HeadlessOutput::flush(const SharedBuffer& src, std::span<PageRef* co
     return {bytes};
 }
 
+std::chrono::nanoseconds HeadlessOutput::flush_time(std::chrono::nanoseconds now,
+                                                    std::chrono::nanoseconds ready) const
+{
+    // The flush, then its post to the loop that arms the vblank, must be done
+    // before the vblank; any flush before it is shown at it (no commit in flight).
+    constexpr std::chrono::nanoseconds kMargin = std::chrono::milliseconds(2);
+    const auto period = mode_.refresh_period();
+    const auto vblank = ready - ready % period + period;  // the first after `ready`
+    return std::max(now, vblank - kMargin);
+}
+
 void HeadlessOutput::on_flushed()
 {
     if (vblank_pending_)
@@ -94,9 +106,11 @@ void HeadlessOutput::on_vblank()
 {
     vblank_pending_ = false;
     presented_.fetch_add(1, std::memory_order_relaxed);
+    // The vblank's own time, as KMS reports it, not when the timer ran.
     const auto now = monotonic_now();
-    timeline_.signal_all(now);
-    notify_presented({++sequence_, now});
+    const auto vblank = now - now % mode_.refresh_period();
+    timeline_.signal_all(vblank);
+    notify_presented({++sequence_, vblank});
     maybe_snapshot(std::chrono::steady_clock::now());
 }
 

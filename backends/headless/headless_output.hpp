@@ -42,6 +42,9 @@ public:
 
     // Flush worker thread.
     FlushResult flush(const SharedBuffer& src, std::span<PageRef* const> pages, const Damage& damage) override;
+    // Any thread. Like a KMS output with a vblank: shortly before the
+    // simulated vblank that keeps delay + one period.
+    std::chrono::nanoseconds flush_time(std::chrono::nanoseconds now, std::chrono::nanoseconds ready) const override;
 
     // What the screen shows now. Any thread.
     Image frame() const;

@@ -175,6 +175,25 @@ TEST_P(DemoOnHeadless, FlushesArePresentedAtVblank)
     EXPECT_GT(seen[1].sequence, seen[0].sequence);
     EXPECT_GE(seen[0].timestamp, before);  // steady_clock is CLOCK_MONOTONIC on Linux
     EXPECT_GT(seen[1].timestamp, seen[0].timestamp);
+    // The vblank's own time: on the grid of the refresh period.
+    EXPECT_EQ(seen[0].timestamp % kMode.refresh_period(), std::chrono::nanoseconds(0));
+    EXPECT_EQ(seen[1].timestamp % kMode.refresh_period(), std::chrono::nanoseconds(0));
+}
+
+// The simulated vblank falls on multiples of the period, as the presentation
+// timestamps say; a flush starts shortly before the one that keeps delay +
+// one period (Sink::flush_time), never before the write.
+TEST(HeadlessVblank, FlushStartsShortlyBeforeTheVblankAfterReady)
+{
+    LoopThread loop;
+    auto output = HeadlessOutput::create(loop.loop(), kMode, {}).value();
+    const auto period = kMode.refresh_period();
+    const auto ready = 100 * period + 3ms;
+    const auto vblank = 101 * period;
+    EXPECT_EQ(output->flush_time(ready - 8ms, ready), vblank - 2ms);
+    // Written too close to that vblank for the margin: at once.
+    EXPECT_EQ(output->flush_time(vblank - 1ms, vblank - 1ms), vblank - 1ms);
+    loop.stop();
 }
 
 // Profiling mode: each frame carries every stage, in the order they happen,

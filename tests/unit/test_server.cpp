@@ -283,6 +283,13 @@ TEST_F(ServerTest, HostileMessagesEndOnlyThatClient)
              (void)c.next();
              c.send(wire::AttachFence{1}, not_a_fence.get());
          }},
+        {"a fence request without its fd", [](TestClient& c) {
+             c.send(wire::Hello{wire::kVersion});
+             (void)c.next();
+             c.send(wire::CreateSurface{1});
+             (void)c.next();
+             c.send(wire::AttachFence{1});
+         }},
         {"a lease that is not whole rows", [](TestClient& c) {
              c.send(wire::Hello{wire::kVersion});
              (void)c.next();

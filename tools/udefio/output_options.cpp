@@ -52,7 +52,9 @@ void OutputOptions::add_to(CLI::App& app)
                    "Force a write tracker: uffd-async, uffd-sync, mprotect, soft-dirty, shadow, explicit "
                    "(default: the best that works here, see 'udefio info')");
     app.add_option("--delay", delay_ms,
-                   "Milliseconds from the first write to the flush (default: one refresh period)");
+                   "Milliseconds to gather writes after the first before flushing (default: one refresh "
+                   "period); where the output has a vblank the flush is timed to show them at the last vblank "
+                   "within one period after that");
 }
 
 Result<ValidatedOutput> validate(const OutputOptions& options)

@@ -36,7 +36,16 @@ struct sw_sync_create_fence_data {
 int fail(const std::string& what)
 {
     std::printf("fence_check: FAIL %s\n", what.c_str());
+    std::fflush(stdout);
     return 1;
+}
+
+// What it is about to do: if the guest's case watchdog finds it stuck, the
+// last of these says where.
+void step(const char* what)
+{
+    std::printf("fence_check: %s\n", what);
+    std::fflush(stdout);
 }
 
 Result<std::shared_ptr<Fence>> timeline_fence(int timeline, uint32_t value)
@@ -67,6 +76,7 @@ int main()
         return fail(loop.error().message());
 
     // 1. A kernel fence waited for in the loop.
+    step("1: a sw_sync fence waited for in the event loop");
     auto fence = timeline_fence(timeline.get(), 1);
     if (!fence)
         return fail(fence.error().message());
@@ -77,57 +87,70 @@ int main()
     if (!wait)
         return fail(wait.error().message());
     std::thread loop_thread([&] { (*loop)->run(); });
+    // From here on a failure stops the loop first: a joinable thread at exit
+    // would abort, and outputs must go on the loop thread or after it stopped.
+    auto stop_loop = [&] {
+        if (!loop_thread.joinable())
+            return;
+        (*loop)->post([&] { (*loop)->stop(); });
+        loop_thread.join();
+    };
+    auto fail_stopping = [&](const std::string& what) {
+        stop_loop();
+        return fail(what);
+    };
     std::this_thread::sleep_for(100ms);
     if (seen_at != 0)
-        return fail("the loop saw the fence signalled before the timeline advanced");
+        return fail_stopping("the loop saw the fence signalled before the timeline advanced");
     const auto before = monotonic_now();
     if (!advance(timeline.get()))
-        return fail(std::string("SW_SYNC_IOC_INC: ") + std::strerror(errno));
+        return fail_stopping(std::string("SW_SYNC_IOC_INC: ") + std::strerror(errno));
     const auto after = monotonic_now();
     for (int i = 0; i < 200 && seen_at == 0; ++i)
         std::this_thread::sleep_for(5ms);
     if (seen_at == 0)
-        return fail("the loop never saw the signalled fence");
+        return fail_stopping("the loop never saw the signalled fence");
     if (seen_at < before.count() || seen_at > after.count())
-        return fail("the fence's timestamp is not the kernel's signal time");
+        return fail_stopping("the fence's timestamp is not the kernel's signal time");
 
     // 2. A client's fence holds the KMS commit.
+    step("2: a commit held by a client's unsignalled IN_FENCE_FD");
     auto backend = KmsBackend::create(**loop, KmsOptions{});
     if (!backend)
-        return fail(backend.error().message());
+        return fail_stopping(backend.error().message());
     auto* output = static_cast<KmsOutput*>((*backend)->outputs().front());
     const OutputMode mode = output->mode();
     DeferredIoOptions options;
     options.delay = 5ms;
     auto state = DeferredIoState::create(BufferLayout::make(mode.width, mode.height).value(), options);
     if (!state)
-        return fail(state.error().message());
+        return fail_stopping(state.error().message());
     if (auto r = output->attach(*state); !r)
-        return fail(r.error().message());
+        return fail_stopping(r.error().message());
     auto client_fence = timeline_fence(timeline.get(), 2);
     if (!client_fence)
-        return fail(client_fence.error().message());
+        return fail_stopping(client_fence.error().message());
     output->set_in_fence(*client_fence);
     const uint64_t flips = output->counters().flips;
     reinterpret_cast<uint32_t*>((*state)->buffer().data())[0] = 0x00ffffffu;
     std::this_thread::sleep_for(300ms);
     const KmsCounters held = output->counters();
     if (held.commits == 0)
-        return fail("the write was not committed");
+        return fail_stopping("the write was not committed");
     if (held.flips != flips)
-        return fail("the commit flipped before the client's fence signalled");
+        return fail_stopping("the commit flipped before the client's fence signalled");
     const auto signalled = monotonic_now();
     advance(timeline.get());
     for (int i = 0; i < 200 && output->counters().flips == flips; ++i)
         std::this_thread::sleep_for(5ms);
     const KmsCounters done = output->counters();
     if (done.flips == flips)
-        return fail("no page flip after the client's fence signalled");
+        return fail_stopping("no page flip after the client's fence signalled");
     const double after_ms = double((monotonic_now() - signalled).count()) / 1e6;
-    (*loop)->post([&] { (*loop)->stop(); });
-    loop_thread.join();
+    stop_loop();
     std::printf("fence_check: ok sw_sync fence seen in the loop; commit held %d ms by the client's fence, "
                 "flipped <= %.1f ms after it signalled; in_fences=%llu\n",
                 300, after_ms, static_cast<unsigned long long>(done.in_fences));
+    step("3: tearing down (the output restores the CRTC)");
     return 0;
 }

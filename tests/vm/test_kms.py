@@ -57,10 +57,30 @@ DRIVER_CASES = {
 }
 
 
+# A case that runs longer than this (they take 1-10 s) is stuck: the guest
+# prints every user task with its kernel stack, so that the log says where,
+# and powers off; the boot is then retried once, like a guest gone silent.
+CASE_TIMEOUT = 60
+CASE_WATCHDOG = r"""stuck() {
+  echo "UDEFIO-CASE-STUCK $1: still running after %d s; user tasks and their kernel stacks:"
+  for p in /proc/[0-9]*; do
+    cmd=$(tr '\0\n' '  ' < $p/cmdline 2>/dev/null | cut -c1-100)
+    [ -n "$cmd" ] || continue  # a kernel thread
+    echo "-- pid ${p#/proc/}: $cmd"
+    for t in $p/task/*; do
+      echo "   task ${t##*/} $(cat $t/comm) state $(cut -d' ' -f3 $t/stat) wchan $(cat $t/wchan)"
+      sed 's/^/      /' $t/stack
+    done
+  done
+  poweroff -f
+}""" % CASE_TIMEOUT
+
+
 def boot(driver, screendump_dir):
     """Runs the driver's cases in one boot; returns {case: (exit code, output)}."""
-    lines = ['run() { name=$1; shift; echo "UDEFIO-CASE-BEGIN $name"; sh -c "$*" 2>&1; '
-             'echo "UDEFIO-CASE-END $name $?"; }']
+    lines = [CASE_WATCHDOG,
+             'run() { name=$1; shift; echo "UDEFIO-CASE-BEGIN $name"; (sleep %d; stuck $name) & dog=$!; '
+             'sh -c "$*" 2>&1; rc=$?; kill $dog 2>/dev/null; echo "UDEFIO-CASE-END $name $rc"; }' % CASE_TIMEOUT]
     for case in DRIVER_CASES[driver]:
         lines.append(f"run {case} '{CASES[case]}'")
     script = "\n".join(lines)
@@ -72,10 +92,11 @@ def boot(driver, screendump_dir):
         cmd += ["--lib", MESA_DRIVER]
     r = subprocess.run(cmd + ["sh", "-c", script], capture_output=True, text=True, timeout=900)
     print(f"===== {driver} =====\n{r.stdout[-20000:]}\n{r.stderr[-3000:]}", flush=True)
-    if "was still running after" in r.stderr:
-        # A TCG guest that went silent (seen once in ~30 boots; its console is
+    if "was still running after" in r.stderr or "UDEFIO-CASE-STUCK" in r.stdout:
+        # A TCG guest that went silent or a case that hung (seen about once in
+        # 30 boots; its console, with the stuck tasks' kernel stacks, is
         # above): boot it once more rather than lose the lane, and say so.
-        print(f"===== {driver}: the guest hung; booting it again =====", flush=True)
+        print(f"===== {driver}: the guest or a case hung; booting it again =====", flush=True)
         r = subprocess.run(cmd + ["sh", "-c", script], capture_output=True, text=True, timeout=900)
         print(f"===== {driver} (second boot) =====\n{r.stdout[-20000:]}\n{r.stderr[-3000:]}", flush=True)
     results, name, output = {}, None, []

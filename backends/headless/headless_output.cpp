@@ -1,6 +1,5 @@
 #include "backends/headless/headless_output.hpp"
 
-#include <algorithm>
 #include <cstdio>
 #include <cstring>
 #include <ctime>
@@ -36,6 +35,7 @@ HeadlessOutput::HeadlessOutput(EventLoop& loop, OutputMode mode, HeadlessSnapsho
       snapshots_(std::move(snapshots)),
       frame_{mode.width, mode.height, std::vector<uint32_t>(size_t(mode.width) * mode.height)},
       vblank_(std::move(vblank)),
+      vblank_clock_(mode.refresh_period()),
       self_(std::make_shared<HeadlessOutput*>(this))
 {
 }
@@ -65,14 +65,20 @@ FlushResult HeadlessOutput::flush(const SharedBuffer& src, std::span<PageRef* co
     flushes_.fetch_add(1, std::memory_order_relaxed);
     bytes_copied_.fetch_add(bytes, std::memory_order_relaxed);
     // The copy into the frame is this output's commit.
-    const uint64_t token = notify_committed(monotonic_now());
+    const auto committed = monotonic_now();
+    vblank_clock_.committed(committed);
+    const uint64_t token = notify_committed(committed);
     if (auto fence = timeline_.create_fence(); fence) {
         (void)(*fence)->add_callback([this, token](std::chrono::nanoseconds at) {
             fences_signalled_.fetch_add(1, std::memory_order_relaxed);
             notify_fence_signalled(token, at);
         });
+        std::lock_guard lock(committed_mutex_);
+        committed_ = {(*fence)->seqno(), token};
     } else {
         UDEFIO_LOG(warn, "headless: no scanout fence: %s", fence.error().message().c_str());
+        std::lock_guard lock(committed_mutex_);
+        committed_.token = token;
     }
     loop_.post([weak = std::weak_ptr<HeadlessOutput*>(self_)] {
         if (auto self = weak.lock())
@@ -85,11 +91,8 @@ std::chrono::nanoseconds HeadlessOutput::flush_time(std::chrono::nanoseconds now
                                                     std::chrono::nanoseconds ready) const
 {
     // The flush, then its post to the loop that arms the vblank, must be done
-    // before the vblank; any flush before it is shown at it (no commit in flight).
-    constexpr std::chrono::nanoseconds kMargin = std::chrono::milliseconds(2);
-    const auto period = mode_.refresh_period();
-    const auto vblank = ready - ready % period + period;  // the first after `ready`
-    return std::max(now, vblank - kMargin);
+    // before the vblank: that is what the clock's margin covers.
+    return vblank_clock_.flush_time(now, ready);
 }
 
 void HeadlessOutput::on_flushed()
@@ -98,19 +101,28 @@ void HeadlessOutput::on_flushed()
         return;  // the next vblank presents this flush too
     const auto period = mode_.refresh_period();
     const auto now = monotonic_now();
-    vblank_.arm(period - now % period);
+    next_vblank_ = now - now % period + period;
+    vblank_.arm(next_vblank_ - now);
     vblank_pending_ = true;
 }
 
 void HeadlessOutput::on_vblank()
 {
     vblank_pending_ = false;
+    // The vblank's own time, as KMS reports it, not when the timer ran
+    // (libevent's clock may be coarse: the timer can run a little early).
+    const auto vblank = next_vblank_;
+    vblank_clock_.flipped(++sequence_, vblank);  // before the count: whoever sees it sees the grid
     presented_.fetch_add(1, std::memory_order_relaxed);
-    // The vblank's own time, as KMS reports it, not when the timer ran.
-    const auto now = monotonic_now();
-    const auto vblank = now - now % mode_.refresh_period();
-    timeline_.signal_all(vblank);
-    notify_presented({++sequence_, vblank});
+    // Exactly the flushes committed with their fence by now: one that is
+    // between its commit and its fence goes to the next vblank, both halves.
+    Committed shown;
+    {
+        std::lock_guard lock(committed_mutex_);
+        shown = committed_;
+    }
+    timeline_.signal_until(shown.fence_seqno, vblank);
+    notify_presented({sequence_, vblank}, shown.token);
     maybe_snapshot(std::chrono::steady_clock::now());
 }
 
@@ -144,7 +156,7 @@ HeadlessCounters HeadlessOutput::counters() const
 {
     return {flushes_.load(std::memory_order_relaxed), presented_.load(std::memory_order_relaxed),
             bytes_copied_.load(std::memory_order_relaxed), snapshots_taken_.load(std::memory_order_relaxed),
-            fences_signalled_.load(std::memory_order_relaxed)};
+            fences_signalled_.load(std::memory_order_relaxed), vblank_clock_.margin(), vblank_clock_.misses()};
 }
 
 }  // namespace udefio

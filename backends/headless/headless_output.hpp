@@ -10,8 +10,9 @@
 #include <mutex>
 #include <string>
 
-#include "backends/png_file.hpp"
 #include "backends/output.hpp"
+#include "backends/png_file.hpp"
+#include "backends/vblank_clock.hpp"
 #include "defio/event_loop.hpp"
 #include "defio/software_timeline.hpp"
 
@@ -28,6 +29,8 @@ struct HeadlessCounters {
     uint64_t bytes_copied = 0;
     uint64_t snapshots = 0;
     uint64_t fences_signalled = 0;  // scanout fences of the software timeline
+    std::chrono::nanoseconds latch_margin{};  // how long before a vblank flushes start
+    uint64_t missed_vblanks = 0;    // flushes that reached the loop after the vblank they aimed at
 };
 
 class HeadlessOutput final : public Output {
@@ -42,8 +45,8 @@ public:
 
     // Flush worker thread.
     FlushResult flush(const SharedBuffer& src, std::span<PageRef* const> pages, const Damage& damage) override;
-    // Any thread. Like a KMS output with a vblank: shortly before the
-    // simulated vblank that keeps delay + one period.
+    // Any thread. Like a KMS output with a vblank (VblankClock): shortly
+    // before the simulated vblank that keeps delay + one period.
     std::chrono::nanoseconds flush_time(std::chrono::nanoseconds now, std::chrono::nanoseconds ready) const override;
 
     // What the screen shows now. Any thread.
@@ -69,6 +72,7 @@ private:
     // Loop thread only.
     EventSource vblank_;
     bool vblank_pending_ = false;
+    std::chrono::nanoseconds next_vblank_{};  // the grid point the pending vblank stands for
     uint64_t sequence_ = 0;
     std::chrono::steady_clock::time_point last_snapshot_{};
 
@@ -77,6 +81,18 @@ private:
     std::atomic<uint64_t> bytes_copied_{0};
     std::atomic<uint64_t> snapshots_taken_{0};
     std::atomic<uint64_t> fences_signalled_{0};
+
+    // When flushes start: fed with each flush and each simulated vblank.
+    VblankClock vblank_clock_;
+
+    // The last flush whose commit and fence both exist: a vblank presents
+    // the frames up to its token and signals the fences up to its seqno.
+    struct Committed {
+        uint64_t fence_seqno = 0;
+        uint64_t token = 0;
+    };
+    std::mutex committed_mutex_;  // protects committed_; a leaf, taken by flush() and on_vblank()
+    Committed committed_;
 
     // Scanout fences: one per flush, signalled by the vblank that shows it.
     SoftwareTimeline timeline_{"headless-scanout"};

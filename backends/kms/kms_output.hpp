@@ -20,7 +20,7 @@
 #include "backends/kms/drm_properties.hpp"
 #include "backends/kms/kms_pipe.hpp"
 #include "backends/kms/scanout_buffer.hpp"
-#include "backends/kms/vblank_clock.hpp"
+#include "backends/vblank_clock.hpp"
 #include "backends/output.hpp"
 #include "defio/event_loop.hpp"
 #include "defio/fence_wait.hpp"

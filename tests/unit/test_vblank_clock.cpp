@@ -2,7 +2,7 @@
 // events place, and how the margin adapts to commits that miss.
 #include <gtest/gtest.h>
 
-#include "backends/kms/vblank_clock.hpp"
+#include "backends/vblank_clock.hpp"
 
 using namespace udefio;
 using namespace std::chrono_literals;

@@ -1,4 +1,4 @@
-#include "backends/kms/vblank_clock.hpp"
+#include "backends/vblank_clock.hpp"
 
 #include <algorithm>
 

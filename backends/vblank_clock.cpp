@@ -4,7 +4,10 @@
 
 namespace udefio {
 
-VblankClock::VblankClock(std::chrono::nanoseconds period) : period_(period) {}
+VblankClock::VblankClock(std::chrono::nanoseconds period, std::chrono::nanoseconds margin)
+    : period_(period), margin_(margin)
+{
+}
 
 void VblankClock::committed(std::chrono::nanoseconds at)
 {

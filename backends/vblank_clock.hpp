@@ -21,7 +21,8 @@ namespace udefio {
 class VblankClock {
 public:
     // `period`: the mode's refresh period, used until two flips measure it.
-    explicit VblankClock(std::chrono::nanoseconds period);
+    // `margin`: where the margin starts (what a commit of this output needs).
+    explicit VblankClock(std::chrono::nanoseconds period, std::chrono::nanoseconds margin = kInitialMargin);
 
     // A commit was issued at `at`; it is in flight until flipped().
     void committed(std::chrono::nanoseconds at);
@@ -58,7 +59,7 @@ private:
     std::chrono::nanoseconds last_vblank_{};  // the latest flip's vblank
     bool in_flight_ = false;
     std::chrono::nanoseconds committed_at_{};  // when the commit in flight was issued
-    std::chrono::nanoseconds margin_ = kInitialMargin;
+    std::chrono::nanoseconds margin_;
     int hits_ = 0;
     uint64_t misses_ = 0;
 };

@@ -35,7 +35,8 @@ HeadlessOutput::HeadlessOutput(EventLoop& loop, OutputMode mode, HeadlessSnapsho
       snapshots_(std::move(snapshots)),
       frame_{mode.width, mode.height, std::vector<uint32_t>(size_t(mode.width) * mode.height)},
       vblank_(std::move(vblank)),
-      vblank_clock_(mode.refresh_period()),
+      // Its commit is a copy and a post to the loop: 2 ms to start with.
+      vblank_clock_(mode.refresh_period(), std::chrono::milliseconds(2)),
       self_(std::make_shared<HeadlessOutput*>(this))
 {
 }
@@ -112,7 +113,9 @@ void HeadlessOutput::on_vblank()
     // The vblank's own time, as KMS reports it, not when the timer ran
     // (libevent's clock may be coarse: the timer can run a little early).
     const auto vblank = next_vblank_;
-    vblank_clock_.flipped(++sequence_, vblank);  // before the count: whoever sees it sees the grid
+    // The clock counts vblanks, shown or not: the grid index, not sequence_.
+    vblank_clock_.flipped(uint64_t(vblank / mode_.refresh_period()), vblank);  // before the count below
+    ++sequence_;
     presented_.fetch_add(1, std::memory_order_relaxed);
     // Exactly the flushes committed with their fence by now: one that is
     // between its commit and its fence goes to the next vblank, both halves.

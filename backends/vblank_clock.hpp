@@ -1,14 +1,16 @@
-// Where a CRTC's next vblanks fall, learnt from its page-flip events, and when
-// a flush should start so that its commit catches one: `margin` before it
+// Where an output's next vblanks fall, learnt from its page flips (or, for the
+// headless output, its simulated vblanks), and when a flush should start so
+// that its commit catches one: `margin` before it
 // (what weston calls the repaint window). A flush started then takes every
 // write up to that moment and never finds a commit still in flight, so a
 // write reaches the screen within the delay plus one refresh period (when the
 // delay is at least the margin), instead of a period later whenever it came
 // while the previous commit waited for its vblank.
 //
-// Only for CRTCs with a real vblank (vkms, real hardware): where page flips
-// complete at once (bochs, virtio-gpu) there is no grid to aim at and flushes
-// run when they are ready. The margin adapts: a commit that missed the vblank
+// Only for outputs with a vblank grid (KMS CRTCs with a real vblank: vkms,
+// real hardware; the headless output): where page flips complete at once
+// (bochs, virtio-gpu) there is none to aim at and flushes run when they are
+// ready. The margin adapts: a commit that missed the vblank
 // it aimed at widens it, a long run of hits narrows it again.
 #pragma once
 

@@ -159,7 +159,7 @@ HeadlessCounters HeadlessOutput::counters() const
 {
     return {flushes_.load(std::memory_order_relaxed), presented_.load(std::memory_order_relaxed),
             bytes_copied_.load(std::memory_order_relaxed), snapshots_taken_.load(std::memory_order_relaxed),
-            fences_signalled_.load(std::memory_order_relaxed), vblank_clock_.margin(), vblank_clock_.misses()};
+            fences_signalled_.load(std::memory_order_relaxed), vblank_clock_.margin()};
 }
 
 }  // namespace udefio

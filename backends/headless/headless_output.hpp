@@ -30,7 +30,6 @@ struct HeadlessCounters {
     uint64_t snapshots = 0;
     uint64_t fences_signalled = 0;  // scanout fences of the software timeline
     std::chrono::nanoseconds latch_margin{};  // how long before a vblank flushes start
-    uint64_t missed_vblanks = 0;    // flushes that reached the loop after the vblank they aimed at
 };
 
 class HeadlessOutput final : public Output {

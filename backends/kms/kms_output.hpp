@@ -38,7 +38,7 @@ struct KmsCounters {
     uint64_t in_fences = 0;         // commits that waited on a client's IN_FENCE_FD
     bool vblank_timed = false;      // flushes aim at the vblank grid (the CRTC has a real vblank)
     std::chrono::nanoseconds latch_margin{};  // how long before a vblank they start
-    uint64_t missed_vblanks = 0;    // commits issued the margin ahead that still missed their vblank
+    uint64_t missed_vblanks = 0;    // commits that landed a vblank later than the one they aimed at
 };
 
 class KmsOutput final : public Output {

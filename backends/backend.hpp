@@ -10,7 +10,7 @@
 #include <vector>
 
 #include "backends/output.hpp"
-#include "defio/event_loop.hpp"
+#include "loop/event_loop.hpp"
 
 namespace udefio {
 

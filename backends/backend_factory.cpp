@@ -9,7 +9,7 @@
 #if defined(UDEFIO_HAVE_WAYLAND)
 #include "backends/wayland/wayland_backend.hpp"
 #endif
-#include "defio/log.hpp"
+#include "util/log.hpp"
 
 namespace udefio {
 namespace {

@@ -6,7 +6,7 @@
 #include <string>
 #include <vector>
 
-#include "defio/result.hpp"
+#include "util/result.hpp"
 
 namespace udefio {
 

@@ -15,7 +15,7 @@ extern "C" {
 
 #include <map>
 
-#include "defio/log.hpp"
+#include "util/log.hpp"
 
 extern char** environ;
 

@@ -14,8 +14,8 @@
 #include <utility>
 #include <vector>
 
-#include "defio/event_loop.hpp"
-#include "defio/unique_fd.hpp"
+#include "loop/event_loop.hpp"
+#include "util/unique_fd.hpp"
 
 namespace udefio {
 

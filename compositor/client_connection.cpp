@@ -7,7 +7,7 @@
 #include <atomic>
 #include <cstring>
 
-#include "defio/log.hpp"
+#include "util/log.hpp"
 
 namespace udefio {
 namespace {

@@ -14,8 +14,8 @@
 #include <string>
 #include <vector>
 
-#include "defio/event_loop.hpp"
-#include "defio/unique_fd.hpp"
+#include "loop/event_loop.hpp"
+#include "util/unique_fd.hpp"
 #include "protocol/wire.hpp"
 
 namespace udefio {

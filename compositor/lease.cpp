@@ -2,7 +2,7 @@
 
 #include <cstring>
 
-#include "defio/log.hpp"
+#include "util/log.hpp"
 #include "defio/sigbus_guard.hpp"
 
 namespace udefio {

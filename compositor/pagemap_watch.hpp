@@ -10,8 +10,8 @@
 #include <cstdint>
 #include <vector>
 
-#include "defio/result.hpp"
-#include "defio/unique_fd.hpp"
+#include "util/result.hpp"
+#include "util/unique_fd.hpp"
 
 namespace udefio {
 

@@ -1,6 +1,6 @@
 #include "compositor/server.hpp"
 
-#include "defio/log.hpp"
+#include "util/log.hpp"
 
 namespace udefio {
 

@@ -14,7 +14,7 @@
 #include "compositor/client_connection.hpp"
 #include "compositor/lease.hpp"
 #include "compositor/pagemap_watch.hpp"
-#include "defio/fence_wait.hpp"
+#include "fence/fence_wait.hpp"
 
 namespace udefio {
 

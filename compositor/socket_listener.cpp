@@ -9,7 +9,7 @@
 #include <cstdlib>
 #include <cstring>
 
-#include "defio/log.hpp"
+#include "util/log.hpp"
 
 namespace udefio {
 

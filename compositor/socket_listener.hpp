@@ -10,8 +10,8 @@
 #include <memory>
 #include <string>
 
-#include "defio/event_loop.hpp"
-#include "defio/unique_fd.hpp"
+#include "loop/event_loop.hpp"
+#include "util/unique_fd.hpp"
 
 namespace udefio {
 

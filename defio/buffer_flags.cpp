@@ -3,7 +3,7 @@
 #include <cassert>
 #include <cstdio>
 
-#include "defio/log.hpp"
+#include "util/log.hpp"
 
 namespace udefio {
 

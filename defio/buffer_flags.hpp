@@ -12,7 +12,7 @@
 #include <mutex>
 #include <shared_mutex>
 
-#include "defio/result.hpp"
+#include "util/result.hpp"
 
 namespace udefio {
 

@@ -1,7 +1,5 @@
 #include "defio/buffer_layout.hpp"
 
-#include <unistd.h>
-
 namespace udefio {
 
 Result<PixelFormat> parse_pixel_format(std::string_view name)
@@ -12,12 +10,6 @@ Result<PixelFormat> parse_pixel_format(std::string_view name)
 }
 
 std::string_view pixel_format_name(PixelFormat) { return "XRGB8888"; }
-
-size_t page_size()
-{
-    static const size_t size = static_cast<size_t>(::sysconf(_SC_PAGESIZE));
-    return size;
-}
 
 Result<BufferLayout> BufferLayout::make(uint32_t width, uint32_t height, uint32_t stride,
                                         PixelFormat format)

@@ -6,7 +6,8 @@
 #include <string>
 #include <string_view>
 
-#include "defio/result.hpp"
+#include "util/mapping.hpp"
+#include "util/result.hpp"
 
 namespace udefio {
 
@@ -18,8 +19,6 @@ std::string_view pixel_format_name(PixelFormat format);
 inline constexpr uint32_t kBytesPerPixel = 4;
 
 inline constexpr uint32_t kMaxDimension = 16384;  // larger than any KMS mode in use
-
-size_t page_size();
 
 struct BufferLayout {
     uint32_t width = 0;

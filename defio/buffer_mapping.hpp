@@ -7,7 +7,7 @@
 #include <memory>
 
 #include "defio/deferred_io_state.hpp"
-#include "defio/mapping.hpp"
+#include "util/mapping.hpp"
 
 namespace udefio {
 

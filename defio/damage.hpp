@@ -10,7 +10,7 @@
 
 #include "defio/buffer_layout.hpp"
 #include "defio/page_ref.hpp"
-#include "defio/rect.hpp"
+#include "util/rect.hpp"
 
 namespace udefio {
 

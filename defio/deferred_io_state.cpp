@@ -2,8 +2,8 @@
 
 #include <mutex>
 
-#include "defio/clock.hpp"
-#include "defio/log.hpp"
+#include "util/clock.hpp"
+#include "util/log.hpp"
 #include "defio/tracker_probe.hpp"
 
 namespace udefio {

@@ -16,7 +16,7 @@
 #include "defio/buffer_flags.hpp"
 #include "defio/damage.hpp"
 #include "defio/flush_worker.hpp"
-#include "defio/frame_recorder.hpp"
+#include "profile/frame_recorder.hpp"
 #include "defio/page_ref_list.hpp"
 #include "defio/shared_buffer.hpp"
 #include "defio/sink.hpp"

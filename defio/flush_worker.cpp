@@ -7,7 +7,7 @@
 
 #include <cstdint>
 
-#include "defio/log.hpp"
+#include "util/log.hpp"
 
 namespace udefio {
 

@@ -11,8 +11,8 @@
 #include <mutex>
 #include <thread>
 
-#include "defio/result.hpp"
-#include "defio/unique_fd.hpp"
+#include "util/result.hpp"
+#include "util/unique_fd.hpp"
 
 namespace udefio {
 

@@ -7,9 +7,9 @@
 #include <span>
 
 #include "defio/buffer_layout.hpp"
-#include "defio/mapping.hpp"
-#include "defio/result.hpp"
-#include "defio/unique_fd.hpp"
+#include "util/mapping.hpp"
+#include "util/result.hpp"
+#include "util/unique_fd.hpp"
 
 namespace udefio {
 

@@ -5,7 +5,7 @@
 #include <mutex>
 
 #include "defio/buffer_layout.hpp"
-#include "defio/log.hpp"
+#include "util/log.hpp"
 #include "defio/shared_buffer.hpp"
 
 namespace udefio {

@@ -16,8 +16,8 @@
 #include <variant>
 #include <vector>
 
-#include "defio/result.hpp"
-#include "defio/rect.hpp"
+#include "util/result.hpp"
+#include "util/rect.hpp"
 
 namespace udefio::wire {
 

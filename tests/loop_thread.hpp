@@ -6,7 +6,7 @@
 #include <memory>
 #include <thread>
 
-#include "defio/event_loop.hpp"
+#include "loop/event_loop.hpp"
 
 namespace udefio::test {
 

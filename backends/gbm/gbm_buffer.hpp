@@ -10,7 +10,7 @@
 #include <string>
 
 #include "backends/kms/scanout_buffer.hpp"
-#include "defio/result.hpp"
+#include "util/result.hpp"
 
 struct gbm_device;
 struct gbm_bo;

@@ -5,8 +5,8 @@
 #include <ctime>
 
 #include "defio/client_reads.hpp"
-#include "defio/clock.hpp"
-#include "defio/log.hpp"
+#include "util/clock.hpp"
+#include "util/log.hpp"
 
 namespace udefio {
 

@@ -13,8 +13,8 @@
 #include "backends/output.hpp"
 #include "backends/png_file.hpp"
 #include "backends/vblank_clock.hpp"
-#include "defio/event_loop.hpp"
-#include "defio/software_timeline.hpp"
+#include "loop/event_loop.hpp"
+#include "fence/software_timeline.hpp"
 
 namespace udefio {
 

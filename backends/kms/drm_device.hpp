@@ -4,9 +4,9 @@
 
 #include <string>
 
-#include "defio/result.hpp"
+#include "util/result.hpp"
 #include "backends/kms/seat_session.hpp"
-#include "defio/unique_fd.hpp"
+#include "util/unique_fd.hpp"
 
 namespace udefio {
 

@@ -6,8 +6,8 @@
 #include <memory>
 
 #include "backends/kms/scanout_buffer.hpp"
-#include "defio/mapping.hpp"
-#include "defio/result.hpp"
+#include "util/mapping.hpp"
+#include "util/result.hpp"
 
 namespace udefio {
 

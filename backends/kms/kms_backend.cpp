@@ -6,7 +6,7 @@
 
 #include <cstring>
 
-#include "defio/log.hpp"
+#include "util/log.hpp"
 
 namespace udefio {
 

@@ -9,8 +9,8 @@
 #include "defio/sigbus_guard.hpp"
 #include "backends/png_file.hpp"
 #include "defio/client_reads.hpp"
-#include "defio/clock.hpp"
-#include "defio/log.hpp"
+#include "util/clock.hpp"
+#include "util/log.hpp"
 
 namespace udefio {
 namespace {

@@ -22,9 +22,9 @@
 #include "backends/kms/scanout_buffer.hpp"
 #include "backends/vblank_clock.hpp"
 #include "backends/output.hpp"
-#include "defio/event_loop.hpp"
-#include "defio/fence_wait.hpp"
-#include "defio/unique_fd.hpp"
+#include "loop/event_loop.hpp"
+#include "fence/fence_wait.hpp"
+#include "util/unique_fd.hpp"
 
 namespace udefio {
 

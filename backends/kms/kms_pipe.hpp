@@ -8,7 +8,7 @@
 #include <string>
 #include <vector>
 
-#include "defio/result.hpp"
+#include "util/result.hpp"
 
 namespace udefio {
 

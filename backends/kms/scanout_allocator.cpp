@@ -1,7 +1,7 @@
 #include "backends/kms/scanout_allocator.hpp"
 
 #include "backends/kms/dumb_buffer.hpp"
-#include "defio/log.hpp"
+#include "util/log.hpp"
 #ifdef UDEFIO_HAVE_GBM
 #include "backends/gbm/gbm_buffer.hpp"
 #endif

@@ -9,7 +9,7 @@
 #include <string>
 
 #include "backends/kms/scanout_buffer.hpp"
-#include "defio/result.hpp"
+#include "util/result.hpp"
 
 namespace udefio {
 

@@ -6,7 +6,7 @@ extern "C" {  // libseat.h of Debian bookworm (0.7) has no C++ guards
 
 #include <cerrno>
 
-#include "defio/log.hpp"
+#include "util/log.hpp"
 
 namespace udefio {
 

@@ -9,7 +9,7 @@
 #include <memory>
 #include <string>
 
-#include "defio/event_loop.hpp"
+#include "loop/event_loop.hpp"
 
 struct udev;
 struct udev_monitor;

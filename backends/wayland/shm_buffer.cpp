@@ -8,7 +8,7 @@
 #include <cstring>
 #include <limits>
 
-#include "defio/unique_fd.hpp"
+#include "util/unique_fd.hpp"
 
 namespace udefio {
 

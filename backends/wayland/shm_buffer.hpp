@@ -11,8 +11,8 @@
 #include "backends/png_file.hpp"
 #include "backends/wayland/wl_ptr.hpp"
 #include "defio/buffer_layout.hpp"
-#include "defio/mapping.hpp"
-#include "defio/rect.hpp"
+#include "util/mapping.hpp"
+#include "util/rect.hpp"
 
 namespace udefio {
 

@@ -1,6 +1,6 @@
 #include "backends/wayland/wayland_backend.hpp"
 
-#include "defio/log.hpp"
+#include "util/log.hpp"
 
 namespace udefio {
 

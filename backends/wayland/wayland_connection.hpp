@@ -11,7 +11,7 @@
 #include <string>
 
 #include "backends/wayland/wl_ptr.hpp"
-#include "defio/result.hpp"
+#include "util/result.hpp"
 
 namespace udefio {
 

@@ -4,7 +4,7 @@
 
 #include "backends/png_file.hpp"
 #include "defio/client_reads.hpp"
-#include "defio/log.hpp"
+#include "util/log.hpp"
 
 namespace udefio {
 namespace {

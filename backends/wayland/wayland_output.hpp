@@ -28,7 +28,7 @@
 #include "backends/wayland/presentation_feedback.hpp"
 #include "backends/wayland/shm_buffer.hpp"
 #include "backends/wayland/xdg_window.hpp"
-#include "defio/event_loop.hpp"
+#include "loop/event_loop.hpp"
 
 namespace udefio {
 

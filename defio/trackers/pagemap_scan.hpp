@@ -7,7 +7,7 @@
 #include <cstdint>
 #include <vector>
 
-#include "defio/result.hpp"
+#include "util/result.hpp"
 #include "defio/uapi.hpp"
 
 namespace udefio {

@@ -10,8 +10,8 @@
 #include <memory>
 #include <span>
 
-#include "defio/doorbell.hpp"
-#include "defio/result.hpp"
+#include "util/doorbell.hpp"
+#include "util/result.hpp"
 #include "defio/trackers/write_fault_router.hpp"
 
 namespace udefio {

@@ -11,7 +11,7 @@
 #include <memory>
 
 #include "defio/tracker.hpp"
-#include "defio/unique_fd.hpp"
+#include "util/unique_fd.hpp"
 
 namespace udefio {
 

@@ -6,7 +6,7 @@
 #include <cstring>
 
 #include "defio/buffer_layout.hpp"
-#include "defio/log.hpp"
+#include "util/log.hpp"
 #include "defio/trackers/page_runs.hpp"
 #include "defio/uapi.hpp"
 

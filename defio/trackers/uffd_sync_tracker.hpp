@@ -9,7 +9,7 @@
 #include <mutex>
 #include <thread>
 
-#include "defio/doorbell.hpp"
+#include "util/doorbell.hpp"
 #include "defio/tracker.hpp"
 #include "defio/trackers/userfaultfd.hpp"
 #include "defio/trackers/written_pages.hpp"

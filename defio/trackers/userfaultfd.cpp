@@ -7,7 +7,7 @@
 
 #include <cstring>
 
-#include "defio/buffer_layout.hpp"
+#include "util/mapping.hpp"
 #include "defio/uapi.hpp"
 
 namespace udefio {

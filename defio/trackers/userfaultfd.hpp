@@ -7,8 +7,8 @@
 #include <cstdint>
 #include <span>
 
-#include "defio/result.hpp"
-#include "defio/unique_fd.hpp"
+#include "util/result.hpp"
+#include "util/unique_fd.hpp"
 
 namespace udefio {
 

@@ -11,7 +11,7 @@
 #include <mutex>
 #include <thread>
 
-#include "defio/log.hpp"
+#include "util/log.hpp"
 
 namespace udefio {
 namespace {

@@ -7,7 +7,7 @@
 #include <cstddef>
 #include <span>
 
-#include "defio/result.hpp"
+#include "util/result.hpp"
 
 namespace udefio {
 

@@ -11,7 +11,7 @@
 #include <span>
 #include <vector>
 
-#include "defio/doorbell.hpp"
+#include "util/doorbell.hpp"
 
 namespace udefio {
 

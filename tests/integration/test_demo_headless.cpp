@@ -14,7 +14,7 @@
 #include <thread>
 
 #include "backends/headless/headless_backend.hpp"
-#include "defio/clock.hpp"
+#include "util/clock.hpp"
 #include "defio/tracker_probe.hpp"
 #include "tools/demo/demo_scene.hpp"
 

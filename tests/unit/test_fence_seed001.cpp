@@ -9,10 +9,10 @@
 #include <thread>
 #include <vector>
 
-#include "defio/clock.hpp"
-#include "defio/event_loop.hpp"
-#include "defio/fence_wait.hpp"
-#include "defio/software_timeline.hpp"
+#include "util/clock.hpp"
+#include "loop/event_loop.hpp"
+#include "fence/fence_wait.hpp"
+#include "fence/software_timeline.hpp"
 #include "tests/test_support.hpp"
 
 using namespace udefio;

@@ -6,7 +6,7 @@
 #include <atomic>
 #include <chrono>
 
-#include "defio/clock.hpp"
+#include "util/clock.hpp"
 #include "defio/deferred_io_state.hpp"
 #include "tests/test_support.hpp"
 

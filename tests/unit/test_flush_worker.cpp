@@ -5,8 +5,8 @@
 #include <chrono>
 #include <thread>
 
-#include "defio/clock.hpp"
-#include "defio/doorbell.hpp"
+#include "util/clock.hpp"
+#include "util/doorbell.hpp"
 #include "defio/flush_worker.hpp"
 #include "tests/test_support.hpp"
 

@@ -16,8 +16,8 @@
 #include <thread>
 
 #include "backends/kms/kms_backend.hpp"
-#include "defio/clock.hpp"
-#include "defio/fence_wait.hpp"
+#include "util/clock.hpp"
+#include "fence/fence_wait.hpp"
 
 using namespace udefio;
 using namespace std::chrono_literals;

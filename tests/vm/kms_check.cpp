@@ -15,7 +15,7 @@
 #include <thread>
 #include <vector>
 
-#include "backends/kms/crtc_crc.hpp"
+#include "tools/crc/crtc_crc.hpp"
 #include "backends/kms/kms_backend.hpp"
 
 using namespace udefio;

@@ -13,7 +13,7 @@
 #include <string>
 #include <vector>
 
-#include "defio/rect.hpp"
+#include "util/rect.hpp"
 
 namespace udefio::test {
 

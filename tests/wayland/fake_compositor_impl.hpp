@@ -10,7 +10,7 @@
 #include <mutex>
 #include <thread>
 
-#include "defio/unique_fd.hpp"
+#include "util/unique_fd.hpp"
 #include "tests/wayland/fake_compositor.hpp"
 
 namespace udefio::test {

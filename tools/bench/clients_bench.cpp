@@ -21,8 +21,8 @@
 #include "backends/headless/headless_backend.hpp"
 #include "compositor/server.hpp"
 #include "compositor/socket_listener.hpp"
-#include "defio/clock.hpp"
-#include "defio/log.hpp"
+#include "util/clock.hpp"
+#include "util/log.hpp"
 #include "protocol/client/udefio-client.h"
 
 using namespace udefio;

@@ -19,7 +19,7 @@
 
 #include "backends/backend_factory.hpp"
 #include "backends/kms/kms_output.hpp"
-#include "defio/log.hpp"
+#include "util/log.hpp"
 #include "defio/tracker_probe.hpp"
 
 using namespace udefio;

@@ -7,7 +7,7 @@
 #include <vector>
 
 #include "defio/buffer_layout.hpp"
-#include "defio/rect.hpp"
+#include "util/rect.hpp"
 
 namespace udefio::bench {
 

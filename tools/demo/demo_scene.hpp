@@ -9,7 +9,7 @@
 #include <cstdint>
 #include <vector>
 
-#include "defio/rect.hpp"
+#include "util/rect.hpp"
 
 namespace udefio::demo {
 

@@ -6,7 +6,7 @@
 #include <vector>
 
 #include "backends/png_file.hpp"
-#include "defio/frame_recorder.hpp"
+#include "profile/frame_recorder.hpp"
 
 namespace udefio::profile {
 

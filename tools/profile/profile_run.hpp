@@ -9,8 +9,8 @@
 #include <string>
 
 #include "defio/deferred_io_state.hpp"
-#include "defio/event_loop.hpp"
-#include "defio/frame_recorder.hpp"
+#include "loop/event_loop.hpp"
+#include "profile/frame_recorder.hpp"
 
 namespace udefio::profile {
 

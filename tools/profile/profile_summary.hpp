@@ -8,7 +8,7 @@
 #include <string>
 #include <vector>
 
-#include "defio/frame_recorder.hpp"
+#include "profile/frame_recorder.hpp"
 
 namespace udefio::profile {
 

@@ -6,8 +6,8 @@
 #include <string>
 #include <vector>
 
-#include "defio/frame_recorder.hpp"
-#include "defio/result.hpp"
+#include "profile/frame_recorder.hpp"
+#include "util/result.hpp"
 
 namespace udefio::profile {
 

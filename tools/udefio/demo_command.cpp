@@ -13,7 +13,7 @@
 #include "compositor/server.hpp"
 #include "compositor/socket_listener.hpp"
 #include "tools/udefio/program_supervisor.hpp"
-#include "defio/log.hpp"
+#include "util/log.hpp"
 #include "tools/demo/demo_scene.hpp"
 #include "tools/profile/profile_run.hpp"
 

@@ -3,7 +3,7 @@
 
 #include <cstdio>
 
-#include "defio/log.hpp"
+#include "util/log.hpp"
 #include "tools/udefio/demo_command.hpp"
 #include "tools/udefio/info_command.hpp"
 

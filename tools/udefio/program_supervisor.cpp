@@ -1,6 +1,6 @@
 #include "tools/udefio/program_supervisor.hpp"
 
-#include "defio/log.hpp"
+#include "util/log.hpp"
 
 namespace udefio::cli {
 

@@ -1,6 +1,6 @@
-#include "defio/software_timeline.hpp"
+#include "fence/software_timeline.hpp"
 
-#include "defio/clock.hpp"
+#include "util/clock.hpp"
 
 namespace udefio {
 

@@ -1,4 +1,4 @@
-#include "defio/doorbell.hpp"
+#include "util/doorbell.hpp"
 
 #include <sys/eventfd.h>
 #include <unistd.h>

@@ -1,4 +1,4 @@
-#include "defio/fence_wait.hpp"
+#include "fence/fence_wait.hpp"
 
 namespace udefio {
 

@@ -1,10 +1,10 @@
-#include "defio/fence.hpp"
+#include "fence/fence.hpp"
 
 #include <linux/sync_file.h>
 #include <poll.h>
 #include <sys/ioctl.h>
 
-#include "defio/clock.hpp"
+#include "util/clock.hpp"
 
 namespace udefio {
 namespace {

@@ -8,8 +8,8 @@
 #include <memory>
 #include <mutex>
 
-#include "defio/doorbell.hpp"
-#include "defio/result.hpp"
+#include "util/doorbell.hpp"
+#include "util/result.hpp"
 
 struct event_base;
 struct event;

@@ -1,4 +1,4 @@
-#include "backends/kms/crtc_crc.hpp"
+#include "tools/crc/crtc_crc.hpp"
 
 #include <fcntl.h>
 #include <unistd.h>

@@ -1,4 +1,4 @@
-#include "defio/event_loop.hpp"
+#include "loop/event_loop.hpp"
 
 #include <event2/event.h>
 

@@ -1,4 +1,4 @@
-#include "defio/frame_recorder.hpp"
+#include "profile/frame_recorder.hpp"
 
 #include <algorithm>
 

@@ -1,11 +1,18 @@
-#include "defio/mapping.hpp"
+#include "util/mapping.hpp"
 
 #include <sys/mman.h>
+#include <unistd.h>
 
 #include <string>
 #include <utility>
 
 namespace udefio {
+
+size_t page_size()
+{
+    static const size_t size = static_cast<size_t>(::sysconf(_SC_PAGESIZE));
+    return size;
+}
 
 Mapping::Mapping(Mapping&& other) noexcept
     : addr_(std::exchange(other.addr_, nullptr)), length_(std::exchange(other.length_, 0))

@@ -21,9 +21,9 @@
 #include <string>
 #include <vector>
 
-#include "defio/doorbell.hpp"
-#include "defio/result.hpp"
-#include "defio/unique_fd.hpp"
+#include "util/doorbell.hpp"
+#include "util/result.hpp"
+#include "util/unique_fd.hpp"
 
 namespace udefio {
 

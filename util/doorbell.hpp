@@ -2,8 +2,8 @@
 // ring() is async-signal-safe (a single write(2)), so a SIGSEGV handler may use it.
 #pragma once
 
-#include "defio/result.hpp"
-#include "defio/unique_fd.hpp"
+#include "util/result.hpp"
+#include "util/unique_fd.hpp"
 
 namespace udefio {
 

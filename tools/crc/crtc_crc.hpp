@@ -4,7 +4,7 @@
 
 #include <string>
 
-#include "defio/unique_fd.hpp"
+#include "util/unique_fd.hpp"
 
 namespace udefio {
 

@@ -1,4 +1,4 @@
-#include "defio/log.hpp"
+#include "util/log.hpp"
 
 #include <atomic>
 #include <cstdarg>

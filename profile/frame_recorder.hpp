@@ -12,7 +12,7 @@
 #include <mutex>
 #include <vector>
 
-#include "defio/rect.hpp"
+#include "util/rect.hpp"
 #include "defio/tracker.hpp"
 
 namespace udefio {

@@ -12,7 +12,7 @@
 #include <optional>
 #include <string>
 
-#include "defio/fence.hpp"
+#include "fence/fence.hpp"
 
 namespace udefio {
 

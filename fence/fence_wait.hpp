@@ -8,8 +8,8 @@
 #include <functional>
 #include <memory>
 
-#include "defio/event_loop.hpp"
-#include "defio/fence.hpp"
+#include "loop/event_loop.hpp"
+#include "fence/fence.hpp"
 
 namespace udefio {
 

@@ -4,9 +4,12 @@
 #include <cstddef>
 #include <span>
 
-#include "defio/result.hpp"
+#include "util/result.hpp"
 
 namespace udefio {
+
+// The size of a page, the granule of every mapping and of write tracking.
+size_t page_size();
 
 class Mapping {
 public:

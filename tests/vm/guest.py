@@ -147,7 +147,7 @@ def build_vkms(version, source_version, work, moddir):
     (same gcc 12, so the vermagic matches), put where depmod finds it."""
     headers = f"/usr/src/linux-headers-{version}"
     if not os.path.isdir(headers) or not os.path.exists("/usr/src/linux-source-6.12.tar.xz"):
-        run(["apt-get", "install", "-y", "-qq", "--no-install-recommends",
+        run(["apt-get", "-o", "DPkg::Lock::Timeout=900", "install", "-y", "-qq", "--no-install-recommends",
              f"linux-headers-{version}", f"linux-source-6.12={source_version}"], stdout=subprocess.DEVNULL)
     run(["tar", "-xJf", "/usr/src/linux-source-6.12.tar.xz", "-C", work, "--wildcards",
          "linux-source-6.12/drivers/gpu/drm/vkms/*"])

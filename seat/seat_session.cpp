@@ -30,7 +30,7 @@ void SeatSession::on_enable(libseat*, void* self)
         return;
     }
     ++session->enables_;
-    UDEFIO_LOG(info, "seat %s enabled again: devices re-opened, outputs redrawn", session->name().c_str());
+    UDEFIO_LOG(info, "seat %s enabled again (switched back)", session->name().c_str());
     session->notify(&SeatListener::on_seat_enabled);
 }
 

@@ -7,7 +7,11 @@ QMP screendump, on vkms through its CRC: the picture is right, a damaged
 region updates, the rest stays untouched, FB_DAMAGE_CLIPS is used where the
 driver offers it.
 
-  test_kms.py KMS_CHECK UNPLUG_CHECK RESTORE_CHECK HOTPLUG_CHECK FENCE_CHECK UDEFIO
+A boot of its own (bochs, with udevd and seatd) runs the input cases: uinput
+devices of each kind through udefio's input layer, and a VT switch that
+disables and enables the seat the KMS backend and the input layer share.
+
+  test_kms.py KMS_CHECK UNPLUG_CHECK RESTORE_CHECK HOTPLUG_CHECK FENCE_CHECK INPUT_CHECK SEAT_CHECK UDEFIO
 """
 import csv
 import os
@@ -18,7 +22,8 @@ import tempfile
 import unittest
 
 HERE = os.path.dirname(os.path.abspath(__file__))
-KMS_CHECK, UNPLUG_CHECK, RESTORE_CHECK, HOTPLUG_CHECK, FENCE_CHECK, UDEFIO = (sys.argv.pop(1) for _ in range(6))
+KMS_CHECK, UNPLUG_CHECK, RESTORE_CHECK, HOTPLUG_CHECK, FENCE_CHECK, INPUT_CHECK, SEAT_CHECK, UDEFIO = (
+    sys.argv.pop(1) for _ in range(8))
 SETPRIV = shutil.which("setpriv") or "/usr/bin/setpriv"
 # libgbm's software driver (Debian's libgl1-mesa-dri): the guest has no GPU driver Mesa knows.
 MESA_DRIVER = "/usr/lib/x86_64-linux-gnu/dri/kms_swrast_dri.so"
@@ -55,6 +60,14 @@ DRIVER_CASES = {
                    "hotplug", "unplug"],
     "vkms": ["scanout", "fences", "profile"],
 }
+# The input boot: udevd and seatd first (udefio-input-up, from guest.py's
+# input archive), then the checks through seatd.
+INPUT_DRIVER = "bochs"
+INPUT_CASES = {
+    "input-up": "udefio-input-up",
+    "input-devices": "input_check",
+    "seat-switch": "env LIBSEAT_BACKEND=seatd seat_check",
+}
 
 
 # A case that runs longer than this (they take 1-10 s) is stuck: the guest
@@ -76,19 +89,21 @@ CASE_WATCHDOG = r"""stuck() {
 }""" % CASE_TIMEOUT
 
 
-def boot(driver, screendump_dir):
-    """Runs the driver's cases in one boot; returns {case: (exit code, output)}."""
+def boot(driver, cases, screendump_dir, with_input=False):
+    """Runs `cases` ({name: command}) in one boot of `driver`; returns {case: (exit code, output)}."""
     lines = [CASE_WATCHDOG,
              'run() { name=$1; shift; echo "UDEFIO-CASE-BEGIN $name"; (sleep %d; stuck $name) & dog=$!; '
              'sh -c "$*" 2>&1; rc=$?; kill $dog 2>/dev/null; echo "UDEFIO-CASE-END $name $rc"; }' % CASE_TIMEOUT]
-    for case in DRIVER_CASES[driver]:
-        lines.append(f"run {case} '{CASES[case]}'")
+    for case, command in cases.items():
+        lines.append(f"run {case} '{command}'")
     script = "\n".join(lines)
     os.makedirs(screendump_dir, exist_ok=True)
     cmd = [sys.executable, os.path.join(HERE, "guest.py"), "run", driver, "--screendump-dir", screendump_dir]
     for binary in (KMS_CHECK, UNPLUG_CHECK, RESTORE_CHECK, HOTPLUG_CHECK, FENCE_CHECK, UDEFIO, SETPRIV):
         cmd += ["--with", binary]
-    if any(case.startswith("scanout-gbm") for case in DRIVER_CASES[driver]):
+    if with_input:
+        cmd += ["--input", "--with", INPUT_CHECK, "--with", SEAT_CHECK]
+    if any(case.startswith("scanout-gbm") for case in cases):
         cmd += ["--lib", MESA_DRIVER]
     r = subprocess.run(cmd + ["sh", "-c", script], capture_output=True, text=True, timeout=900)
     print(f"===== {driver} =====\n{r.stdout[-20000:]}\n{r.stderr[-3000:]}", flush=True)
@@ -153,7 +168,9 @@ class KmsLane(unittest.TestCase):
         if subprocess.run([sys.executable, os.path.join(HERE, "guest.py"), "prepare"]).returncode != 0:
             raise unittest.SkipTest("the guest could not be prepared")
         cls.dumps = tempfile.mkdtemp()
-        cls.results = {driver: boot(driver, os.path.join(cls.dumps, driver)) for driver in DRIVER_CASES}
+        cls.results = {driver: boot(driver, {c: CASES[c] for c in cases}, os.path.join(cls.dumps, driver))
+                       for driver, cases in DRIVER_CASES.items()}
+        cls.results["input"] = boot(INPUT_DRIVER, INPUT_CASES, os.path.join(cls.dumps, "input"), with_input=True)
 
     @classmethod
     def tearDownClass(cls):
@@ -321,6 +338,31 @@ class KmsLane(unittest.TestCase):
                 self.assertGreater(committed, 0, r)
                 self.assertGreaterEqual(shown, committed, r)
                 self.assertGreaterEqual(fence, committed, f"{driver}: a fence signalled before its commit: {r}")
+
+    def test_input_devices(self):
+        """uinput devices made while udefio's input layer runs (libinput
+        through seatd, udevd tagging them): keys as text and tty bytes,
+        key repeat, a storm of the kernel's repeats, 500 taps; the mouse,
+        the absolute tablet and 10 touch points, mapped for each of the 8
+        transforms; a keyboard and a touch screen removed mid-event."""
+        rc, output = self.case("input", "input-up")
+        self.assertEqual(rc, 0, output)
+        rc, output = self.case("input", "input-devices")
+        self.assertEqual(rc, 0, output)
+        for kind in ("keyboard", "mouse", "tablet", "touch"):
+            self.assertIn(f"input_check: {kind} ok", output)
+        self.assertIn("input_check: ok", output)
+
+    def test_seat_switch(self):
+        """A VT switch away and back through seatd: the seat shared by the
+        KMS backend and the input layer is disabled (DRM master dropped,
+        input devices closed, keys typed then lost) and enabled again
+        (master back, the keyboard types)."""
+        rc, output = self.case("input", "seat-switch")
+        self.assertEqual(rc, 0, output)
+        self.assertIn("seat_check: ok", output)
+        self.assertIn("seat seat0 disabled", output)
+        self.assertIn("seat seat0 enabled again", output)
 
 
 if __name__ == "__main__":

@@ -3,7 +3,6 @@
 #include <xkbcommon/xkbcommon.h>
 
 #include <cstdarg>
-#include <cstdio>
 #include <string>
 
 #include "util/log.hpp"
@@ -26,15 +25,7 @@ std::string describe_names(const KeyboardConfig& c)
 // xkbcommon's complaints (a missing symbols file, ...) in udefio's log.
 void log_xkb(xkb_context*, xkb_log_level level, const char* format, va_list args)
 {
-    char line[512];
-    std::vsnprintf(line, sizeof line, format, args);
-    std::string text(line);
-    while (!text.empty() && text.back() == '\n')
-        text.pop_back();
-    if (level <= XKB_LOG_LEVEL_ERROR)
-        UDEFIO_LOG(warn, "xkbcommon: %s", text.c_str());
-    else
-        UDEFIO_LOG(debug, "xkbcommon: %s", text.c_str());
+    log_library(level <= XKB_LOG_LEVEL_ERROR ? LogLevel::warn : LogLevel::debug, "xkbcommon", format, args);
 }
 
 }  // namespace

@@ -6,7 +6,6 @@
 
 #include <cerrno>
 #include <cstdarg>
-#include <cstdio>
 #include <cstring>
 
 #include "util/log.hpp"
@@ -16,17 +15,10 @@ namespace {
 
 void log_libinput(libinput*, libinput_log_priority priority, const char* format, va_list args)
 {
-    char line[512];
-    std::vsnprintf(line, sizeof line, format, args);
-    std::string text(line);
-    while (!text.empty() && text.back() == '\n')
-        text.pop_back();
-    if (priority >= LIBINPUT_LOG_PRIORITY_ERROR)
-        UDEFIO_LOG(warn, "libinput: %s", text.c_str());
-    else if (priority == LIBINPUT_LOG_PRIORITY_INFO)
-        UDEFIO_LOG(info, "libinput: %s", text.c_str());
-    else
-        UDEFIO_LOG(debug, "libinput: %s", text.c_str());
+    const LogLevel level = priority >= LIBINPUT_LOG_PRIORITY_ERROR ? LogLevel::warn
+                           : priority == LIBINPUT_LOG_PRIORITY_INFO ? LogLevel::info
+                                                                    : LogLevel::debug;
+    log_library(level, "libinput", format, args);
 }
 
 }  // namespace

@@ -5,7 +5,8 @@
 //
 // On a seat switch it suspends libinput, which releases what the devices
 // held (keys up, touch points up) and removes them; on the way back it
-// resumes, and the devices come again as added.
+// resumes, and the devices come again as added. Everything runs on the
+// loop thread, and its methods are called there.
 #pragma once
 
 #include <map>

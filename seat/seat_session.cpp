@@ -81,7 +81,8 @@ void SeatSession::dispatch()
 {
     if (libseat_dispatch(seat_, 0) < 0) {
         // The daemon went away: nothing more will come from it; keep the
-        // devices we have (their fds stay valid) and stop watching.
+        // devices we have (their fds stay valid) and stop watching (from
+        // the watch's own callback, which uses nothing of it afterwards).
         UDEFIO_LOG(error, "seat %s: libseat_dispatch failed (%s): the seat daemon is gone, seat switches "
                           "are no longer seen", name().c_str(), std::strerror(errno));
         watch_ = EventSource();

@@ -17,6 +17,7 @@
 #include "defio/uapi.hpp"
 #include "protocol/client/udefio-client.h"
 #include "protocol/wire.hpp"
+#include "util/scm_rights.hpp"
 
 using namespace udefio;
 
@@ -69,32 +70,18 @@ std::optional<wire::Event> udefio_client::read_event(int timeout_ms, int* fd_out
         return std::nullopt;
     }
     std::byte data[wire::kMaxMessage];
-    iovec iov{data, sizeof data};
-    alignas(cmsghdr) char control[CMSG_SPACE(sizeof(int))];
-    msghdr msg{};
-    msg.msg_iov = &iov;
-    msg.msg_iovlen = 1;
-    msg.msg_control = control;
-    msg.msg_controllen = sizeof control;
-    const ssize_t got = ::recvmsg(fd, &msg, MSG_CMSG_CLOEXEC);
-    if (got <= 0) {
-        fail(got == 0 ? "udefio closed the connection" : std::string("recvmsg: ") + std::strerror(errno));
+    ReceivedPacket packet = receive_with_fds(fd, data, wire::kMaxFds);
+    if (packet.bytes <= 0) {
+        fail(packet.bytes == 0 ? "udefio closed the connection" : std::string("recvmsg: ") + std::strerror(errno));
         return std::nullopt;
     }
-    int received = -1;
-    if (cmsghdr* c = CMSG_FIRSTHDR(&msg); c && c->cmsg_type == SCM_RIGHTS)
-        std::memcpy(&received, CMSG_DATA(c), sizeof received);
-    auto event = wire::decode_event(std::span(data, size_t(got)), received >= 0 ? 1 : 0);
+    auto event = wire::decode_event(std::span(data, size_t(packet.bytes)), packet.fds.size());
     if (!event) {
-        if (received >= 0)
-            ::close(received);
         fail("a bad event from udefio: " + event.error().message());
         return std::nullopt;
     }
-    if (fd_out)
-        *fd_out = received;
-    else if (received >= 0)
-        ::close(received);
+    if (fd_out && !packet.fds.empty())
+        *fd_out = packet.fds.front().release();
     std::visit(
         [&](const auto& e) {
             using T = std::decay_t<decltype(e)>;

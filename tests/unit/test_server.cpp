@@ -18,6 +18,7 @@
 #include "compositor/server.hpp"
 #include "tests/loop_thread.hpp"
 #include "tests/test_support.hpp"
+#include "util/scm_rights.hpp"
 
 using namespace udefio;
 using namespace std::chrono_literals;
@@ -41,21 +42,8 @@ public:
 
     void send_raw(const void* data, size_t size, int fd = -1)
     {
-        iovec iov{const_cast<void*>(data), size};
-        alignas(cmsghdr) char control[CMSG_SPACE(sizeof(int))] = {};
-        msghdr msg{};
-        msg.msg_iov = &iov;
-        msg.msg_iovlen = 1;
-        if (fd >= 0) {
-            msg.msg_control = control;
-            msg.msg_controllen = sizeof control;
-            cmsghdr* c = CMSG_FIRSTHDR(&msg);
-            c->cmsg_level = SOL_SOCKET;
-            c->cmsg_type = SCM_RIGHTS;
-            c->cmsg_len = CMSG_LEN(sizeof(int));
-            std::memcpy(CMSG_DATA(c), &fd, sizeof fd);
-        }
-        ASSERT_GE(::sendmsg(fd_.get(), &msg, MSG_NOSIGNAL), 0) << std::strerror(errno);
+        ASSERT_GE(send_with_fd(fd_.get(), std::span(static_cast<const std::byte*>(data), size), fd), 0)
+            << std::strerror(errno);
     }
     void send(const wire::Request& r, int fd = -1)
     {
@@ -70,23 +58,11 @@ public:
         if (::poll(&p, 1, 5000) != 1)
             return std::nullopt;
         std::byte data[wire::kMaxMessage];
-        iovec iov{data, sizeof data};
-        alignas(cmsghdr) char control[CMSG_SPACE(sizeof(int))];
-        msghdr msg{};
-        msg.msg_iov = &iov;
-        msg.msg_iovlen = 1;
-        msg.msg_control = control;
-        msg.msg_controllen = sizeof control;
-        const ssize_t got = ::recvmsg(fd_.get(), &msg, MSG_CMSG_CLOEXEC);
-        if (got <= 0)
+        ReceivedPacket packet = receive_with_fds(fd_.get(), data, wire::kMaxFds);
+        if (packet.bytes <= 0)
             return std::nullopt;
-        UniqueFd received;
-        if (cmsghdr* c = CMSG_FIRSTHDR(&msg)) {
-            int f;
-            std::memcpy(&f, CMSG_DATA(c), sizeof f);
-            received.reset(f);
-        }
-        auto event = wire::decode_event(std::span(data, size_t(got)), received ? 1 : 0);
+        UniqueFd received = packet.fds.empty() ? UniqueFd() : std::move(packet.fds.front());
+        auto event = wire::decode_event(std::span(data, size_t(packet.bytes)), received ? 1 : 0);
         EXPECT_TRUE(event.ok()) << event.error().message();
         if (fd)
             *fd = std::move(received);

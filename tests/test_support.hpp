@@ -1,6 +1,8 @@
 // Small helpers the unit and integration tests share.
 #pragma once
 
+#include <dirent.h>
+
 #include <algorithm>
 #include <chrono>
 #include <string>
@@ -24,6 +26,18 @@ bool wait_for(Pred pred, std::chrono::milliseconds limit = std::chrono::millisec
         std::this_thread::sleep_for(std::chrono::milliseconds(1));
     }
     return true;
+}
+
+// How many fds this process has open (/proc/self/fd): what a test counts
+// before and after to show nothing leaked.
+inline size_t open_fds()
+{
+    size_t n = 0;
+    DIR* d = ::opendir("/proc/self/fd");
+    while (dirent* e = ::readdir(d))
+        n += e->d_name[0] != '.';
+    ::closedir(d);
+    return n - 1;  // the directory's own fd
 }
 
 // Why the probe says `kind` cannot run on this kernel; empty if it can.

@@ -5,46 +5,35 @@
 #include <ctime>
 
 #include "defio/client_reads.hpp"
+#include "defio/pixel_copy.hpp"
 #include "util/clock.hpp"
 #include "util/log.hpp"
 
 namespace udefio {
 
-Result<std::unique_ptr<HeadlessOutput>> HeadlessOutput::create(EventLoop& loop, OutputMode mode,
+Result<std::unique_ptr<HeadlessOutput>> HeadlessOutput::create(EventLoop& loop, std::string name, OutputMode mode,
                                                                HeadlessSnapshots snapshots)
 {
     if (mode.width == 0 || mode.height == 0 || mode.refresh_mhz == 0)
         return plain_error("headless output: impossible mode " + std::to_string(mode.width) + "x" +
                            std::to_string(mode.height) + "@" + std::to_string(mode.refresh_mhz) + " mHz");
-    // The timer's callback needs the output, which needs the timer: bind through a cell.
-    auto cell = std::make_shared<HeadlessOutput*>(nullptr);
-    auto vblank = loop.make_timer([cell] {
-        if (*cell)
-            (*cell)->on_vblank();
-    });
+    auto output = std::make_unique<HeadlessOutput>(loop, std::move(name), mode, std::move(snapshots));
+    auto vblank = loop.make_timer(output->self_.bind([](HeadlessOutput& o) { o.on_vblank(); }));
     if (!vblank)
         return vblank.error();
-    auto output = std::make_unique<HeadlessOutput>(loop, mode, std::move(snapshots), std::move(vblank).value());
-    *cell = output.get();
+    output->vblank_ = std::move(vblank).value();
     return output;
 }
 
-HeadlessOutput::HeadlessOutput(EventLoop& loop, OutputMode mode, HeadlessSnapshots snapshots, EventSource vblank)
+HeadlessOutput::HeadlessOutput(EventLoop& loop, std::string name, OutputMode mode, HeadlessSnapshots snapshots)
     : loop_(loop),
+      name_(std::move(name)),
       mode_(mode),
       snapshots_(std::move(snapshots)),
       frame_{mode.width, mode.height, std::vector<uint32_t>(size_t(mode.width) * mode.height)},
-      vblank_(std::move(vblank)),
       // Its commit is a copy and a post to the loop: 2 ms to start with.
-      vblank_clock_(mode.refresh_period(), std::chrono::milliseconds(2)),
-      self_(std::make_shared<HeadlessOutput*>(this))
+      vblank_clock_(mode.refresh_period(), std::chrono::milliseconds(2))
 {
-}
-
-HeadlessOutput::~HeadlessOutput()
-{
-    detach_state();
-    self_.reset();
 }
 
 FlushResult HeadlessOutput::flush(const SharedBuffer& src, std::span<PageRef* const>, const Damage& damage)
@@ -54,14 +43,9 @@ FlushResult HeadlessOutput::flush(const SharedBuffer& src, std::span<PageRef* co
     {
         std::lock_guard lock(frame_mutex_);
         [[maybe_unused]] const ClientReadScope client_reads;
-        for (const Rect& r : damage.rects()) {
-            const size_t len = size_t(r.width) * 4;
-            for (int32_t y = r.y; y < r.y + r.height; ++y) {
-                std::memcpy(frame_.pixels.data() + size_t(y) * frame_.width + size_t(r.x),
-                            src.data() + size_t(y) * layout.stride + size_t(r.x) * 4, len);
-            }
-            bytes += len * size_t(r.height);
-        }
+        for (const Rect& r : damage.rects())
+            bytes += copy_rect(reinterpret_cast<std::byte*>(frame_.pixels.data()), size_t(frame_.width) * 4,
+                               src.data(), layout.stride, r);
     }
     flushes_.fetch_add(1, std::memory_order_relaxed);
     bytes_copied_.fetch_add(bytes, std::memory_order_relaxed);
@@ -81,10 +65,7 @@ FlushResult HeadlessOutput::flush(const SharedBuffer& src, std::span<PageRef* co
         std::lock_guard lock(committed_mutex_);
         committed_.token = token;
     }
-    loop_.post([weak = std::weak_ptr<HeadlessOutput*>(self_)] {
-        if (auto self = weak.lock())
-            (*self)->on_flushed();
-    });
+    loop_.post(self_.bind([](HeadlessOutput& o) { o.on_flushed(); }));
     return {bytes};
 }
 
@@ -134,10 +115,10 @@ void HeadlessOutput::maybe_snapshot(std::chrono::steady_clock::time_point now)
     if (snapshots_.dir.empty() || now - last_snapshot_ < snapshots_.interval)
         return;
     last_snapshot_ = now;
-    char name[32];
-    std::snprintf(name, sizeof name, "/frame-%04llu.png",
+    char number[16];
+    std::snprintf(number, sizeof number, "%04llu.png",
                   static_cast<unsigned long long>(snapshots_taken_.load(std::memory_order_relaxed)));
-    if (auto written = snapshot_png(snapshots_.dir + name); !written) {
+    if (auto written = snapshot_png(snapshots_.dir + "/" + snapshots_.prefix + number); !written) {
         UDEFIO_LOG(error, "%s", written.error().message().c_str());
         return;
     }
@@ -155,11 +136,12 @@ Result<void> HeadlessOutput::snapshot_png(const std::string& path) const
     return udefio::write_png(path, frame());
 }
 
-HeadlessCounters HeadlessOutput::counters() const
+OutputCounters HeadlessOutput::counters() const
 {
     return {flushes_.load(std::memory_order_relaxed), presented_.load(std::memory_order_relaxed),
-            bytes_copied_.load(std::memory_order_relaxed), snapshots_taken_.load(std::memory_order_relaxed),
-            fences_signalled_.load(std::memory_order_relaxed), vblank_clock_.margin()};
+            bytes_copied_.load(std::memory_order_relaxed), fences_signalled_.load(std::memory_order_relaxed)};
 }
+
+VblankTiming HeadlessOutput::vblank_timing() const { return {true, vblank_clock_.margin(), vblank_clock_.misses()}; }
 
 }  // namespace udefio

@@ -33,7 +33,7 @@ protected:
     {
         if (const std::string why = test::why_tracker_cannot_run(GetParam()); !why.empty())
             GTEST_SKIP() << why;
-        auto output = HeadlessOutput::create(loop_.loop(), kMode, {});
+        auto output = HeadlessOutput::create(loop_.loop(), "headless-0", kMode, {});
         ASSERT_TRUE(output.ok()) << output.error().message();
         output_ = std::move(output).value();
         DeferredIoOptions options;
@@ -187,7 +187,7 @@ TEST_P(DemoOnHeadless, FlushesArePresentedAtVblank)
 TEST(HeadlessVblank, FlushesAreAimedAtTheSimulatedVblankOnceOneWasShown)
 {
     LoopThread loop;
-    auto output = HeadlessOutput::create(loop.loop(), kMode, {}).value();
+    auto output = HeadlessOutput::create(loop.loop(), "headless-0", kMode, {}).value();
     DeferredIoOptions options;
     options.tracker = TrackerKind::explicit_damage;
     options.delay = 5ms;
@@ -198,7 +198,7 @@ TEST(HeadlessVblank, FlushesAreAimedAtTheSimulatedVblankOnceOneWasShown)
     EXPECT_EQ(output->flush_time(soon - 8ms, soon), soon);  // no vblank shown yet
     ASSERT_TRUE(state->add_damage({0, 0, 8, 8}));
     ASSERT_TRUE(test::wait_for([&] { return output->counters().presented == 1; }));
-    const auto margin = output->counters().latch_margin;
+    const auto margin = output->vblank_timing().margin;
     ASSERT_GT(margin.count(), 0);
     const auto ready = soon - soon % period + 3ms;  // 3 ms after a vblank
     EXPECT_EQ(output->flush_time(ready - 8ms, ready), ready - 3ms + period - margin);

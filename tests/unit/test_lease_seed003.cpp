@@ -39,7 +39,7 @@ struct Output {
         options.delay = 1ms;
         state = DeferredIoState::create(BufferLayout::make(256, 64).value(), options).value();
         EXPECT_TRUE(state->attach(sink).ok());
-        target = std::make_unique<LeaseTarget>(state);
+        target = LeaseTarget::create(state).value();
     }
     ~Output()
     {

@@ -65,7 +65,7 @@ TEST(Wire, TruncatedOversizedAndLyingMessagesAreRefused)
     EXPECT_NE(error_of(raw(1, 16, 12), 0).find("says 16 bytes but 12"), std::string::npos);
     EXPECT_NE(error_of(raw(1, 16, 16), 0).find("hello: 16 bytes, expected 12"), std::string::npos);
     EXPECT_NE(error_of(raw(77, 12, 12), 0).find("unknown request opcode 77"), std::string::npos);
-    EXPECT_NE(error_of(raw(uint32_t(Opcode::welcome), 12, 12), 0).find("unknown request"), std::string::npos)
+    EXPECT_NE(error_of(raw(Welcome::opcode, 12, 12), 0).find("unknown request"), std::string::npos)
         << "an event is not a request";
 }
 

@@ -131,26 +131,26 @@ int main()
     if (!client_fence)
         return fail_stopping(client_fence.error().message());
     output->set_in_fence(*client_fence);
-    const uint64_t flips = output->counters().flips;
+    const uint64_t flips = output->counters().presented;
     reinterpret_cast<uint32_t*>((*state)->buffer().data())[0] = 0x00ffffffu;
     std::this_thread::sleep_for(300ms);
-    const KmsCounters held = output->counters();
+    const OutputCounters held = output->counters();
     if (held.commits == 0)
         return fail_stopping("the write was not committed");
-    if (held.flips != flips)
+    if (held.presented != flips)
         return fail_stopping("the commit flipped before the client's fence signalled");
     const auto signalled = monotonic_now();
     advance(timeline.get());
-    for (int i = 0; i < 200 && output->counters().flips == flips; ++i)
+    for (int i = 0; i < 200 && output->counters().presented == flips; ++i)
         std::this_thread::sleep_for(5ms);
-    const KmsCounters done = output->counters();
-    if (done.flips == flips)
+    const OutputCounters done = output->counters();
+    if (done.presented == flips)
         return fail_stopping("no page flip after the client's fence signalled");
     const double after_ms = double((monotonic_now() - signalled).count()) / 1e6;
     stop_loop();
     std::printf("fence_check: ok sw_sync fence seen in the loop; commit held %d ms by the client's fence, "
                 "flipped <= %.1f ms after it signalled; in_fences=%llu\n",
-                300, after_ms, static_cast<unsigned long long>(done.in_fences));
+                300, after_ms, static_cast<unsigned long long>(output->kms_counters().in_fences));
     step("3: tearing down (the output restores the CRTC)");
     return 0;
 }

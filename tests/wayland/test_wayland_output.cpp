@@ -106,7 +106,7 @@ protected:
             std::this_thread::sleep_for(15ms);
         }
         EXPECT_EQ(compositor_->state().commits.size(), commits);
-        EXPECT_GT(output().counters().deferred, 0u);
+        EXPECT_GT(output().wayland_counters().deferred, 0u);
     }
 
     // The state's picture as the compositor must get it.
@@ -206,7 +206,7 @@ TEST_F(WaylandOutputTest, ResizeShowsThePictureAtTopLeftInNewBuffers)
     EXPECT_EQ(compositor_->state().commits.back().acked_serial, compositor_->state().last_serial);
     paint(2);  // later flushes go to the new buffers too
     ASSERT_TRUE(wait_shown(32, 24, 2));
-    EXPECT_EQ(output().counters().resizes, 2u);
+    EXPECT_EQ(output().wayland_counters().resizes, 2u);
     EXPECT_EQ(compositor_->state().held_buffer_writes, 0);
 }
 

@@ -145,11 +145,12 @@ void Server::handle(Client& c, const wire::Hello& m)
                                                               std::to_string(wire::kMinVersion) + " to " +
                                                               std::to_string(wire::kVersion) + ")");
     c.version = m.version;
-    c.connection->send(wire::Welcome{c.version});
+    // The outputs come first: a client knows them all once it has the welcome.
     if (c.version >= wire::OutputInfo::since) {
         for (const auto& [id, o] : outputs_)
             send_output_info(c, o);
     }
+    c.connection->send(wire::Welcome{c.version});
 }
 
 void Server::send_output_info(Client& c, const ServedOutput& o)
@@ -336,9 +337,10 @@ void Server::handle(Client& c, const wire::DestroySurface& m)
 
 void Server::handle(Client& c, const wire::ReleaseLease& m)
 {
+    // A lease revoked meanwhile is gone already: releasing it is not an error.
     auto it = c.leases.find(m.lease);
     if (it == c.leases.end())
-        return c.connection->fail(ErrorCode::bad_object, "no lease " + std::to_string(m.lease));
+        return;
     it->second.lease->revoke();
     c.leases.erase(it);
 }

@@ -148,7 +148,7 @@ struct ErrorEvent {
     uint32_t code;  // ErrorCode
     char message[116];  // NUL-terminated
 };
-// An output a surface can be on: after `welcome`, one per output, and when one appears.
+// An output a surface can be on: one per output before `welcome`, and one when an output appears.
 struct OutputInfo {
     UDEFIO_WIRE_MESSAGE(108, "output", 0, 2);
     uint32_t output;  // its id; never reused while udefio runs

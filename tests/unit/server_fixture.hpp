@@ -26,6 +26,8 @@ class TestClient {
 public:
     explicit TestClient(int fd) : fd_(fd) {}
 
+    std::vector<wire::OutputInfo> outputs;  // what came before the welcome
+
     void send_raw(const void* data, size_t size, int fd = -1)
     {
         ASSERT_GE(send_with_fd(fd_.get(), std::span(static_cast<const std::byte*>(data), size), fd), 0)
@@ -115,13 +117,23 @@ protected:
         loop_.run_on_loop([&] { server_->add_client(UniqueFd(sv[0])); });
         return TestClient(sv[1]);
     }
-    // Greeted in protocol version 1 (the tests of version 2 say so).
+    // Greeted in protocol version 1 (the tests of version 2 say so); in
+    // version 2 the outputs come before the welcome, into c.outputs.
     TestClient greeted(uint32_t version = 1)
     {
         TestClient c = connect();
         c.send(wire::Hello{version});
-        EXPECT_EQ(c.expect<wire::Welcome>().version, version);
-        return c;
+        for (;;) {
+            auto e = c.next();
+            if (e && std::holds_alternative<wire::OutputInfo>(*e) && version >= 2) {
+                c.outputs.push_back(std::get<wire::OutputInfo>(*e));
+                continue;
+            }
+            EXPECT_TRUE(e && std::holds_alternative<wire::Welcome>(*e)) << "no welcome";
+            EXPECT_EQ(e && std::holds_alternative<wire::Welcome>(*e) ? std::get<wire::Welcome>(*e).version : 0,
+                      version);
+            return c;
+        }
     }
     // A pixel of the output's frame, read on the loop thread that composes it.
     uint32_t pixel(uint32_t x, uint32_t y)

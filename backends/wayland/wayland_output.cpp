@@ -31,10 +31,12 @@ Result<std::unique_ptr<WaylandOutput>> WaylandOutput::create(EventLoop& loop, Wa
         UDEFIO_LOG(warn, "wayland %s: the compositor did not make the window fullscreen", connection.name().c_str());
     if (auto r = output->apply_configure(*first); !r)
         return r.error();
+    output->configures_.fetch_add(1, std::memory_order_relaxed);
     output->window_->set_configure_callback([o = output.get()] {
         if (auto configure = o->window_->take_configure()) {
             if (auto r = o->apply_configure(*configure); !r)
                 UDEFIO_LOG(error, "%s: %s", o->name().c_str(), r.error().message().c_str());
+            o->configures_.fetch_add(1, std::memory_order_relaxed);
         }
     });
     return output;

@@ -46,6 +46,7 @@ struct WaylandCounters {
     uint64_t deferred = 0;         // flushes that found a commit in flight or no free buffer
     uint64_t bytes_copied = 0;
     uint64_t resizes = 0;          // configures that changed the window's size
+    uint64_t configures = 0;       // configures handled (counted once each took effect)
 };
 
 class WaylandOutput final : public Output {
@@ -70,7 +71,7 @@ public:
         return {commits_.load(std::memory_order_relaxed),   frame_callbacks_.load(std::memory_order_relaxed),
                 presented_.load(std::memory_order_relaxed), discarded_.load(std::memory_order_relaxed),
                 deferred_.load(std::memory_order_relaxed),  bytes_copied_.load(std::memory_order_relaxed),
-                resizes_.load(std::memory_order_relaxed)};
+                resizes_.load(std::memory_order_relaxed),   configures_.load(std::memory_order_relaxed)};
     }
     // The compositor asked to close the window. Loop thread.
     void set_close_callback(std::function<void()> callback) { window_->set_close_callback(std::move(callback)); }
@@ -136,6 +137,7 @@ private:
     std::atomic<uint64_t> deferred_{0};
     std::atomic<uint64_t> bytes_copied_{0};
     std::atomic<uint64_t> resizes_{0};
+    std::atomic<uint64_t> configures_{0};
 
     // Posted commits hold a weak reference: one that runs after the output
     // is gone finds it expired and does nothing.

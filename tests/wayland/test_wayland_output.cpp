@@ -96,17 +96,21 @@ protected:
         state_->add_damage(Rect{0, 0, int32_t(layout.width), int32_t(layout.height)});
     }
 
-    // Paints (seed 2) for a while the output cannot commit: nothing reaches
-    // the compositor, the flushes are deferred (their damage kept).
+    // Paints (seed 2) while the output cannot commit: each flush is deferred
+    // (its damage kept) and nothing reaches the compositor.
     void paint_while_blocked()
     {
         const size_t commits = compositor_->state().commits.size();
-        for (int i = 0; i < 10; ++i) {
+        const uint64_t committed = output().counters().commits;
+        for (int i = 0; i < 3; ++i) {
+            const uint64_t deferred = output().counters().deferred;
             paint(2);
-            std::this_thread::sleep_for(15ms);
+            EXPECT_TRUE(test::wait_for([&] { return output().counters().deferred > deferred; })) << "paint " << i;
         }
+        // A commit that a flush had posted to the loop would have run before this.
+        loop_.run_on_loop([] {});
+        EXPECT_EQ(output().counters().commits, committed);
         EXPECT_EQ(compositor_->state().commits.size(), commits);
-        EXPECT_GT(output().counters().deferred, 0u);
     }
 
     // The state's picture as the compositor must get it.
@@ -277,9 +281,10 @@ TEST_F(WaylandOutputTest, ConfiguresBeforeTheCommitAreAckedWithTheLast)
     paint(1);
     ASSERT_TRUE(wait_shown(64, 48, 1));
     // No frame callback, so no commit yet for these: only the last one may be acked.
+    const uint64_t configures = output().counters().configures;
     compositor_->configure(100, 80);
     compositor_->configure(100, 80);
-    std::this_thread::sleep_for(50ms);
+    ASSERT_TRUE(test::wait_for([&] { return output().counters().configures == configures + 2; }));
     compositor_->answer_frames();
     ASSERT_TRUE(wait_shown(100, 80, 1));
     EXPECT_EQ(compositor_->state().commits.back().acked_serial, compositor_->state().last_serial);

@@ -27,10 +27,16 @@ Result<void> Output::snapshot_png(const std::string& path) const
     return plain_error("output " + name() + " cannot write snapshots (" + path + ")");
 }
 
-uint64_t Output::notify_committed(std::chrono::nanoseconds at)
+uint64_t Output::flushing_frame() const
 {
     FrameRecorder* recorder = state_ ? state_->recorder() : nullptr;
-    return recorder ? recorder->committed(at) : 0;
+    return recorder ? recorder->recorded() : 0;
+}
+
+uint64_t Output::notify_committed(std::chrono::nanoseconds at, uint64_t upto)
+{
+    FrameRecorder* recorder = state_ ? state_->recorder() : nullptr;
+    return recorder ? recorder->committed(at, upto) : 0;
 }
 
 void Output::notify_fence_signalled(uint64_t token, std::chrono::nanoseconds at)

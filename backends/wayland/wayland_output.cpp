@@ -183,14 +183,15 @@ FlushResult WaylandOutput::flush(const SharedBuffer& src, std::span<PageRef* con
     surface_damage.clip_to(slot.buffer->layout());
     stale_.clear();
     bytes_copied_.fetch_add(bytes, std::memory_order_relaxed);
-    loop_.post([weak = std::weak_ptr<WaylandOutput*>(self_), index, generation = generation_, surface_damage] {
+    loop_.post([weak = std::weak_ptr<WaylandOutput*>(self_), index, generation = generation_, surface_damage,
+                frame = flushing_frame()] {
         if (auto self = weak.lock())
-            (*self)->commit(index, generation, surface_damage);
+            (*self)->commit(index, generation, surface_damage, frame);
     });
     return {bytes};
 }
 
-void WaylandOutput::commit(int index, uint64_t generation, const Damage& damage)
+void WaylandOutput::commit(int index, uint64_t generation, const Damage& damage, uint64_t frame)
 {
     wl_buffer* buffer = nullptr;
     {
@@ -214,7 +215,7 @@ void WaylandOutput::commit(int index, uint64_t generation, const Damage& damage)
         [](void* data, wl_callback*, uint32_t) { static_cast<WaylandOutput*>(data)->on_frame_done(); }};
     frame_callback_.reset(wl_surface_frame(surface));
     wl_callback_add_listener(frame_callback_.get(), &frame_listener, this);
-    last_token_ = notify_committed(clock_now(CLOCK_MONOTONIC));
+    last_token_ = notify_committed(clock_now(CLOCK_MONOTONIC), frame);
     feedback_.request(surface, last_token_);
     wl_surface_commit(surface);
     commits_.fetch_add(1, std::memory_order_relaxed);

@@ -89,7 +89,8 @@ private:
 
     // Loop thread.
     Result<void> apply_configure(const WindowConfigure& configure);
-    void commit(int slot, uint64_t generation, const Damage& damage);
+    // `frame`: the profiler's last frame in this copy (flushing_frame()).
+    void commit(int slot, uint64_t generation, const Damage& damage, uint64_t frame);
     void commit_black();
     void on_frame_done();
     void on_release(int slot);

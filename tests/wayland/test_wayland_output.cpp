@@ -6,6 +6,7 @@
 #include <stdlib.h>
 
 #include <filesystem>
+#include <future>
 #include <optional>
 
 #include "backends/wayland/wayland_backend.hpp"
@@ -72,7 +73,7 @@ protected:
 
     WaylandOutput& output() { return *backend_->output(); }
 
-    void attach()
+    void attach(std::shared_ptr<FrameRecorder> recorder = nullptr)
     {
         DeferredIoOptions options;
         options.tracker = TrackerKind::explicit_damage;  // deterministic: no kernel feature needed
@@ -81,6 +82,8 @@ protected:
         auto state = DeferredIoState::create(BufferLayout::make(mode.width, mode.height).value(), options);
         ASSERT_TRUE(state.ok()) << state.error().message();
         state_ = std::move(state).value();
+        if (recorder)
+            state_->set_recorder(std::move(recorder));
         loop_.run_on_loop([this] {
             ASSERT_TRUE(output().attach(state_).ok());
             output().set_presented_callback([this](const Presentation&) { ++presented_; });
@@ -288,6 +291,36 @@ TEST_F(WaylandOutputTest, ConfiguresBeforeTheCommitAreAckedWithTheLast)
     compositor_->answer_frames();
     ASSERT_TRUE(wait_shown(100, 80, 1));
     EXPECT_EQ(compositor_->state().commits.back().acked_serial, compositor_->state().last_serial);
+}
+
+// Profiling: the output commits from the loop, after its flush returned. A
+// flush that begins before that commit (here the loop is held) finds the
+// buffer queued and is deferred: its frame is in a later commit, not this one.
+TEST_F(WaylandOutputTest, ACommitCoversOnlyTheFramesItCopied)
+{
+    ASSERT_TRUE(start({}).ok());
+    auto recorder = std::make_shared<FrameRecorder>();
+    attach(recorder);
+    std::promise<void> held, release;
+    loop_.loop().post([&] {
+        held.set_value();
+        release.get_future().wait();
+    });
+    held.get_future().wait();
+    paint(1);
+    const bool copied = test::wait_for([&] { return state_->stats().flushes == 1; });
+    paint(2);
+    const bool deferred = test::wait_for([&] { return state_->stats().flushes == 2; });
+    release.set_value();
+    ASSERT_TRUE(copied && deferred);
+    EXPECT_EQ(output().counters().deferred, 1u);
+    ASSERT_TRUE(test::wait_for([&] { return recorder->frames()[0].committed.count() != 0; }));
+    EXPECT_EQ(recorder->frames()[1].committed.count(), 0) << "the deferred frame is not in the first commit";
+    ASSERT_TRUE(wait_shown(64, 48, 2));  // its damage went into a later flush and commit
+    ASSERT_TRUE(test::wait_for([&] { return recorder->frames()[1].committed.count() != 0; }));
+    const auto frames = recorder->frames();
+    EXPECT_GT(frames[1].committed, frames[0].committed);
+    EXPECT_GE(frames[1].committed, frames[1].flush_end);
 }
 
 TEST_F(WaylandOutputTest, ProtocolErrorRemovesTheOutput)

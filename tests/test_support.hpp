@@ -5,6 +5,7 @@
 #include <sys/types.h>
 
 #include <algorithm>
+#include <atomic>
 #include <chrono>
 #include <cstdlib>
 #include <fstream>
@@ -56,6 +57,13 @@ inline bool wait_until_blocked(pid_t tid, std::chrono::milliseconds limit = std:
                },
                limit) &&
            state != 0;
+}
+
+// The same for a thread that stores its id (gettid()) in `tid` first thing.
+inline bool wait_until_blocked(const std::atomic<pid_t>& tid,
+                               std::chrono::milliseconds limit = std::chrono::milliseconds(5000))
+{
+    return wait_for([&] { return tid.load() != 0; }, limit) && wait_until_blocked(tid.load(), limit);
 }
 
 // The ids of this process's threads named `name` (pthread_setname_np).

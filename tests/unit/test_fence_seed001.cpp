@@ -102,7 +102,7 @@ TEST(Seed001Fence, SignalReturnsOnlyWhenNoCallIsInsideTheOwner)
         signal_returned = true;
     });
     // Asleep in signal(), or gone: returned from it, which is the failure.
-    const bool asleep = wait_for([&] { return signaller_tid != 0; }) && test::wait_until_blocked(signaller_tid);
+    const bool asleep = test::wait_until_blocked(signaller_tid);
     EXPECT_FALSE(signal_returned) << "signal() returned while a call was running inside the owner";
     EXPECT_TRUE(asleep || signal_returned) << "the signalling thread never blocked";
     owner.release();

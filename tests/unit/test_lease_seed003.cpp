@@ -153,7 +153,7 @@ TEST(Seed003Lease, TargetTeardownWaitsForARunningUse)
         torn_down = true;
     });
     // Asleep in unregister(), or gone: returned from it, which is the failure.
-    const bool asleep = test::wait_for([&] { return teardown_tid != 0; }) && test::wait_until_blocked(teardown_tid);
+    const bool asleep = test::wait_until_blocked(teardown_tid);
     EXPECT_FALSE(torn_down);
     EXPECT_TRUE(asleep || torn_down) << "the teardown never blocked";
     release = true;

@@ -179,7 +179,7 @@ TEST(Seed000Lifetime, DetachWaitsForRunningFlush)
         destroyed = true;
     });
     // Asleep in detach(), or gone: it did not wait, which is the failure.
-    const bool asleep = wait_for([&] { return destroyer_tid != 0; }) && test::wait_until_blocked(destroyer_tid);
+    const bool asleep = test::wait_until_blocked(destroyer_tid);
     EXPECT_FALSE(destroyed) << "the output went away under a running flush";
     EXPECT_TRUE(asleep || destroyed) << "the destroying thread never blocked";
     gate.open();

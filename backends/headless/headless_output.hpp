@@ -97,7 +97,7 @@ private:
         uint64_t fence_seqno = 0;  // 0: no fence
         uint64_t token = 0;
     };
-    std::mutex committed_mutex_;  // protects committed_; a leaf, taken by flush() and on_vblank()
+    std::mutex committed_mutex_;  // protects committed_; a leaf, taken by flush(), on_vblank() and arm_vblank()
     std::deque<Committed> committed_;
 
     // Scanout fences: one per flush, signalled by the vblank that shows it.

@@ -46,10 +46,16 @@ FrameRecorder* Output::recorder() const
     return state ? state->recorder() : nullptr;
 }
 
-uint64_t Output::notify_committed(std::chrono::nanoseconds at)
+uint64_t Output::flushing_frame() const
 {
     FrameRecorder* r = recorder();
-    return r ? r->committed(at) : 0;
+    return r ? r->recorded() : 0;
+}
+
+uint64_t Output::notify_committed(std::chrono::nanoseconds at, uint64_t upto)
+{
+    FrameRecorder* r = recorder();
+    return r ? r->committed(at, upto) : 0;
 }
 
 void Output::notify_fence_signalled(uint64_t token, std::chrono::nanoseconds at)

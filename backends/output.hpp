@@ -107,8 +107,12 @@ protected:
     const SinkBinding& binding() const { return const_cast<Output*>(this)->binding(); }
     // The stages of a frame after its flush, for profiling (a no-op when off).
     // notify_committed() returns the token of the frames the commit covers;
-    // the fence and the presentation of that commit pass it back.
-    uint64_t notify_committed(std::chrono::nanoseconds at);
+    // the fence and the presentation of that commit pass it back. An output
+    // that commits after its flush returned (from the loop) takes
+    // flushing_frame() in flush() and passes it as `upto`: a flush that began
+    // meanwhile is not in that commit.
+    uint64_t flushing_frame() const;  // flush worker, in flush()
+    uint64_t notify_committed(std::chrono::nanoseconds at, uint64_t upto = UINT64_MAX);
     void notify_fence_signalled(uint64_t token, std::chrono::nanoseconds at);
     // Runs the presented callback. Loop thread.
     void notify_presented(const Presentation& presentation, uint64_t token = UINT64_MAX);

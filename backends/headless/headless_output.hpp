@@ -7,6 +7,7 @@
 
 #include <atomic>
 #include <chrono>
+#include <deque>
 #include <mutex>
 #include <string>
 
@@ -54,6 +55,8 @@ private:
     SinkBinding& binding() override { return binding_; }
     void on_flushed();  // loop thread
     void on_vblank();   // loop thread
+    // Arms the vblank that shows the oldest flush not yet shown, if any.
+    void arm_vblank();  // loop thread
     void maybe_snapshot(std::chrono::steady_clock::time_point now);
 
     EventLoop& loop_;
@@ -69,6 +72,7 @@ private:
     EventSource vblank_;
     bool vblank_pending_ = false;
     std::chrono::nanoseconds next_vblank_{};  // the grid point the pending vblank stands for
+    std::chrono::nanoseconds last_vblank_{};  // the grid point of the last one that ran
     uint64_t sequence_ = 0;
     std::chrono::steady_clock::time_point last_snapshot_{};
 
@@ -81,14 +85,17 @@ private:
     // When flushes start: fed with each flush and each simulated vblank.
     VblankClock vblank_clock_;
 
-    // The last flush whose commit and fence both exist: a vblank presents
-    // the frames up to its token and signals the fences up to its seqno.
+    // The flushes committed (with their fence) and not yet presented, in
+    // commit order. A vblank presents those committed at or before its grid
+    // time; one committed later (its timer ran late) waits for the next, so a
+    // frame is never shown, nor its fence signalled, before its commit.
     struct Committed {
-        uint64_t fence_seqno = 0;
+        std::chrono::nanoseconds at{};
+        uint64_t fence_seqno = 0;  // 0: no fence
         uint64_t token = 0;
     };
-    std::mutex committed_mutex_;  // protects committed_; a leaf, taken by flush() and on_vblank()
-    Committed committed_;
+    std::mutex committed_mutex_;  // protects committed_; a leaf, taken by flush(), on_vblank() and arm_vblank()
+    std::deque<Committed> committed_;
 
     // Scanout fences: one per flush, signalled by the vblank that shows it.
     SoftwareTimeline timeline_{"headless-scanout"};

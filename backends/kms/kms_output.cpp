@@ -4,6 +4,7 @@
 #include <poll.h>
 #include <xf86drm.h>
 
+#include <algorithm>
 #include <cstring>
 
 #include "defio/pixel_copy.hpp"
@@ -20,6 +21,16 @@ namespace {
 constexpr auto kFlipTimeout = std::chrono::milliseconds(200);
 // More clips than this and drivers merge them anyway (drm_atomic_helper_damage_merged).
 constexpr size_t kMaxClips = 16;
+
+// When a commit issued at `issued` reached the screen, from the time the
+// kernel stamped its flip event or fence with. vkms stamps a vblank with its
+// timer's expiry but latches commits until the timer's handler runs, later: a
+// commit issued in between is shown at that vblank, stamped before it was
+// issued. It cannot have been on screen before it was issued.
+std::chrono::nanoseconds shown_at(std::chrono::nanoseconds stamp, std::chrono::nanoseconds issued)
+{
+    return std::max(stamp, issued);
+}
 
 }  // namespace
 
@@ -237,14 +248,15 @@ Result<void> KmsOutput::commit_atomic(ScanoutBuffer& buffer, const std::vector<R
         return Error{err, "atomic page flip commit"};
     const uint64_t token = notify_committed(issued);
     in_flight_token_ = token;
+    in_flight_issued_ = issued;
     if (vblank_)
         vblank_->committed(issued);
     if (out_fence >= 0)
-        adopt_out_fence(out_fence, token);
+        adopt_out_fence(out_fence, token, issued);
     return {};
 }
 
-void KmsOutput::adopt_out_fence(int fd, uint64_t token)
+void KmsOutput::adopt_out_fence(int fd, uint64_t token, std::chrono::nanoseconds issued)
 {
     auto fence = Fence::adopt_sync_file(UniqueFd(fd));
     if (!fence) {
@@ -254,9 +266,9 @@ void KmsOutput::adopt_out_fence(int fd, uint64_t token)
     out_fences_.fetch_add(1, std::memory_order_relaxed);
     // Runs once, on the loop thread (its wait or the flip), never after this
     // output is gone: both are members and die with it.
-    (void)(*fence)->add_callback([this, token](std::chrono::nanoseconds at) {
+    (void)(*fence)->add_callback([this, token, issued](std::chrono::nanoseconds at) {
         fences_signalled_.fetch_add(1, std::memory_order_relaxed);
-        notify_fence_signalled(token, at);
+        notify_fence_signalled(token, shown_at(at, issued));  // the fence carries the flip's stamp
     });
     out_fence_ = *fence;
     loop_.post(self_.bind([fence = *fence](KmsOutput& self) {
@@ -293,6 +305,7 @@ Result<void> KmsOutput::commit_legacy(ScanoutBuffer& buffer, const std::vector<R
                         reinterpret_cast<void*>(uintptr_t(pipe_.crtc_id))) != 0)
         return errno_error("drmModePageFlip");
     in_flight_token_ = notify_committed(issued);
+    in_flight_issued_ = issued;
     if (vblank_)
         vblank_->committed(issued);
     return {};
@@ -302,13 +315,15 @@ void KmsOutput::on_page_flip(uint64_t sequence, std::chrono::nanoseconds timesta
 {
     std::shared_ptr<Fence> fence;
     uint64_t token = 0;
+    std::chrono::nanoseconds issued{};
     {
         std::lock_guard lock(mutex_);
         in_flight_ = false;
         if (vblank_)
-            vblank_->flipped(sequence, timestamp);
+            vblank_->flipped(sequence, timestamp);  // the kernel's stamp: it places the vblank grid
         fence = out_fence_;
         token = in_flight_token_;
+        issued = in_flight_issued_;
     }
     // The flip is done, so its fence has signalled (a sync_file polls
     // readable then): take it now if the loop's wait has not yet.
@@ -316,7 +331,7 @@ void KmsOutput::on_page_flip(uint64_t sequence, std::chrono::nanoseconds timesta
         fence->check_sync_file();
     flipped_.notify_all();
     flips_.fetch_add(1, std::memory_order_relaxed);
-    notify_presented({sequence, timestamp}, token);
+    notify_presented({sequence, shown_at(timestamp, issued)}, token);
 }
 
 Result<void> KmsOutput::snapshot_png(const std::string& path) const

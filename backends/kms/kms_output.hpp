@@ -108,7 +108,7 @@ private:
     Result<void> commit_atomic(ScanoutBuffer& buffer, const std::vector<Rect>& clips);
     Result<void> commit_legacy(ScanoutBuffer& buffer, const std::vector<Rect>& clips);
     void wait_in_fence_here();
-    void adopt_out_fence(int fd, uint64_t token);
+    void adopt_out_fence(int fd, uint64_t token, std::chrono::nanoseconds issued);
 
     EventLoop& loop_;
     const int fd_;
@@ -121,8 +121,8 @@ private:
     // Set in create() when the CRTC has a real vblank, then never replaced.
     std::optional<VblankClock> vblank_;
 
-    // Protects buffers_' content, ages_, front_, in_flight_,
-    // closing_, the fences and in_flight_token_. Taken by flush() (flush
+    // Protects buffers_' content, ages_, front_, in_flight_, closing_, the
+    // fences, in_flight_token_ and in_flight_issued_. Taken by flush() (flush
     // worker, under the state lock; it commits while holding it, and records
     // the commit in the profiler, whose lock nests inside), by on_page_flip()
     // (loop), by the fence accessors and by the destructor; never held while
@@ -137,6 +137,7 @@ private:
     std::shared_ptr<Fence> out_fence_;  // the last commit's OUT_FENCE_PTR fence, or null
     std::shared_ptr<Fence> in_fence_;   // for the next commit, or null
     uint64_t in_flight_token_ = 0;      // the profiler's token of the commit in flight
+    std::chrono::nanoseconds in_flight_issued_{};  // and when it was issued
 
     // Loop thread only: the wait for the last out fence.
     std::unique_ptr<FenceWait> out_fence_wait_;

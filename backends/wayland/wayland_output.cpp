@@ -31,10 +31,12 @@ Result<std::unique_ptr<WaylandOutput>> WaylandOutput::create(EventLoop& loop, Wa
         UDEFIO_LOG(warn, "wayland %s: the compositor did not make the window fullscreen", connection.name().c_str());
     if (auto r = output->apply_configure(*first); !r)
         return r.error();
+    output->configures_.fetch_add(1, std::memory_order_relaxed);
     output->window_->set_configure_callback([o = output.get()] {
         if (auto configure = o->window_->take_configure()) {
             if (auto r = o->apply_configure(*configure); !r)
                 UDEFIO_LOG(error, "%s: %s", o->name().c_str(), r.error().message().c_str());
+            o->configures_.fetch_add(1, std::memory_order_relaxed);
         }
     });
     return output;
@@ -184,13 +186,14 @@ FlushResult WaylandOutput::flush(const SharedBuffer& src, std::span<PageRef* con
     surface_damage.clip_to(slot.buffer->layout());
     stale_.clear();
     bytes_copied_.fetch_add(bytes, std::memory_order_relaxed);
-    loop_.post(self_.bind([index, generation = generation_, surface_damage](WaylandOutput& self) {
-        self.commit(index, generation, surface_damage);
-    }));
+    loop_.post(self_.bind(
+        [index, generation = generation_, surface_damage, frame = flushing_frame()](WaylandOutput& self) {
+            self.commit(index, generation, surface_damage, frame);
+        }));
     return {bytes};
 }
 
-void WaylandOutput::commit(int index, uint64_t generation, const Damage& damage)
+void WaylandOutput::commit(int index, uint64_t generation, const Damage& damage, uint64_t frame)
 {
     wl_buffer* buffer = nullptr;
     {
@@ -214,7 +217,7 @@ void WaylandOutput::commit(int index, uint64_t generation, const Damage& damage)
         [](void* data, wl_callback*, uint32_t) { static_cast<WaylandOutput*>(data)->on_frame_done(); }};
     frame_callback_.reset(wl_surface_frame(surface));
     wl_callback_add_listener(frame_callback_.get(), &frame_listener, this);
-    last_token_ = notify_committed(clock_now(CLOCK_MONOTONIC));
+    last_token_ = notify_committed(clock_now(CLOCK_MONOTONIC), frame);
     feedback_.request(surface, last_token_);
     wl_surface_commit(surface);
     commits_.fetch_add(1, std::memory_order_relaxed);

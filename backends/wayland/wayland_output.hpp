@@ -41,6 +41,7 @@ struct WaylandCounters {
     uint64_t discarded = 0;        // commits the compositor reported never shown
     uint64_t deferred = 0;         // flushes that found a commit in flight or no free buffer
     uint64_t resizes = 0;          // configures that changed the window's size
+    uint64_t configures = 0;       // configures handled (counted once each took effect)
 };
 
 class WaylandOutput final : public Output {
@@ -65,7 +66,8 @@ public:
     WaylandCounters wayland_counters() const
     {
         return {frame_callbacks_.load(std::memory_order_relaxed), discarded_.load(std::memory_order_relaxed),
-                deferred_.load(std::memory_order_relaxed), resizes_.load(std::memory_order_relaxed)};
+                deferred_.load(std::memory_order_relaxed), resizes_.load(std::memory_order_relaxed),
+                configures_.load(std::memory_order_relaxed)};
     }
     // The compositor asked to close the window. Loop thread.
     void set_close_callback(std::function<void()> callback) { window_->set_close_callback(std::move(callback)); }
@@ -84,7 +86,8 @@ private:
 
     // Loop thread.
     Result<void> apply_configure(const WindowConfigure& configure);
-    void commit(int slot, uint64_t generation, const Damage& damage);
+    // `frame`: the profiler's last frame in this copy (flushing_frame()).
+    void commit(int slot, uint64_t generation, const Damage& damage, uint64_t frame);
     void commit_black();
     void on_frame_done();
     void on_release(int slot);
@@ -133,6 +136,7 @@ private:
     std::atomic<uint64_t> deferred_{0};
     std::atomic<uint64_t> bytes_copied_{0};
     std::atomic<uint64_t> resizes_{0};
+    std::atomic<uint64_t> configures_{0};
 
     WeakSelf<WaylandOutput> self_{*this};  // posted commits find the output gone after this
     SinkBinding binding_{*this};           // last: detaches the state first

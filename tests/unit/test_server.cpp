@@ -205,9 +205,11 @@ TEST_F(ServerTest, AClientKilledMidCommitAndOneTruncatingItsBuffer)
                 (void)::send(killed.fd(), commit.data(), commit.size(), MSG_NOSIGNAL);
             }
         }
-        std::this_thread::sleep_for(50ms);
+        // Killed once its commits are being composed: pixel 1 holds a number it drew.
+        const bool composed = test::wait_for([&] { return pixel(1, 0) != 0; });
         ::kill(child, SIGKILL);
         ::waitpid(child, nullptr, 0);
+        ASSERT_TRUE(composed) << "no commit of the child was composed before it was killed";
     }
     {
         TestClient truncating = greeted();

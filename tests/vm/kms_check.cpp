@@ -74,10 +74,21 @@ int main(int argc, char** argv)
 
     auto* pixels = reinterpret_cast<uint32_t*>((*state)->buffer().data());
     const uint32_t stride = (*state)->layout().stride / 4;
+    // Until the drawing is on screen: its first flip, then what the tracker
+    // still holds flushed here (pages written during that copy), and every
+    // commit flipped. Bounded: a lost flip shows in the picture check after.
     auto wait_presented = [&](uint64_t flips_before) {
-        for (int i = 0; i < 500 && output->counters().presented <= flips_before; ++i)
-            std::this_thread::sleep_for(10ms);
-        std::this_thread::sleep_for(100ms);  // later flushes of the same drawing
+        auto until = [](auto pred) {
+            const auto end = std::chrono::steady_clock::now() + 10s;
+            while (!pred() && std::chrono::steady_clock::now() < end)
+                std::this_thread::sleep_for(5ms);
+        };
+        until([&] { return output->counters().presented > flips_before; });
+        (*state)->flush_now();
+        until([&] {
+            const OutputCounters c = output->counters();
+            return c.presented >= c.commits;
+        });
     };
 
     uint64_t flips = output->counters().presented;

@@ -5,7 +5,7 @@
 #include <cstdio>
 #include <vector>
 
-#include "backends/transformed_copy.hpp"
+#include "defio/pixel_copy.hpp"
 #include "tools/bench/tracker_fixture.hpp"
 
 namespace udefio::bench {
@@ -27,7 +27,7 @@ void copy(benchmark::State& state, Transform t, const Resolution* res, bool full
     for (auto _ : state) {
         x = (x + 8) % (logical.width - 64);
         const Rect r = full ? Rect{0, 0, logical.width, logical.height} : Rect{x, logical.height / 2, 64, 64};
-        copy_transformed(reinterpret_cast<std::byte*>(dst.data()), dst_pitch,
+        copy_rect_transformed(reinterpret_cast<std::byte*>(dst.data()), dst_pitch,
                          reinterpret_cast<const std::byte*>(src.data()), src_stride, r, g);
         benchmark::DoNotOptimize(dst.data());
         benchmark::ClobberMemory();

@@ -1,11 +1,12 @@
-// The software-rotated flush copy against the input mapping: what shows at
-// a panel pixel is the logical pixel a touch there maps to, for every
-// transform; a partial copy touches exactly the rectangle's image.
+// copy_rect_transformed, the software-rotated flush copy, against the input
+// mapping: what shows at a panel pixel is the logical pixel a touch there
+// maps to, for every transform; a partial copy touches exactly the
+// rectangle's image.
 #include <gtest/gtest.h>
 
 #include <vector>
 
-#include "backends/transformed_copy.hpp"
+#include "defio/pixel_copy.hpp"
 
 using namespace udefio;
 
@@ -37,7 +38,7 @@ TEST(TransformedCopy, ThePanelShowsWhatTouchesThereMapTo)
         const Size logical = g.logical();
         const auto src = numbered(logical);
         std::vector<uint32_t> dst(40 * size_t(panel.height), 0xdeadbeef);
-        copy_transformed(reinterpret_cast<std::byte*>(dst.data()), pitch,
+        copy_rect_transformed(reinterpret_cast<std::byte*>(dst.data()), pitch,
                          reinterpret_cast<const std::byte*>(src.data()), uint32_t(logical.width) * 4,
                          Rect{0, 0, logical.width, logical.height}, g);
         for (int32_t y = 0; y < panel.height; ++y) {
@@ -60,7 +61,7 @@ TEST(TransformedCopy, APartialCopyWritesExactlyItsRectangleOnThePanel)
         const auto src = numbered(logical);
         std::vector<uint32_t> dst(size_t(panel.width) * size_t(panel.height), 0);
         const Rect damage{5, 7, 19, 3};
-        copy_transformed(reinterpret_cast<std::byte*>(dst.data()), uint32_t(panel.width) * 4,
+        copy_rect_transformed(reinterpret_cast<std::byte*>(dst.data()), uint32_t(panel.width) * 4,
                          reinterpret_cast<const std::byte*>(src.data()), uint32_t(logical.width) * 4, damage, g);
         const Rect on_panel = g.logical_to_panel(damage);
         for (int32_t y = 0; y < panel.height; ++y) {

@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""The KMS lane (DESIGN.md, tests/vm): udefio's KMS backend on the kernel's
+"""The KMS lane (tests/vm): udefio's KMS backend on the kernel's
 bochs, virtio-gpu and vkms drivers in a QEMU guest. One boot per driver runs
 every case in turn (the destructive ones, hotplug and unplug, last); the
 tests then check each case's output. Pixels are read back from the host with
@@ -293,7 +293,7 @@ class KmsLane(unittest.TestCase):
             self.assertEqual(rc, 0, f"{driver}: {output}")
 
     def test_seed000_unplug_while_client_writes(self):
-        """Seed 000: after the device is gone the client's mapping raises
+        """"fbdev: defio: Protect against device/module removal": after the device is gone the client's mapping raises
         SIGBUS, udefio survives and leaks no fd."""
         for driver in ("bochs", "virtio-gpu"):
             rc, output = self.case(driver, "unplug")
@@ -329,7 +329,7 @@ class KmsLane(unittest.TestCase):
         self.assertGreater(count("two-b.ppm", plain_square)[0], 0, "the main program stopped showing")
 
     def test_seed001_kernel_fences(self):
-        """Seed 001 on real sync_files (sw_sync): a fence is waited for in the
+        """"dma-fence: Fix races of fence callbacks versus destructors by locking" on real sync_files (sw_sync): a fence is waited for in the
         event loop and carries the kernel's timestamp; a client's fence holds
         the KMS commit (IN_FENCE_FD) until it signals."""
         for driver in ("bochs", "vkms"):

@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""The KMS lane (DESIGN.md, tests/vm): udefio's KMS backend on the kernel's
+"""The KMS lane (tests/vm): udefio's KMS backend on the kernel's
 bochs, virtio-gpu and vkms drivers in a QEMU guest. One boot per driver runs
 every case in turn (the destructive ones, hotplug and unplug, last); the
 tests then check each case's output. Pixels are read back from the host with
@@ -11,7 +11,8 @@ A boot of its own (bochs, with udevd and seatd) runs the input cases: uinput
 devices of each kind through udefio's input layer, and a VT switch that
 disables and enables the seat the KMS backend and the input layer share.
 
-  test_kms.py KMS_CHECK UNPLUG_CHECK RESTORE_CHECK HOTPLUG_CHECK FENCE_CHECK INPUT_CHECK SEAT_CHECK UDEFIO
+  test_kms.py KMS_CHECK UNPLUG_CHECK RESTORE_CHECK HOTPLUG_CHECK FENCE_CHECK UDEFIO PLAIN_STORES CLIENT_DAMAGE
+              INPUT_CHECK SEAT_CHECK
 """
 import csv
 import os
@@ -22,8 +23,9 @@ import tempfile
 import unittest
 
 HERE = os.path.dirname(os.path.abspath(__file__))
-KMS_CHECK, UNPLUG_CHECK, RESTORE_CHECK, HOTPLUG_CHECK, FENCE_CHECK, INPUT_CHECK, SEAT_CHECK, UDEFIO = (
-    sys.argv.pop(1) for _ in range(8))
+KMS_CHECK, UNPLUG_CHECK, RESTORE_CHECK, HOTPLUG_CHECK, FENCE_CHECK, UDEFIO, PLAIN_STORES, CLIENT_DAMAGE, INPUT_CHECK, \
+    SEAT_CHECK = (sys.argv.pop(1) for _ in range(10))
+TWO_OUTPUTS = os.path.join(HERE, "two_outputs.sh")
 SETPRIV = shutil.which("setpriv") or "/usr/bin/setpriv"
 # libgbm's software driver (Debian's libgl1-mesa-dri): the guest has no GPU driver Mesa knows.
 MESA_DRIVER = "/usr/lib/x86_64-linux-gnu/dri/kms_swrast_dri.so"
@@ -52,6 +54,7 @@ CASES = {
     "fences": "fence_check",
     "profile": ("udefio profile --backend kms --tracker uffd-sync --seconds 2 --out /tmp/profile && "
                 "echo UDEFIO-FRAMES-CSV && cat /tmp/profile/frames.csv"),
+    "two-outputs": f"two_outputs.sh /usr/bin/{os.path.basename(PLAIN_STORES)} /usr/bin/{os.path.basename(CLIENT_DAMAGE)}",
     "hotplug": "hotplug_check",
     "unplug": "unplug_check",
 }
@@ -59,7 +62,7 @@ DRIVER_CASES = {
     "bochs": ["scanout", "scanout-legacy", "demo", "auto", "libseat", "no-seat", "bad-mode", "bad-device",
               "non-root", "second-instance", "restore-sigint", "restore-sigterm", "fences", "hotplug", "unplug"],
     "virtio-gpu": ["scanout", "scanout-legacy", "scanout-gbm", "gbm-missing", "demo", "render-node", "profile",
-                   "hotplug", "unplug"],
+                   "two-outputs", "hotplug", "unplug"],
     "vkms": ["scanout", "fences", "profile"],
 }
 # The input boot: udevd and seatd first (udefio-input-up, from guest.py's
@@ -101,7 +104,10 @@ def boot(driver, cases, screendump_dir, with_input=False):
     script = "\n".join(lines)
     os.makedirs(screendump_dir, exist_ok=True)
     cmd = [sys.executable, os.path.join(HERE, "guest.py"), "run", driver, "--screendump-dir", screendump_dir]
-    for binary in (KMS_CHECK, UNPLUG_CHECK, RESTORE_CHECK, HOTPLUG_CHECK, FENCE_CHECK, UDEFIO, SETPRIV):
+    if driver == "virtio-gpu":
+        cmd += ["--heads", "2"]  # Virtual-2 stays disconnected unless a case forces it on
+    for binary in (KMS_CHECK, UNPLUG_CHECK, RESTORE_CHECK, HOTPLUG_CHECK, FENCE_CHECK, UDEFIO, SETPRIV,
+                   PLAIN_STORES, CLIENT_DAMAGE, TWO_OUTPUTS):
         cmd += ["--with", binary]
     if with_input:
         cmd += ["--input", "--with", INPUT_CHECK, "--with", SEAT_CHECK]
@@ -304,7 +310,7 @@ class KmsLane(unittest.TestCase):
             self.assertEqual(rc, 0, f"{driver}: {output}")
 
     def test_seed000_unplug_while_client_writes(self):
-        """Seed 000: after the device is gone the client's mapping raises
+        """"fbdev: defio: Protect against device/module removal": after the device is gone the client's mapping raises
         SIGBUS, udefio survives and leaks no fd."""
         for driver in ("bochs", "virtio-gpu"):
             rc, output = self.case(driver, "unplug")
@@ -315,8 +321,32 @@ class KmsLane(unittest.TestCase):
             self.assertEqual(info["fds_before"], info["fds_after"], f"{driver}: fds leaked")
             self.assertEqual(rc, 0, output)
 
+    def test_two_outputs_show_two_programs_and_one_unplugged_keeps_the_other(self):
+        """virtio-gpu with two heads: the main program on Virtual-1 and a
+        protocol client on Virtual-2, each on its own head; Virtual-2
+        unplugged, the kiosk keeps running and the client draws on Virtual-1."""
+        rc, output = self.case("virtio-gpu", "two-outputs")
+        self.assertEqual(rc, 0, output)
+        self.assertIn("UDEFIO-TWO-OUTPUTS exit=0", output)
+        dumps = os.path.join(self.dumps, "virtio-gpu")
+        ground, plain_square, client_square = b"\x20\x28\x30", b"\xf0\xa0\x20", b"\xe0\xa0\x20"
+
+        def count(path, colour):
+            w, h, pixels = read_ppm(os.path.join(dumps, path))
+            return sum(1 for i in range(0, w * h * 3, 3) if pixels[i:i + 3] == colour), w * h
+
+        head0_ground, head0_size = count("two-a.ppm", ground)
+        self.assertGreater(head0_ground, head0_size // 2, "the main program is not on head 0")
+        self.assertEqual(count("two-a.ppm", client_square)[0], 0, "the client is on head 0 before the unplug")
+        self.assertGreater(count("two-a-1.ppm", client_square)[0], 0, "the client is not on head 1")
+        self.assertEqual(count("two-a-1.ppm", ground)[0], 0, "the main program is on head 1")
+        self.assertIn("output Virtual-2 went away", output)
+        # After the unplug the client leased Virtual-1's lower half and draws there.
+        self.assertGreater(count("two-b.ppm", client_square)[0], 0, "the client did not move to head 0")
+        self.assertGreater(count("two-b.ppm", plain_square)[0], 0, "the main program stopped showing")
+
     def test_seed001_kernel_fences(self):
-        """Seed 001 on real sync_files (sw_sync): a fence is waited for in the
+        """"dma-fence: Fix races of fence callbacks versus destructors by locking" on real sync_files (sw_sync): a fence is waited for in the
         event loop and carries the kernel's timestamp; a client's fence holds
         the KMS commit (IN_FENCE_FD) until it signals."""
         for driver in ("bochs", "vkms"):

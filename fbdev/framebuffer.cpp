@@ -33,6 +33,8 @@ Result<std::unique_ptr<Framebuffer>> Framebuffer::create(Screen& screen, const T
                                                    std::move(tracker).value(), options);
     if (auto attached = fb->state_->attach(*fb); !attached)
         return attached.error();
+    // The program's screen starts black, whatever the canvas showed before.
+    fb->show_everything();
     return fb;
 }
 

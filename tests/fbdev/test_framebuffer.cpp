@@ -109,7 +109,7 @@ TEST_F(FramebufferTest, StoresAt32BppReachTheCanvas)
         EXPECT_EQ(ioctl(FBIOGET_FSCREENINFO, &f).error, 0);
         return f;
     }();
-    flush();  // the first flush draws the whole screen
+    // Creating the framebuffer drew the whole screen (black).
     ASSERT_EQ(screen_.take_damage(), (std::vector<Rect>{{0, 0, 64, 32}}));
     store<uint32_t>(5 * fix.line_length + 7 * 4, 0x00123456);
     flush();

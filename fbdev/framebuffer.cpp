@@ -23,7 +23,7 @@ Result<std::unique_ptr<Framebuffer>> Framebuffer::create(Screen& screen, const T
     auto buffer = SharedBuffer::create(*layout, "udefio-fb0");
     if (!buffer)
         return buffer.error();
-    auto tracker = make_tracker(buffer->bytes());
+    auto tracker = make_tracker(buffer->bytes(), buffer->fd());
     if (!tracker)
         return tracker.error();
     auto fb = std::make_unique<Framebuffer>(screen, mode);
@@ -118,7 +118,7 @@ IoctlOutcome Framebuffer::ioctl(unsigned long cmd, uint64_t arg, TargetMemory& m
     case FBIO_WAITFORVSYNC:
         // drm_fb_helper_ioctl ignores the argument (by value or by pointer,
         // programs disagree) and waits for the first CRTC's next vblank.
-        return {0, true};
+        return {0, Deferral::next_vblank};
     default:
         return {ENOTTY};
     }
@@ -163,7 +163,7 @@ IoctlOutcome Framebuffer::pan(uint64_t arg, TargetMemory& memory)
     screen_.flush_hint();
     if (int written = memory.write_struct(arg, var); written != 0)
         return {written};
-    return {0, true};
+    return {0, Deferral::next_vblank};
 }
 
 FlushResult Framebuffer::flush(const SharedBuffer& src, std::span<PageRef* const> pages, const Damage&)

@@ -15,22 +15,17 @@
 #include "defio/sink.hpp"
 #include "fbdev/color_map.hpp"
 #include "fbdev/fb_screen_info.hpp"
+#include "fbdev/ioctl_outcome.hpp"
 #include "fbdev/screen.hpp"
 #include "fbdev/target_memory.hpp"
 
 namespace udefio::fbdev {
 
-// How an fb ioctl is answered.
-struct IoctlOutcome {
-    int error = 0;              // 0 or the errno to return
-    bool after_vblank = false;  // return (0) at the next vblank, not now
-};
-
 class Framebuffer final : public Sink {
 public:
     // `make_tracker` gets udefio's own mapping of the memory (for a tracker
-    // that needs one, e.g. a shadow compare).
-    using TrackerFactory = std::function<Result<std::unique_ptr<Tracker>>(std::span<std::byte> memory)>;
+    // that needs one, e.g. a shadow compare) and its memfd.
+    using TrackerFactory = std::function<Result<std::unique_ptr<Tracker>>(std::span<std::byte> memory, int memfd)>;
 
     static Result<std::unique_ptr<Framebuffer>> create(Screen& screen, const TrackerFactory& make_tracker,
                                                        std::chrono::nanoseconds delay);

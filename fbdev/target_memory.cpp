@@ -34,6 +34,11 @@ int ProcessMemory::write(uint64_t address, const void* in, size_t size)
 {
     if (size == 0)
         return 0;
+    if (!checked_ && still_asking_) {
+        if (!still_asking_())
+            return ESRCH;
+        checked_ = true;
+    }
     iovec local{const_cast<void*>(in), size};
     iovec remote{reinterpret_cast<void*>(address), size};
     return transfer_error(::process_vm_writev(pid_, &local, 1, &remote, 1, 0), size);

@@ -7,6 +7,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <functional>
 #include <optional>
 #include <string>
 
@@ -26,9 +27,14 @@ public:
 
 // Another process's memory through process_vm_readv/writev (needs the same
 // permission as ptrace: udefio started the program, or is root).
+// `still_asking` is checked before the first write: the task that asked is
+// still waiting, so `pid` was not reused by another process meanwhile.
 class ProcessMemory final : public TargetMemory {
 public:
-    explicit ProcessMemory(pid_t pid) : pid_(pid) {}
+    explicit ProcessMemory(pid_t pid, std::function<bool()> still_asking = {})
+        : pid_(pid), still_asking_(std::move(still_asking))
+    {
+    }
     int read(uint64_t address, void* out, size_t size) override;
     int write(uint64_t address, const void* in, size_t size) override;
     // A NUL-terminated string of at most `limit` bytes (a path): nullopt with
@@ -37,6 +43,8 @@ public:
 
 private:
     pid_t pid_;
+    std::function<bool()> still_asking_;
+    bool checked_ = false;
 };
 
 }  // namespace udefio::fbdev

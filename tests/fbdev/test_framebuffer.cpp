@@ -61,7 +61,7 @@ protected:
     void SetUp() override
     {
         auto fb = Framebuffer::create(
-            screen_, [this](std::span<std::byte>) -> Result<std::unique_ptr<Tracker>> {
+            screen_, [this](std::span<std::byte>, int) -> Result<std::unique_ptr<Tracker>> {
                 return std::unique_ptr<Tracker>(std::make_unique<HandTracker>(written_));
             },
             1ms);
@@ -151,7 +151,7 @@ TEST_F(FramebufferTest, PanShowsTheOtherHalfAtTheNextVblank)
     v.yoffset = 32;
     const IoctlOutcome panned = ioctl(FBIOPAN_DISPLAY, &v);
     EXPECT_EQ(panned.error, 0);
-    EXPECT_TRUE(panned.after_vblank);
+    EXPECT_EQ(panned.wait, Deferral::next_vblank);
     EXPECT_EQ(screen_.pixel(1, 0), 0xabcdefu);
     EXPECT_EQ(var().yoffset, 32u);
     v.yoffset = 33;
@@ -163,9 +163,9 @@ TEST_F(FramebufferTest, WaitForVsyncTakesItsArgumentEitherWay)
     // By value (some drivers), by pointer (most programs): never read.
     const IoctlOutcome by_value = fb_->ioctl(FBIO_WAITFORVSYNC, 0, memory_);
     EXPECT_EQ(by_value.error, 0);
-    EXPECT_TRUE(by_value.after_vblank);
+    EXPECT_EQ(by_value.wait, Deferral::next_vblank);
     uint32_t crtc = 0;
-    EXPECT_TRUE(ioctl(FBIO_WAITFORVSYNC, &crtc).after_vblank);
+    EXPECT_EQ(ioctl(FBIO_WAITFORVSYNC, &crtc).wait, Deferral::next_vblank);
 }
 
 TEST_F(FramebufferTest, BadPointersGetEfault)

@@ -1,0 +1,61 @@
+#include "fbdev/child_setup.hpp"
+
+#include <linux/seccomp.h>
+#include <sys/prctl.h>
+#include <sys/socket.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+
+namespace udefio::fbdev {
+namespace {
+
+int send_listener(int socket, int listener, uint8_t status)
+{
+    char control[CMSG_SPACE(sizeof(int))] = {};
+    iovec data{&status, 1};
+    msghdr msg{};
+    msg.msg_iov = &data;
+    msg.msg_iovlen = 1;
+    msg.msg_control = control;
+    msg.msg_controllen = sizeof control;
+    cmsghdr* cmsg = CMSG_FIRSTHDR(&msg);
+    cmsg->cmsg_level = SOL_SOCKET;
+    cmsg->cmsg_type = SCM_RIGHTS;
+    cmsg->cmsg_len = CMSG_LEN(sizeof(int));
+    std::memcpy(CMSG_DATA(cmsg), &listener, sizeof listener);
+    return ::sendmsg(socket, &msg, MSG_NOSIGNAL) == 1 ? 0 : errno;
+}
+
+int run_child_setup(const ChildPlan& plan)
+{
+    if (plan.console_fd >= 0 && ::dup2(plan.console_fd, 0) < 0)
+        return errno;
+    uint8_t status = kChildReady;
+    if (plan.overlay && plan.overlay->mount_in_child() != 0)
+        status = kChildNoOverlay;
+    if (plan.no_new_privs && ::prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) != 0)
+        return errno;
+    sock_fprog program{static_cast<unsigned short>(plan.filter.size()),
+                       const_cast<sock_filter*>(plan.filter.data())};
+    const int listener =
+        static_cast<int>(::syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, SECCOMP_FILTER_FLAG_NEW_LISTENER, &program));
+    if (listener < 0)
+        return errno;
+    // From here on, opens and fb ioctls wait for udefio, which needs the listener first.
+    const int sent = send_listener(plan.handover_fd, listener, status);
+    ::close(listener);
+    ::close(plan.handover_fd);
+    return sent;
+}
+
+}  // namespace
+
+std::function<int()> make_child_setup(std::shared_ptr<const ChildPlan> plan)
+{
+    return [plan = std::move(plan)] { return run_child_setup(*plan); };
+}
+
+}  // namespace udefio::fbdev

@@ -1,0 +1,154 @@
+// Runs a real program under the fbdev layer for a test, as the session will:
+// an FbdevProgram on the loop thread, a fork whose child runs the layer's
+// in_child setup and execs, the program's stdout in a pipe we can wait on,
+// its stdin a pipe the test closes to let it finish (unless the console
+// takes stdin: then the console's keyboard is its input).
+#pragma once
+
+#include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <string>
+#include <vector>
+
+#include "fbdev/fbdev_program.hpp"
+#include "tests/fbdev/test_screen.hpp"
+#include "tests/loop_thread.hpp"
+
+namespace udefio::test {
+
+class ProgramRun {
+public:
+    ProgramRun(LoopThread& loop, TestScreen& screen, std::vector<std::string> argv,
+               std::vector<std::string> env = {}, fbdev::FbdevOptions options = {})
+        : loop_(loop)
+    {
+        loop.run_on_loop([&] {
+            auto program = fbdev::FbdevProgram::create(loop.loop(), screen, options);
+            if (!program) {
+                error_ = program.error().message();
+                return;
+            }
+            program_ = std::move(program).value();
+        });
+        if (!program_)
+            return;
+        int out[2];
+        EXPECT_EQ(::pipe2(out, O_CLOEXEC), 0);
+        out_.reset(out[0]);
+        UniqueFd out_write(out[1]);
+        std::vector<std::string> strings = std::move(argv);
+        std::vector<char*> args;
+        for (auto& s : strings)
+            args.push_back(s.data());
+        args.push_back(nullptr);
+        std::vector<std::string> env_strings;
+        for (char** e = environ; *e; ++e)
+            env_strings.push_back(*e);
+        for (auto& e : env)
+            env_strings.push_back(e);
+        std::vector<char*> envp;
+        for (auto& s : env_strings)
+            envp.push_back(s.data());
+        envp.push_back(nullptr);
+        auto setup = program_->child_setup();
+        pid_ = ::fork();
+        if (pid_ == 0) {
+            ::dup2(out_write.get(), 1);
+            ::setpgid(0, 0);
+            const int r = setup();
+            if (r != 0)
+                ::_exit(100 + r);
+            ::execvpe(args[0], args.data(), envp.data());
+            ::_exit(127);
+        }
+        out_write.reset();
+        loop.run_on_loop([&] { EXPECT_TRUE(program_->start(pid_)); });
+    }
+
+    ~ProgramRun()
+    {
+        if (pid_ > 0 && !exited_) {
+            ::kill(-pid_, SIGKILL);
+            ::waitpid(pid_, nullptr, 0);
+        }
+        loop_.run_on_loop([&] { program_.reset(); });
+    }
+
+    bool ok() const { return program_ != nullptr; }
+    const std::string& error() const { return error_; }
+    pid_t pid() const { return pid_; }
+    fbdev::FbdevProgram& program() { return *program_; }
+
+    // Waits until the program printed `needle` (or ended). True if it did.
+    bool wait_output(const std::string& needle, std::chrono::milliseconds limit = std::chrono::milliseconds(20000))
+    {
+        const auto end = std::chrono::steady_clock::now() + limit;
+        while (output_.find(needle) == std::string::npos) {
+            const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(end - std::chrono::steady_clock::now());
+            if (left.count() <= 0 || !read_some(static_cast<int>(left.count())))
+                return output_.find(needle) != std::string::npos;
+        }
+        return true;
+    }
+    // Reads everything until the program closes stdout; returns it.
+    const std::string& output()
+    {
+        while (read_some(20000)) {
+        }
+        return output_;
+    }
+    // "key=value" from the output.
+    std::string value(const std::string& key)
+    {
+        output();
+        const std::string needle = key + "=";
+        size_t at = 0;
+        while ((at = output_.find(needle, at)) != std::string::npos) {
+            if (at == 0 || output_[at - 1] == '\n') {
+                const size_t end = output_.find('\n', at);
+                return output_.substr(at + needle.size(), end - at - needle.size());
+            }
+            at += needle.size();
+        }
+        return "<missing " + key + ">";
+    }
+    // Ends its stdin... (it has the console as stdin: the test kills instead).
+    int wait_exit()
+    {
+        int status = 0;
+        ::waitpid(pid_, &status, 0);
+        exited_ = true;
+        return status;
+    }
+    void kill(int sig = SIGTERM) { ::kill(pid_, sig); }
+
+private:
+    bool read_some(int timeout_ms)
+    {
+        pollfd p{out_.get(), POLLIN, 0};
+        if (::poll(&p, 1, timeout_ms) != 1)
+            return false;
+        char buffer[4096];
+        const ssize_t n = ::read(out_.get(), buffer, sizeof buffer);
+        if (n <= 0)
+            return false;
+        output_.append(buffer, static_cast<size_t>(n));
+        return true;
+    }
+
+    LoopThread& loop_;
+    std::unique_ptr<fbdev::FbdevProgram> program_;
+    std::string error_;
+    UniqueFd out_;
+    std::string output_;
+    pid_t pid_ = -1;
+    bool exited_ = false;
+};
+
+}  // namespace udefio::test

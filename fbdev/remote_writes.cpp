@@ -386,7 +386,7 @@ Result<void> RemoteWrites::collect(std::vector<uint32_t>& written_pages)
                 error = write_protect(ctx.uffd.get(), ctx.opened[i], (j - i) * page, true);
                 i = j;
             }
-            const bool alive = ctx.pidfd && !readable_now(ctx.pidfd.get());
+            const bool alive = error != ESRCH && ctx.pidfd && !readable_now(ctx.pidfd.get());
             if (error != 0 && !alive) {
                 it = contexts_.erase(it);  // its mm is gone
                 continue;

@@ -68,6 +68,7 @@ public:
             ::_exit(127);
         }
         out_write.reset();
+        pidfd_.reset(static_cast<int>(::syscall(SYS_pidfd_open, pid_, 0)));
         loop.run_on_loop([&] { EXPECT_TRUE(program_->start(pid_)); });
     }
 
@@ -75,7 +76,7 @@ public:
     {
         if (pid_ > 0 && !exited_) {
             ::kill(-pid_, SIGKILL);
-            ::waitpid(pid_, nullptr, 0);
+            wait_exit();
         }
         loop_.run_on_loop([&] { program_.reset(); });
     }
@@ -103,6 +104,13 @@ public:
         }
         return output_;
     }
+    // What it printed so far, without waiting.
+    const std::string& output_so_far()
+    {
+        while (read_some(0)) {
+        }
+        return output_;
+    }
     // "key=value" from the output.
     std::string value(const std::string& key)
     {
@@ -118,13 +126,18 @@ public:
         }
         return "<missing " + key + ">";
     }
-    // Ends its stdin... (it has the console as stdin: the test kills instead).
+    // Its wait status once it ended. (Not waitpid(): the layer may be
+    // tracing it for a moment, and a waitpid would take those stops.)
     int wait_exit()
     {
-        int status = 0;
-        ::waitpid(pid_, &status, 0);
+        pollfd p{pidfd_.get(), POLLIN, 0};
+        ::poll(&p, 1, -1);
+        siginfo_t info{};
+        ::waitid(P_PIDFD, static_cast<id_t>(pidfd_.get()), &info, WEXITED);
         exited_ = true;
-        return status;
+        if (info.si_code == CLD_EXITED)
+            return info.si_status << 8;
+        return info.si_status & 0x7f;
     }
     void kill(int sig = SIGTERM) { ::kill(pid_, sig); }
 
@@ -146,6 +159,7 @@ private:
     std::unique_ptr<fbdev::FbdevProgram> program_;
     std::string error_;
     UniqueFd out_;
+    UniqueFd pidfd_;
     std::string output_;
     pid_t pid_ = -1;
     bool exited_ = false;

@@ -79,3 +79,105 @@ TEST_F(FbdevProgramTest, ItsStoresReachTheScreenFoundInItsOwnPageTables)
     loop_.run_on_loop([&] { run.program().keyboard_input(std::vector<uint8_t>{'q', '\n'}); });
     EXPECT_EQ(run.wait_exit(), 0);
 }
+
+TEST_F(FbdevProgramTest, BadInputGetsTheKernelsErrors)
+{
+    ProgramRun run(loop_, screen_, {probe(), "bad"});
+    ASSERT_TRUE(run.ok()) << run.error();
+    EXPECT_EQ(run.value("put_too_wide"), std::to_string(-EINVAL));
+    EXPECT_EQ(run.value("put_64bpp"), std::to_string(-EINVAL));
+    EXPECT_EQ(run.value("get_bad_pointer"), std::to_string(-EFAULT));
+    EXPECT_EQ(run.value("fix_bad_pointer"), std::to_string(-EFAULT));
+    EXPECT_EQ(run.value("unknown_ioctl"), std::to_string(-ENOTTY));
+    EXPECT_EQ(run.value("ftruncate"), std::to_string(-EINVAL));
+    // As the DRM emulation (fb_deferred_io_mmap has no size check): the
+    // mapping is made, and a touch past smem_len raises SIGBUS.
+    EXPECT_EQ(run.value("mmap_past_end"), "0");
+    EXPECT_EQ(run.value("past_end_sigbus"), "1");
+    EXPECT_EQ(run.value("mmap_offset_past_end"), "0");
+    EXPECT_EQ(run.wait_exit(), 0);
+}
+
+TEST_F(FbdevProgramTest, ReopeningAThousandTimesLeaksNoFdInUdefio)
+{
+    const size_t before = open_fds();
+    {
+        ProgramRun run(loop_, screen_, {probe(), "reopen", "1000"});
+        ASSERT_TRUE(run.ok()) << run.error();
+        EXPECT_EQ(run.value("reopened"), "1000") << run.output();
+        EXPECT_EQ(run.wait_exit(), 0);
+        EXPECT_EQ(run.program().stats().framebuffer_opens, 1000u);
+        EXPECT_EQ(run.program().stats().mappings_tracked, 1000u);
+        EXPECT_LE(run.program().framebuffer().state().stats().flushes, 1000u);
+    }
+    EXPECT_EQ(open_fds(), before);
+}
+
+TEST_F(FbdevProgramTest, BothHalvesOfAForkDraw)
+{
+    ProgramRun run(loop_, screen_, {probe(), "fork", "0x00ff0000", "0x000000ff"});
+    ASSERT_TRUE(run.ok()) << run.error();
+    ASSERT_TRUE(run.wait_output("forked=1")) << run.output();
+    EXPECT_TRUE(screen_.wait_until([](const TestScreen& s) {
+        return all_pixels(s, 0, 0, 320, 120, 0xff0000) && all_pixels(s, 0, 120, 320, 240, 0x0000ff);
+    })) << "top " << std::hex << screen_.pixel(0, 0) << " bottom " << screen_.pixel(0, 239);
+    EXPECT_EQ(run.program().tracking().find("shadow"), std::string::npos) << run.program().tracking();
+    loop_.run_on_loop([&] { run.program().keyboard_input(std::vector<uint8_t>{'q', '\n'}); });
+    EXPECT_EQ(run.wait_exit(), 0);
+}
+
+TEST_F(FbdevProgramTest, AProgramThatCrashesMidFrameLeavesWhatItDrew)
+{
+    const size_t before = open_fds();
+    {
+        ProgramRun run(loop_, screen_, {probe(), "crash", "0x0000ff00"});
+        ASSERT_TRUE(run.ok()) << run.error();
+        const int status = run.wait_exit();
+        EXPECT_TRUE(WIFSIGNALED(status) && WTERMSIG(status) == SIGSEGV) << status;
+        EXPECT_TRUE(screen_.wait_until([](const TestScreen& s) { return all_pixels(s, 0, 0, 320, 120, 0x00ff00); }));
+    }
+    EXPECT_EQ(open_fds(), before);
+}
+
+TEST_F(FbdevProgramTest, WaitForVsyncReturnsAtTheScreensVblank)
+{
+    ProgramRun run(loop_, screen_, {probe(), "vsync", "3"});
+    ASSERT_TRUE(run.ok()) << run.error();
+    for (int i = 0; i < 3; ++i) {
+        // The program waits in its ioctl until the screen's vblank.
+        ASSERT_TRUE(screen_.wait_until([](const TestScreen& s) { return s.vblank_waiters() == 1; }));
+        loop_.run_on_loop([&] { EXPECT_EQ(screen_.vblank(), 1u); });
+    }
+    EXPECT_EQ(run.value("vsyncs"), "3");
+    EXPECT_EQ(run.wait_exit(), 0);
+}
+
+TEST_F(FbdevProgramTest, PanningShowsTheBackPageAtTheVblank)
+{
+    ProgramRun run(loop_, screen_, {probe(), "flip", "0x00111111", "0x00222222"});
+    ASSERT_TRUE(run.ok()) << run.error();
+    ASSERT_TRUE(run.wait_output("drawn=1"));
+    EXPECT_TRUE(screen_.wait_until([](const TestScreen& s) { return all_pixels(s, 0, 0, 320, 240, 0x111111); }));
+    loop_.run_on_loop([&] { run.program().keyboard_input(std::vector<uint8_t>{'p', '\n'}); });
+    // The pan is answered at the vblank; the back page is on the canvas by then.
+    ASSERT_TRUE(screen_.wait_until([](const TestScreen& s) { return s.vblank_waiters() == 1; }));
+    EXPECT_TRUE(all_pixels(screen_, 0, 0, 320, 240, 0x222222));
+    EXPECT_EQ(run.output_so_far().find("panned="), std::string::npos) << "the pan returned before the vblank";
+    loop_.run_on_loop([&] { screen_.vblank(); });
+    ASSERT_TRUE(run.wait_output("panned=0"));
+    loop_.run_on_loop([&] { run.program().keyboard_input(std::vector<uint8_t>{'q', '\n'}); });
+    EXPECT_EQ(run.wait_exit(), 0);
+}
+
+TEST_F(FbdevProgramTest, AfterTheOutputGoesItsNextAccessRaisesSigbus)
+{
+    ProgramRun run(loop_, screen_, {probe(), "refill", "0x00445566"});
+    ASSERT_TRUE(run.ok()) << run.error();
+    ASSERT_TRUE(run.wait_output("filled=1"));
+    loop_.run_on_loop([&] { run.program().output_gone(); });
+    // Its next store (it fills again on a key) raises SIGBUS; udefio goes on.
+    loop_.run_on_loop([&] { run.program().keyboard_input(std::vector<uint8_t>{'q', '\n'}); });
+    const int status = run.wait_exit();
+    EXPECT_TRUE(WIFSIGNALED(status) && WTERMSIG(status) == SIGBUS) << status;
+    EXPECT_EQ(run.output().find("refilled"), std::string::npos);
+}

@@ -113,6 +113,21 @@ static int cmd_fill(const char* path, uint32_t color)
     return 0;
 }
 
+/* Fills, waits for a key, fills again: after the output went, that raises SIGBUS. */
+static int cmd_refill(const char* path, uint32_t color)
+{
+    struct fb fb;
+    if (open_fb(&fb, path))
+        return 1;
+    fill_rows(&fb, 0, 0, fb.var.yres, color);
+    printf("filled=1\n");
+    fflush(stdout);
+    wait_key();
+    fill_rows(&fb, 0, 0, fb.var.yres, ~color);
+    printf("refilled=1\n");
+    return 0;
+}
+
 static sigjmp_buf g_bus;
 static void on_bus(int sig)
 {
@@ -261,6 +276,8 @@ int main(int argc, char** argv)
         return cmd_info(path);
     if (!strcmp(cmd, "fill"))
         return cmd_fill(path, a);
+    if (!strcmp(cmd, "refill"))
+        return cmd_refill(path, a);
     if (!strcmp(cmd, "bad"))
         return cmd_bad(path);
     if (!strcmp(cmd, "reopen"))

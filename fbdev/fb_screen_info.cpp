@@ -158,8 +158,11 @@ PutVarResult FbScreenInfo::put_var(fb_var_screeninfo& var)
         result.error = EINVAL;
         return result;
     }
-    // SDL 1.2 sets every pixel format field to zero: "use what fits".
-    if (pixel_format_is_zero(var))
+    // SDL 1.2 sets every pixel format field to zero: "use what fits". A new
+    // depth brings its own format, as fbdev drivers' check_var sets it (the
+    // DRM emulation refuses any new depth; SDL's mode probe only changes
+    // bits_per_pixel).
+    if (pixel_format_is_zero(var) || var.bits_per_pixel != var_.bits_per_pixel)
         fill_pixel_format(var, var.bits_per_pixel);
     if (!pixel_format_is(var, var.bits_per_pixel)) {
         result.error = EINVAL;

@@ -13,11 +13,11 @@
 #include <cerrno>
 #include <climits>
 #include <cstring>
-#include <fstream>
 
 #include "fbdev/open_paths.hpp"
 #include "fbdev/seccomp_filter.hpp"
 #include "fbdev/syscall_injector.hpp"
+#include "fbdev/proc_task.hpp"
 #include "util/log.hpp"
 
 #ifndef UFFD_USER_MODE_ONLY
@@ -27,19 +27,6 @@
 namespace udefio::fbdev {
 namespace {
 
-pid_t tgid_of(pid_t tid)
-{
-    std::ifstream status("/proc/" + std::to_string(tid) + "/status");
-    std::string key;
-    while (status >> key) {
-        if (key == "Tgid:") {
-            pid_t tgid = 0;
-            status >> tgid;
-            return tgid;
-        }
-    }
-    return tid;
-}
 
 bool syscall_failed(long result) { return result < 0 && result > -4096; }
 
@@ -346,7 +333,7 @@ void FbdevProgram::handle_ioctl(const seccomp_notif& n)
         listener_->reply_error(n.id, ENOTTY);  // a pty knows no fb ioctls
         return;
     }
-    answer(n.id, console_->ioctl(tgid_of(tid), cmd, n.data.args[2], memory));
+    answer(n.id, console_->ioctl(tid, cmd, n.data.args[2], memory));
 }
 
 void FbdevProgram::handle_resize(const seccomp_notif& n)
@@ -408,7 +395,7 @@ Result<void> FbdevProgram::create_userfaultfd(SyscallInjector& injector, pid_t t
 bool FbdevProgram::replay_tracked_mmap(const seccomp_notif& n)
 {
     const auto tid = static_cast<pid_t>(n.pid);
-    const pid_t tgid = tgid_of(tid);
+    const pid_t tgid = thread_group_of(tid);
     auto injector = SyscallInjector::attach(tid, child_pid_);
     if (!injector) {
         // If the interrupt got through, the call restarts: it must then just run.

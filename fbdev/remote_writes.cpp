@@ -11,8 +11,8 @@
 #include <bit>
 #include <cerrno>
 #include <cstring>
-#include <fstream>
 
+#include "fbdev/proc_task.hpp"
 #include "util/log.hpp"
 #include "util/mapping.hpp"
 
@@ -39,19 +39,6 @@ bool readable_now(int fd)
     return ::poll(&p, 1, 0) == 1;
 }
 
-pid_t tgid_of(pid_t tid)
-{
-    std::ifstream status("/proc/" + std::to_string(tid) + "/status");
-    std::string key;
-    while (status >> key) {
-        if (key == "Tgid:") {
-            pid_t tgid = 0;
-            status >> tgid;
-            return tgid;
-        }
-    }
-    return 0;
-}
 
 // Cuts [start, end) out of `ranges`; returns the parts cut, in order.
 std::vector<RemoteWrites::Range> cut(std::vector<RemoteWrites::Range>& ranges, uint64_t start, uint64_t end,
@@ -172,8 +159,13 @@ Result<void> RemoteWrites::track(pid_t tgid, uint64_t start, uint64_t length, ui
     reg.range.start = start;
     reg.range.len = length;
     reg.mode = UFFDIO_REGISTER_MODE_WP;
-    if (::ioctl(ctx->uffd.get(), UFFDIO_REGISTER, &reg) != 0)
+    if (::ioctl(ctx->uffd.get(), UFFDIO_REGISTER, &reg) != 0) {
+        // EPERM: a mapping that can never be written (fd opened read-only,
+        // no VM_MAYWRITE): nothing to track.
+        if (errno == EPERM)
+            return {};
         return errno_error("UFFDIO_REGISTER(MODE_WP) of the program's framebuffer mapping");
+    }
     if (int error = write_protect(ctx->uffd.get(), start, length, true); error != 0)
         return Error{error, "UFFDIO_WRITEPROTECT of the program's framebuffer mapping"};
     const uint64_t first_page = file_offset / page;
@@ -230,7 +222,7 @@ void RemoteWrites::mark_address(const Context& ctx, uint64_t address)
 
 void RemoteWrites::learn_tgid(Context& ctx, pid_t tid)
 {
-    const pid_t tgid = tgid_of(tid);
+    const pid_t tgid = thread_group_of(tid);
     if (tgid <= 0)
         return;
     // A context of the same process with another mm is of its life before exec.

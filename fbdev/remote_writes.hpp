@@ -47,6 +47,7 @@ public:
     Result<void> adopt(pid_t tgid, UniqueFd uffd);
     // `tgid` mapped `length` bytes of the framebuffer from `file_offset` at
     // `start`: register them write-protected. Every page counts as written.
+    // A mapping that can never be written is left alone.
     Result<void> track(pid_t tgid, uint64_t start, uint64_t length, uint64_t file_offset);
     // A mapping no userfaultfd covers: from now on a shadow compare finds its stores.
     void add_untracked_mapping(const std::string& why);

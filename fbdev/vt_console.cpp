@@ -16,6 +16,7 @@
 #include <cstring>
 
 #include "fbdev/keymap.hpp"
+#include "fbdev/proc_task.hpp"
 #include "util/log.hpp"
 
 namespace udefio::fbdev {
@@ -136,10 +137,10 @@ void VtConsole::when_active(std::function<void()> done)
         waiting_active_.push_back(std::move(done));
 }
 
-IoctlOutcome VtConsole::ioctl(pid_t tgid, unsigned long cmd, uint64_t arg, TargetMemory& memory)
+IoctlOutcome VtConsole::ioctl(pid_t tid, unsigned long cmd, uint64_t arg, TargetMemory& memory)
 {
     if (_IOC_TYPE(cmd) == 'V')
-        return vt_ioctl(tgid, cmd, arg, memory);
+        return vt_ioctl(tid, cmd, arg, memory);
     return keyboard_ioctl(cmd, arg, memory);
 }
 
@@ -227,7 +228,7 @@ IoctlOutcome VtConsole::keyboard_ioctl(unsigned long cmd, uint64_t arg, TargetMe
     }
 }
 
-IoctlOutcome VtConsole::vt_ioctl(pid_t tgid, unsigned long cmd, uint64_t arg, TargetMemory& memory)
+IoctlOutcome VtConsole::vt_ioctl(pid_t tid, unsigned long cmd, uint64_t arg, TargetMemory& memory)
 {
     switch (cmd) {
     case VT_OPENQRY: {
@@ -264,7 +265,7 @@ IoctlOutcome VtConsole::vt_ioctl(pid_t tgid, unsigned long cmd, uint64_t arg, Ta
         acqsig_ = mode.acqsig;
         frsig_ = 0;  // unused by the kernel too
         // The kernel signals the process that set the mode (vt_pid).
-        owner_.reset(static_cast<int>(::syscall(SYS_pidfd_open, tgid, 0)));
+        owner_.reset(static_cast<int>(::syscall(SYS_pidfd_open, thread_group_of(tid), 0)));
         release_pending_ = false;
         return {};
     }

@@ -37,8 +37,8 @@ public:
     // Whether a file (as stat of /proc/PID/fd/N gives it) is this console.
     bool is_console(dev_t rdev, mode_t mode) const;
 
-    // A 'K' or 'V' ioctl of process `tgid` on the console. Loop thread.
-    IoctlOutcome ioctl(pid_t tgid, unsigned long cmd, uint64_t arg, TargetMemory& memory);
+    // A 'K' or 'V' ioctl of thread `tid` on the console. Loop thread.
+    IoctlOutcome ioctl(pid_t tid, unsigned long cmd, uint64_t arg, TargetMemory& memory);
     bool active() const { return active_; }
     // Runs `done` once the console is active again (VT_WAITACTIVE).
     void when_active(std::function<void()> done);
@@ -57,7 +57,7 @@ public:
 
 private:
     IoctlOutcome keyboard_ioctl(unsigned long cmd, uint64_t arg, TargetMemory& memory);
-    IoctlOutcome vt_ioctl(pid_t tgid, unsigned long cmd, uint64_t arg, TargetMemory& memory);
+    IoctlOutcome vt_ioctl(pid_t tid, unsigned long cmd, uint64_t arg, TargetMemory& memory);
     void signal_owner(int sig);
     void drain_output();
 

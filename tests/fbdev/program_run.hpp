@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include <chrono>
+#include <cstring>
 #include <string>
 #include <vector>
 
@@ -39,7 +40,11 @@ public:
         if (!program_)
             return;
         int out[2];
-        EXPECT_EQ(::pipe2(out, O_CLOEXEC), 0);
+        if (::pipe2(out, O_CLOEXEC) != 0) {
+            error_ = std::string("pipe2: ") + std::strerror(errno);
+            program_.reset();
+            return;
+        }
         out_.reset(out[0]);
         UniqueFd out_write(out[1]);
         std::vector<std::string> strings = std::move(argv);
@@ -69,7 +74,10 @@ public:
         }
         out_write.reset();
         pidfd_.reset(static_cast<int>(::syscall(SYS_pidfd_open, pid_, 0)));
-        loop.run_on_loop([&] { EXPECT_TRUE(program_->start(pid_)); });
+        loop.run_on_loop([&] {
+            if (auto started = program_->start(pid_); !started)
+                error_ = started.error().message();
+        });
     }
 
     ~ProgramRun()
@@ -81,7 +89,7 @@ public:
         loop_.run_on_loop([&] { program_.reset(); });
     }
 
-    bool ok() const { return program_ != nullptr; }
+    bool ok() const { return program_ != nullptr && error_.empty(); }
     const std::string& error() const { return error_; }
     pid_t pid() const { return pid_; }
     fbdev::FbdevProgram& program() { return *program_; }
@@ -111,10 +119,16 @@ public:
         }
         return output_;
     }
-    // "key=value" from the output.
+    // "key=value" from the output, once it ended.
     std::string value(const std::string& key)
     {
         output();
+        return value_so_far(key);
+    }
+    // "key=value" from what it printed so far.
+    std::string value_so_far(const std::string& key)
+    {
+        output_so_far();
         const std::string needle = key + "=";
         size_t at = 0;
         while ((at = output_.find(needle, at)) != std::string::npos) {

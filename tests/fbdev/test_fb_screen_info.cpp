@@ -77,6 +77,19 @@ TEST(FbScreenInfo, SdlStyleZeroedFormatGets565At16Bpp)
     EXPECT_EQ(info.var().bits_per_pixel, 16u);
 }
 
+TEST(FbScreenInfo, ANewDepthBringsItsFormat)
+{
+    // SDL's mode probe: the current var with another bits_per_pixel, FB_ACTIVATE_TEST.
+    FbScreenInfo info(mode_640x480());
+    fb_var_screeninfo var = info.var();
+    var.bits_per_pixel = 16;
+    var.activate = FB_ACTIVATE_TEST;
+    ASSERT_EQ(info.put_var(var).error, 0);
+    EXPECT_EQ(var.bits_per_pixel, 16u);
+    EXPECT_EQ(var.red.offset, 11u);
+    EXPECT_EQ(var.green.length, 6u);
+}
+
 TEST(FbScreenInfo, TwentyFourBppRowsAreFourByteAligned)
 {
     FbScreenInfo info(ScreenMode{641, 480});
@@ -111,11 +124,7 @@ TEST(FbScreenInfo, ImpossibleGeometryIsRefusedWithEinval)
                   v.transp = {24, 8, 0};
               }),
               EINVAL);
-    EXPECT_EQ(put([](auto& v) {
-                  v.bits_per_pixel = 24;
-                  v.red = {11, 5, 0};
-              }),
-              EINVAL);
+    EXPECT_EQ(put([](auto& v) { v.red = {11, 5, 0}; }), EINVAL);
     // Nothing of the above changed the state.
     EXPECT_EQ(std::memcmp(&info.var(), &good, sizeof good), 0);
 }

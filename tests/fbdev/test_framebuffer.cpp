@@ -128,8 +128,10 @@ TEST_F(FramebufferTest, SixteenAndTwentyFourBppAreConverted)
     v.red = v.green = v.blue = v.transp = fb_bitfield{};
     ASSERT_EQ(ioctl(FBIOPUT_VSCREENINFO, &v).error, 0);
     store<uint16_t>(3 * 64 * 2 + 2 * 2, 0xf800);  // pure red in RGB565
+    store<uint16_t>(3 * 64 * 2 + 3 * 2, 0x07e0);  // pure green
     flush();
     EXPECT_EQ(screen_.pixel(2, 3), 0xff0000u);
+    EXPECT_EQ(screen_.pixel(3, 3), 0x00ff00u);
 
     v.bits_per_pixel = 24;
     v.red = v.green = v.blue = v.transp = fb_bitfield{};

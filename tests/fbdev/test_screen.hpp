@@ -3,6 +3,7 @@
 // vblanks when told (or on a timer, for programs that wait for them).
 #pragma once
 
+#include <chrono>
 #include <condition_variable>
 #include <cstring>
 #include <functional>
@@ -10,6 +11,7 @@
 #include <vector>
 
 #include "fbdev/screen.hpp"
+#include "loop/event_loop.hpp"
 
 namespace udefio::test {
 
@@ -118,6 +120,27 @@ private:
     int flush_hints_ = 0;
     bool blanked_ = false;
     int blank_calls_ = 0;
+};
+
+// A 60 Hz vblank for a TestScreen, on the loop thread, for programs that
+// wait for it in a loop (SDL's flips).
+class VblankTicker {
+public:
+    VblankTicker(EventLoop& loop, TestScreen& screen) : screen_(screen)
+    {
+        timer_ = loop.make_timer([this] { tick(); }).value();
+        timer_.arm(kPeriod);
+    }
+
+private:
+    static constexpr std::chrono::nanoseconds kPeriod{16'666'667};
+    void tick()
+    {
+        screen_.vblank();
+        timer_.arm(kPeriod);
+    }
+    TestScreen& screen_;
+    EventSource timer_;
 };
 
 }  // namespace udefio::test

@@ -113,6 +113,17 @@ static int cmd_fill(const char* path, uint32_t color)
     return 0;
 }
 
+/* Fills the screen with one colour and exits. */
+static int cmd_paint(const char* path, uint32_t color)
+{
+    struct fb fb;
+    if (open_fb(&fb, path))
+        return 1;
+    fill_rows(&fb, 0, 0, fb.var.yres, color);
+    printf("painted=1\n");
+    return 0;
+}
+
 /* Fills, waits for a key, fills again: after the output went, that raises SIGBUS. */
 static int cmd_refill(const char* path, uint32_t color)
 {
@@ -276,6 +287,8 @@ int main(int argc, char** argv)
         return cmd_info(path);
     if (!strcmp(cmd, "fill"))
         return cmd_fill(path, a);
+    if (!strcmp(cmd, "paint"))
+        return cmd_paint(path, a);
     if (!strcmp(cmd, "refill"))
         return cmd_refill(path, a);
     if (!strcmp(cmd, "bad"))

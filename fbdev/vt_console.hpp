@@ -51,6 +51,8 @@ public:
     void seat_enabled();
 
     int keyboard_mode() const { return kb_mode_; }
+    // A VT_PROCESS program was asked to release the VT and has not yet said VT_RELDISP.
+    bool release_pending() const { return release_pending_; }
     int display_mode() const { return kd_mode_; }
 
     VtConsole(UniqueFd master, UniqueFd slave, std::string slave_path, dev_t slave_rdev);

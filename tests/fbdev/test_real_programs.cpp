@@ -10,6 +10,7 @@
 
 #include "backends/png_file.hpp"
 #include "tests/fbdev/program_run.hpp"
+#include "tests/test_support.hpp"
 
 using namespace udefio;
 using namespace udefio::test;
@@ -111,6 +112,32 @@ TEST_F(RealPrograms, FbiShowsAPng)
     type(loop_, run, "q");
     EXPECT_EQ(run.wait_exit(), 0) << run.output_so_far();
     EXPECT_EQ(run.program().console().display_mode(), KD_TEXT);
+    ::unlink(png.c_str());
+}
+
+TEST_F(RealPrograms, FbiReleasesTheConsoleWithTheSeatAndRedrawsOnAcquire)
+{
+    if (!installed("/usr/bin/fbi"))
+        GTEST_SKIP() << "fbi is not installed (Debian package fbi)";
+    const Image image = test_image();
+    const std::string png = temp_path("fbi-vt.png");
+    ASSERT_TRUE(write_png(png, image));
+    ProgramRun run(loop_, screen_, {"fbi", "--noverbose", png});
+    ASSERT_TRUE(run.ok()) << run.error();
+    ASSERT_TRUE(screen_.wait_until([&](const TestScreen& s) { return differing_pixels(s, image) == 0; }));
+    // fbi set VT_PROCESS (SIGUSR1 release, SIGUSR2 acquire).
+    loop_.run_on_loop([&] { run.program().seat_disabled(); });
+    ASSERT_TRUE(wait_for([&] {
+        bool pending = true;
+        loop_.run_on_loop([&] { pending = run.program().console().release_pending(); });
+        return !pending;
+    })) << "fbi did not answer VT_RELDISP";
+    screen_.clear();
+    loop_.run_on_loop([&] { run.program().seat_enabled(); });
+    EXPECT_TRUE(screen_.wait_until([&](const TestScreen& s) { return differing_pixels(s, image) == 0; }))
+        << "fbi did not redraw after the acquire";
+    type(loop_, run, "q");
+    EXPECT_EQ(run.wait_exit(), 0);
     ::unlink(png.c_str());
 }
 

@@ -4,6 +4,7 @@
 #pragma once
 
 #include <chrono>
+#include <algorithm>
 #include <condition_variable>
 #include <cstring>
 #include <functional>
@@ -68,6 +69,8 @@ public:
         return vblank_waiters_.size();
     }
 
+    // Paints the canvas black (while nothing flushes into it).
+    void clear() { std::fill(pixels_.begin(), pixels_.end(), 0u); }
     // The canvas pixel, with the X byte cleared.
     uint32_t pixel(uint32_t x, uint32_t y) const { return pixels_[size_t{y} * mode_.width + x] & 0xffffff; }
     const std::vector<uint32_t>& pixels() const { return pixels_; }

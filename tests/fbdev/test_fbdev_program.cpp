@@ -80,6 +80,21 @@ TEST_F(FbdevProgramTest, ItsStoresReachTheScreenFoundInItsOwnPageTables)
     EXPECT_EQ(run.wait_exit(), 0);
 }
 
+TEST_F(FbdevProgramTest, LaterStoresAreFoundByTheirFaults)
+{
+    ProgramRun run(loop_, screen_, {probe(), "refill", "0x00445566"});
+    ASSERT_TRUE(run.ok()) << run.error();
+    ASSERT_TRUE(run.wait_output("filled=1"));
+    ASSERT_TRUE(screen_.wait_until([](const TestScreen& s) { return all_pixels(s, 0, 0, 320, 240, 0x445566); }));
+    // Long after the mapping was made (every page was flushed once then),
+    // the second fill is seen only through the write-protect faults.
+    loop_.run_on_loop([&] { run.program().keyboard_input(std::vector<uint8_t>{'q', '\n'}); });
+    ASSERT_TRUE(run.wait_output("refilled=1"));
+    EXPECT_TRUE(screen_.wait_until([](const TestScreen& s) { return all_pixels(s, 0, 0, 320, 240, 0xbbaa99); }));
+    EXPECT_EQ(run.program().tracking().find("shadow"), std::string::npos) << run.program().tracking();
+    EXPECT_EQ(run.wait_exit(), 0);
+}
+
 TEST_F(FbdevProgramTest, BadInputGetsTheKernelsErrors)
 {
     ProgramRun run(loop_, screen_, {probe(), "bad"});
@@ -180,4 +195,42 @@ TEST_F(FbdevProgramTest, AfterTheOutputGoesItsNextAccessRaisesSigbus)
     const int status = run.wait_exit();
     EXPECT_TRUE(WIFSIGNALED(status) && WTERMSIG(status) == SIGBUS) << status;
     EXPECT_EQ(run.output().find("refilled"), std::string::npos);
+}
+
+TEST_F(FbdevProgramTest, TheKernelsOwnWritesIntoTheMappingAreSeen)
+{
+    // read() into the mapping: write faults taken in kernel mode.
+    ProgramRun run(loop_, screen_, {probe(), "read-into", "0x00778899"});
+    ASSERT_TRUE(run.ok()) << run.error();
+    EXPECT_EQ(run.value("read_into"), "0");
+    EXPECT_EQ(run.wait_exit(), 0);
+    EXPECT_TRUE(screen_.wait_until([](const TestScreen& s) { return all_pixels(s, 0, 0, 320, 240, 0x778899); }));
+}
+
+TEST_F(FbdevProgramTest, WriteToDevFb0IsShown)
+{
+    ProgramRun run(loop_, screen_, {probe(), "write", "0x00abcabc"});
+    ASSERT_TRUE(run.ok()) << run.error();
+    EXPECT_EQ(run.value("written"), "0");
+    EXPECT_EQ(run.wait_exit(), 0);
+    EXPECT_TRUE(screen_.wait_until([](const TestScreen& s) { return all_pixels(s, 0, 0, 320, 240, 0xabcabc); }));
+}
+
+TEST_F(FbdevProgramTest, TwoProgramsEachSeeAFramebufferOfTheirOwnSize)
+{
+    // The main program full screen and a second one in a band of rows.
+    TestScreen band(320, 60);
+    ProgramRun main_run(loop_, screen_, {probe(), "fill", "0x00101010"});
+    ProgramRun band_run(loop_, band, {probe(), "fill", "0x00202020"});
+    ASSERT_TRUE(main_run.ok() && band_run.ok()) << main_run.error() << band_run.error();
+    ASSERT_TRUE(main_run.wait_output("filled=1"));
+    ASSERT_TRUE(band_run.wait_output("filled=1"));
+    EXPECT_TRUE(screen_.wait_until([](const TestScreen& s) { return all_pixels(s, 0, 0, 320, 240, 0x101010); }));
+    EXPECT_TRUE(band.wait_until([](const TestScreen& s) { return all_pixels(s, 0, 0, 320, 60, 0x202020); }));
+    ProgramRun info(loop_, band, {probe(), "info"});
+    EXPECT_EQ(info.value("yres"), "60");
+    for (ProgramRun* run : {&main_run, &band_run})
+        loop_.run_on_loop([&] { run->program().keyboard_input(std::vector<uint8_t>{'q', '\n'}); });
+    EXPECT_EQ(main_run.wait_exit(), 0);
+    EXPECT_EQ(band_run.wait_exit(), 0);
 }

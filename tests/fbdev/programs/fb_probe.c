@@ -124,6 +124,44 @@ static int cmd_paint(const char* path, uint32_t color)
     return 0;
 }
 
+/* The kernel writes into the mapping: read() from a file of pixels into it
+ * (a fault taken in kernel mode, which the userfaultfd must serve too). */
+static int cmd_read_into(const char* path, uint32_t color)
+{
+    struct fb fb;
+    if (open_fb(&fb, path))
+        return 1;
+    char name[] = "/tmp/fb_probe_pixels_XXXXXX";
+    int file = mkstemp(name);
+    if (file < 0)
+        return fail("mkstemp", -errno);
+    unlink(name);
+    size_t bytes = (size_t)fb.fix.line_length * fb.var.yres;
+    uint32_t* pixels = malloc(bytes);
+    for (size_t i = 0; i < bytes / 4; ++i)
+        pixels[i] = color;
+    if (write(file, pixels, bytes) != (ssize_t)bytes)
+        return fail("write", -errno);
+    long n = sys(SYS_pread64, file, (long)fb.mem, (long)bytes, 0, 0, 0);
+    printf("read_into=%ld\n", n == (long)bytes ? 0 : n);
+    return 0;
+}
+
+/* write() on /dev/fb0 itself, as "cat image > /dev/fb0" does. */
+static int cmd_write(const char* path, uint32_t color)
+{
+    struct fb fb;
+    if (open_fb(&fb, path))
+        return 1;
+    size_t bytes = (size_t)fb.fix.line_length * fb.var.yres;
+    uint32_t* pixels = malloc(bytes);
+    for (size_t i = 0; i < bytes / 4; ++i)
+        pixels[i] = color;
+    long n = sys(SYS_pwrite64, fb.fd, (long)pixels, (long)bytes, 0, 0, 0);
+    printf("written=%ld\n", n == (long)bytes ? 0 : n);
+    return 0;
+}
+
 /* Fills, waits for a key, fills again: after the output went, that raises SIGBUS. */
 static int cmd_refill(const char* path, uint32_t color)
 {
@@ -287,6 +325,10 @@ int main(int argc, char** argv)
         return cmd_info(path);
     if (!strcmp(cmd, "fill"))
         return cmd_fill(path, a);
+    if (!strcmp(cmd, "read-into"))
+        return cmd_read_into(path, a);
+    if (!strcmp(cmd, "write"))
+        return cmd_write(path, a);
     if (!strcmp(cmd, "paint"))
         return cmd_paint(path, a);
     if (!strcmp(cmd, "refill"))

@@ -163,6 +163,13 @@ void FbdevProgram::receive_listener()
 
 std::string FbdevProgram::tracking() const { return writes_->describe(); }
 
+FbdevStats FbdevProgram::stats() const
+{
+    FbdevStats stats = stats_;
+    stats.write_faults = writes_->faults();
+    return stats;
+}
+
 void FbdevProgram::on_notification()
 {
     auto received = listener_->receive();

@@ -38,7 +38,7 @@ namespace udefio::fbdev {
 struct FbdevOptions {
     // First store seen -> its rows onto the Screen (the output adds its own
     // delay, timed to its vblank).
-    std::chrono::nanoseconds delay{std::chrono::milliseconds(4)};
+    std::chrono::nanoseconds delay{std::chrono::microseconds(8333)};
     // A private /dev with the framebuffer nodes (needs root); without it,
     // opens still work but stat("/dev/fb0") fails.
     bool private_dev = true;
@@ -56,6 +56,7 @@ struct FbdevStats {
     uint64_t ioctls = 0;
     uint64_t mappings_tracked = 0;
     uint64_t mappings_untracked = 0;
+    uint64_t write_faults = 0;  // stores that faulted (the first to a protected page)
 };
 
 class FbdevProgram {
@@ -85,7 +86,7 @@ public:
     std::string tracking() const;
     // Whether the program got its private /dev (known once it started).
     bool private_dev() const { return private_dev_; }
-    FbdevStats stats() const { return stats_; }
+    FbdevStats stats() const;
     const Framebuffer& framebuffer() const { return *fb_; }
     const VtConsole& console() const { return *console_; }
 

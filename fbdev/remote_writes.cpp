@@ -11,6 +11,7 @@
 #include <bit>
 #include <cerrno>
 #include <cstring>
+#include <optional>
 
 #include "fbdev/proc_task.hpp"
 #include "util/log.hpp"
@@ -23,6 +24,9 @@ constexpr uint64_t kFeatures =
     UFFD_FEATURE_EVENT_FORK | UFFD_FEATURE_EVENT_REMAP | UFFD_FEATURE_EVENT_UNMAP | UFFD_FEATURE_THREAD_ID;
 // How often the shadow compare looks, when it has to.
 constexpr int kShadowPollMs = 16;
+// A hot page that did not change for this many collects (while others did)
+// is write-protected again.
+constexpr uint32_t kCoolAfterCollects = 2;
 
 int write_protect(int uffd, uint64_t start, uint64_t length, bool protect)
 {
@@ -140,7 +144,7 @@ Result<void> RemoteWrites::adopt(pid_t tgid, UniqueFd uffd)
     {
         const std::lock_guard lock(lock_);
         // One mm per process: a context of its former mm (before exec) is dead.
-        std::erase_if(contexts_, [&](const auto& c) { return c->tgid == tgid; });
+        drop_contexts([&](const Context& c) { return c.tgid == tgid; });
         contexts_.push_back(std::move(ctx));
     }
     changed_.ring();
@@ -208,16 +212,32 @@ void RemoteWrites::mark(uint64_t page)
     }
 }
 
-void RemoteWrites::mark_address(const Context& ctx, uint64_t address)
+std::optional<uint64_t> RemoteWrites::file_page_of(const Context& ctx, uint64_t address) const
 {
     for (const Range& r : ctx.ranges) {
         if (address >= r.start && address < r.start + r.length) {
             const uint64_t file_page = r.first_page + (address - r.start) / page_size();
             if (file_page < pages_)
-                mark(file_page);
-            return;
+                return file_page;
+            return std::nullopt;
         }
     }
+    return std::nullopt;
+}
+
+void RemoteWrites::drop_contexts(const std::function<bool(const Context&)>& which)
+{
+    std::erase_if(contexts_, [&](const auto& c) {
+        if (!which(*c))
+            return false;
+        // Its hot pages were written since their last look, for all we
+        // know (the stores stay in the memory after the mm is gone).
+        for (const Open& open : c->opened) {
+            if (const auto p = file_page_of(*c, open.address))
+                mark(*p);
+        }
+        return true;
+    });
 }
 
 void RemoteWrites::learn_tgid(Context& ctx, pid_t tid)
@@ -226,7 +246,7 @@ void RemoteWrites::learn_tgid(Context& ctx, pid_t tid)
     if (tgid <= 0)
         return;
     // A context of the same process with another mm is of its life before exec.
-    std::erase_if(contexts_, [&](const auto& c) { return c.get() != &ctx && c->tgid == tgid; });
+    drop_contexts([&](const Context& c) { return &c != &ctx && c.tgid == tgid; });
     ctx.tgid = tgid;
     ctx.pidfd.reset(static_cast<int>(::syscall(SYS_pidfd_open, tgid, 0)));
 }
@@ -236,11 +256,11 @@ void RemoteWrites::sweep_dead_contexts()
     // A forked child that never wrote has no known pid: probe its mm. A dead
     // mm refuses write-protection; a live one takes it (the page was
     // protected already, or faults once more).
-    std::erase_if(contexts_, [](const auto& c) {
-        if (c->tgid != 0 || c->ranges.empty())
+    drop_contexts([](const Context& c) {
+        if (c.tgid != 0 || c.ranges.empty())
             return false;
-        const Range& r = c->ranges.front();
-        return write_protect(c->uffd.get(), r.start, page_size(), true) != 0 && !readable_now(c->uffd.get());
+        const Range& r = c.ranges.front();
+        return write_protect(c.uffd.get(), r.start, page_size(), true) != 0 && !readable_now(c.uffd.get());
     });
 }
 
@@ -257,11 +277,13 @@ void RemoteWrites::handle_messages(Context& ctx, std::vector<std::unique_ptr<Con
             switch (msg.event) {
             case UFFD_EVENT_PAGEFAULT: {
                 const uint64_t address = msg.arg.pagefault.address & ~uint64_t(page - 1);
-                mark_address(ctx, address);
+                if (const auto p = file_page_of(ctx, address))
+                    mark(*p);
                 // Marked before the writer wakes, so a collect after its store sees it.
                 if (int error = write_protect(ctx.uffd.get(), address, page, false); error != 0)
                     UDEFIO_LOG(error, "fbdev: resolving a write fault of the program: %s", std::strerror(error));
-                ctx.opened.push_back(address);
+                ctx.opened.push_back({address, 0});
+                faults_.fetch_add(1, std::memory_order_relaxed);
                 if (ctx.tgid == 0 && msg.arg.pagefault.feat.ptid)
                     learn_tgid(ctx, static_cast<pid_t>(msg.arg.pagefault.feat.ptid));
                 break;
@@ -280,16 +302,16 @@ void RemoteWrites::handle_messages(Context& ctx, std::vector<std::unique_ptr<Con
                     r.start = r.start - from + to;
                     ctx.ranges.push_back(r);
                 }
-                for (uint64_t& a : ctx.opened) {
-                    if (a >= from && a < from + len)
-                        a = a - from + to;
+                for (Open& open : ctx.opened) {
+                    if (open.address >= from && open.address < from + len)
+                        open.address = open.address - from + to;
                 }
                 break;
             }
             case UFFD_EVENT_UNMAP: {
                 const uint64_t start = msg.arg.remove.start, end = msg.arg.remove.end;
                 cut(ctx.ranges, start, end, page);
-                std::erase_if(ctx.opened, [&](uint64_t a) { return a >= start && a < end; });
+                std::erase_if(ctx.opened, [&](const Open& open) { return open.address >= start && open.address < end; });
                 break;
             }
             default:
@@ -348,7 +370,8 @@ void RemoteWrites::run_fault_thread()
                     break;
                 }
                 if (ctx.pidfd && ctx.pidfd.get() == fds[i].fd) {
-                    contexts_.erase(it);  // the process ended: its mm is gone
+                    // The process ended: its mm is gone.
+                    drop_contexts([&](const Context& c) { return &c == &ctx; });
                     break;
                 }
             }
@@ -361,42 +384,120 @@ void RemoteWrites::run_fault_thread()
     }
 }
 
-Result<void> RemoteWrites::collect(std::vector<uint32_t>& written_pages)
+int RemoteWrites::protect(Context& ctx, std::vector<uint64_t>& addresses, bool on)
 {
     const size_t page = page_size();
+    std::sort(addresses.begin(), addresses.end());
+    for (size_t i = 0; i < addresses.size();) {
+        size_t j = i + 1;
+        while (j < addresses.size() && addresses[j] == addresses[j - 1] + page)
+            ++j;
+        if (int error = write_protect(ctx.uffd.get(), addresses[i], (j - i) * page, on); error != 0)
+            return error;
+        i = j;
+    }
+    return 0;
+}
+
+bool RemoteWrites::shadow_differs(uint64_t file_page) const
+{
+    const size_t page = page_size();
+    return std::memcmp(memory_.data() + file_page * page, shadow_pages_.data() + file_page * page, page) != 0;
+}
+
+void RemoteWrites::take_shadow(uint64_t file_page)
+{
+    const size_t page = page_size();
+    std::memcpy(shadow_pages_.data() + file_page * page, memory_.data() + file_page * page, page);
+}
+
+Result<void> RemoteWrites::collect(std::vector<uint32_t>& written_pages)
+{
     {
         const std::lock_guard lock(lock_);
+        if (!shadow_pages_.valid()) {
+            // Touched only where pages are hot: no memory for the rest.
+            auto shadow = Mapping::map_anonymous(memory_.size());
+            if (!shadow)
+                return shadow.error();
+            shadow_pages_ = std::move(shadow).value();
+        }
+        // What faulted (or was marked otherwise) since the last collect.
+        std::vector<uint64_t> written = std::exchange(marks_, std::vector<uint64_t>(marks_.size(), 0));
+        std::vector<uint64_t> looked(marks_.size(), 0);
+        auto bit = [](std::vector<uint64_t>& set, uint64_t p) { return (set[p / 64] >> (p % 64)) & 1; };
+        auto set_bit = [](std::vector<uint64_t>& set, uint64_t p) { set[p / 64] |= uint64_t{1} << (p % 64); };
+        // A hot page (open since its fault) is written without faulting
+        // again: compare it with its copy. Fault-marked pages get a new copy.
+        auto look = [&](uint64_t p) {
+            if (bit(looked, p))
+                return;
+            set_bit(looked, p);
+            if (bit(written, p) || shadow_differs(p)) {
+                set_bit(written, p);
+                take_shadow(p);
+            }
+        };
+        for (const auto& ctx : contexts_) {
+            for (Open& open : ctx->opened) {
+                const auto p = file_page_of(*ctx, open.address);
+                if (!p)
+                    continue;
+                look(*p);
+                open.idle = bit(written, *p) ? 0 : open.idle + 1;
+            }
+        }
+        const bool found = std::any_of(written.begin(), written.end(), [](uint64_t w) { return w != 0; });
+        // Protect again what stopped changing, and everything once nothing
+        // changed: then the next store faults and rings the doorbell.
         for (auto it = contexts_.begin(); it != contexts_.end();) {
             Context& ctx = **it;
-            std::sort(ctx.opened.begin(), ctx.opened.end());
-            int error = 0;
-            size_t i = 0;
-            while (i < ctx.opened.size() && error == 0) {
-                size_t j = i + 1;
-                while (j < ctx.opened.size() && ctx.opened[j] == ctx.opened[j - 1] + page)
-                    ++j;
-                error = write_protect(ctx.uffd.get(), ctx.opened[i], (j - i) * page, true);
-                i = j;
+            std::vector<uint64_t> cooling;
+            for (const Open& open : ctx.opened) {
+                if (!found || open.idle >= kCoolAfterCollects)
+                    cooling.push_back(open.address);
             }
+            const int error = protect(ctx, cooling, true);
             const bool alive = error != ESRCH && ctx.pidfd && !readable_now(ctx.pidfd.get());
             if (error != 0 && !alive) {
-                it = contexts_.erase(it);  // its mm is gone
+                // Its mm is gone: what it stored last is in the memory.
+                for (const Open& open : ctx.opened) {
+                    if (const auto p = file_page_of(ctx, open.address))
+                        set_bit(written, *p);
+                }
+                it = contexts_.erase(it);
                 continue;
             }
-            if (error == 0) {
-                ctx.opened.clear();
-            } else {
+            if (error != 0) {
                 // Still writable there (an event of its mm is being handled):
-                // report the pages again so that the next collect retries.
+                // they stay hot, and are looked at again next time.
                 if (error != EAGAIN)
                     UDEFIO_LOG(error, "fbdev: write-protecting the program's pages again: %s", std::strerror(error));
-                for (uint64_t address : ctx.opened)
-                    mark_address(ctx, address);
+                ++it;
+                continue;
+            }
+            // A store between our compare and the protection: keep it hot.
+            std::vector<uint64_t> reopen;
+            std::erase_if(ctx.opened, [&](const Open& open) {
+                if (!found || open.idle >= kCoolAfterCollects) {
+                    const auto p = file_page_of(ctx, open.address);
+                    if (p && shadow_differs(*p)) {
+                        set_bit(written, *p);
+                        take_shadow(*p);
+                        reopen.push_back(open.address);
+                    }
+                    return true;
+                }
+                return false;
+            });
+            if (!reopen.empty() && protect(ctx, reopen, false) == 0) {
+                for (uint64_t address : reopen)
+                    ctx.opened.push_back({address, 0});
             }
             ++it;
         }
-        for (size_t w = 0; w < marks_.size(); ++w) {
-            uint64_t bits = std::exchange(marks_[w], 0);
+        for (size_t w = 0; w < written.size(); ++w) {
+            uint64_t bits = written[w];
             while (bits) {
                 written_pages.push_back(static_cast<uint32_t>(w * 64 + static_cast<size_t>(std::countr_zero(bits))));
                 bits &= bits - 1;

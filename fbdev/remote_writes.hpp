@@ -9,6 +9,14 @@
 // (UFFD_FEATURE_EVENT_FORK); munmap and mremap are followed. Idle costs
 // nothing: the fault thread sleeps until a store faults.
 //
+// A fault costs two context switches (50-60 us in our VMs): one per page per
+// frame would make a full-screen animation crawl. So a page stays writable
+// ("hot") after its fault, and each collect compares hot pages with a copy
+// taken when they were last reported; a page that stopped changing, and
+// every page once a collect found nothing, is write-protected again (hence
+// doorbell_only_when_idle: while pages change, the flush worker collects
+// again after its delay instead of waiting for a fault).
+//
 // write() and friends on /dev/fb0 change the memory without a fault: an
 // inotify watch of the memfd (IN_MODIFY) marks the whole framebuffer then.
 // Where no userfaultfd can be had (ptrace refused), a shadow compare of
@@ -19,8 +27,10 @@
 
 #include <atomic>
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <span>
 #include <string>
 #include <thread>
@@ -28,6 +38,7 @@
 
 #include "defio/tracker.hpp"
 #include "util/doorbell.hpp"
+#include "util/mapping.hpp"
 #include "util/unique_fd.hpp"
 
 namespace udefio::fbdev {
@@ -56,6 +67,7 @@ public:
     std::string describe() const;
     bool shadow_compare() const { return shadow_on_.load(std::memory_order_acquire); }
     size_t contexts() const;
+    uint64_t faults() const { return faults_.load(std::memory_order_relaxed); }
 
     // The Tracker interface (flush worker thread), through RemoteWritesTracker.
     Result<void> collect(std::vector<uint32_t>& written_pages);
@@ -66,12 +78,16 @@ public:
         uint64_t length = 0;
         uint64_t first_page = 0;  // file page of `start`
     };
+    struct Open {
+        uint64_t address = 0;  // of a page left writable
+        uint32_t idle = 0;     // collects it did not change in
+    };
     struct Context {
         pid_t tgid = 0;  // 0 until known (a forked child's, until it faults)
         UniqueFd uffd;
         UniqueFd pidfd;  // when tgid is known: its end drops the context
         std::vector<Range> ranges;
-        std::vector<uint64_t> opened;  // page addresses unprotected since the last collect
+        std::vector<Open> opened;  // its hot pages
     };
 
     RemoteWrites(std::span<std::byte> memory, UniqueFd inotify, Doorbell doorbell, Doorbell stop, Doorbell changed);
@@ -80,9 +96,14 @@ private:
     void run_fault_thread();
     void handle_messages(Context& ctx, std::vector<std::unique_ptr<Context>>& born);
     void mark(uint64_t page);
-    void mark_address(const Context& ctx, uint64_t address);  // a page of one of its ranges
+    std::optional<uint64_t> file_page_of(const Context& ctx, uint64_t address) const;
+    int protect(Context& ctx, std::vector<uint64_t>& addresses, bool on);
+    bool shadow_differs(uint64_t file_page) const;
+    void take_shadow(uint64_t file_page);
     void learn_tgid(Context& ctx, pid_t tid);
     void sweep_dead_contexts();
+    // Drops contexts (their mm ended or was replaced), marking their hot pages.
+    void drop_contexts(const std::function<bool(const Context&)>& which);
     Context* find(pid_t tgid);
 
     const std::span<std::byte> memory_;
@@ -101,7 +122,9 @@ private:
     std::vector<std::unique_ptr<Context>> contexts_;
     std::vector<uint64_t> marks_;  // one bit per page
     bool rung_ = false;
+    Mapping shadow_pages_;  // copies of hot pages, as last reported
 
+    std::atomic<uint64_t> faults_{0};  // write faults served
     std::atomic<bool> shadow_on_{false};
     std::string shadow_reason_;        // under lock_
     std::unique_ptr<Tracker> shadow_;  // collect only (one caller at a time)
@@ -116,6 +139,7 @@ public:
     TrackerKind kind() const override { return TrackerKind::uffd_sync; }
     Result<void> collect(std::vector<uint32_t>& written_pages) override { return writes_->collect(written_pages); }
     int write_doorbell_fd() const override { return writes_->doorbell_fd(); }
+    bool doorbell_only_when_idle() const override { return true; }
 
 private:
     std::shared_ptr<RemoteWrites> writes_;

@@ -9,10 +9,21 @@
 #include <cerrno>
 #include <cstring>
 
+// 6.6: wake the supervisor on the CPU of the notifying task, as a
+// synchronous hand-off (bookworm's headers are 6.1).
+#ifndef SECCOMP_IOCTL_NOTIF_SET_FLAGS
+#define SECCOMP_IOCTL_NOTIF_SET_FLAGS SECCOMP_IOW(4, __u64)
+#define SECCOMP_USER_NOTIF_FD_SYNC_WAKE_UP (1UL << 0)
+#endif
+
 namespace udefio::fbdev {
 
 Result<SeccompListener> SeccompListener::adopt(UniqueFd fd)
 {
+    // Each notification is a round trip between two tasks; where the kernel
+    // can, it then switches straight to us and back. Older kernels: EINVAL.
+    uint64_t flags = SECCOMP_USER_NOTIF_FD_SYNC_WAKE_UP;
+    ::ioctl(fd.get(), SECCOMP_IOCTL_NOTIF_SET_FLAGS, flags);
     seccomp_notif_sizes sizes{};
     if (::syscall(SYS_seccomp, SECCOMP_GET_NOTIF_SIZES, 0, &sizes) != 0)
         return errno_error("seccomp(SECCOMP_GET_NOTIF_SIZES)");

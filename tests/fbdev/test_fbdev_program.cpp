@@ -95,6 +95,20 @@ TEST_F(FbdevProgramTest, LaterStoresAreFoundByTheirFaults)
     EXPECT_EQ(run.wait_exit(), 0);
 }
 
+TEST_F(FbdevProgramTest, AnAnimationShowsItsLastFrameWithoutAFaultPerPagePerFrame)
+{
+    constexpr int kFrames = 200;
+    constexpr uint64_t kPages = 320 * 240 * 4 / 4096 + 1;
+    ProgramRun run(loop_, screen_, {probe(), "animate", std::to_string(kFrames), "0x00c0ffee"});
+    ASSERT_TRUE(run.ok()) << run.error();
+    EXPECT_EQ(run.value("frames"), std::to_string(kFrames));
+    EXPECT_EQ(run.wait_exit(), 0);
+    EXPECT_TRUE(screen_.wait_until([](const TestScreen& s) { return all_pixels(s, 0, 0, 320, 240, 0xc0ffee); }));
+    // Pages stay writable while they keep changing: far fewer faults than
+    // one per page per frame (a busy machine may cool them now and then).
+    EXPECT_LT(run.program().stats().write_faults, kFrames * kPages / 4) << run.program().stats().write_faults;
+}
+
 TEST_F(FbdevProgramTest, BadInputGetsTheKernelsErrors)
 {
     ProgramRun run(loop_, screen_, {probe(), "bad"});

@@ -18,6 +18,7 @@
 #include <sys/sysmacros.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 static long sys(long nr, long a, long b, long c, long d, long e, long f)
@@ -159,6 +160,40 @@ static int cmd_write(const char* path, uint32_t color)
         pixels[i] = color;
     long n = sys(SYS_pwrite64, fb.fd, (long)pixels, (long)bytes, 0, 0, 0);
     printf("written=%ld\n", n == (long)bytes ? 0 : n);
+    return 0;
+}
+
+/* N frames, each filling the screen with a colour of its own, 1 ms apart;
+ * the last one is `last`. */
+static int cmd_animate(const char* path, int frames, uint32_t last)
+{
+    struct fb fb;
+    if (open_fb(&fb, path))
+        return 1;
+    for (int i = 0; i < frames; ++i) {
+        fill_rows(&fb, 0, 0, fb.var.yres, i + 1 == frames ? last : (uint32_t)i * 0x010101u);
+        struct timespec ms = {0, 1000000};
+        nanosleep(&ms, NULL);
+    }
+    printf("frames=%d\n", frames);
+    return 0;
+}
+
+/* N FBIOGET_VSCREENINFO calls: the cost of one notification round trip. */
+static int cmd_ioctl_loop(const char* path, int times)
+{
+    struct fb fb;
+    if (open_fb(&fb, path))
+        return 1;
+    struct timespec a, b;
+    clock_gettime(CLOCK_MONOTONIC, &a);
+    for (int i = 0; i < times; ++i) {
+        if (fb_ioctl(fb.fd, FBIOGET_VSCREENINFO, &fb.var) < 0)
+            return fail("FBIOGET_VSCREENINFO", -EIO);
+    }
+    clock_gettime(CLOCK_MONOTONIC, &b);
+    const double ns = ((double)(b.tv_sec - a.tv_sec) * 1e9 + (double)(b.tv_nsec - a.tv_nsec)) / times;
+    printf("ns_per_ioctl=%.0f\n", ns);
     return 0;
 }
 
@@ -325,6 +360,10 @@ int main(int argc, char** argv)
         return cmd_info(path);
     if (!strcmp(cmd, "fill"))
         return cmd_fill(path, a);
+    if (!strcmp(cmd, "animate"))
+        return cmd_animate(path, (int)a, b);
+    if (!strcmp(cmd, "ioctl-loop"))
+        return cmd_ioctl_loop(path, (int)a);
     if (!strcmp(cmd, "read-into"))
         return cmd_read_into(path, a);
     if (!strcmp(cmd, "write"))

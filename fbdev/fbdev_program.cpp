@@ -124,7 +124,7 @@ Result<void> FbdevProgram::start(pid_t pid)
 void FbdevProgram::receive_listener()
 {
     if (!handover_)
-        return;  // the watch goes at the next turn of the loop
+        return;
     uint8_t status = 0;
     char control[CMSG_SPACE(sizeof(int))] = {};
     iovec data{&status, 1};
@@ -134,7 +134,7 @@ void FbdevProgram::receive_listener()
     msg.msg_control = control;
     msg.msg_controllen = sizeof control;
     const ssize_t n = ::recvmsg(handover_.get(), &msg, MSG_CMSG_CLOEXEC);
-    loop_.post([this] { handover_watch_ = EventSource(); });
+    handover_watch_.disarm();  // one message, once
     cmsghdr* cmsg = n == 1 ? CMSG_FIRSTHDR(&msg) : nullptr;
     if (!cmsg || cmsg->cmsg_type != SCM_RIGHTS) {
         UDEFIO_LOG(error, "fbdev: the program ended before its seccomp filter was set up");
@@ -177,7 +177,7 @@ void FbdevProgram::on_notification()
         // Every task of the program is gone once the listener hangs up.
         pollfd p{listener_->fd(), POLLIN, 0};
         if (::poll(&p, 1, 0) == 1 && (p.revents & POLLHUP))
-            loop_.post([this] { listener_watch_ = EventSource(); });
+            listener_watch_.disarm();
         return;
     }
     const seccomp_notif n = **received;

@@ -82,7 +82,8 @@ public:
     // SIGBUS, its fb ioctls get ENODEV. No flush reaches the Screen after this.
     void output_gone() { fb_->revoke(); }
 
-    // How the program's stores are found, for the log and `udefio info`.
+    // How the program's stores are found, for the log and `udefio info`
+    // (any thread; everything else here: the loop thread).
     std::string tracking() const;
     // Whether the program got its private /dev (known once it started).
     bool private_dev() const { return private_dev_; }

@@ -1,8 +1,9 @@
 // fbdev-run: runs a program under the fbdev layer on a headless screen, for
 // trying programs by hand and for the tests of real programs:
-//   fbdev-run [--size WxH] [--seconds N] [--png FILE] [--keys TEXT] -- PROGRAM ARGS...
-// The screen has a 60 Hz vblank; after N seconds (default 3), or when the
-// program ends, the screen is written to FILE and the program is ended.
+//   fbdev-run [--size WxH] [--seconds N] [--png FILE] [--keys TEXT] [--no-vblank] -- PROGRAM ARGS...
+// The screen has a 60 Hz vblank (none with --no-vblank: to measure what the
+// layer itself costs); after N seconds (default 3), or when the program
+// ends, the screen is written to FILE and the program is ended.
 // --keys types TEXT on the console's keyboard one second in.
 #include <signal.h>
 #include <sys/wait.h>
@@ -23,6 +24,7 @@ int main(int argc, char** argv)
     uint32_t width = 640, height = 480;
     int seconds = 3;
     std::string png, keys;
+    bool vblank = true;
     int i = 1;
     for (; i < argc && std::strcmp(argv[i], "--") != 0; ++i) {
         const std::string arg = argv[i];
@@ -34,8 +36,11 @@ int main(int argc, char** argv)
             png = argv[++i];
         else if (arg == "--keys" && i + 1 < argc)
             keys = argv[++i];
+        else if (arg == "--no-vblank")
+            vblank = false;
         else {
-            std::fprintf(stderr, "usage: fbdev-run [--size WxH] [--seconds N] [--png FILE] [--keys TEXT] -- PROGRAM ARGS...\n");
+            std::fprintf(stderr, "usage: fbdev-run [--size WxH] [--seconds N] [--png FILE] [--keys TEXT] [--no-vblank] "
+                                 "-- PROGRAM ARGS...\n");
             return 2;
         }
     }
@@ -47,7 +52,8 @@ int main(int argc, char** argv)
     test::LoopThread loop;
     test::TestScreen screen(width, height);
     std::unique_ptr<test::VblankTicker> ticker;
-    loop.run_on_loop([&] { ticker = std::make_unique<test::VblankTicker>(loop.loop(), screen); });
+    if (vblank)
+        loop.run_on_loop([&] { ticker = std::make_unique<test::VblankTicker>(loop.loop(), screen); });
     {
         test::ProgramRun run(loop, screen, std::vector<std::string>(argv + i + 1, argv + argc));
         if (!run.ok()) {

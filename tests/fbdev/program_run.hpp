@@ -93,6 +93,14 @@ public:
     const std::string& error() const { return error_; }
     pid_t pid() const { return pid_; }
     fbdev::FbdevProgram& program() { return *program_; }
+    // `fn(program)` on the loop thread, where the program's state lives.
+    template <class Fn>
+    auto on_loop(Fn fn)
+    {
+        decltype(fn(*program_)) result{};
+        loop_.run_on_loop([&] { result = fn(*program_); });
+        return result;
+    }
 
     // Waits until the program printed `needle` (or ended). True if it did.
     bool wait_output(const std::string& needle, std::chrono::milliseconds limit = std::chrono::milliseconds(20000))

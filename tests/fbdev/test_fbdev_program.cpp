@@ -65,7 +65,7 @@ TEST_F(FbdevProgramTest, SeesAFramebufferOfItsScreen)
     EXPECT_EQ(run.value("access"), "0");
     EXPECT_EQ(run.value("fb1"), std::to_string(-ENOENT));
     EXPECT_EQ(run.wait_exit(), 0);
-    EXPECT_TRUE(run.program().private_dev());
+    EXPECT_TRUE(run.on_loop([](auto& p) { return p.private_dev(); }));
 }
 
 TEST_F(FbdevProgramTest, ItsStoresReachTheScreenFoundInItsOwnPageTables)
@@ -74,7 +74,7 @@ TEST_F(FbdevProgramTest, ItsStoresReachTheScreenFoundInItsOwnPageTables)
     ASSERT_TRUE(run.ok()) << run.error();
     ASSERT_TRUE(run.wait_output("filled=1")) << run.output();
     EXPECT_TRUE(screen_.wait_until([](const TestScreen& s) { return all_pixels(s, 0, 0, 320, 240, 0x336699); }));
-    EXPECT_EQ(run.program().stats().mappings_tracked, 1u);
+    EXPECT_EQ(run.on_loop([](auto& p) { return p.stats(); }).mappings_tracked, 1u);
     EXPECT_EQ(run.program().tracking().find("shadow"), std::string::npos) << run.program().tracking();
     loop_.run_on_loop([&] { run.program().keyboard_input(std::vector<uint8_t>{'q', '\n'}); });
     EXPECT_EQ(run.wait_exit(), 0);
@@ -106,7 +106,7 @@ TEST_F(FbdevProgramTest, AnAnimationShowsItsLastFrameWithoutAFaultPerPagePerFram
     EXPECT_TRUE(screen_.wait_until([](const TestScreen& s) { return all_pixels(s, 0, 0, 320, 240, 0xc0ffee); }));
     // Pages stay writable while they keep changing: far fewer faults than
     // one per page per frame (a busy machine may cool them now and then).
-    EXPECT_LT(run.program().stats().write_faults, kFrames * kPages / 4) << run.program().stats().write_faults;
+    EXPECT_LT(run.on_loop([](auto& p) { return p.stats(); }).write_faults, kFrames * kPages / 4) << run.on_loop([](auto& p) { return p.stats(); }).write_faults;
 }
 
 TEST_F(FbdevProgramTest, BadInputGetsTheKernelsErrors)
@@ -135,8 +135,8 @@ TEST_F(FbdevProgramTest, ReopeningAThousandTimesLeaksNoFdInUdefio)
         ASSERT_TRUE(run.ok()) << run.error();
         EXPECT_EQ(run.value("reopened"), "1000") << run.output();
         EXPECT_EQ(run.wait_exit(), 0);
-        EXPECT_EQ(run.program().stats().framebuffer_opens, 1000u);
-        EXPECT_EQ(run.program().stats().mappings_tracked, 1000u);
+        EXPECT_EQ(run.on_loop([](auto& p) { return p.stats(); }).framebuffer_opens, 1000u);
+        EXPECT_EQ(run.on_loop([](auto& p) { return p.stats(); }).mappings_tracked, 1000u);
         EXPECT_LE(run.program().framebuffer().state().stats().flushes, 1000u);
     }
     EXPECT_EQ(open_fds(), before);

@@ -107,11 +107,11 @@ TEST_F(RealPrograms, FbiShowsAPng)
     EXPECT_TRUE(screen_.wait_until([&](const TestScreen& s) { return differing_pixels(s, image) == 0; }))
         << differing_pixels(screen_, image) << " pixels differ; fbi said: " << run.output_so_far();
     // fbi took the console as a console program does.
-    EXPECT_EQ(run.program().console().display_mode(), KD_GRAPHICS);
+    EXPECT_EQ(run.on_loop([](auto& p) { return p.console().display_mode(); }), KD_GRAPHICS);
     EXPECT_EQ(run.program().tracking().find("shadow"), std::string::npos) << run.program().tracking();
     type(loop_, run, "q");
     EXPECT_EQ(run.wait_exit(), 0) << run.output_so_far();
-    EXPECT_EQ(run.program().console().display_mode(), KD_TEXT);
+    EXPECT_EQ(run.on_loop([](auto& p) { return p.console().display_mode(); }), KD_TEXT);
     ::unlink(png.c_str());
 }
 
@@ -197,7 +197,7 @@ TEST_F(RealPrograms, Sdl12FbconDoubleBufferedFlipsAndReadsTheKeyboard)
     // The last frame, pure green, converted from RGB565.
     EXPECT_TRUE(screen_.wait_until([](const TestScreen& s) { return all_pixels(s, 0x00ff00); }))
         << std::hex << screen_.pixel(0, 0);
-    EXPECT_EQ(run.program().console().keyboard_mode(), K_MEDIUMRAW);
+    EXPECT_EQ(run.on_loop([](auto& p) { return p.console().keyboard_mode(); }), K_MEDIUMRAW);
     type(loop_, run, "aq");
     ASSERT_TRUE(run.wait_output("quit=1")) << run.output_so_far();
     EXPECT_NE(run.output_so_far().find("key_down=a\n"), std::string::npos) << run.output_so_far();

@@ -38,8 +38,10 @@ CASES = {
     "bad-device": "udefio demo --backend kms --device /dev/dri/card7 --seconds 1",
     "render-node": "udefio demo --backend kms --device /dev/dri/renderD128 --seconds 1",
     "non-root": "/usr/bin/setpriv --reuid=1000 --regid=1000 --clear-groups udefio demo --backend kms --seconds 1",
-    "second-instance": ("udefio demo --backend kms --seconds 4 >/dev/null 2>&1 & sleep 1.5; "
-                        "udefio demo --backend kms --seconds 1; rc=$?; wait; exit $rc"),
+    # The second one starts once the first says it shows the demo (it is DRM master then).
+    "second-instance": ("udefio demo --backend kms --seconds 0 >/tmp/first.log 2>&1 & first=$!; "
+                        "while kill -0 $first 2>/dev/null && ! grep -q 'on kms output' /tmp/first.log; do "
+                        "sleep 0.05; done; udefio demo --backend kms --seconds 1; rc=$?; kill $first; wait; exit $rc"),
     "restore-sigint": "restore_check /usr/bin/udefio 2",
     "restore-sigterm": "restore_check /usr/bin/udefio 15",
     "fences": "fence_check",

@@ -2,32 +2,16 @@
 
 #include <linux/seccomp.h>
 #include <sys/prctl.h>
-#include <sys/socket.h>
 #include <sys/syscall.h>
 #include <unistd.h>
 
 #include <cerrno>
-#include <cstring>
+#include <span>
+
+#include "util/scm_rights.hpp"
 
 namespace udefio::fbdev {
 namespace {
-
-int send_listener(int socket, int listener, uint8_t status)
-{
-    char control[CMSG_SPACE(sizeof(int))] = {};
-    iovec data{&status, 1};
-    msghdr msg{};
-    msg.msg_iov = &data;
-    msg.msg_iovlen = 1;
-    msg.msg_control = control;
-    msg.msg_controllen = sizeof control;
-    cmsghdr* cmsg = CMSG_FIRSTHDR(&msg);
-    cmsg->cmsg_level = SOL_SOCKET;
-    cmsg->cmsg_type = SCM_RIGHTS;
-    cmsg->cmsg_len = CMSG_LEN(sizeof(int));
-    std::memcpy(CMSG_DATA(cmsg), &listener, sizeof listener);
-    return ::sendmsg(socket, &msg, MSG_NOSIGNAL) == 1 ? 0 : errno;
-}
 
 int run_child_setup(const ChildPlan& plan)
 {
@@ -44,8 +28,9 @@ int run_child_setup(const ChildPlan& plan)
         static_cast<int>(::syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, SECCOMP_FILTER_FLAG_NEW_LISTENER, &program));
     if (listener < 0)
         return errno;
-    // From here on, opens and fb ioctls wait for udefio, which needs the listener first.
-    const int sent = send_listener(plan.handover_fd, listener, status);
+    // From here on, opens and fb ioctls wait for udefio, which needs the
+    // listener first. (send_with_fd only builds a message on the stack.)
+    const int sent = send_with_fd(plan.handover_fd, std::as_bytes(std::span(&status, 1)), listener) == 1 ? 0 : errno;
     ::close(listener);
     ::close(plan.handover_fd);
     return sent;

@@ -19,6 +19,7 @@
 #include "fbdev/syscall_injector.hpp"
 #include "fbdev/proc_task.hpp"
 #include "util/log.hpp"
+#include "util/scm_rights.hpp"
 
 #ifndef UFFD_USER_MODE_ONLY
 #define UFFD_USER_MODE_ONLY 1
@@ -126,28 +127,17 @@ void FbdevProgram::receive_listener()
     if (!handover_)
         return;
     uint8_t status = 0;
-    char control[CMSG_SPACE(sizeof(int))] = {};
-    iovec data{&status, 1};
-    msghdr msg{};
-    msg.msg_iov = &data;
-    msg.msg_iovlen = 1;
-    msg.msg_control = control;
-    msg.msg_controllen = sizeof control;
-    const ssize_t n = ::recvmsg(handover_.get(), &msg, MSG_CMSG_CLOEXEC);
+    ReceivedPacket packet = receive_with_fds(handover_.get(), std::as_writable_bytes(std::span(&status, 1)), 1);
     handover_watch_.disarm();  // one message, once
-    cmsghdr* cmsg = n == 1 ? CMSG_FIRSTHDR(&msg) : nullptr;
-    if (!cmsg || cmsg->cmsg_type != SCM_RIGHTS) {
+    handover_.reset();
+    if (packet.bytes != 1 || packet.fds.empty()) {
         UDEFIO_LOG(error, "fbdev: the program ended before its seccomp filter was set up");
-        handover_.reset();
         return;
     }
-    int fd;
-    std::memcpy(&fd, CMSG_DATA(cmsg), sizeof fd);
-    handover_.reset();
     private_dev_ = overlay_ && status == kChildReady;
     if (overlay_ && !private_dev_)
         UDEFIO_LOG(warn, "fbdev: the program's private /dev could not be mounted: stat of /dev/fb0 fails in it");
-    auto listener = SeccompListener::adopt(UniqueFd(fd));
+    auto listener = SeccompListener::adopt(std::move(packet.fds.front()));
     if (!listener) {
         UDEFIO_LOG(error, "fbdev: %s", listener.error().message().c_str());
         return;

@@ -42,7 +42,6 @@ public:
         int out[2];
         if (::pipe2(out, O_CLOEXEC) != 0) {
             error_ = std::string("pipe2: ") + std::strerror(errno);
-            program_.reset();
             return;
         }
         out_.reset(out[0]);
@@ -82,7 +81,7 @@ public:
 
     ~ProgramRun()
     {
-        if (pid_ > 0 && !exited_) {
+        if (pid_ > 0 && !exited_ && pidfd_) {
             ::kill(-pid_, SIGKILL);
             wait_exit();
         }

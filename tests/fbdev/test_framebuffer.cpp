@@ -8,6 +8,7 @@
 #include <mutex>
 
 #include "fbdev/framebuffer.hpp"
+#include "tests/fbdev/own_memory.hpp"
 #include "tests/fbdev/test_screen.hpp"
 #include "util/mapping.hpp"
 
@@ -16,26 +17,6 @@ using namespace udefio::fbdev;
 using namespace std::chrono_literals;
 
 namespace {
-
-// This process's memory as the "program's": any address we hand out is ours;
-// the null page stands for an address the program cannot access.
-class OwnMemory final : public TargetMemory {
-public:
-    int read(uint64_t address, void* out, size_t size) override
-    {
-        if (address < 4096)
-            return EFAULT;
-        std::memcpy(out, reinterpret_cast<const void*>(address), size);
-        return 0;
-    }
-    int write(uint64_t address, const void* in, size_t size) override
-    {
-        if (address < 4096)
-            return EFAULT;
-        std::memcpy(reinterpret_cast<void*>(address), in, size);
-        return 0;
-    }
-};
 
 // Pages the test says were written.
 class HandTracker final : public Tracker {
@@ -97,7 +78,7 @@ protected:
     std::shared_ptr<std::vector<uint32_t>> written_ = std::make_shared<std::vector<uint32_t>>();
     std::unique_ptr<Framebuffer> fb_;
     Mapping program_;
-    OwnMemory memory_;
+    test::OwnMemory memory_;
 };
 
 }  // namespace

@@ -105,8 +105,11 @@ TEST_F(FbdevProgramTest, AnAnimationShowsItsLastFrameWithoutAFaultPerPagePerFram
     EXPECT_EQ(run.wait_exit(), 0);
     EXPECT_TRUE(screen_.wait_until([](const TestScreen& s) { return all_pixels(s, 0, 0, 320, 240, 0xc0ffee); }));
     // Pages stay writable while they keep changing: far fewer faults than
-    // one per page per frame (a busy machine may cool them now and then).
-    EXPECT_LT(run.on_loop([](auto& p) { return p.stats(); }).write_faults, kFrames * kPages / 4) << run.on_loop([](auto& p) { return p.stats(); }).write_faults;
+    // one per page per frame (a busy machine may cool them now and then:
+    // a collect that finds nothing protects everything).
+    const uint64_t faults = run.on_loop([](auto& p) { return p.stats().write_faults; });
+    RecordProperty("write_faults", std::to_string(faults));
+    EXPECT_LT(faults, kFrames * kPages / 2) << faults;
 }
 
 TEST_F(FbdevProgramTest, BadInputGetsTheKernelsErrors)

@@ -81,17 +81,14 @@ static void fill_rows(struct fb* fb, int page, uint32_t y0, uint32_t y1, uint32_
     }
 }
 
-static int cmd_info(const char* path)
+static int cmd_info(struct fb* fb, const char* path)
 {
-    struct fb fb;
-    if (open_fb(&fb, path))
-        return 1;
     struct stat st;
     long s = sys(SYS_newfstatat, AT_FDCWD, (long)path, (long)&st, 0, 0, 0);
     printf("xres=%u\nyres=%u\nxres_virtual=%u\nyres_virtual=%u\nbpp=%u\nline_length=%u\nsmem_len=%u\n"
            "smem_start=%lu\naccel=%u\nmmio_len=%u\nid=%s\n",
-           fb.var.xres, fb.var.yres, fb.var.xres_virtual, fb.var.yres_virtual, fb.var.bits_per_pixel,
-           fb.fix.line_length, fb.fix.smem_len, fb.fix.smem_start, fb.fix.accel, fb.fix.mmio_len, fb.fix.id);
+           fb->var.xres, fb->var.yres, fb->var.xres_virtual, fb->var.yres_virtual, fb->var.bits_per_pixel,
+           fb->fix.line_length, fb->fix.smem_len, fb->fix.smem_start, fb->fix.accel, fb->fix.mmio_len, fb->fix.id);
     if (s == 0)
         printf("stat_chr=%d\nstat_major=%u\n", S_ISCHR(st.st_mode) ? 1 : 0, major(st.st_rdev));
     else
@@ -101,77 +98,67 @@ static int cmd_info(const char* path)
     return 0;
 }
 
-/* Fills the screen with one colour, tells, and waits for stdin to close. */
-static int cmd_fill(const char* path, uint32_t color)
+/* Fills the screen with one colour, tells, waits for a key; with `again`,
+ * fills once more (after the output went, that raises SIGBUS). */
+static int cmd_fill(struct fb* fb, uint32_t color, int again)
 {
-    struct fb fb;
-    if (open_fb(&fb, path))
-        return 1;
-    fill_rows(&fb, 0, 0, fb.var.yres, color);
+    fill_rows(fb, 0, 0, fb->var.yres, color);
     printf("filled=1\n");
     fflush(stdout);
     wait_key();
+    if (again) {
+        fill_rows(fb, 0, 0, fb->var.yres, ~color);
+        printf("refilled=1\n");
+    }
     return 0;
 }
 
 /* Fills the screen with one colour and exits. */
-static int cmd_paint(const char* path, uint32_t color)
+static int cmd_paint(struct fb* fb, uint32_t color)
 {
-    struct fb fb;
-    if (open_fb(&fb, path))
-        return 1;
-    fill_rows(&fb, 0, 0, fb.var.yres, color);
+    fill_rows(fb, 0, 0, fb->var.yres, color);
     printf("painted=1\n");
     return 0;
 }
 
 /* The kernel writes into the mapping: read() from a file of pixels into it
  * (a fault taken in kernel mode, which the userfaultfd must serve too). */
-static int cmd_read_into(const char* path, uint32_t color)
+static int cmd_read_into(struct fb* fb, uint32_t color)
 {
-    struct fb fb;
-    if (open_fb(&fb, path))
-        return 1;
     char name[] = "/tmp/fb_probe_pixels_XXXXXX";
     int file = mkstemp(name);
     if (file < 0)
         return fail("mkstemp", -errno);
     unlink(name);
-    size_t bytes = (size_t)fb.fix.line_length * fb.var.yres;
+    size_t bytes = (size_t)fb->fix.line_length * fb->var.yres;
     uint32_t* pixels = malloc(bytes);
     for (size_t i = 0; i < bytes / 4; ++i)
         pixels[i] = color;
     if (write(file, pixels, bytes) != (ssize_t)bytes)
         return fail("write", -errno);
-    long n = sys(SYS_pread64, file, (long)fb.mem, (long)bytes, 0, 0, 0);
+    long n = sys(SYS_pread64, file, (long)fb->mem, (long)bytes, 0, 0, 0);
     printf("read_into=%ld\n", n == (long)bytes ? 0 : n);
     return 0;
 }
 
 /* write() on /dev/fb0 itself, as "cat image > /dev/fb0" does. */
-static int cmd_write(const char* path, uint32_t color)
+static int cmd_write(struct fb* fb, uint32_t color)
 {
-    struct fb fb;
-    if (open_fb(&fb, path))
-        return 1;
-    size_t bytes = (size_t)fb.fix.line_length * fb.var.yres;
+    size_t bytes = (size_t)fb->fix.line_length * fb->var.yres;
     uint32_t* pixels = malloc(bytes);
     for (size_t i = 0; i < bytes / 4; ++i)
         pixels[i] = color;
-    long n = sys(SYS_pwrite64, fb.fd, (long)pixels, (long)bytes, 0, 0, 0);
+    long n = sys(SYS_pwrite64, fb->fd, (long)pixels, (long)bytes, 0, 0, 0);
     printf("written=%ld\n", n == (long)bytes ? 0 : n);
     return 0;
 }
 
 /* N frames, each filling the screen with a colour of its own, 1 ms apart;
  * the last one is `last`. */
-static int cmd_animate(const char* path, int frames, uint32_t last)
+static int cmd_animate(struct fb* fb, int frames, uint32_t last)
 {
-    struct fb fb;
-    if (open_fb(&fb, path))
-        return 1;
     for (int i = 0; i < frames; ++i) {
-        fill_rows(&fb, 0, 0, fb.var.yres, i + 1 == frames ? last : (uint32_t)i * 0x010101u);
+        fill_rows(fb, 0, 0, fb->var.yres, i + 1 == frames ? last : (uint32_t)i * 0x010101u);
         struct timespec ms = {0, 1000000};
         nanosleep(&ms, NULL);
     }
@@ -180,35 +167,17 @@ static int cmd_animate(const char* path, int frames, uint32_t last)
 }
 
 /* N FBIOGET_VSCREENINFO calls: the cost of one notification round trip. */
-static int cmd_ioctl_loop(const char* path, int times)
+static int cmd_ioctl_loop(struct fb* fb, int times)
 {
-    struct fb fb;
-    if (open_fb(&fb, path))
-        return 1;
     struct timespec a, b;
     clock_gettime(CLOCK_MONOTONIC, &a);
     for (int i = 0; i < times; ++i) {
-        if (fb_ioctl(fb.fd, FBIOGET_VSCREENINFO, &fb.var) < 0)
+        if (fb_ioctl(fb->fd, FBIOGET_VSCREENINFO, &fb->var) < 0)
             return fail("FBIOGET_VSCREENINFO", -EIO);
     }
     clock_gettime(CLOCK_MONOTONIC, &b);
     const double ns = ((double)(b.tv_sec - a.tv_sec) * 1e9 + (double)(b.tv_nsec - a.tv_nsec)) / times;
     printf("ns_per_ioctl=%.0f\n", ns);
-    return 0;
-}
-
-/* Fills, waits for a key, fills again: after the output went, that raises SIGBUS. */
-static int cmd_refill(const char* path, uint32_t color)
-{
-    struct fb fb;
-    if (open_fb(&fb, path))
-        return 1;
-    fill_rows(&fb, 0, 0, fb.var.yres, color);
-    printf("filled=1\n");
-    fflush(stdout);
-    wait_key();
-    fill_rows(&fb, 0, 0, fb.var.yres, ~color);
-    printf("refilled=1\n");
     return 0;
 }
 
@@ -220,25 +189,22 @@ static void on_bus(int sig)
 }
 
 /* The bad input of the fbdev issue, each with the errno the kernel gives. */
-static int cmd_bad(const char* path)
+static int cmd_bad(struct fb* fb)
 {
-    struct fb fb;
-    if (open_fb(&fb, path))
-        return 1;
-    struct fb_var_screeninfo var = fb.var;
-    var.xres = fb.var.xres * 2;
-    printf("put_too_wide=%ld\n", fb_ioctl(fb.fd, FBIOPUT_VSCREENINFO, &var));
-    var = fb.var;
+    struct fb_var_screeninfo var = fb->var;
+    var.xres = fb->var.xres * 2;
+    printf("put_too_wide=%ld\n", fb_ioctl(fb->fd, FBIOPUT_VSCREENINFO, &var));
+    var = fb->var;
     var.bits_per_pixel = 64;
-    printf("put_64bpp=%ld\n", fb_ioctl(fb.fd, FBIOPUT_VSCREENINFO, &var));
-    printf("get_bad_pointer=%ld\n", fb_ioctl(fb.fd, FBIOGET_VSCREENINFO, (void*)16));
-    printf("fix_bad_pointer=%ld\n", fb_ioctl(fb.fd, FBIOGET_FSCREENINFO, (void*)16));
-    printf("unknown_ioctl=%ld\n", fb_ioctl(fb.fd, _IO('F', 0x7e), NULL));
-    printf("ftruncate=%ld\n", sys(SYS_ftruncate, fb.fd, 0, 0, 0, 0, 0));
+    printf("put_64bpp=%ld\n", fb_ioctl(fb->fd, FBIOPUT_VSCREENINFO, &var));
+    printf("get_bad_pointer=%ld\n", fb_ioctl(fb->fd, FBIOGET_VSCREENINFO, (void*)16));
+    printf("fix_bad_pointer=%ld\n", fb_ioctl(fb->fd, FBIOGET_FSCREENINFO, (void*)16));
+    printf("unknown_ioctl=%ld\n", fb_ioctl(fb->fd, _IO('F', 0x7e), NULL));
+    printf("ftruncate=%ld\n", sys(SYS_ftruncate, fb->fd, 0, 0, 0, 0, 0));
     /* A mapping past smem_len is made; touching past smem_len raises SIGBUS. */
     size_t page = (size_t)sysconf(_SC_PAGESIZE);
-    size_t mapped = ((size_t)fb.fix.smem_len + page - 1) / page * page;
-    uint8_t* big = fb_map(fb.fd, mapped + 4 * page, 0);
+    size_t mapped = ((size_t)fb->fix.smem_len + page - 1) / page * page;
+    uint8_t* big = fb_map(fb->fd, mapped + 4 * page, 0);
     printf("mmap_past_end=%d\n", big == MAP_FAILED ? -errno : 0);
     if (big != MAP_FAILED) {
         signal(SIGBUS, on_bus);
@@ -250,7 +216,7 @@ static int cmd_bad(const char* path)
         printf("past_end_sigbus=%d\n", bus);
         big[0] = 0; /* inside: fine */
     }
-    uint8_t* off = fb_map(fb.fd, page, (off_t)mapped + page);
+    uint8_t* off = fb_map(fb->fd, page, (off_t)mapped + page);
     printf("mmap_offset_past_end=%d\n", off == MAP_FAILED ? -errno : 0);
     return 0;
 }
@@ -277,17 +243,14 @@ static int cmd_reopen(const char* path, int times)
 }
 
 /* Forks: the parent fills the top half, the child the bottom half. */
-static int cmd_fork(const char* path, uint32_t top, uint32_t bottom)
+static int cmd_fork(struct fb* fb, uint32_t top, uint32_t bottom)
 {
-    struct fb fb;
-    if (open_fb(&fb, path))
-        return 1;
     pid_t child = fork();
     if (child == 0) {
-        fill_rows(&fb, 0, fb.var.yres / 2, fb.var.yres, bottom);
+        fill_rows(fb, 0, fb->var.yres / 2, fb->var.yres, bottom);
         _exit(0);
     }
-    fill_rows(&fb, 0, 0, fb.var.yres / 2, top);
+    fill_rows(fb, 0, 0, fb->var.yres / 2, top);
     int status;
     waitpid(child, &status, 0);
     printf("forked=%d\n", WIFEXITED(status) && WEXITSTATUS(status) == 0);
@@ -297,12 +260,9 @@ static int cmd_fork(const char* path, uint32_t top, uint32_t bottom)
 }
 
 /* Draws half a frame and crashes. */
-static int cmd_crash(const char* path, uint32_t color)
+static int cmd_crash(struct fb* fb, uint32_t color)
 {
-    struct fb fb;
-    if (open_fb(&fb, path))
-        return 1;
-    fill_rows(&fb, 0, 0, fb.var.yres / 2, color);
+    fill_rows(fb, 0, 0, fb->var.yres / 2, color);
     printf("crashing=1\n");
     fflush(stdout);
     raise(SIGSEGV);
@@ -310,14 +270,11 @@ static int cmd_crash(const char* path, uint32_t color)
 }
 
 /* Waits for the vblank N times, by pointer and by value. */
-static int cmd_vsync(const char* path, int times)
+static int cmd_vsync(struct fb* fb, int times)
 {
-    struct fb fb;
-    if (open_fb(&fb, path))
-        return 1;
     for (int i = 0; i < times; ++i) {
         uint32_t crtc = 0;
-        long r = (i % 2) ? fb_ioctl(fb.fd, FBIO_WAITFORVSYNC, &crtc) : fb_ioctl(fb.fd, FBIO_WAITFORVSYNC, 0);
+        long r = (i % 2) ? fb_ioctl(fb->fd, FBIO_WAITFORVSYNC, &crtc) : fb_ioctl(fb->fd, FBIO_WAITFORVSYNC, 0);
         if (r < 0)
             return fail("FBIO_WAITFORVSYNC", r);
     }
@@ -326,21 +283,18 @@ static int cmd_vsync(const char* path, int times)
 }
 
 /* Draws page 1 while page 0 is shown, then pans to it. */
-static int cmd_flip(const char* path, uint32_t front, uint32_t back)
+static int cmd_flip(struct fb* fb, uint32_t front, uint32_t back)
 {
-    struct fb fb;
-    if (open_fb(&fb, path))
-        return 1;
-    fill_rows(&fb, 0, 0, fb.var.yres, front);
-    fill_rows(&fb, 1, 0, fb.var.yres, back);
+    fill_rows(fb, 0, 0, fb->var.yres, front);
+    fill_rows(fb, 1, 0, fb->var.yres, back);
     printf("drawn=1\n");
     fflush(stdout);
     char c;
     if (read(0, &c, 1) <= 0)
         return 0;
-    struct fb_var_screeninfo var = fb.var;
-    var.yoffset = fb.var.yres;
-    long r = fb_ioctl(fb.fd, FBIOPAN_DISPLAY, &var);
+    struct fb_var_screeninfo var = fb->var;
+    var.yoffset = fb->var.yres;
+    long r = fb_ioctl(fb->fd, FBIOPAN_DISPLAY, &var);
     printf("panned=%ld\n", r);
     fflush(stdout);
     wait_key();
@@ -356,33 +310,36 @@ int main(int argc, char** argv)
     const char* cmd = argv[1];
     uint32_t a = argc > 2 ? (uint32_t)strtoul(argv[2], NULL, 0) : 0;
     uint32_t b = argc > 3 ? (uint32_t)strtoul(argv[3], NULL, 0) : 0;
-    if (!strcmp(cmd, "info"))
-        return cmd_info(path);
-    if (!strcmp(cmd, "fill"))
-        return cmd_fill(path, a);
-    if (!strcmp(cmd, "animate"))
-        return cmd_animate(path, (int)a, b);
-    if (!strcmp(cmd, "ioctl-loop"))
-        return cmd_ioctl_loop(path, (int)a);
-    if (!strcmp(cmd, "read-into"))
-        return cmd_read_into(path, a);
-    if (!strcmp(cmd, "write"))
-        return cmd_write(path, a);
-    if (!strcmp(cmd, "paint"))
-        return cmd_paint(path, a);
-    if (!strcmp(cmd, "refill"))
-        return cmd_refill(path, a);
-    if (!strcmp(cmd, "bad"))
-        return cmd_bad(path);
     if (!strcmp(cmd, "reopen"))
         return cmd_reopen(path, (int)a);
+    struct fb fb;
+    if (open_fb(&fb, path))
+        return 1;
+    if (!strcmp(cmd, "info"))
+        return cmd_info(&fb, path);
+    if (!strcmp(cmd, "fill"))
+        return cmd_fill(&fb, a, 0);
+    if (!strcmp(cmd, "refill"))
+        return cmd_fill(&fb, a, 1);
+    if (!strcmp(cmd, "paint"))
+        return cmd_paint(&fb, a);
+    if (!strcmp(cmd, "animate"))
+        return cmd_animate(&fb, (int)a, b);
+    if (!strcmp(cmd, "ioctl-loop"))
+        return cmd_ioctl_loop(&fb, (int)a);
+    if (!strcmp(cmd, "read-into"))
+        return cmd_read_into(&fb, a);
+    if (!strcmp(cmd, "write"))
+        return cmd_write(&fb, a);
+    if (!strcmp(cmd, "bad"))
+        return cmd_bad(&fb);
     if (!strcmp(cmd, "fork"))
-        return cmd_fork(path, a, b);
+        return cmd_fork(&fb, a, b);
     if (!strcmp(cmd, "crash"))
-        return cmd_crash(path, a);
+        return cmd_crash(&fb, a);
     if (!strcmp(cmd, "vsync"))
-        return cmd_vsync(path, (int)a);
+        return cmd_vsync(&fb, (int)a);
     if (!strcmp(cmd, "flip"))
-        return cmd_flip(path, a, b);
+        return cmd_flip(&fb, a, b);
     return fail("unknown command", -EINVAL);
 }

@@ -2,22 +2,16 @@
 
 #include <poll.h>
 #include <signal.h>
-#include <spawn.h>
 #include <string.h>
-#include <sys/syscall.h>
 #include <sys/wait.h>
-#include <unistd.h>
 
 // glibc 2.36 declares these without C linkage for C++.
 extern "C" {
 #include <sys/pidfd.h>
 }
 
-#include <map>
-
+#include "compositor/exec_plan.hpp"
 #include "util/log.hpp"
-
-extern char** environ;
 
 namespace udefio {
 
@@ -30,52 +24,14 @@ std::string ChildExit::describe() const
 
 Result<std::unique_ptr<ChildProcess>> ChildProcess::spawn(EventLoop& loop, const ChildSpec& spec, OnExit on_exit)
 {
-    if (spec.argv.empty())
-        return plain_error("no program to start");
-    std::map<std::string, std::string> env_map;
-    for (char** e = environ; *e; ++e) {
-        const std::string entry = *e;
-        const size_t eq = entry.find('=');
-        if (eq != std::string::npos)
-            env_map[entry.substr(0, eq)] = entry.substr(eq + 1);
-    }
-    for (const auto& [key, value] : spec.env)
-        env_map[key] = value;
-    std::vector<std::string> env_strings;
-    for (const auto& [key, value] : env_map)
-        env_strings.push_back(key + "=" + value);
-    std::vector<char*> envp, argv;
-    for (std::string& s : env_strings)
-        envp.push_back(s.data());
-    envp.push_back(nullptr);
-    std::vector<std::string> args = spec.argv;
-    for (std::string& s : args)
-        argv.push_back(s.data());
-    argv.push_back(nullptr);
-
-    posix_spawn_file_actions_t actions;
-    posix_spawn_file_actions_init(&actions);
-    int highest = 2;
-    for (const auto& [ours, theirs] : spec.fds) {
-        posix_spawn_file_actions_adddup2(&actions, ours, theirs);
-        highest = std::max(highest, theirs);
-    }
-    // Nothing of ours leaks into the child beyond what it was given.
-    posix_spawn_file_actions_addclosefrom_np(&actions, highest + 1);
-    posix_spawnattr_t attr;
-    posix_spawnattr_init(&attr);
-    sigset_t none;
-    sigemptyset(&none);
-    posix_spawnattr_setsigmask(&attr, &none);
-    // A process group of its own: ending the program ends what it started.
-    posix_spawnattr_setpgroup(&attr, 0);
-    posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETPGROUP);
-    pid_t pid = -1;
-    const int err = ::posix_spawnp(&pid, argv[0], &actions, &attr, argv.data(), envp.data());
-    posix_spawn_file_actions_destroy(&actions);
-    posix_spawnattr_destroy(&attr);
-    if (err != 0)
-        return Error{err, "start " + spec.argv[0]};
+    auto plan = ExecPlan::make(spec.argv, spec.env, spec.fds);
+    if (!plan)
+        return plan.error();
+    plan->in_child = spec.in_child;
+    auto started = fork_exec(*plan);
+    if (!started)
+        return started.error();
+    const pid_t pid = *started;
 
     UniqueFd pidfd(::pidfd_open(pid, 0));
     if (!pidfd) {

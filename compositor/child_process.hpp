@@ -1,6 +1,6 @@
-// A program udefio started (a kiosk client, a profiled program): spawned
-// with chosen fds and environment in a process group of its own, watched
-// through a pidfd in the event loop, and never left behind: the destructor
+// A program udefio started (a kiosk client, a profiled program): forked and
+// exec'd (compositor/exec_plan.hpp) with chosen fds and environment in a
+// process group of its own, watched through a pidfd in the event loop, and never left behind: the destructor
 // ends its group (SIGTERM, then SIGKILL after a grace period) and reaps it;
 // when it ends by itself, what it started and left running is killed.
 #pragma once
@@ -23,6 +23,10 @@ struct ChildSpec {
     std::vector<std::string> argv;                            // argv[0] is looked up in PATH
     std::vector<std::pair<std::string, std::string>> env;     // added to (or replacing in) ours
     std::vector<std::pair<int, int>> fds;                     // {our fd, its number in the child}
+    // Runs in the forked child just before exec (a seccomp filter, say):
+    // async-signal-safe system calls only, on data prepared before the fork.
+    // Returns 0, or an errno that fails the spawn with that errno.
+    std::function<int()> in_child;
 };
 
 // How it ended, in words for the log ("exited with status 3", "killed by SIGSEGV").

@@ -27,10 +27,15 @@ Result<std::unique_ptr<ChildProcess>> ChildProcess::spawn(EventLoop& loop, const
     auto plan = ExecPlan::make(spec.argv, spec.env, spec.fds);
     if (!plan)
         return plan.error();
+    auto keeper = GroupKeeper::start();
+    if (!keeper)
+        return keeper.error();
+    plan->process_group = keeper->group();
+    plan->parent_death_signal = SIGKILL;
     plan->in_child = spec.in_child;
     auto started = fork_exec(*plan);
     if (!started)
-        return started.error();
+        return started.error();  // the keeper ends with its group
     const pid_t pid = *started;
 
     UniqueFd pidfd(::pidfd_open(pid, 0));
@@ -40,7 +45,7 @@ Result<std::unique_ptr<ChildProcess>> ChildProcess::spawn(EventLoop& loop, const
         ::waitpid(pid, nullptr, 0);
         return error;
     }
-    auto child = std::make_unique<ChildProcess>(pid, std::move(pidfd), std::move(on_exit));
+    auto child = std::make_unique<ChildProcess>(std::move(keeper).value(), pid, std::move(pidfd), std::move(on_exit));
     auto watch = loop.watch_readable(child->pidfd_.get(), [c = child.get()] { c->reap(); });
     if (!watch)
         return watch.error();  // the destructor ends and reaps it
@@ -48,8 +53,8 @@ Result<std::unique_ptr<ChildProcess>> ChildProcess::spawn(EventLoop& loop, const
     return child;
 }
 
-ChildProcess::ChildProcess(pid_t pid, UniqueFd pidfd, OnExit on_exit)
-    : pid_(pid), pidfd_(std::move(pidfd)), on_exit_(std::move(on_exit))
+ChildProcess::ChildProcess(GroupKeeper keeper, pid_t pid, UniqueFd pidfd, OnExit on_exit)
+    : keeper_(std::move(keeper)), pid_(pid), pidfd_(std::move(pidfd)), on_exit_(std::move(on_exit))
 {
 }
 
@@ -67,7 +72,7 @@ void ChildProcess::reap()
     running_ = false;
     if (exit_watch_.active())
         exit_watch_.disarm();
-    ::kill(-pid_, SIGKILL);  // what it started and left behind (its group outlives it while they live)
+    keeper_.end_group();  // what it started and left behind
     const ChildExit exit{info.si_code != CLD_EXITED, info.si_status};
     if (on_exit_)
         on_exit_(exit);
@@ -77,14 +82,14 @@ void ChildProcess::terminate(std::chrono::milliseconds grace)
 {
     if (!running_)
         return;
-    // The whole group: a shell's children too. The group id is the child's
-    // pid, which cannot be reused before we reap it.
-    ::kill(-pid_, SIGTERM);
+    // The whole group (a shell's children too); its keeper stays, ignoring
+    // SIGTERM, and holds the group's id until it is reaped.
+    ::kill(-keeper_.group(), SIGTERM);
     pollfd p{pidfd_.get(), POLLIN, 0};
     if (::poll(&p, 1, int(grace.count())) != 1)
         UDEFIO_LOG(warn, "child %d did not end %lld ms after SIGTERM: SIGKILL", int(pid_),
                    static_cast<long long>(grace.count()));
-    ::kill(-pid_, SIGKILL);  // whatever of the group is left
+    keeper_.end_group();  // SIGKILL to whatever of the group is left
     siginfo_t info{};
     ::waitid(P_PIDFD, unsigned(pidfd_.get()), &info, WEXITED);
     running_ = false;

@@ -2,6 +2,7 @@
 
 #include <fcntl.h>
 #include <signal.h>
+#include <sys/prctl.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -91,7 +92,7 @@ Result<ExecPlan> ExecPlan::make(const std::vector<std::string>& argv,
 }
 
 // Only async-signal-safe calls from here to execve, and no allocation.
-void ExecPlan::run_in_child(int error_fd) const
+void ExecPlan::run_in_child(int error_fd, pid_t parent) const
 {
     const auto fail = [&error_fd](int code) {
         while (::write(error_fd, &code, sizeof code) < 0 && errno == EINTR) {
@@ -112,6 +113,12 @@ void ExecPlan::run_in_child(int error_fd) const
     }
     if (::setpgid(0, process_group) != 0)
         fail(errno);
+    if (parent_death_signal != 0) {
+        if (::prctl(PR_SET_PDEATHSIG, parent_death_signal, 0, 0, 0) != 0)
+            fail(errno);
+        if (::getppid() != parent)
+            ::_exit(127);  // it died before that: nobody to run for or to tell
+    }
 
     // The fds: first every source (and the error pipe) above the highest
     // target, where no dup2 can overwrite it; then each to its number (dup2
@@ -164,9 +171,10 @@ Result<pid_t> fork_exec(const ExecPlan& plan)
     sigset_t all, saved;
     sigfillset(&all);
     ::pthread_sigmask(SIG_SETMASK, &all, &saved);
+    const pid_t parent = ::getpid();
     const pid_t pid = ::fork();
     if (pid == 0)
-        plan.run_in_child(write_end.get());
+        plan.run_in_child(write_end.get(), parent);
     const int fork_errno = errno;
     ::pthread_sigmask(SIG_SETMASK, &saved, nullptr);
     write_end.reset();

@@ -30,6 +30,10 @@ public:
 
     // The process group to join (0: a group of its own, led by the child).
     pid_t process_group = 0;
+    // PR_SET_PDEATHSIG: the child gets this signal when the thread that forked
+    // it ends (udefio dies, however); 0: not. Set between fork and exec, and
+    // checked against a parent that ended before it was set.
+    int parent_death_signal = 0;
     // Runs in the child just before execve; async-signal-safe system calls
     // only, on data prepared before the fork. 0, or an errno that fails the spawn.
     std::function<int()> in_child;
@@ -42,7 +46,7 @@ public:
 private:
     ExecPlan() = default;
     friend Result<pid_t> fork_exec(const ExecPlan& plan);
-    [[noreturn]] void run_in_child(int error_fd) const;
+    [[noreturn]] void run_in_child(int error_fd, pid_t parent) const;
 
     std::string path_;  // resolved
     std::vector<std::string> strings_;  // argv, then envp; the arrays below point into them

@@ -8,6 +8,7 @@ import mmap
 import os
 import pty
 import re
+import select
 import shutil
 import signal
 import socket
@@ -268,6 +269,71 @@ class Kiosk(unittest.TestCase):
         self.assertEqual(p.returncode, 0, err)
         self.assertFalse(os.path.exists(self.socket))
         self.assertNotIn("SIGKILL", err)
+
+    def assert_ends(self, pid, what):
+        """`pid` ends (a zombie counts) within a bound; killed here if not, so that no test leaves it."""
+        try:
+            pidfd = os.pidfd_open(pid)
+        except ProcessLookupError:
+            return
+        try:
+            ended = select.select([pidfd], [], [], 30)[0]
+            if not ended:
+                os.kill(pid, signal.SIGKILL)
+            self.assertTrue(ended, f"{what} (pid {pid}) outlived udefio")
+        finally:
+            os.close(pidfd)
+
+    # The program prints its pid and its background child's on udefio's stdout.
+    SHELL_WITH_A_CHILD = ("sh", "-c", "sleep 1000 & echo pids $$ $!; wait")
+
+    def start_shell_with_a_child(self, *args):
+        p = subprocess.Popen(self.kiosk(*args, program=self.SHELL_WITH_A_CHILD), stdout=subprocess.PIPE,
+                             stderr=subprocess.PIPE, text=True)
+        line = p.stdout.readline()
+        self.assertTrue(line.startswith("pids "), f"the program did not start: {line!r}")
+        pids = [int(pid) for pid in line.split()[1:]]
+        self.addCleanup(self.kill_leftovers, pids)
+        return p, pids
+
+    @staticmethod
+    def kill_leftovers(pids):
+        for pid in pids:
+            try:
+                os.kill(pid, signal.SIGKILL)
+            except ProcessLookupError:
+                pass
+
+    def test_children_end_when_udefio_is_killed(self):
+        p = subprocess.Popen(self.kiosk(program=("/bin/sleep", "1000")), stdout=subprocess.PIPE,
+                             stderr=subprocess.PIPE, text=True)
+        started = None
+        while started is None and (line := p.stderr.readline()):
+            started = re.search(r"started /bin/sleep \(pid (\d+)\)", line)
+        self.assertIsNotNone(started, "the program did not start")
+        p.kill()
+        p.wait()
+        self.assert_ends(int(started.group(1)), "the program")
+        p.stdout.close()
+        p.stderr.close()
+
+        p, (shell, background) = self.start_shell_with_a_child()
+        p.kill()
+        p.wait()
+        self.assert_ends(shell, "the program")
+        self.assert_ends(background, "what the program started")
+        p.stdout.close()
+        p.stderr.close()
+
+    def test_sighup_is_a_clean_stop(self):
+        p, pids = self.start_shell_with_a_child()
+        p.send_signal(signal.SIGHUP)
+        p.wait(timeout=60)
+        for pid in pids:
+            self.assert_ends(pid, "the program or its child")
+        _, err = p.communicate(timeout=60)  # its pipes close with the program
+        self.assertEqual(p.returncode, 0, err)
+        self.assertFalse(os.path.exists(self.socket))
 
     def test_bad_flags(self):
         for args, needle in ((["--restart", "sometimes"], "sometimes"), (["--backoff", "0"], "--backoff")):

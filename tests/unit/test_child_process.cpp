@@ -1,7 +1,8 @@
 // Programs udefio starts: fork + exec from a process with threads. A program
 // that cannot start fails the spawn itself (no child left), the program gets
 // exactly the fds it is given, default signal handling and a group of its
-// own, and the in_child hook runs in it just before exec.
+// own, and the in_child hook runs in it just before exec. The program and
+// what it started end with its owner, even when the owner is SIGKILLed.
 #include <gtest/gtest.h>
 
 #include <fcntl.h>
@@ -9,9 +10,11 @@
 #include <signal.h>
 #include <sys/prctl.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <cstdio>
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
@@ -69,6 +72,30 @@ struct Cat {
     UniqueFd to_cat, from_cat;
     std::unique_ptr<ChildProcess> child;
 };
+
+// Waits until `pid` has ended (a zombie counts); false if it still runs after `limit`.
+bool ends_within(pid_t pid, int limit_ms = 30'000)
+{
+    UniqueFd pidfd(static_cast<int>(::syscall(SYS_pidfd_open, pid, 0)));
+    if (!pidfd)
+        return errno == ESRCH;
+    pollfd p{pidfd.get(), POLLIN, 0};
+    return ::poll(&p, 1, limit_ms) == 1;
+}
+
+// The pids a `sh -c` program printed: its own, and its background child's.
+std::pair<pid_t, pid_t> read_pids(int fd)
+{
+    char text[64] = {};
+    pollfd p{fd, POLLIN, 0};
+    if (::poll(&p, 1, 30'000) != 1 || ::read(fd, text, sizeof text - 1) <= 0)
+        return {0, 0};
+    int shell = 0, background = 0;
+    std::sscanf(text, "%d %d", &shell, &background);
+    return {shell, background};
+}
+
+constexpr const char* kShellWithAChild = "sleep 1000 & echo $$ $!; wait";
 
 std::string link_of(const std::string& path)
 {
@@ -159,7 +186,8 @@ TEST(ChildProcess, StartsWithDefaultSignalsInAGroupOfItsOwn)
     EXPECT_EQ(std::stoull(cat.status_field("SigBlk"), nullptr, 16), 0u) << "no signal blocked";
     EXPECT_EQ(std::stoull(cat.status_field("SigIgn"), nullptr, 16) & (1ull << (SIGPIPE - 1)), 0u)
         << "SIGPIPE, which we ignore, is not ignored by the program";
-    EXPECT_EQ(::getpgid(cat.child->pid()), cat.child->pid());
+    EXPECT_EQ(::getpgid(cat.child->pid()), cat.child->process_group());
+    EXPECT_NE(cat.child->process_group(), ::getpgid(0));
 }
 
 TEST(ChildProcess, InChildRunsInTheChildJustBeforeExec)
@@ -177,4 +205,53 @@ TEST(ChildProcess, InChildRunsInTheChildJustBeforeExec)
     ASSERT_FALSE(refused.ok());
     EXPECT_EQ(refused.error().code, EPERM);
     EXPECT_TRUE(no_child_left());
+}
+
+TEST(ChildProcess, WhatItStartedEndsWithIt)
+{
+    auto loop = EventLoop::create().value();
+    int out[2];
+    ASSERT_EQ(::pipe2(out, O_CLOEXEC), 0);
+    UniqueFd from_shell(out[0]), to_us(out[1]);
+    auto child = ChildProcess::spawn(*loop, {{"sh", "-c", kShellWithAChild}, {}, {{to_us.get(), 1}}},
+                                     [](const ChildExit&) {});
+    ASSERT_TRUE(child.ok()) << child.error().message();
+    const auto [shell, background] = read_pids(from_shell.get());
+    ASSERT_GT(background, 0);
+    EXPECT_EQ(::getpgid(background), (*child)->process_group());
+    child->reset();
+    EXPECT_TRUE(ends_within(shell));
+    EXPECT_TRUE(ends_within(background));
+}
+
+// The owner, a forked copy of this test, is SIGKILLed: nothing of it runs
+// after that, yet the program and its child end.
+TEST(ChildProcess, EndsWhenItsOwnerIsKilled)
+{
+    int out[2];
+    ASSERT_EQ(::pipe2(out, O_CLOEXEC), 0);
+    UniqueFd from_shell(out[0]), to_us(out[1]);
+    const pid_t owner = ::fork();
+    ASSERT_GE(owner, 0);
+    if (owner == 0) {
+        auto loop = EventLoop::create();
+        auto child = ChildProcess::spawn(**loop, {{"sh", "-c", kShellWithAChild}, {}, {{to_us.get(), 1}}},
+                                         [](const ChildExit&) {});
+        if (!child)
+            ::_exit(1);
+        ::pause();
+        ::_exit(0);
+    }
+    to_us.reset();
+    const auto [shell, background] = read_pids(from_shell.get());
+    ::kill(owner, SIGKILL);
+    ::waitpid(owner, nullptr, 0);
+    ASSERT_GT(background, 0) << "the owner's program did not start";
+    const bool shell_ended = ends_within(shell), background_ended = ends_within(background);
+    EXPECT_TRUE(shell_ended) << "the program outlived its owner";
+    EXPECT_TRUE(background_ended) << "what the program started outlived its owner";
+    if (!shell_ended || !background_ended) {
+        ::kill(shell, SIGKILL);
+        ::kill(background, SIGKILL);
+    }
 }

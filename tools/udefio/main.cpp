@@ -1,14 +1,40 @@
 // udefio: the command line. Each subcommand lives in its own file.
 #include <CLI/CLI.hpp>
 
+#include <signal.h>
+#include <unistd.h>
+
+#include <cerrno>
 #include <cstdio>
 
 #include "util/log.hpp"
 #include "tools/udefio/demo_command.hpp"
 #include "tools/udefio/info_command.hpp"
 
+namespace {
+
+// SIGHUP (the terminal or the session went away, `systemctl kill -s HUP`)
+// stops udefio cleanly, as SIGTERM does: it is passed on as SIGTERM, which
+// every command handles in its event loop. Until the session watches SIGHUP
+// itself.
+void stop_on_sighup()
+{
+    struct sigaction pass_on {};
+    pass_on.sa_handler = [](int) {
+        const int saved = errno;
+        ::kill(::getpid(), SIGTERM);
+        errno = saved;
+    };
+    sigemptyset(&pass_on.sa_mask);
+    pass_on.sa_flags = SA_RESTART;
+    ::sigaction(SIGHUP, &pass_on, nullptr);
+}
+
+}  // namespace
+
 int main(int argc, char** argv)
 {
+    stop_on_sighup();
     CLI::App app{"udefio: userspace deferred I/O. Applications draw into a plain mapped framebuffer;\n"
                  "udefio finds the pages they wrote and flushes only that damage to the display."};
     app.set_version_flag("--version", std::string("udefio ") + UDEFIO_VERSION);

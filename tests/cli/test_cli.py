@@ -8,6 +8,7 @@ import mmap
 import os
 import pty
 import re
+import resource
 import select
 import shutil
 import signal
@@ -334,6 +335,69 @@ class Kiosk(unittest.TestCase):
         _, err = p.communicate(timeout=60)  # its pipes close with the program
         self.assertEqual(p.returncode, 0, err)
         self.assertFalse(os.path.exists(self.socket))
+
+    def test_what_is_at_the_socket_path_is_left_alone(self):
+        precious = os.path.join(self.dir, "precious.txt")
+        with open(precious, "w") as f:
+            f.write("keep me")
+        directory = os.path.join(self.dir, "a-directory")
+        os.mkdir(directory)
+        for path, kind in ((precious, "regular file"), (directory, "directory")):
+            r = subprocess.run([UDEFIO, "kiosk", "--backend", "headless", "--socket", path, "--", "true"],
+                               capture_output=True, text=True, timeout=60)
+            self.assertEqual(r.returncode, 1, r.stderr)
+            self.assertIn(f"{kind} is there, not a socket", r.stderr)
+            self.assertFalse(os.path.exists(path + ".lock"), f"{path}.lock left behind")
+        with open(precious) as f:
+            self.assertEqual(f.read(), "keep me")
+        self.assertTrue(os.path.isdir(directory))
+
+    def test_a_full_fd_table_refuses_clients_without_spinning(self):
+        """RLIMIT_NOFILE 64 and 80 clients: each one is answered, welcomed or closed at once, and the
+        kiosk says so once instead of spinning on EMFILE with a flood of log."""
+        p = subprocess.Popen(self.kiosk(), stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                             preexec_fn=lambda: resource.setrlimit(resource.RLIMIT_NOFILE, (64, 64)))
+        try:
+            for _ in range(500):
+                if os.path.exists(self.socket):
+                    break
+                time.sleep(0.02)
+            clients = []
+            for _ in range(80):
+                c = socket.socket(socket.AF_UNIX, socket.SOCK_SEQPACKET)
+                c.connect(self.socket)
+                c.send(struct.pack("=III", 1, 12, 1))  # hello
+                clients.append(c)
+            welcomed = refused = 0
+            deadline = time.monotonic() + 30
+            for c in clients:
+                c.settimeout(max(0.1, deadline - time.monotonic()))
+                try:
+                    data = c.recv(256)
+                except ConnectionResetError:
+                    data = b""
+                except TimeoutError:
+                    self.fail(f"a client was neither welcomed nor refused in 30 s ({welcomed} welcomed, "
+                              f"{refused} refused before it)")
+                if data:
+                    self.assertEqual(struct.unpack("=I", data[:4])[0], 101)  # welcome
+                    welcomed += 1
+                else:
+                    refused += 1
+                c.close()
+            self.assertGreater(welcomed, 0)
+            self.assertGreater(refused, 0)
+        finally:
+            p.send_signal(signal.SIGTERM)
+            try:
+                _, err = p.communicate(timeout=60)
+            except subprocess.TimeoutExpired:
+                p.kill()
+                _, err = p.communicate()
+                err += "\n(test: it did not stop on SIGTERM)"
+        self.assertEqual(p.returncode, 0, err[-2000:])
+        self.assertLess(len(err), 20000, "the log was flooded")
+        self.assertEqual(err.count("at the limit of open files"), 1, err[-2000:])
 
     def test_bad_flags(self):
         for args, needle in ((["--restart", "sometimes"], "sometimes"), (["--backoff", "0"], "--backoff")):

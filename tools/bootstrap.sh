@@ -11,15 +11,16 @@ readonly SRC=$PWD
 readonly PACKAGES=(
     g++ meson ninja-build pkg-config
     libdrm-dev libgbm-dev libwayland-dev wayland-protocols libevent-dev libpixman-1-dev libpng-dev
-    libudev-dev libseat-dev libcli11-dev nlohmann-json3-dev
+    libudev-dev libseat-dev libsystemd-dev libcli11-dev nlohmann-json3-dev
     libgtest-dev libgmock-dev libbenchmark-dev
     python3
 )
 # Test lanes only: the KMS lane's QEMU guest (tests/vm), weston for the Wayland lane (tests/wayland).
 # Mesa's kms_swrast (libgl1-mesa-dri) gives libgbm a driver in the guest.
 # clang and its runtimes build the libFuzzer targets (build-fuzz).
+# systemd: systemd-analyze verify checks the installed udefio-kiosk.service (tests/install).
 readonly TEST_PACKAGES=(qemu-system-x86 busybox-static cpio kmod xz-utils make weston libgl1-mesa-dri clang
-    libclang-rt-14-dev)
+    libclang-rt-14-dev systemd)
 
 install_missing() {
     local missing=()

@@ -112,6 +112,41 @@ class Cli(unittest.TestCase):
                                     "/proc/no-such-dir/frames"], "/proc/no-such-dir/frames")
 
 
+class Logs(unittest.TestCase):
+    """Under systemd stderr is the journal (JOURNAL_STREAM names it): lines carry their syslog
+    priority as "<N>"; elsewhere they say "udefio:", with the time of day under -v."""
+
+    def log_of_a_demo(self, *flags, journal=None):
+        env = {k: v for k, v in os.environ.items() if k != "JOURNAL_STREAM"}
+        with tempfile.NamedTemporaryFile("w+") as log:
+            st = os.fstat(log.fileno())
+            if journal == "this file":
+                env["JOURNAL_STREAM"] = f"{st.st_dev}:{st.st_ino}"
+            elif journal == "another file":
+                env["JOURNAL_STREAM"] = f"{st.st_dev}:{st.st_ino + 1}"
+            r = subprocess.run([UDEFIO, *flags, "demo", "--backend", "headless", "--size", "320x240",
+                                "--seconds", "0.3"], stdout=subprocess.PIPE, stderr=log, env=env, timeout=60)
+            self.assertEqual(r.returncode, 0)
+            log.seek(0)
+            lines = log.read().splitlines()
+        self.assertTrue(lines, "nothing was logged")
+        return lines
+
+    def test_priority_prefixes_when_stderr_is_the_journal(self):
+        lines = self.log_of_a_demo(journal="this file")
+        for line in lines:
+            self.assertRegex(line, r"^<[3467]>(debug|info|warning|error): ")
+        self.assertTrue(any(line.startswith("<6>info: ") for line in lines), lines)
+
+    def test_plain_lines_when_the_journal_is_another_file(self):
+        for line in self.log_of_a_demo(journal="another file"):
+            self.assertRegex(line, r"^udefio: (info|warning|error): ")
+
+    def test_verbose_lines_carry_the_time_of_day(self):
+        for line in self.log_of_a_demo("-v"):
+            self.assertRegex(line, r"^udefio: \d\d:\d\d:\d\d\.\d{3} (debug|info|warning|error): ")
+
+
 class Profile(unittest.TestCase):
     def check_outputs(self, out, stdout):
         frames = int(re.search(r"profile: (\d+) frames", stdout).group(1))

@@ -2,10 +2,12 @@
 """What `meson install` gives a user: the udefio command in bin/ and nothing
 else there, libudefio-client exporting its C API (udefio_*) only, its header
 as <udefio/udefio-client.h>, a .pc file that builds a C program and points to
-documentation that is installed, and the license."""
+documentation that is installed, the license, and udefio-kiosk.service, which
+systemd-analyze verify accepts without a word."""
 import glob
 import os
 import re
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -81,6 +83,24 @@ class Installed(unittest.TestCase):
         self.assertEqual(r.returncode, 0, r.stderr)
         r = subprocess.run([program + ".out"], env={"LD_LIBRARY_PATH": self.pc_path("libdir")})
         self.assertEqual(r.returncode, 0, "udefio_connect to a missing socket must fail cleanly")
+
+    def test_the_service_unit_verifies(self):
+        if not shutil.which("systemd-analyze"):
+            self.skipTest("systemd-analyze is not installed (tools/bootstrap.sh test installs systemd)")
+        units = glob.glob(os.path.join(self.prefix, "lib", "systemd", "system", "udefio-kiosk.service"))
+        self.assertEqual(len(units), 1, "udefio-kiosk.service is not installed under PREFIX/lib/systemd/system")
+        with open(units[0]) as f:
+            unit = f.read()
+        prefix = self.prefix[len(self.tmp.name):]
+        self.assertIn(f"ExecStart={prefix}/bin/udefio kiosk ", unit)
+        documentation = re.search(r"^Documentation=file://(\S+)$", unit, re.M).group(1)
+        self.assertTrue(os.path.isfile(self.tmp.name + documentation), f"{documentation} is not installed")
+        # verify checks that ExecStart's program exists: the one installed here.
+        checked = os.path.join(self.tmp.name, "udefio-kiosk.service")
+        with open(checked, "w") as f:
+            f.write(unit.replace(f"ExecStart={prefix}/", f"ExecStart={self.prefix}/"))
+        r = subprocess.run(["systemd-analyze", "verify", "--man=no", checked], capture_output=True, text=True)
+        self.assertEqual((r.returncode, r.stdout + r.stderr), (0, ""))
 
 
 if __name__ == "__main__":

@@ -69,9 +69,9 @@ int main(int argc, char** argv)
     } catch (const CLI::ParseError& e) {
         return app.exit(e);
     }
-    udefio::set_log_level(verbose ? udefio::LogLevel::debug
-                          : quiet ? udefio::LogLevel::error
-                                  : udefio::LogLevel::info);
+    udefio::init_log(verbose ? udefio::LogLevel::debug
+                     : quiet ? udefio::LogLevel::error
+                             : udefio::LogLevel::info);
 
     if (*info)
         return udefio::cli::run_info();

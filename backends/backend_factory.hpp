@@ -20,6 +20,7 @@ struct BackendOptions {
     std::string png_dir;                           // headless: snapshots, empty = none
     std::chrono::milliseconds png_interval{1000};  // headless: at most one snapshot per interval
     std::string kms_device;                        // kms: empty = the first card with a display
+    std::chrono::milliseconds wait_device{0};      // kms, auto: wait this long for that card (--wait-device)
     std::string kms_mode;                          // kms: WxH[@Hz], empty = the preferred mode
     bool kms_atomic = true;                        // kms: false = legacy modesetting
     AllocatorKind kms_allocator = AllocatorKind::dumb;  // kms: dumb buffers or GBM

@@ -64,6 +64,19 @@ class Cli(unittest.TestCase):
                      "kms", "wayland", "kernel", "other processes' writes"):
             self.assertIn(word, r.stdout)
 
+    def test_info_lists_display_devices_and_waits_for_one(self):
+        r = run("info")
+        self.assertIn("display devices (DRM):", r.stdout)
+        if os.path.exists("/dev/dri/card0"):
+            self.skipTest("this machine has a DRM card: the KMS lane checks --wait-device")
+        self.assertIn("none: no /dev/dri/card*", r.stdout)
+        r = run("info", "--wait-device", "0.2")
+        self.assertEqual(r.returncode, 1, r.stderr)
+        self.assertEqual(r.stderr.count("waiting up to 0.2 s for one to appear (--wait-device)"), 1, r.stderr)
+        self.assertIn("no display device after waiting 0.2 s", r.stderr)
+        self.assertIn("display devices (DRM):", r.stdout, "the report comes all the same")
+        self.assert_one_line_error(["info", "--wait-device", "-1"], "--wait-device")
+
     def test_impossible_sizes(self):
         self.assert_one_line_error(["demo", "--size", "0x600"], "0x600")
         self.assert_one_line_error(["demo", "--size", "100000x100000"], "100000x100000")

@@ -45,15 +45,22 @@ CASES = {
     "fences": "fence_check",
     "profile": ("udefio profile --backend kms --tracker uffd-sync --seconds 2 --out /tmp/profile && "
                 "echo UDEFIO-FRAMES-CSV && cat /tmp/profile/frames.csv"),
+    "info": "udefio info",
+    # The driver loaded after udefio started, as at boot: it says it waits, once, and finds the card.
+    "wait-device": ('m=$(sed -n "s/.*udefio[.]driver=\\([^ ]*\\).*/\\1/p" /proc/cmdline); rmmod $(echo $m | tr - _) && '
+                    '{ udefio info --wait-device 50 >/tmp/info 2>&1; echo "UDEFIO-INFO-EXIT=$?" >>/tmp/info; } & '
+                    'until grep -q "waiting up to" /tmp/info 2>/dev/null; do sleep 0.1; done; '
+                    'insmod /modules/$m.ko; wait; cat /tmp/info'),
     "hotplug": "hotplug_check",
     "unplug": "unplug_check",
 }
 DRIVER_CASES = {
     "bochs": ["scanout", "scanout-legacy", "demo", "auto", "libseat", "no-seat", "bad-mode", "bad-device",
-              "non-root", "second-instance", "restore-sigint", "restore-sigterm", "fences", "hotplug", "unplug"],
+              "non-root", "second-instance", "restore-sigint", "restore-sigterm", "fences", "info", "wait-device",
+              "hotplug", "unplug"],
     "virtio-gpu": ["scanout", "scanout-legacy", "scanout-gbm", "gbm-missing", "demo", "render-node", "profile",
-                   "hotplug", "unplug"],
-    "vkms": ["scanout", "fences", "profile"],
+                   "info", "wait-device", "hotplug", "unplug"],
+    "vkms": ["scanout", "fences", "profile", "info", "wait-device"],
 }
 
 
@@ -304,6 +311,43 @@ class KmsLane(unittest.TestCase):
             rc, output = self.case(driver, "fences")
             self.assertEqual(rc, 0, f"{driver}: {output}")
             self.assertIn("fence_check: ok", output, driver)
+
+    # What each driver offers (PLATFORM.md): FB_DAMAGE_CLIPS on virtio-gpu only (6.12); GBM where the
+    # boot has Mesa's kms_swrast (the virtio-gpu boot, for scanout-gbm).
+    INFO = {"bochs": ("bochs-drm", "no", False), "virtio-gpu": ("virtio_gpu", "yes", True),
+            "vkms": ("vkms", "no", False)}
+
+    def check_info(self, driver, output):
+        name, damage_clips, gbm = self.INFO[driver]
+        self.assertRegex(output, rf"/dev/dri/card0: driver {name} \d+\.\d+\.\d+ ")
+        self.assertIn("DRM master: free", output)
+        self.assertIn("capabilities: dumb buffers yes, atomic modesetting yes", output)
+        self.assertIn("dumb buffers: work (dumb,", output)
+        self.assertRegex(output, r"GBM: work \(gbm \(" if gbm else r"GBM: no: ")
+        self.assertRegex(output, r"connector \d+ [\w-]+: connected, [1-9]\d* modes?: \d+x\d+@\d+")
+        self.assertIn("(preferred)", output)
+        self.assertRegex(output, r"crtc \d+ \(index 0\): (active \d+x\d+@\d+|inactive), OUT_FENCE_PTR yes")
+        self.assertRegex(output, rf"plane \d+ primary, crtcs 0x\d+: XRGB8888 yes, FB_DAMAGE_CLIPS {damage_clips}, "
+                                 r"IN_FENCE_FD yes")
+
+    def test_info_shows_every_drm_device(self):
+        """`udefio info` as drm_info: the driver, its connectors and modes, CRTCs and planes with the
+        properties udefio uses, whether DRM master is free, whether dumb buffers and GBM work."""
+        for driver in DRIVER_CASES:
+            rc, output = self.case(driver, "info")
+            self.assertEqual(rc, 0, f"{driver}: {output}")
+            self.check_info(driver, output)
+
+    def test_wait_device_finds_a_driver_loaded_late(self):
+        """--wait-device: the driver module is loaded after udefio started; udefio says once that it
+        waits, sees the card through udev and goes on."""
+        for driver in DRIVER_CASES:
+            rc, output = self.case(driver, "wait-device")
+            self.assertEqual(rc, 0, f"{driver}: {output}")
+            self.assertIn("UDEFIO-INFO-EXIT=0", output, driver)
+            self.assertEqual(output.count("waiting up to 50 s for one to appear (--wait-device)"), 1, output)
+            self.assertRegex(output, r"display device /dev/dri/card0 is there after [\d.]+ s")
+            self.check_info(driver, output)
 
     def test_profile_on_kms(self):
         """Profiling on a real driver: every frame is committed, its

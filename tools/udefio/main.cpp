@@ -45,7 +45,12 @@ int main(int argc, char** argv)
     app.add_flag("-q,--quiet", quiet, "Log errors only");
 
     CLI::App* info = app.add_subcommand("info", "Show the kernel, which write trackers work here and why the "
-                                                "others don't, and which backends are available");
+                                                "others don't, which backends are available, and every DRM "
+                                                "display device (driver, connectors, CRTCs, planes, allocators)");
+    double info_wait_device = 0;
+    info->add_option("--wait-device", info_wait_device,
+                     "First wait up to SECONDS for a display device (a DRM card with a connected connector) to "
+                     "appear; exit 1 if none did");
     udefio::cli::DemoOptions demo_options;
     CLI::App* demo = app.add_subcommand("demo", "Run the built-in demo client (clock, moving cursor, now and "
                                                 "then a full-screen change) on an output");
@@ -74,7 +79,7 @@ int main(int argc, char** argv)
                              : udefio::LogLevel::info);
 
     if (*info)
-        return udefio::cli::run_info();
+        return udefio::cli::run_info(info_wait_device);
     if (*demo)
         return udefio::cli::run_demo(demo_options);
     if (*kiosk) {

@@ -27,6 +27,10 @@ public:
     void add(const Damage& other);
     // Adds the pixels that the given pages hold; stride padding is ignored.
     void add_pages(std::span<PageRef* const> pages, const BufferLayout& layout);
+    // The same, for pages given by their index in the buffer (sorted).
+    void add_page_indices(std::span<const uint32_t> pages, const BufferLayout& layout);
+    // Moves every rectangle by (dx, dy).
+    void translate(int32_t dx, int32_t dy);
     void clip_to(const BufferLayout& layout);
     void clear();
 

@@ -31,7 +31,8 @@ public:
 
     // Arms the one-shot timer for `at` (CLOCK_MONOTONIC) unless it is armed
     // already (later writes only add pages). Any thread. No-op after cancel_sync().
-    void schedule_at(std::chrono::nanoseconds at);
+    // Returns whether this call armed it.
+    bool schedule_at(std::chrono::nanoseconds at);
 
     // After return no callback is running and none will run again. Must not be
     // called from a callback, nor while holding a lock that a callback takes.

@@ -78,7 +78,8 @@ void KmsBackend::on_udev_event(const DrmEvent& e)
                    device_.path().c_str());
         while (!outputs_.empty())
             remove_output(outputs_.size() - 1, true);
-        drm_events_ = EventSource();  // the fd is dead: stop watching it
+        drm_events_.disarm();  // the fd is dead: stop watching it
+        notify_gone(device_.path() + " was removed");
         return;
     }
     // A real hotplug is a "change" with HOTPLUG=1; other changes of the card

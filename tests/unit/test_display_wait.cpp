@@ -29,7 +29,7 @@ TEST(WaitDevice, NoCardAfterTheWaitIsAnErrorThatSaysWhy)
     auto loop = EventLoop::create().value();
     BackendOptions options;
     options.name = "kms";
-    options.wait_device = std::chrono::milliseconds(200);
+    options.kms.wait_device = std::chrono::milliseconds(200);
     auto kms = make_backend(*loop, options);
     ASSERT_FALSE(kms.ok());
     EXPECT_NE(kms.error().message().find("no display device after waiting 0.2 s (--wait-device): no DRM device"),
@@ -37,7 +37,7 @@ TEST(WaitDevice, NoCardAfterTheWaitIsAnErrorThatSaysWhy)
         << kms.error().message();
 
     options.name = "auto";
-    options.headless_mode = {320, 240, 60'000};
+    options.headless.modes = {OutputMode{320, 240, 60'000}};
     auto fallback = make_backend(*loop, options);
     ASSERT_TRUE(fallback.ok()) << fallback.error().message();
     EXPECT_EQ((*fallback)->name(), "headless");

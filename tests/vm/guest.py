@@ -3,7 +3,7 @@
 our binaries in a small initramfs, booted with TCG (no KVM needed).
 
   guest.py prepare                   build the cache (kernel, modules, busybox)
-  guest.py run DRIVER [--screendump-dir DIR] [--with BINARY] PROGRAM [ARGS...]
+  guest.py run DRIVER [--heads N] [--screendump-dir DIR] [--with BINARY] PROGRAM [ARGS...]
                                      boot with DRIVER (bochs, virtio-gpu), run
                                      PROGRAM there, exit with its exit code
 
@@ -11,9 +11,10 @@ The cache lives outside the source tree (UDEFIO_VM_CACHE, default
 ~/.cache/udefio-vm) and is rebuilt when missing: CI starts from a clean clone.
 
 A guest program can ask the host for a screendump of the display by printing
-a line `UDEFIO-SCREENDUMP <name>` on the console and reading one line back:
-the host writes <name>.ppm into --screendump-dir (QMP screendump) and answers
-`done`.
+a line `UDEFIO-SCREENDUMP <name> [HEAD]` on the console and reading one line
+back: the host writes <name>.ppm into --screendump-dir (QMP screendump of that
+head, default 0) and answers `done`. `--heads 2` gives virtio-gpu two outputs
+(connectors Virtual-1 and Virtual-2).
 """
 import argparse
 import glob
@@ -272,6 +273,10 @@ def payload(program, args, extra_binaries=(), extra_libraries=()):
         libraries.update(shared_libraries(library))
     for lib in sorted(libraries):
         cpio.host_file(lib)
+        if not lib.startswith(("/lib", "/usr/lib")):
+            # One of ours (libudefio-client): its binaries find it through a
+            # RUNPATH relative to the build tree, which /usr/bin is not in.
+            cpio.host_file(lib, "/usr/lib/" + os.path.basename(lib))
     quoted = " ".join("'" + a.replace("'", "'\\''") + "'" for a in [os.path.basename(program), *args])
     cpio.file("run.sh", f"#!/bin/sh\ncd /tmp\nexec {quoted}\n".encode())
     return cpio.finish()
@@ -299,7 +304,17 @@ class Qmp:
                 return reply
 
 
-def run_guest(driver, program, args, screendump_dir, extra_binaries=(), extra_libraries=()):
+def display_device(driver, heads):
+    """The QEMU device of the driver, with `heads` outputs (virtio-gpu only)."""
+    device = list(DRIVERS[driver][1])
+    if heads > 1:
+        if driver != "virtio-gpu":
+            sys.exit(f"guest: --heads {heads}: only virtio-gpu has several outputs")
+        device[-1] += f",max_outputs={heads},id=gpu"
+    return device
+
+
+def run_guest(driver, program, args, screendump_dir, extra_binaries=(), extra_libraries=(), heads=1):
     prepare()
     cache = cache_dir()
     with tempfile.TemporaryDirectory() as tmp:
@@ -315,7 +330,7 @@ def run_guest(driver, program, args, screendump_dir, extra_binaries=(), extra_li
                "-qmp", f"unix:{qmp_path},server=on,wait=off",
                "-kernel", os.path.join(cache, "vmlinuz"), "-initrd", initrd,
                "-append", f"console=ttyS0 panic=-1 quiet loglevel=3 udefio.driver={driver}",
-               *DRIVERS[driver][1]]
+               *display_device(driver, heads)]
         qemu = subprocess.Popen(cmd, stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True, bufsize=1)
         qmp = None
         exit_code = None
@@ -341,10 +356,12 @@ def run_guest(driver, program, args, screendump_dir, extra_binaries=(), extra_li
             line = line.rstrip("\r\n")
             print(line, flush=True)
             if line.startswith("UDEFIO-SCREENDUMP "):
-                name = line.split()[1]
+                words = line.split()
+                name, head = words[1], int(words[2]) if len(words) > 2 else 0
                 qmp = qmp or Qmp(qmp_path)
                 target = os.path.join(screendump_dir or tmp, name + ".ppm")
-                reply = qmp.command("screendump", filename=target)
+                where = {"device": "gpu", "head": head} if heads > 1 else {}
+                reply = qmp.command("screendump", filename=target, **where)
                 qemu.stdin.write(("done" if "return" in reply else "failed") + "\n")
                 qemu.stdin.flush()
             elif line.startswith("UDEFIO-BOOTED"):
@@ -372,6 +389,7 @@ def main():
     r = sub.add_parser("run")
     r.add_argument("driver", choices=sorted(DRIVERS))
     r.add_argument("--screendump-dir")
+    r.add_argument("--heads", type=int, default=1, help="outputs of the display device (virtio-gpu)")
     r.add_argument("--with", dest="extra", action="append", default=[], metavar="BINARY",
                    help="another host binary the program runs (copied to /usr/bin with its libraries)")
     r.add_argument("--lib", dest="libs", action="append", default=[], metavar="LIBRARY",
@@ -382,7 +400,7 @@ def main():
     if opts.command == "prepare":
         prepare()
         return 0
-    return run_guest(opts.driver, opts.program, opts.args, opts.screendump_dir, opts.extra, opts.libs)
+    return run_guest(opts.driver, opts.program, opts.args, opts.screendump_dir, opts.extra, opts.libs, opts.heads)
 
 
 if __name__ == "__main__":

@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""The KMS lane (DESIGN.md, tests/vm): udefio's KMS backend on the kernel's
+"""The KMS lane (tests/vm): udefio's KMS backend on the kernel's
 bochs, virtio-gpu and vkms drivers in a QEMU guest. One boot per driver runs
 every case in turn (the destructive ones, hotplug and unplug, last); the
 tests then check each case's output. Pixels are read back from the host with
@@ -7,7 +7,7 @@ QMP screendump, on vkms through its CRC: the picture is right, a damaged
 region updates, the rest stays untouched, FB_DAMAGE_CLIPS is used where the
 driver offers it.
 
-  test_kms.py KMS_CHECK UNPLUG_CHECK RESTORE_CHECK HOTPLUG_CHECK FENCE_CHECK UDEFIO
+  test_kms.py KMS_CHECK UNPLUG_CHECK RESTORE_CHECK HOTPLUG_CHECK FENCE_CHECK UDEFIO PLAIN_STORES CLIENT_DAMAGE
 """
 import csv
 import os
@@ -18,7 +18,9 @@ import tempfile
 import unittest
 
 HERE = os.path.dirname(os.path.abspath(__file__))
-KMS_CHECK, UNPLUG_CHECK, RESTORE_CHECK, HOTPLUG_CHECK, FENCE_CHECK, UDEFIO = (sys.argv.pop(1) for _ in range(6))
+KMS_CHECK, UNPLUG_CHECK, RESTORE_CHECK, HOTPLUG_CHECK, FENCE_CHECK, UDEFIO, PLAIN_STORES, CLIENT_DAMAGE = (
+    sys.argv.pop(1) for _ in range(8))
+TWO_OUTPUTS = os.path.join(HERE, "two_outputs.sh")
 SETPRIV = shutil.which("setpriv") or "/usr/bin/setpriv"
 # libgbm's software driver (Debian's libgl1-mesa-dri): the guest has no GPU driver Mesa knows.
 MESA_DRIVER = "/usr/lib/x86_64-linux-gnu/dri/kms_swrast_dri.so"
@@ -38,13 +40,16 @@ CASES = {
     "bad-device": "udefio demo --backend kms --device /dev/dri/card7 --seconds 1",
     "render-node": "udefio demo --backend kms --device /dev/dri/renderD128 --seconds 1",
     "non-root": "/usr/bin/setpriv --reuid=1000 --regid=1000 --clear-groups udefio demo --backend kms --seconds 1",
-    "second-instance": ("udefio demo --backend kms --seconds 4 >/dev/null 2>&1 & sleep 1.5; "
-                        "udefio demo --backend kms --seconds 1; rc=$?; wait; exit $rc"),
+    # The second one starts once the first says it shows the demo (it is DRM master then).
+    "second-instance": ("udefio demo --backend kms --seconds 0 >/tmp/first.log 2>&1 & first=$!; "
+                        "while kill -0 $first 2>/dev/null && ! grep -q 'on kms output' /tmp/first.log; do "
+                        "sleep 0.05; done; udefio demo --backend kms --seconds 1; rc=$?; kill $first; wait; exit $rc"),
     "restore-sigint": "restore_check /usr/bin/udefio 2",
     "restore-sigterm": "restore_check /usr/bin/udefio 15",
     "fences": "fence_check",
     "profile": ("udefio profile --backend kms --tracker uffd-sync --seconds 2 --out /tmp/profile && "
                 "echo UDEFIO-FRAMES-CSV && cat /tmp/profile/frames.csv"),
+    "two-outputs": f"two_outputs.sh /usr/bin/{os.path.basename(PLAIN_STORES)} /usr/bin/{os.path.basename(CLIENT_DAMAGE)}",
     "info": "udefio info",
     # The driver loaded after udefio started, as at boot: it says it waits, once, and finds the card.
     "wait-device": ('m=$(sed -n "s/.*udefio[.]driver=\\([^ ]*\\).*/\\1/p" /proc/cmdline); rmmod $(echo $m | tr - _) && '
@@ -59,7 +64,7 @@ DRIVER_CASES = {
               "non-root", "second-instance", "restore-sigint", "restore-sigterm", "fences", "info", "wait-device",
               "hotplug", "unplug"],
     "virtio-gpu": ["scanout", "scanout-legacy", "scanout-gbm", "gbm-missing", "demo", "render-node", "profile",
-                   "info", "wait-device", "hotplug", "unplug"],
+                   "two-outputs", "info", "wait-device", "hotplug", "unplug"],
     "vkms": ["scanout", "fences", "profile", "info", "wait-device"],
 }
 
@@ -93,7 +98,10 @@ def boot(driver, screendump_dir):
     script = "\n".join(lines)
     os.makedirs(screendump_dir, exist_ok=True)
     cmd = [sys.executable, os.path.join(HERE, "guest.py"), "run", driver, "--screendump-dir", screendump_dir]
-    for binary in (KMS_CHECK, UNPLUG_CHECK, RESTORE_CHECK, HOTPLUG_CHECK, FENCE_CHECK, UDEFIO, SETPRIV):
+    if driver == "virtio-gpu":
+        cmd += ["--heads", "2"]  # Virtual-2 stays disconnected unless a case forces it on
+    for binary in (KMS_CHECK, UNPLUG_CHECK, RESTORE_CHECK, HOTPLUG_CHECK, FENCE_CHECK, UDEFIO, SETPRIV,
+                   PLAIN_STORES, CLIENT_DAMAGE, TWO_OUTPUTS):
         cmd += ["--with", binary]
     if any(case.startswith("scanout-gbm") for case in DRIVER_CASES[driver]):
         cmd += ["--lib", MESA_DRIVER]
@@ -292,7 +300,7 @@ class KmsLane(unittest.TestCase):
             self.assertEqual(rc, 0, f"{driver}: {output}")
 
     def test_seed000_unplug_while_client_writes(self):
-        """Seed 000: after the device is gone the client's mapping raises
+        """"fbdev: defio: Protect against device/module removal": after the device is gone the client's mapping raises
         SIGBUS, udefio survives and leaks no fd."""
         for driver in ("bochs", "virtio-gpu"):
             rc, output = self.case(driver, "unplug")
@@ -303,8 +311,32 @@ class KmsLane(unittest.TestCase):
             self.assertEqual(info["fds_before"], info["fds_after"], f"{driver}: fds leaked")
             self.assertEqual(rc, 0, output)
 
+    def test_two_outputs_show_two_programs_and_one_unplugged_keeps_the_other(self):
+        """virtio-gpu with two heads: the main program on Virtual-1 and a
+        protocol client on Virtual-2, each on its own head; Virtual-2
+        unplugged, the kiosk keeps running and the client draws on Virtual-1."""
+        rc, output = self.case("virtio-gpu", "two-outputs")
+        self.assertEqual(rc, 0, output)
+        self.assertIn("UDEFIO-TWO-OUTPUTS exit=0", output)
+        dumps = os.path.join(self.dumps, "virtio-gpu")
+        ground, plain_square, client_square = b"\x20\x28\x30", b"\xf0\xa0\x20", b"\xe0\xa0\x20"
+
+        def count(path, colour):
+            w, h, pixels = read_ppm(os.path.join(dumps, path))
+            return sum(1 for i in range(0, w * h * 3, 3) if pixels[i:i + 3] == colour), w * h
+
+        head0_ground, head0_size = count("two-a.ppm", ground)
+        self.assertGreater(head0_ground, head0_size // 2, "the main program is not on head 0")
+        self.assertEqual(count("two-a.ppm", client_square)[0], 0, "the client is on head 0 before the unplug")
+        self.assertGreater(count("two-a-1.ppm", client_square)[0], 0, "the client is not on head 1")
+        self.assertEqual(count("two-a-1.ppm", ground)[0], 0, "the main program is on head 1")
+        self.assertIn("output Virtual-2 went away", output)
+        # After the unplug the client leased Virtual-1's lower half and draws there.
+        self.assertGreater(count("two-b.ppm", client_square)[0], 0, "the client did not move to head 0")
+        self.assertGreater(count("two-b.ppm", plain_square)[0], 0, "the main program stopped showing")
+
     def test_seed001_kernel_fences(self):
-        """Seed 001 on real sync_files (sw_sync): a fence is waited for in the
+        """"dma-fence: Fix races of fence callbacks versus destructors by locking" on real sync_files (sw_sync): a fence is waited for in the
         event loop and carries the kernel's timestamp; a client's fence holds
         the KMS commit (IN_FENCE_FD) until it signals."""
         for driver in ("bochs", "vkms"):

@@ -131,17 +131,16 @@ Measured measure_udefio(CrtcCrc& crc)
     r.latency_ms = median(latencies(pixels, crc, [] { std::this_thread::sleep_for(100ms); }));
 
     // Where the time goes: write → flush done → page flip.
-    auto* kms = static_cast<KmsOutput*>(&output);
     std::vector<double> to_flush, to_flip;
     for (int i = 0; i < kSamples; ++i) {
         std::this_thread::sleep_for(100ms);
-        const uint64_t flushes = (*state)->stats().flushes, flips = kms->counters().flips;
+        const uint64_t flushes = (*state)->stats().flushes, flips = output.counters().presented;
         const auto t0 = Clock::now();
         pixels[2000 + i] = uint32_t(i) * 77;
         while ((*state)->stats().flushes == flushes && Clock::now() - t0 < 1s)
             std::this_thread::sleep_for(100us);
         to_flush.push_back(std::chrono::duration<double, std::milli>(Clock::now() - t0).count());
-        while (kms->counters().flips == flips && Clock::now() - t0 < 1s)
+        while (output.counters().presented == flips && Clock::now() - t0 < 1s)
             std::this_thread::sleep_for(100us);
         to_flip.push_back(std::chrono::duration<double, std::milli>(Clock::now() - t0).count());
     }

@@ -86,6 +86,12 @@ class Cli(unittest.TestCase):
         self.assertIn("no display device after waiting 0.2 s", r.stderr)
         self.assertIn("display devices (DRM):", r.stdout, "the report comes all the same")
         self.assert_one_line_error(["info", "--wait-device", "-1"], "--wait-device")
+        # The commands that drive outputs wait the same way (the backend factory).
+        r = run("demo", "--backend", "kms", "--wait-device", "0.2", "--seconds", "1")
+        self.assertEqual(r.returncode, 1, r.stderr)
+        self.assertEqual(r.stderr.count("waiting up to 0.2 s for one to appear (--wait-device)"), 1, r.stderr)
+        self.assertIn("no display device after waiting 0.2 s", r.stderr)
+        self.assert_one_line_error(["demo", "--wait-device", "-1"], "--wait-device")
 
     def test_impossible_sizes(self):
         self.assert_one_line_error(["demo", "--size", "0x600"], "0x600")
@@ -322,6 +328,9 @@ class Kiosk(unittest.TestCase):
         p.send_signal(signal.SIGTERM)
         _, err = p.communicate(timeout=30)
         self.assertEqual(p.returncode, 0, err)
+        # It failed before it brought up an output (the first says when it does).
+        self.assertIn("output headless-0: 256x64", err)
+        self.assertNotIn("output headless-0", second.stderr)
         self.assertFalse(os.path.exists(self.socket))
         self.assertNotIn("SIGKILL", err)
 

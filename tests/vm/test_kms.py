@@ -11,6 +11,7 @@ driver offers it.
 """
 import csv
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -51,11 +52,14 @@ CASES = {
                 "echo UDEFIO-FRAMES-CSV && cat /tmp/profile/frames.csv"),
     "two-outputs": f"two_outputs.sh /usr/bin/{os.path.basename(PLAIN_STORES)} /usr/bin/{os.path.basename(CLIENT_DAMAGE)}",
     "info": "udefio info",
-    # The driver loaded after udefio started, as at boot: it says it waits, once, and finds the card.
-    "wait-device": ('m=$(sed -n "s/.*udefio[.]driver=\\([^ ]*\\).*/\\1/p" /proc/cmdline); rmmod $(echo $m | tr - _) && '
-                    '{ udefio info --wait-device 50 >/tmp/info 2>&1; echo "UDEFIO-INFO-EXIT=$?" >>/tmp/info; } & '
-                    'until grep -q "waiting up to" /tmp/info 2>/dev/null; do sleep 0.1; done; '
-                    'insmod /modules/$m.ko; wait; cat /tmp/info'),
+    # The driver loaded after udefio started, as at boot: udefio says once that it waits and finds
+    # the card; `udefio info` and the demo (the backend factory) in turn.
+    "wait-device": ('m=$(sed -n "s/.*udefio[.]driver=\\([^ ]*\\).*/\\1/p" /proc/cmdline); '
+                    'late() { rm -f /tmp/late; rmmod $(echo $m | tr - _) || return 1; '
+                    '{ "$@" >/tmp/late 2>&1; echo "UDEFIO-LATE-EXIT=$?" >>/tmp/late; } & job=$!; '
+                    'while kill -0 $job 2>/dev/null && ! grep -q "waiting up to" /tmp/late 2>/dev/null; do '
+                    'sleep 0.1; done; insmod /modules/$m.ko; wait; cat /tmp/late; }; '
+                    'late udefio info --wait-device 50; late udefio demo --backend kms --wait-device 50 --seconds 1'),
     "hotplug": "hotplug_check",
     "unplug": "unplug_check",
 }
@@ -372,14 +376,16 @@ class KmsLane(unittest.TestCase):
 
     def test_wait_device_finds_a_driver_loaded_late(self):
         """--wait-device: the driver module is loaded after udefio started; udefio says once that it
-        waits, sees the card through udev and goes on."""
+        waits, sees the card through udev and goes on: `udefio info`, then the demo on KMS."""
         for driver in DRIVER_CASES:
             rc, output = self.case(driver, "wait-device")
             self.assertEqual(rc, 0, f"{driver}: {output}")
-            self.assertIn("UDEFIO-INFO-EXIT=0", output, driver)
-            self.assertEqual(output.count("waiting up to 50 s for one to appear (--wait-device)"), 1, output)
-            self.assertRegex(output, r"display device /dev/dri/card0 is there after [\d.]+ s")
+            self.assertEqual(output.count("UDEFIO-LATE-EXIT=0"), 2, f"{driver}: {output}")
+            self.assertEqual(output.count("waiting up to 50 s for one to appear (--wait-device)"), 2, output)
+            self.assertEqual(len(re.findall(r"display device /dev/dri/card0 is there after [\d.]+ s", output)), 2,
+                             output)
             self.check_info(driver, output)
+            self.assertRegex(output, r"demo: [1-9]\d* flushes, [1-9]\d* presented")
 
     def test_profile_on_kms(self):
         """Profiling on a real driver: every frame is committed, its

@@ -73,7 +73,28 @@ void Damage::add(const Rect& rect)
 
 void Damage::add(const Damage& other) { pixman_region32_union(&region_, &region_, &other.region_); }
 
-void Damage::add_pages(std::span<PageRef* const> pages, const BufferLayout& layout)
+void Damage::add(std::span<const Rect> rects)
+{
+    if (rects.empty())
+        return;
+    std::vector<pixman_box32_t> boxes;
+    boxes.reserve(rects.size());
+    for (const Rect& r : rects) {
+        if (!r.empty())
+            boxes.push_back(to_box(r));
+    }
+    add_boxes(boxes);
+}
+
+void Damage::add_boxes(const std::vector<pixman_box32_t>& boxes)
+{
+    pixman_region32_t added;
+    pixman_region32_init_rects(&added, boxes.data(), int(boxes.size()));
+    pixman_region32_union(&region_, &region_, &added);
+    pixman_region32_fini(&added);
+}
+
+void Damage::add_pages(std::span<const uint32_t> pages, const BufferLayout& layout)
 {
     if (pages.empty())
         return;
@@ -81,10 +102,10 @@ void Damage::add_pages(std::span<PageRef* const> pages, const BufferLayout& layo
     std::vector<pixman_box32_t> boxes;
     boxes.reserve(pages.size() * 2);
     // Adjacent pages form one byte range, so a run of pages becomes a few boxes.
-    size_t run_begin = pages[0]->offset(page);
+    size_t run_begin = size_t(pages[0]) * page;
     size_t run_end = run_begin + page;
     for (size_t i = 1; i < pages.size(); ++i) {
-        const size_t off = pages[i]->offset(page);
+        const size_t off = size_t(pages[i]) * page;
         if (off == run_end) {
             run_end += page;
             continue;
@@ -94,11 +115,7 @@ void Damage::add_pages(std::span<PageRef* const> pages, const BufferLayout& layo
         run_end = off + page;
     }
     add_byte_range(boxes, run_begin, run_end, layout);
-
-    pixman_region32_t added;
-    pixman_region32_init_rects(&added, boxes.data(), int(boxes.size()));
-    pixman_region32_union(&region_, &region_, &added);
-    pixman_region32_fini(&added);
+    add_boxes(boxes);
 }
 
 void Damage::clip_to(const BufferLayout& layout)

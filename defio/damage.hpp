@@ -9,7 +9,6 @@
 #include <vector>
 
 #include "defio/buffer_layout.hpp"
-#include "defio/page_ref.hpp"
 #include "util/rect.hpp"
 
 namespace udefio {
@@ -25,8 +24,10 @@ public:
 
     void add(const Rect& rect);
     void add(const Damage& other);
-    // Adds the pixels that the given pages hold; stride padding is ignored.
-    void add_pages(std::span<PageRef* const> pages, const BufferLayout& layout);
+    // Adds many rectangles at once (one region operation instead of one each).
+    void add(std::span<const Rect> rects);
+    // Adds the pixels that the given pages (sorted indices) hold; stride padding is ignored.
+    void add_pages(std::span<const uint32_t> pages, const BufferLayout& layout);
     void clip_to(const BufferLayout& layout);
     void clear();
 
@@ -34,12 +35,15 @@ public:
     int64_t area() const;
     Rect extents() const;
     std::vector<Rect> rects() const;
-    // At most max_clips rectangles covering the damage (they may cover more).
+    // At most max_clips rectangles covering the damage (they may cover more);
+    // clips(1) is the bounding box.
     std::vector<Rect> clips(size_t max_clips) const;
 
     const pixman_region32_t* region() const { return &region_; }
 
 private:
+    void add_boxes(const std::vector<pixman_box32_t>& boxes);
+
     pixman_region32_t region_;
 };
 

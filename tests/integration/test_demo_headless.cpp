@@ -239,10 +239,11 @@ TEST_P(DemoOnHeadless, ProfileRecordsEveryStageInOrder)
     }
     EXPECT_EQ(bytes, stats.bytes_copied);
     EXPECT_EQ(output_->counters().fences_signalled, frames.size());
-    // Explicit damage and doorbells announce the first write when it happens.
+    // Explicit damage and doorbells announce the first write when it happens,
+    // unless it went into a page left open (hot), which no doorbell watches.
     if (GetParam() == TrackerKind::explicit_damage || GetParam() == TrackerKind::uffd_sync ||
         GetParam() == TrackerKind::mprotect) {
-        EXPECT_TRUE(frames.back().first_write_exact);
+        EXPECT_TRUE(frames.back().first_write_exact || frames.back().faults_avoided > 0);
     }
 }
 

@@ -10,7 +10,9 @@ namespace udefio {
 namespace {
 
 // 64 pixels per memcmp: long enough for the library's vector loop, short
-// enough that finding the pixel inside a differing block is quick.
+// enough that finding the pixel inside a differing block is quick (measured
+// against one memcmp of the whole range, 256-pixel blocks and an inline
+// OR of XORs: this was the quickest).
 constexpr uint32_t kBlock = 64;
 
 // The first pixel in [from, to) where a and b differ, or `to`.

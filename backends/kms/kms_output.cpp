@@ -7,6 +7,7 @@
 #include <cstring>
 
 #include "defio/sigbus_guard.hpp"
+#include "backends/kms/kms_damage_shape.hpp"
 #include "backends/png_file.hpp"
 #include "defio/client_reads.hpp"
 #include "util/clock.hpp"
@@ -17,8 +18,6 @@ namespace {
 
 // Longer than any refresh period: a flip that takes longer is lost.
 constexpr auto kFlipTimeout = std::chrono::milliseconds(200);
-// More clips than this and drivers merge them anyway (drm_atomic_helper_damage_merged).
-constexpr size_t kMaxClips = 16;
 
 void copy_rect(std::byte* dst, uint32_t dst_pitch, const std::byte* src, uint32_t src_stride, const Rect& r)
 {
@@ -66,6 +65,7 @@ KmsOutput::KmsOutput(EventLoop& loop, const DrmDevice& device, const KmsPipe& pi
       crtc_props_(DrmProperties::read(fd_, pipe.crtc_id, DRM_MODE_OBJECT_CRTC)),
       plane_props_(DrmProperties::read(fd_, pipe.plane_id, DRM_MODE_OBJECT_PLANE)),
       damage_clips_prop_(plane_props_.id("FB_DAMAGE_CLIPS")),
+      shape_(kms_damage_shape(drm_driver_name(fd_))),
       buffers_(std::move(buffers)),
       self_(std::make_shared<KmsOutput*>(this))
 {
@@ -196,7 +196,7 @@ FlushResult KmsOutput::flush(const SharedBuffer& src, std::span<PageRef* const>,
 
 Result<void> KmsOutput::commit(ScanoutBuffer& buffer, const Damage& damage)
 {
-    const std::vector<Rect> clips = damage.clips(kMaxClips);
+    const std::vector<Rect> clips = damage.clips(shape_.max_rects);
     return atomic_ ? commit_atomic(buffer, clips) : commit_legacy(buffer, clips);
 }
 

@@ -126,13 +126,14 @@ Result<void> DamageFinder::find_tracked(const Damage& reported)
 Result<void> DamageFinder::find_full_copy()
 {
     const FullCopyMode::Collect step = full_.next_collect();
-    auto next = collect(step == FullCopyMode::Collect::rearm_all ? PageSet::none() : all_);
+    auto next = collect(step == FullCopyMode::Collect::rearm_probe ? full_.probe_keep() : all_);
     if (!next)
         return next.error();
     found_.next = *next;
     if (step == FullCopyMode::Collect::measure) {
-        found_.counts.faults_taken = faults_ ? uint32_t(written_.size()) : 0;
-        if (full_.worth_leaving(written_.size()))
+        const FullCopyMode::ProbeCount probe = full_.count(written_);
+        found_.counts.faults_taken = uint32_t(probe.faults);
+        if (full_.worth_leaving(probe.rate))
             return leave_full_copy();
         full_.stay();
     }

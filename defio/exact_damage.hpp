@@ -28,7 +28,7 @@ namespace udefio {
 
 // Measured (docs/PERFORMANCE.md, "Span merge gap"): below this many
 // unchanged pixels between two changes of a row, one span costs less.
-inline constexpr uint32_t kSpanMergeGap = 16;
+inline constexpr uint32_t kSpanMergeGap = 32;
 
 class ExactDamage {
 public:

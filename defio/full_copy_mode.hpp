@@ -3,14 +3,18 @@
 // tracker and the frame: docs/PERFORMANCE.md, "Adaptive full copy"), flush
 // the whole frame with one copy and one full-frame damage, and open the whole
 // range so the writer takes no more faults. Nothing then says when the rate
-// falls, so now and then a probe re-arms the whole range for one frame and
-// counts what was written in it; probes come further apart while the rate
-// stays high. Not thread-safe: the damage finder's lock guards it.
+// falls, so now and then a probe re-arms a sample of the range (an eighth,
+// in 16 pieces spread over it: what it costs the writer is an eighth of a
+// frame's faults) for one frame and counts what was written in it; probes
+// come further apart while the rate stays high. Not thread-safe: the damage
+// finder's lock guards it.
 #pragma once
 
 #include <cstddef>
 #include <cstdint>
+#include <span>
 
+#include "defio/page_set.hpp"
 #include "defio/tracking_cost.hpp"
 
 namespace udefio {
@@ -32,12 +36,23 @@ public:
     bool worth_leaving(size_t reported) const;
 
     enum class Collect {
-        open_all,   // keep the whole range open
-        rearm_all,  // a probe starts: re-arm the whole range
-        measure,    // the probe's frame: keep it open again, what was reported is the rate
+        open_all,     // keep the whole range open
+        rearm_probe,  // a probe starts: re-arm the sample (keep probe_keep() open)
+        measure,      // the probe's frame: open all again; rate() of what was reported
     };
     // What this flush's collect does while active; advances the probe clock.
     Collect next_collect();
+
+    // All pages but the probe's sample.
+    const PageSet& probe_keep() const { return probe_keep_; }
+    // What a measure collect reported: the sample's pages written (each
+    // took a fault) and from them the pages written per frame (without a
+    // probe: all that was reported, no fault).
+    struct ProbeCount {
+        size_t faults = 0;
+        size_t rate = 0;
+    };
+    ProbeCount count(std::span<const uint32_t> reported) const;
 
     void enter();
     void leave();
@@ -55,6 +70,8 @@ private:
     const TrackingCost cost_;
     const bool exact_;
     const bool can_probe_;
+    PageSet probe_keep_;
+    size_t sample_pages_ = 0;
     bool active_ = false;
     bool measuring_ = false;  // the probe re-armed the range at the last flush
     uint32_t above_ = 0;      // tracked flushes in a row above the crossover

@@ -200,11 +200,12 @@ void DeferredIoState::flush_locked(const std::unique_lock<std::shared_mutex>& lo
     const auto started_mono = recorder_ ? monotonic_now() : std::chrono::nanoseconds(0);
     flags_.clear(kFlagWritten, lock);
     auto found = finder_->find(explicit_damage_);
-    explicit_damage_.clear();
     if (!found) {
+        // The client's damage waits for the next flush, which the next write arms.
         UDEFIO_LOG(error, "%s", found.error().message().c_str());
         return;
     }
+    explicit_damage_.clear();
     const FoundDamage& f = **found;
     if (!f.damage.empty()) {
         for (uint32_t page : f.pages)

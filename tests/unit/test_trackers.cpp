@@ -274,6 +274,27 @@ TEST(ExplicitTracker, ReportsNoPagesWhateverIsWritten)
     EXPECT_TRUE(pages.empty());
 }
 
+// clear_refs clears the soft-dirty bits of the whole process: two trackers
+// must not lose each other's pages (one owner does every clear). Runs where
+// the kernel has CONFIG_MEM_SOFT_DIRTY (the KMS lane's guest kernels do).
+TEST(SoftDirty, TwoTrackersDoNotClearEachOthersBits)
+{
+    if (const std::string why = test::why_tracker_cannot_run(TrackerKind::soft_dirty); !why.empty())
+        GTEST_SKIP() << why;
+    auto a = small_buffer(), b = small_buffer();
+    auto ta = make_tracker(TrackerKind::soft_dirty, a.bytes()).value();
+    auto tb = make_tracker(TrackerKind::soft_dirty, b.bytes()).value();
+    std::vector<uint32_t> pages;
+    ASSERT_TRUE(ta->collect(pages).ok());
+    ASSERT_TRUE(tb->collect(pages).ok());
+    pages.clear();
+    a.data()[3 * page_size()] = std::byte{1};
+    ASSERT_TRUE(tb->collect(pages).ok());  // clears every bit of the process
+    EXPECT_TRUE(pages.empty());
+    ASSERT_TRUE(ta->collect(pages).ok());
+    EXPECT_EQ(pages, (std::vector<uint32_t>{3})) << "the other tracker's clear lost this page";
+}
+
 // The SIGSEGV handler of the mprotect-based trackers must not swallow faults
 // that are not theirs: a real crash stays a crash.
 TEST(WriteFaultRouter, ForeignFaultStillCrashes)

@@ -30,6 +30,11 @@ public:
     // Runs on the loop thread after a new output appeared (a display plugged in).
     void set_output_added_callback(std::function<void(Output&)> callback) { added_ = std::move(callback); }
 
+    // Runs on the loop thread when the backend itself is gone and no output
+    // will come back (the DRM device was removed, the Wayland compositor hung
+    // up or closed the window), after its outputs were removed. `why` says it in a sentence.
+    void set_gone_callback(std::function<void(const std::string& why)> callback) { gone_ = std::move(callback); }
+
 protected:
     void notify_output_removed(Output& output)
     {
@@ -42,9 +47,16 @@ protected:
             added_(output);
     }
 
+    void notify_gone(const std::string& why)
+    {
+        if (gone_)
+            gone_(why);
+    }
+
 private:
     std::function<void(Output&)> removed_;
     std::function<void(Output&)> added_;
+    std::function<void(const std::string&)> gone_;
 };
 
 }  // namespace udefio

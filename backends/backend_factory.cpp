@@ -4,8 +4,6 @@
 
 #include <cstdlib>
 
-#include "backends/headless/headless_backend.hpp"
-#include "backends/kms/kms_backend.hpp"
 #if defined(UDEFIO_HAVE_WAYLAND)
 #include "backends/wayland/wayland_backend.hpp"
 #endif
@@ -60,17 +58,7 @@ namespace {
 
 Result<std::unique_ptr<Backend>> make_kms(EventLoop& loop, const BackendOptions& options)
 {
-    KmsOptions kms;
-    kms.device = options.kms_device;
-    kms.atomic = options.kms_atomic;
-    kms.allocator = options.kms_allocator;
-    if (!options.kms_mode.empty()) {
-        auto mode = parse_mode_request(options.kms_mode);
-        if (!mode)
-            return mode.error();
-        kms.mode = *mode;
-    }
-    auto backend = KmsBackend::create(loop, kms);
+    auto backend = KmsBackend::create(loop, options.kms);
     if (!backend)
         return backend.error();
     return std::unique_ptr<Backend>(std::move(backend).value());
@@ -79,11 +67,7 @@ Result<std::unique_ptr<Backend>> make_kms(EventLoop& loop, const BackendOptions&
 #if defined(UDEFIO_HAVE_WAYLAND)
 Result<std::unique_ptr<Backend>> make_wayland(EventLoop& loop, const BackendOptions& options)
 {
-    WaylandOutputOptions wayland;
-    wayland.fullscreen = options.fullscreen;
-    wayland.width = options.headless_mode.width;
-    wayland.height = options.headless_mode.height;
-    auto backend = WaylandBackend::create(loop, wayland);
+    auto backend = WaylandBackend::create(loop, options.wayland);
     if (!backend)
         return backend.error();
     return std::unique_ptr<Backend>(std::move(backend).value());
@@ -128,8 +112,7 @@ Result<std::unique_ptr<Backend>> make_backend(EventLoop& loop, const BackendOpti
         return make_wayland(loop, options);
 #endif
     if (name == "headless") {
-        auto backend = HeadlessBackend::create(loop, options.headless_mode,
-                                               HeadlessSnapshots{options.png_dir, options.png_interval});
+        auto backend = HeadlessBackend::create(loop, options.headless);
         if (!backend)
             return backend.error();
         return std::unique_ptr<Backend>(std::move(backend).value());

@@ -1,29 +1,26 @@
 // --backend NAME → a Backend; `auto` takes KMS if a usable DRM device exists,
 // else Wayland if WAYLAND_DISPLAY is set and the compositor answers, else
-// headless (DESIGN.md).
+// headless.
 #pragma once
 
-#include <chrono>
 #include <memory>
 #include <string>
 #include <vector>
 
 #include "backends/backend.hpp"
-#include "backends/kms/scanout_allocator.hpp"
+#include "backends/headless/headless_backend.hpp"
+#include "backends/kms/kms_backend.hpp"
+#include "backends/wayland/wayland_options.hpp"
 
 namespace udefio {
 
+// What to make: a backend's name and each backend's own options (only the
+// chosen one's are used).
 struct BackendOptions {
     std::string name = "auto";
-    OutputMode headless_mode;                      // headless: the virtual screen; wayland: the window's
-                                                   // size when the compositor leaves it to us
-    std::string png_dir;                           // headless: snapshots, empty = none
-    std::chrono::milliseconds png_interval{1000};  // headless: at most one snapshot per interval
-    std::string kms_device;                        // kms: empty = the first card with a display
-    std::string kms_mode;                          // kms: WxH[@Hz], empty = the preferred mode
-    bool kms_atomic = true;                        // kms: false = legacy modesetting
-    AllocatorKind kms_allocator = AllocatorKind::dumb;  // kms: dumb buffers or GBM
-    bool fullscreen = false;                       // wayland: ask for a fullscreen window (kiosk)
+    HeadlessOptions headless;
+    KmsOptions kms;
+    WaylandOutputOptions wayland;
 };
 
 struct BackendAvailability {

@@ -2,7 +2,26 @@
 
 namespace udefio {
 
-Output::~Output() { detach_state(); }
+Result<void> SinkBinding::attach(std::shared_ptr<DeferredIoState> state)
+{
+    if (state_)
+        return plain_error("the output already shows a buffer: detach it first");
+    // state_ is set first: a flush may start as soon as the state is attached.
+    state_ = state;
+    if (auto r = state->attach(sink_); !r) {
+        state_.reset();
+        return r;
+    }
+    return {};
+}
+
+void SinkBinding::detach()
+{
+    if (!state_)
+        return;
+    state_->detach();
+    state_.reset();
+}
 
 Result<void> Output::attach(std::shared_ptr<DeferredIoState> state)
 {
@@ -11,15 +30,15 @@ Result<void> Output::attach(std::shared_ptr<DeferredIoState> state)
     if (layout.width != m.width || layout.height != m.height)
         return plain_error("buffer " + layout.describe() + " does not fit output " + name() + " (" +
                            std::to_string(m.width) + "x" + std::to_string(m.height) + ")");
-    if (state_)
-        return plain_error("output " + name() + " already shows a buffer: detach it first");
-    // state_ is set first: a flush may start as soon as the state is attached.
-    state_ = state;
-    if (auto r = state->attach(*this); !r) {
-        state_.reset();
-        return r;
-    }
+    if (auto r = binding().attach(std::move(state)); !r)
+        return Error{r.error().code, name() + ": " + r.error().what};
     return {};
+}
+
+OutputCounters Output::counters() const
+{
+    return {commits_.load(std::memory_order_relaxed), presented_.load(std::memory_order_relaxed),
+            bytes_copied_.load(std::memory_order_relaxed), fences_signalled_.load(std::memory_order_relaxed)};
 }
 
 Result<void> Output::snapshot_png(const std::string& path) const
@@ -27,36 +46,36 @@ Result<void> Output::snapshot_png(const std::string& path) const
     return plain_error("output " + name() + " cannot write snapshots (" + path + ")");
 }
 
-uint64_t Output::notify_committed(std::chrono::nanoseconds at)
+FrameRecorder* Output::recorder() const
 {
-    FrameRecorder* recorder = state_ ? state_->recorder() : nullptr;
-    return recorder ? recorder->committed(at) : 0;
+    const auto& state = binding().state();
+    return state ? state->recorder() : nullptr;
+}
+
+uint64_t Output::flushing_frame() const
+{
+    FrameRecorder* r = recorder();
+    return r ? r->recorded() : 0;
+}
+
+uint64_t Output::notify_committed(std::chrono::nanoseconds at, uint64_t upto)
+{
+    FrameRecorder* r = recorder();
+    return r ? r->committed(at, upto) : 0;
 }
 
 void Output::notify_fence_signalled(uint64_t token, std::chrono::nanoseconds at)
 {
-    if (FrameRecorder* recorder = state_ ? state_->recorder() : nullptr)
-        recorder->fence_signalled(token, at);
+    if (FrameRecorder* r = recorder())
+        r->fence_signalled(token, at);
 }
 
 void Output::notify_presented(const Presentation& presentation, uint64_t token)
 {
-    if (FrameRecorder* recorder = state_ ? state_->recorder() : nullptr)
-        recorder->presented(token, presentation.timestamp, presentation.sequence);
-    if (presented_)
-        presented_(presentation);
-}
-
-void Output::detach()
-{
-    detach_state();
-    state_.reset();
-}
-
-void Output::detach_state()
-{
-    if (state_)
-        state_->detach();
+    if (FrameRecorder* r = recorder())
+        r->presented(token, presentation.timestamp, presentation.sequence);
+    if (presented_callback_)
+        presented_callback_(presentation);
 }
 
 }  // namespace udefio

@@ -1,8 +1,10 @@
 // One display output of a backend (a KMS connector+CRTC, a Wayland toplevel, a
 // headless screen). It receives flushes from the DeferredIoState attached to it
-// and reports when a flush was presented.
+// and reports when a flush was presented. Each backend's output class holds a
+// SinkBinding (its last member) and a WeakSelf for its posted callbacks.
 #pragma once
 
+#include <atomic>
 #include <chrono>
 #include <cstdint>
 #include <functional>
@@ -31,20 +33,56 @@ struct Presentation {
     std::chrono::nanoseconds timestamp{};
 };
 
+// What every output counts (each backend's own counters say more).
+struct OutputCounters {
+    uint64_t commits = 0;           // flushes that reached the device (KMS commits, Wayland commits, headless copies)
+    uint64_t presented = 0;         // of those, shown (page flips, vblanks, presentation feedback)
+    uint64_t bytes_copied = 0;      // into the device's buffers
+    uint64_t fences_signalled = 0;  // scanout fences seen signalled
+};
+
+// How flushes are timed against the output's vblank (backends/vblank_clock.hpp).
+struct VblankTiming {
+    bool aimed = false;                 // flushes start a margin before the vblank they can catch
+    std::chrono::nanoseconds margin{};  // how long before
+    uint64_t missed = 0;                // commits that landed a vblank later than aimed
+};
+
+// The state an output shows, attached to it as the state's sink. A member of
+// every output, declared last so that it goes first: its destructor detaches
+// the state (it waits for a running flush, stops new ones and revokes the
+// buffer) while the rest of the output is still whole.
+class SinkBinding {
+public:
+    explicit SinkBinding(Sink& sink) : sink_(sink) {}
+    ~SinkBinding() { detach(); }
+    SinkBinding(const SinkBinding&) = delete;
+    SinkBinding& operator=(const SinkBinding&) = delete;
+
+    Result<void> attach(std::shared_ptr<DeferredIoState> state);
+    // Flushes from the state stop and its buffer is revoked (its writers must
+    // have stopped: they would get SIGBUS). Loop thread.
+    void detach();
+    const std::shared_ptr<DeferredIoState>& state() const { return state_; }
+
+private:
+    Sink& sink_;
+    std::shared_ptr<DeferredIoState> state_;
+};
+
 class Output : public Sink {
 public:
-    ~Output() override;
-
     virtual std::string name() const = 0;
     virtual OutputMode mode() const = 0;
+    OutputCounters counters() const;  // any thread
+    virtual VblankTiming vblank_timing() const { return {}; }
 
     // Starts receiving flushes from `state` (its layout must fit the mode).
     Result<void> attach(std::shared_ptr<DeferredIoState> state);
-    // Stops flushes from the attached state, which revokes its buffer (its
-    // writers must have stopped: they would get SIGBUS), so that another can
-    // be attached, e.g. one of a new size. Loop thread.
-    void detach();
-    const std::shared_ptr<DeferredIoState>& state() const { return state_; }
+    // Stops flushes from the attached state and revokes its buffer (see
+    // SinkBinding::detach), so that another can be attached. Loop thread.
+    void detach() { binding().detach(); }
+    const std::shared_ptr<DeferredIoState>& state() const { return binding().state(); }
 
     // Writes what the output shows now as a PNG, where the output can read it back.
     virtual Result<void> snapshot_png(const std::string& path) const;
@@ -53,7 +91,7 @@ public:
     // loop thread, or before the loop runs.
     void set_presented_callback(std::function<void(const Presentation&)> callback)
     {
-        presented_ = std::move(callback);
+        presented_callback_ = std::move(callback);
     }
     // Runs on the loop thread when the output changed size (a Wayland window
     // was resized). The attached state keeps its size until the callback
@@ -65,13 +103,22 @@ public:
     }
 
 protected:
-    // Every subclass calls this first thing in its destructor, while the
-    // object is still whole: it waits for a running flush and stops new ones.
-    void detach_state();
+    // The counters every output keeps; any thread.
+    void count_commit() { commits_.fetch_add(1, std::memory_order_relaxed); }
+    void count_presented() { presented_.fetch_add(1, std::memory_order_relaxed); }
+    void count_bytes(uint64_t bytes) { bytes_copied_.fetch_add(bytes, std::memory_order_relaxed); }
+    void count_fence_signalled() { fences_signalled_.fetch_add(1, std::memory_order_relaxed); }
+    // The output's SinkBinding member.
+    virtual SinkBinding& binding() = 0;
+    const SinkBinding& binding() const { return const_cast<Output*>(this)->binding(); }
     // The stages of a frame after its flush, for profiling (a no-op when off).
     // notify_committed() returns the token of the frames the commit covers;
-    // the fence and the presentation of that commit pass it back.
-    uint64_t notify_committed(std::chrono::nanoseconds at);
+    // the fence and the presentation of that commit pass it back. An output
+    // that commits after its flush returned (from the loop) takes
+    // flushing_frame() in flush() and passes it as `upto`: a flush that began
+    // meanwhile is not in that commit.
+    uint64_t flushing_frame() const;  // flush worker, in flush()
+    uint64_t notify_committed(std::chrono::nanoseconds at, uint64_t upto = UINT64_MAX);
     void notify_fence_signalled(uint64_t token, std::chrono::nanoseconds at);
     // Runs the presented callback. Loop thread.
     void notify_presented(const Presentation& presentation, uint64_t token = UINT64_MAX);
@@ -82,9 +129,14 @@ protected:
     }
 
 private:
-    std::shared_ptr<DeferredIoState> state_;
-    std::function<void(const Presentation&)> presented_;
+    FrameRecorder* recorder() const;
+
+    std::function<void(const Presentation&)> presented_callback_;
     std::function<void(const OutputMode&)> mode_changed_;
+    std::atomic<uint64_t> commits_{0};
+    std::atomic<uint64_t> presented_{0};
+    std::atomic<uint64_t> bytes_copied_{0};
+    std::atomic<uint64_t> fences_signalled_{0};
 };
 
 }  // namespace udefio

@@ -8,6 +8,7 @@
 #include <cstring>
 
 #include "util/log.hpp"
+#include "util/scm_rights.hpp"
 
 namespace udefio {
 namespace {
@@ -46,39 +47,22 @@ void ClientConnection::on_readable()
     // A bounded number per wakeup, so that one busy client cannot starve the loop.
     for (int n = 0; n < 64 && !gone_; ++n) {
         std::byte data[wire::kMaxMessage + 1];
-        iovec iov{data, sizeof data};
-        alignas(cmsghdr) char control[CMSG_SPACE(sizeof(int) * 4)];
-        msghdr msg{};
-        msg.msg_iov = &iov;
-        msg.msg_iovlen = 1;
-        msg.msg_control = control;
-        msg.msg_controllen = sizeof control;
-        const ssize_t got = ::recvmsg(socket_.get(), &msg, MSG_CMSG_CLOEXEC | MSG_DONTWAIT);
-        if (got < 0) {
+        ReceivedPacket packet = receive_with_fds(socket_.get(), data, wire::kMaxFds + 3, MSG_DONTWAIT);
+        if (packet.bytes < 0) {
             if (errno == EAGAIN || errno == EINTR)
                 return;
             return end(std::string("read: ") + std::strerror(errno));
         }
-        // Every fd that came is owned here, so that none leaks whatever happens next.
-        std::vector<UniqueFd> fds;
-        for (cmsghdr* c = CMSG_FIRSTHDR(&msg); c; c = CMSG_NXTHDR(&msg, c)) {
-            if (c->cmsg_level != SOL_SOCKET || c->cmsg_type != SCM_RIGHTS)
-                continue;
-            const size_t count = (c->cmsg_len - CMSG_LEN(0)) / sizeof(int);
-            for (size_t i = 0; i < count; ++i) {
-                int fd;
-                std::memcpy(&fd, CMSG_DATA(c) + i * sizeof(int), sizeof fd);
-                fds.emplace_back(fd);
-            }
-        }
+        const size_t got = size_t(packet.bytes);
+        std::vector<UniqueFd>& fds = packet.fds;
         if (got == 0 && fds.empty())
             return end("disconnected");
-        if (msg.msg_flags & MSG_CTRUNC)
+        if (packet.fds_truncated)
             return fail(wire::ErrorCode::bad_fd, "more fds than a message may carry");
-        if (msg.msg_flags & MSG_TRUNC)
+        if (packet.truncated)
             return fail(wire::ErrorCode::bad_message,
                         "oversized message: more than " + std::to_string(wire::kMaxMessage) + " bytes");
-        auto request = wire::decode_request(std::span(data, size_t(got)), fds.size());
+        auto request = wire::decode_request(std::span(data, got), fds.size());
         if (!request)
             return fail(fds.size() > wire::kMaxFds ? wire::ErrorCode::bad_fd : wire::ErrorCode::bad_message,
                         request.error().message());
@@ -104,22 +88,7 @@ bool ClientConnection::flush_queue()
 {
     while (!queue_.empty()) {
         Packet& p = queue_.front();
-        iovec iov{p.bytes.data(), p.bytes.size()};
-        alignas(cmsghdr) char control[CMSG_SPACE(sizeof(int))] = {};
-        msghdr msg{};
-        msg.msg_iov = &iov;
-        msg.msg_iovlen = 1;
-        if (p.fd) {
-            msg.msg_control = control;
-            msg.msg_controllen = sizeof control;
-            cmsghdr* c = CMSG_FIRSTHDR(&msg);
-            c->cmsg_level = SOL_SOCKET;
-            c->cmsg_type = SCM_RIGHTS;
-            c->cmsg_len = CMSG_LEN(sizeof(int));
-            const int fd = p.fd.get();
-            std::memcpy(CMSG_DATA(c), &fd, sizeof fd);
-        }
-        if (::sendmsg(socket_.get(), &msg, MSG_DONTWAIT | MSG_NOSIGNAL) < 0) {
+        if (send_with_fd(socket_.get(), p.bytes, p.fd.get(), MSG_DONTWAIT) < 0) {
             if (errno != EAGAIN && errno != EINTR)
                 end(std::string("write: ") + std::strerror(errno));
             return false;

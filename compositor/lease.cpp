@@ -2,6 +2,7 @@
 
 #include <cstring>
 
+#include "defio/pixel_copy.hpp"
 #include "util/log.hpp"
 #include "defio/sigbus_guard.hpp"
 
@@ -52,21 +53,16 @@ Result<void> Lease::commit(const Damage& damage)
 {
     bool copied = true;
     auto used = use([&](LeaseTarget& target, const SharedBuffer& lease) {
-        DeferredIoState& frame = target.state();
         const uint32_t stride = lease.layout().stride;
+        std::byte* place = target.pixels() + size_t(place_.first_row) * stride;
         const std::vector<Rect> rects = damage.rects();
         // The client may have truncated its memfd: that SIGBUS ends the copy, not us.
         copied = run_guarding_sigbus([&] {
-            for (const Rect& r : rects) {
-                const size_t len = size_t(r.width) * 4;
-                for (int32_t y = r.y; y < r.y + r.height; ++y)
-                    std::memcpy(frame.buffer().data() + size_t(place_.first_row + uint32_t(y)) * stride +
-                                    size_t(r.x) * 4,
-                                lease.data() + size_t(y) * stride + size_t(r.x) * 4, len);
-            }
+            for (const Rect& r : rects)
+                copy_rect(place, stride, lease.data(), stride, r);
         });
         for (const Rect& r : rects)
-            frame.add_damage({r.x, int32_t(place_.first_row) + r.y, r.width, r.height});
+            target.state().add_damage({r.x, int32_t(place_.first_row) + r.y, r.width, r.height});
     });
     if (!used)
         return used;

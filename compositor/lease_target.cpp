@@ -1,6 +1,22 @@
 #include "compositor/lease_target.hpp"
 
+#include <sys/mman.h>
+
 namespace udefio {
+
+Result<std::unique_ptr<LeaseTarget>> LeaseTarget::create(std::shared_ptr<DeferredIoState> output_state)
+{
+    const SharedBuffer& frame = output_state->buffer();
+    auto pixels = Mapping::map_shared(frame.fd(), frame.size(), PROT_READ | PROT_WRITE);
+    if (!pixels)
+        return Error{pixels.error().code, "the compositor's mapping of an output's frame: " + pixels.error().what};
+    return std::make_unique<LeaseTarget>(std::move(output_state), std::move(pixels).value());
+}
+
+LeaseTarget::LeaseTarget(std::shared_ptr<DeferredIoState> output_state, Mapping pixels)
+    : state_(std::move(output_state)), pixels_(std::move(pixels))
+{
+}
 
 LeaseTarget::~LeaseTarget() { unregister(); }
 

@@ -5,12 +5,13 @@
 namespace udefio {
 
 using wire::ErrorCode;
+using wire::RevokeReason;
 
-Server::Server(EventLoop& loop, LeaseTarget& target) : loop_(loop), target_(target) {}
+Server::Server(EventLoop& loop) : loop_(loop) {}
 
 Server::~Server()
 {
-    revoke_all(wire::RevokeReason::compositor);
+    revoke_all(RevokeReason::compositor);
 }
 
 void Server::add_client(UniqueFd socket)
@@ -31,21 +32,102 @@ void Server::on_gone(ClientConnection& connection, const std::string& why)
     if (it == clients_.end())
         return;
     UDEFIO_LOG(info, "client %u (pid %d) gone: %s", connection.id(), int(connection.pid()), why.c_str());
-    revoke_leases(it->second, std::nullopt, wire::RevokeReason::client_gone);
+    revoke_leases(it->second, [](const LeaseEntry&) { return true; }, RevokeReason::client_gone);
     clients_.erase(it);
+}
+
+const ServedOutput* Server::output(uint32_t id) const
+{
+    auto it = outputs_.find(id);
+    return it == outputs_.end() ? nullptr : &it->second;
+}
+
+void Server::add_output(const ServedOutput& o)
+{
+    outputs_[o.id] = o;
+    if (!default_output_)
+        default_output_ = o.id;
+    for (auto& [id, c] : clients_) {
+        if (c.version >= wire::OutputInfo::since)
+            send_output_info(c, o);
+        for (auto& [surface_id, s] : c.surfaces) {
+            if (!s.output && o.id == default_output_) {
+                s.output = o.id;
+                configure(c, surface_id);
+            }
+        }
+    }
+}
+
+void Server::replace_output(const ServedOutput& o)
+{
+    outputs_[o.id] = o;
+    for (auto& [id, c] : clients_) {
+        // A version-1 client does not know output_changed: its lease went away with the old frame.
+        const RevokeReason reason =
+            c.version >= wire::OutputInfo::since ? RevokeReason::output_changed : RevokeReason::output_gone;
+        revoke_leases(c, [&](const LeaseEntry& e) { return e.output == o.id; }, reason);
+        if (c.version >= wire::OutputInfo::since)
+            send_output_info(c, o);
+        for (auto& [surface_id, s] : c.surfaces) {
+            if (s.output == o.id)
+                configure(c, surface_id);
+        }
+    }
+}
+
+void Server::remove_output(uint32_t gone)
+{
+    if (!outputs_.erase(gone))
+        return;
+    if (default_output_ == gone)
+        default_output_ = 0;
+    for (auto& [id, c] : clients_) {
+        revoke_leases(c, [&](const LeaseEntry& e) { return e.output == gone; }, RevokeReason::output_gone);
+        if (c.version >= wire::OutputRemoved::since)
+            c.connection->send(wire::OutputRemoved{gone});
+        for (auto& [surface_id, s] : c.surfaces) {
+            if (s.output != gone)
+                continue;
+            s.output = default_output_;
+            s.damage.clear();
+            s.shown_serial.reset();
+            if (s.output)
+                configure(c, surface_id);
+        }
+    }
+}
+
+void Server::set_default_output(uint32_t id)
+{
+    default_output_ = output(id) ? id : 0;
+    if (!default_output_)
+        return;
+    for (auto& [client_id, c] : clients_) {
+        for (auto& [surface_id, s] : c.surfaces) {
+            if (!s.output) {
+                s.output = default_output_;
+                configure(c, surface_id);
+            }
+        }
+    }
 }
 
 void Server::on_request(ClientConnection& connection, const wire::Request& request, UniqueFd fd)
 {
     Client& c = clients_.at(connection.id());
-    if (!c.greeted && !std::holds_alternative<wire::Hello>(request))
+    if (!c.version && !std::holds_alternative<wire::Hello>(request))
         return connection.fail(ErrorCode::bad_message, "the first message must be hello");
+    if (c.version && wire::since_of(request) > c.version)
+        return connection.fail(ErrorCode::bad_message,
+                               std::string(wire::opcode_name(std::visit([](const auto& m) { return m.opcode; },
+                                                                        request))) +
+                                   " needs protocol version " + std::to_string(wire::since_of(request)) +
+                                   "; this connection speaks " + std::to_string(c.version));
     std::visit(
         [&](const auto& m) {
             using T = std::decay_t<decltype(m)>;
-            if constexpr (std::is_same_v<T, wire::Commit>)
-                handle(c, m, connection.id());
-            else if constexpr (std::is_same_v<T, wire::AttachFence>)
+            if constexpr (std::is_same_v<T, wire::AttachFence>)
                 handle(c, m, std::move(fd));
             else
                 handle(c, m);
@@ -55,25 +137,55 @@ void Server::on_request(ClientConnection& connection, const wire::Request& reque
 
 void Server::handle(Client& c, const wire::Hello& m)
 {
-    if (c.greeted)
+    if (c.version)
         return c.connection->fail(ErrorCode::bad_message, "hello twice");
-    if (m.version != wire::kVersion)
+    if (m.version < wire::kMinVersion || m.version > wire::kVersion)
         return c.connection->fail(ErrorCode::bad_message, "protocol version " + std::to_string(m.version) +
                                                               " (this udefio speaks " +
+                                                              std::to_string(wire::kMinVersion) + " to " +
                                                               std::to_string(wire::kVersion) + ")");
-    c.greeted = true;
-    c.connection->send(wire::Welcome{wire::kVersion});
+    c.version = m.version;
+    // The outputs come first: a client knows them all once it has the welcome.
+    if (c.version >= wire::OutputInfo::since) {
+        for (const auto& [id, o] : outputs_)
+            send_output_info(c, o);
+    }
+    c.connection->send(wire::Welcome{c.version});
 }
 
-void Server::handle(Client& c, const wire::CreateSurface& m)
+void Server::send_output_info(Client& c, const ServedOutput& o)
 {
-    if (c.surfaces.count(m.surface))
-        return c.connection->fail(ErrorCode::bad_object, "surface " + std::to_string(m.surface) + " exists");
+    const BufferLayout& frame = o.target->state().layout();
+    c.connection->send(wire::make_output_info(o.id, o.name, frame.width, frame.height, frame.stride, o.refresh_mhz));
+}
+
+void Server::handle(Client& c, const wire::CreateSurface& m) { create_surface(c, m.surface, default_output_); }
+
+void Server::handle(Client& c, const wire::CreateSurfaceOn& m)
+{
+    if (m.output && !output(m.output))
+        return c.connection->fail(ErrorCode::bad_object, "no output " + std::to_string(m.output));
+    create_surface(c, m.surface, m.output ? m.output : default_output_);
+}
+
+void Server::create_surface(Client& c, uint32_t surface_id, uint32_t on)
+{
+    if (c.surfaces.count(surface_id))
+        return c.connection->fail(ErrorCode::bad_object, "surface " + std::to_string(surface_id) + " exists");
     if (c.surfaces.size() >= kMaxSurfaces)
         return c.connection->fail(ErrorCode::no_memory, "more than " + std::to_string(kMaxSurfaces) + " surfaces");
-    c.surfaces[m.surface];
-    const BufferLayout& frame = target_.state().layout();
-    c.connection->send(wire::Configure{m.surface, frame.width, frame.height, frame.stride, wire::kFormatXrgb8888});
+    c.surfaces[surface_id].output = on;
+    if (on)
+        configure(c, surface_id);  // else when an output appears
+}
+
+void Server::configure(Client& c, uint32_t surface_id)
+{
+    const Surface& s = c.surfaces.at(surface_id);
+    const BufferLayout& frame = output(s.output)->target->state().layout();
+    if (c.version >= wire::SurfaceOutput::since)
+        c.connection->send(wire::SurfaceOutput{surface_id, s.output});
+    c.connection->send(wire::Configure{surface_id, frame.width, frame.height, frame.stride, wire::kFormatXrgb8888});
 }
 
 Server::Surface* Server::surface(Client& c, uint32_t id)
@@ -87,15 +199,22 @@ Server::Surface* Server::surface(Client& c, uint32_t id)
 
 void Server::handle(Client& c, const wire::LeaseBuffer& m)
 {
-    if (!surface(c, m.surface))
+    Surface* s = surface(c, m.surface);
+    if (!s)
         return;
-    if (auto old = c.leases.find(m.lease); old != c.leases.end() && old->second.lease->revoked())
-        c.leases.erase(old);  // an expired lease's id is free again
+    // Expired leases' ids are free again (and they no longer count).
+    std::erase_if(c.leases, [](const auto& entry) { return entry.second.lease->revoked(); });
     if (c.leases.count(m.lease))
         return c.connection->fail(ErrorCode::bad_object, "lease " + std::to_string(m.lease) + " exists");
     if (c.leases.size() >= kMaxLeases)
         return c.connection->fail(ErrorCode::no_memory, "more than " + std::to_string(kMaxLeases) + " leases");
-    const BufferLayout& frame = target_.state().layout();
+    const ServedOutput* on = output(s->output);
+    if (!on) {
+        // Its output went away while this was on its way: no lease, and it is told so.
+        c.connection->send(wire::Revoked{m.lease, uint32_t(RevokeReason::output_gone)});
+        return;
+    }
+    const BufferLayout& frame = on->target->state().layout();
     const uint64_t end = m.length ? m.offset + m.length : uint64_t(frame.stride) * frame.height;
     if (m.offset % frame.stride || end % frame.stride || end > uint64_t(frame.stride) * frame.height ||
         end <= m.offset)
@@ -104,15 +223,17 @@ void Server::handle(Client& c, const wire::LeaseBuffer& m)
                                       ": not whole rows of the " + std::to_string(frame.stride) + "-byte stride "
                                       "inside the frame");
     const LeasePlace place{uint32_t(m.offset / frame.stride), uint32_t((end - m.offset) / frame.stride)};
-    auto lease = Lease::create(target_, place);
+    auto lease = Lease::create(*on->target, place);
     if (!lease)
         return c.connection->fail(ErrorCode::no_memory, lease.error().message());
     const int fd = (*lease)->buffer().fd();
     c.connection->send(wire::Leased{m.surface, m.lease, m.offset, end - m.offset, frame.stride, 0}, fd);
+    const uint64_t generation = next_generation_++;
     LeaseEntry& entry = c.leases[m.lease];
-    entry = {m.surface, std::move(lease).value(), EventSource(), std::nullopt};
+    entry = {m.surface, s->output, generation, std::move(lease).value(), EventSource(), std::nullopt};
     if (lease_lifetime_.count() > 0) {
-        auto timer = loop_.make_timer([this, client = c.connection->id(), id = m.lease] { expire(client, id); });
+        auto timer = loop_.make_timer(
+            [this, client = c.connection->id(), id = m.lease, generation] { expire(client, id, generation); });
         if (timer) {
             entry.expiry = std::move(timer).value();
             entry.expiry.arm(lease_lifetime_);
@@ -126,16 +247,17 @@ void Server::handle(Client& c, const wire::DamageRect& m)
         s->damage.add({m.x, m.y, m.width, m.height});
 }
 
-void Server::handle(Client& c, const wire::Commit& m, uint32_t client_id)
+void Server::handle(Client& c, const wire::Commit& m)
 {
     Surface* s = surface(c, m.surface);
     if (!s)
         return;
     if (!s->fence)
         return compose(c, m.surface, m.serial);
-    // Composed once the client's fence signalled, from the loop (seed 001: never a blocking wait).
+    // Composed once the client's fence signalled, from the loop (never a blocking wait).
     auto wait = FenceWait::start(loop_, std::exchange(s->fence, nullptr),
-                                 [this, client_id, id = m.surface, serial = m.serial](std::chrono::nanoseconds) {
+                                 [this, client_id = c.connection->id(), id = m.surface,
+                                  serial = m.serial](std::chrono::nanoseconds) {
                                      auto it = clients_.find(client_id);
                                      if (it != clients_.end() && it->second.surfaces.count(id))
                                          compose(it->second, id, serial);
@@ -145,6 +267,27 @@ void Server::handle(Client& c, const wire::Commit& m, uint32_t client_id)
     s->fence_wait = std::move(wait).value();
 }
 
+// The rows of the lease the client changed, when it did not say: from its
+// pagemap where it registered the lease (track_lease), else by comparing the
+// lease with a shadow of it. Lease coordinates.
+Result<Damage> Server::written_rows(Client& c, uint32_t lease_id, LeaseEntry& entry)
+{
+    const BufferLayout& layout = entry.lease->buffer().layout();
+    if (entry.pagemap) {
+        auto pages = entry.pagemap->written();
+        if (pages) {
+            Damage written;
+            written.add_page_indices(*pages, layout);
+            return written;
+        }
+        UDEFIO_LOG(warn, "client %u lease %u: %s; back to shadow compare", c.connection->id(), lease_id,
+                   pages.error().message().c_str());
+        entry.pagemap.reset();
+        return Damage::full(layout);  // what it wrote since the last scan is not known
+    }
+    return entry.lease->find_changes();
+}
+
 void Server::compose(Client& c, uint32_t surface_id, uint32_t serial)
 {
     Surface& s = c.surfaces.at(surface_id);
@@ -152,34 +295,13 @@ void Server::compose(Client& c, uint32_t surface_id, uint32_t serial)
     s.damage = Damage();
     const bool told = !damage.empty();  // else: find the changed rows ourselves
     for (auto& [id, entry] : c.leases) {
-        if (entry.surface != surface_id)
+        if (entry.surface != surface_id || entry.output != s.output)
             continue;
-        const LeasePlace place = entry.lease->place();
         Damage mine;
         if (told) {
-            for (const Rect& r : damage.rects()) {
-                const int32_t top = std::max(r.y, int32_t(place.first_row));
-                const int32_t bottom = std::min(r.y + r.height, int32_t(place.first_row + place.rows));
-                if (top < bottom)
-                    mine.add({r.x, top - int32_t(place.first_row), r.width, bottom - top});
-            }
-        } else if (entry.pagemap) {
-            auto pages = entry.pagemap->written();
-            if (!pages) {
-                UDEFIO_LOG(warn, "client %u lease %u: %s; back to shadow compare", c.connection->id(), id,
-                           pages.error().message().c_str());
-                entry.pagemap.reset();
-                mine.add({0, 0, int32_t(entry.lease->buffer().layout().width), int32_t(place.rows)});
-            } else {
-                // A written page damages the rows it holds part of.
-                const BufferLayout& layout = entry.lease->buffer().layout();
-                for (uint32_t page : *pages) {
-                    const uint64_t first = uint64_t(page) * 4096 / layout.stride;
-                    const uint64_t last = (uint64_t(page + 1) * 4096 - 1) / layout.stride;
-                    mine.add({0, int32_t(first), int32_t(layout.width), int32_t(last - first + 1)});
-                }
-            }
-        } else if (auto found = entry.lease->find_changes(); found) {
+            mine = damage;
+            mine.translate(0, -int32_t(entry.lease->place().first_row));
+        } else if (auto found = written_rows(c, id, entry); found) {
             mine = std::move(found).value();
         } else if (!entry.lease->revoked()) {
             return c.connection->fail(ErrorCode::bad_fd, "lease " + std::to_string(id) + ": " +
@@ -209,15 +331,16 @@ void Server::handle(Client& c, const wire::DestroySurface& m)
 {
     if (!surface(c, m.surface))
         return;
-    revoke_leases(c, m.surface, wire::RevokeReason::compositor);
+    revoke_leases(c, [&](const LeaseEntry& e) { return e.surface == m.surface; }, RevokeReason::compositor);
     c.surfaces.erase(m.surface);
 }
 
 void Server::handle(Client& c, const wire::ReleaseLease& m)
 {
+    // A lease revoked meanwhile is gone already: releasing it is not an error.
     auto it = c.leases.find(m.lease);
     if (it == c.leases.end())
-        return c.connection->fail(ErrorCode::bad_object, "no lease " + std::to_string(m.lease));
+        return;
     it->second.lease->revoke();
     c.leases.erase(it);
 }
@@ -239,10 +362,11 @@ void Server::handle(Client& c, const wire::TrackLease& m)
     it->second.pagemap = std::move(watch).value();
 }
 
-void Server::revoke_leases(Client& c, std::optional<uint32_t> of_surface, wire::RevokeReason reason)
+template <class Which>
+void Server::revoke_leases(Client& c, Which which, RevokeReason reason)
 {
     for (auto it = c.leases.begin(); it != c.leases.end();) {
-        if (of_surface && it->second.surface != *of_surface) {
+        if (!which(it->second)) {
             ++it;
             continue;
         }
@@ -252,27 +376,20 @@ void Server::revoke_leases(Client& c, std::optional<uint32_t> of_surface, wire::
     }
 }
 
-void Server::expire(uint32_t client_id, uint32_t lease_id)
+void Server::expire(uint32_t client_id, uint32_t lease_id, uint64_t generation)
 {
     auto c = clients_.find(client_id);
     if (c == clients_.end())
         return;
     auto it = c->second.leases.find(lease_id);
-    if (it == c->second.leases.end())
+    if (it == c->second.leases.end() || it->second.generation != generation)
         return;
     UDEFIO_LOG(info, "client %u: lease %u expired", client_id, lease_id);
     it->second.lease->revoke();
-    c->second.connection->send(wire::Revoked{lease_id, uint32_t(wire::RevokeReason::expired)});
-    // Not erased from inside its own timer's callback: later, from the loop
-    // (and only if the id still names this lease, not a new one).
-    loop_.post([this, client_id, lease_id, expired = it->second.lease.get()] {
-        auto again = clients_.find(client_id);
-        if (again == clients_.end())
-            return;
-        auto entry = again->second.leases.find(lease_id);
-        if (entry != again->second.leases.end() && entry->second.lease.get() == expired)
-            again->second.leases.erase(entry);
-    });
+    c->second.connection->send(wire::Revoked{lease_id, uint32_t(RevokeReason::expired)});
+    // The entry stays, revoked, until a new lease takes its id, the client
+    // releases it or leaves: this runs inside the entry's own timer, which
+    // must not be destroyed here.
 }
 
 size_t Server::pagemap_leases() const
@@ -284,17 +401,17 @@ size_t Server::pagemap_leases() const
     return n;
 }
 
-void Server::revoke_all(wire::RevokeReason reason)
+void Server::revoke_all(RevokeReason reason)
 {
     for (auto& [id, c] : clients_)
-        revoke_leases(c, std::nullopt, reason);
+        revoke_leases(c, [](const LeaseEntry&) { return true; }, reason);
 }
 
-void Server::on_presented(uint64_t sequence, std::chrono::nanoseconds timestamp)
+void Server::on_presented(uint32_t output_id, uint64_t sequence, std::chrono::nanoseconds timestamp)
 {
     for (auto& [id, c] : clients_) {
         for (auto& [surface_id, s] : c.surfaces) {
-            if (!s.shown_serial)
+            if (s.output != output_id || !s.shown_serial)
                 continue;
             const uint32_t serial = *std::exchange(s.shown_serial, std::nullopt);
             c.connection->send(wire::Presented{surface_id, serial, sequence, uint64_t(timestamp.count())});

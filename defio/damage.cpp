@@ -73,6 +73,42 @@ void Damage::add(const Rect& rect)
 
 void Damage::add(const Damage& other) { pixman_region32_union(&region_, &region_, &other.region_); }
 
+namespace {
+
+// The boxes that pages at the given byte offsets (sorted) cover: adjacent
+// pages form one byte range, so a run of pages becomes a few boxes.
+template <class Offsets>
+std::vector<pixman_box32_t> page_boxes(const Offsets& offsets, size_t count, const BufferLayout& layout)
+{
+    const size_t page = page_size();
+    std::vector<pixman_box32_t> boxes;
+    boxes.reserve(count * 2);
+    size_t run_begin = offsets(0);
+    size_t run_end = run_begin + page;
+    for (size_t i = 1; i < count; ++i) {
+        const size_t off = offsets(i);
+        if (off == run_end) {
+            run_end += page;
+            continue;
+        }
+        add_byte_range(boxes, run_begin, run_end, layout);
+        run_begin = off;
+        run_end = off + page;
+    }
+    add_byte_range(boxes, run_begin, run_end, layout);
+    return boxes;
+}
+
+void add_boxes(pixman_region32_t* region, std::vector<pixman_box32_t>& boxes)
+{
+    pixman_region32_t added;
+    pixman_region32_init_rects(&added, boxes.data(), int(boxes.size()));
+    pixman_region32_union(region, region, &added);
+    pixman_region32_fini(&added);
+}
+
+}  // namespace
+
 void Damage::add(std::span<const Rect> rects)
 {
     if (rects.empty())
@@ -83,40 +119,26 @@ void Damage::add(std::span<const Rect> rects)
         if (!r.empty())
             boxes.push_back(to_box(r));
     }
-    add_boxes(boxes);
+    add_boxes(&region_, boxes);
 }
 
-void Damage::add_boxes(const std::vector<pixman_box32_t>& boxes)
-{
-    pixman_region32_t added;
-    pixman_region32_init_rects(&added, boxes.data(), int(boxes.size()));
-    pixman_region32_union(&region_, &region_, &added);
-    pixman_region32_fini(&added);
-}
-
-void Damage::add_pages(std::span<const uint32_t> pages, const BufferLayout& layout)
+void Damage::add_pages(std::span<PageRef* const> pages, const BufferLayout& layout)
 {
     if (pages.empty())
         return;
-    const size_t page = page_size();
-    std::vector<pixman_box32_t> boxes;
-    boxes.reserve(pages.size() * 2);
-    // Adjacent pages form one byte range, so a run of pages becomes a few boxes.
-    size_t run_begin = size_t(pages[0]) * page;
-    size_t run_end = run_begin + page;
-    for (size_t i = 1; i < pages.size(); ++i) {
-        const size_t off = size_t(pages[i]) * page;
-        if (off == run_end) {
-            run_end += page;
-            continue;
-        }
-        add_byte_range(boxes, run_begin, run_end, layout);
-        run_begin = off;
-        run_end = off + page;
-    }
-    add_byte_range(boxes, run_begin, run_end, layout);
-    add_boxes(boxes);
+    auto boxes = page_boxes([&](size_t i) { return pages[i]->offset(page_size()); }, pages.size(), layout);
+    add_boxes(&region_, boxes);
 }
+
+void Damage::add_page_indices(std::span<const uint32_t> pages, const BufferLayout& layout)
+{
+    if (pages.empty())
+        return;
+    auto boxes = page_boxes([&](size_t i) { return size_t{pages[i]} * page_size(); }, pages.size(), layout);
+    add_boxes(&region_, boxes);
+}
+
+void Damage::translate(int32_t dx, int32_t dy) { pixman_region32_translate(&region_, dx, dy); }
 
 void Damage::clip_to(const BufferLayout& layout)
 {

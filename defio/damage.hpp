@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "defio/buffer_layout.hpp"
+#include "defio/page_ref.hpp"
 #include "util/rect.hpp"
 
 namespace udefio {
@@ -26,8 +27,12 @@ public:
     void add(const Damage& other);
     // Adds many rectangles at once (one region operation instead of one each).
     void add(std::span<const Rect> rects);
-    // Adds the pixels that the given pages (sorted indices) hold; stride padding is ignored.
-    void add_pages(std::span<const uint32_t> pages, const BufferLayout& layout);
+    // Adds the pixels that the given pages hold; stride padding is ignored.
+    void add_pages(std::span<PageRef* const> pages, const BufferLayout& layout);
+    // The same, for pages given by their index in the buffer (sorted).
+    void add_page_indices(std::span<const uint32_t> pages, const BufferLayout& layout);
+    // Moves every rectangle by (dx, dy).
+    void translate(int32_t dx, int32_t dy);
     void clip_to(const BufferLayout& layout);
     void clear();
 
@@ -42,8 +47,6 @@ public:
     const pixman_region32_t* region() const { return &region_; }
 
 private:
-    void add_boxes(const std::vector<pixman_box32_t>& boxes);
-
     pixman_region32_t region_;
 };
 

@@ -91,7 +91,7 @@ Result<void> DamageFinder::find_tracked(const Damage& reported)
     // Without hot pages, every page reported counts.
     size_t rate = written_.size();
     if (!exact_) {
-        found_.damage.add_pages(written_, live_.layout());
+        found_.damage.add_page_indices(written_, live_.layout());
         found_.damage.add(told);
         found_.pages = written_;
         found_.counts.faults_taken = faults_ ? uint32_t(written_.size()) : 0;

@@ -1,6 +1,7 @@
 #include "defio/flush_worker.hpp"
 
 #include <poll.h>
+#include <pthread.h>
 #include <sys/eventfd.h>
 #include <sys/timerfd.h>
 #include <unistd.h>
@@ -44,6 +45,8 @@ Result<std::unique_ptr<FlushWorker>> FlushWorker::start(Callbacks callbacks, int
     auto worker = std::make_unique<FlushWorker>(Key{}, std::move(callbacks), doorbell_fd, std::move(timer),
                                                 std::move(look_timer), std::move(stop));
     worker->thread_ = std::thread([w = worker.get()] { w->run(); });
+    // Named for top -H, gdb and the tests that wait for it to sleep.
+    ::pthread_setname_np(worker->thread_.native_handle(), "udefio-flush");
     return worker;
 }
 
@@ -59,17 +62,18 @@ FlushWorker::FlushWorker(Key, Callbacks callbacks, int doorbell_fd, UniqueFd tim
 
 FlushWorker::~FlushWorker() { cancel_sync(); }
 
-void FlushWorker::schedule_at(std::chrono::nanoseconds at)
+bool FlushWorker::schedule_at(std::chrono::nanoseconds at)
 {
     std::lock_guard guard(mutex_);
     if (armed_ || cancelled_)
-        return;
+        return false;
     const itimerspec spec = timer_spec(at);
     if (::timerfd_settime(timer_.get(), TFD_TIMER_ABSTIME, &spec, nullptr) != 0) {
         UDEFIO_LOG(error, "timerfd_settime() for a deferred flush failed: %s", std::strerror(errno));
-        return;
+        return false;
     }
     armed_ = true;
+    return true;
 }
 
 void FlushWorker::schedule_look_at(std::chrono::nanoseconds at)

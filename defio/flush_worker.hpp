@@ -31,7 +31,8 @@ public:
 
     // Arms the one-shot timer for `at` (CLOCK_MONOTONIC) unless it is armed
     // already (later writes only add pages). Any thread. No-op after cancel_sync().
-    void schedule_at(std::chrono::nanoseconds at);
+    // Returns whether this call armed it.
+    bool schedule_at(std::chrono::nanoseconds at);
     // Arms the look timer for `at` (CLOCK_MONOTONIC), or moves it there. Any thread.
     void schedule_look_at(std::chrono::nanoseconds at);
 

@@ -32,18 +32,18 @@ FrameRecord* FrameRecorder::find(uint64_t frame)
     return &frames_[frame - frames_.front().frame];
 }
 
-uint64_t FrameRecorder::committed(std::chrono::nanoseconds at)
+uint64_t FrameRecorder::committed(std::chrono::nanoseconds at, uint64_t upto)
 {
     std::lock_guard lock(mutex_);
     if (frames_.empty())
         return committed_upto_;
-    const uint64_t last = frames_.back().frame;
+    const uint64_t last = std::min(frames_.back().frame, upto);
     for (uint64_t f = committed_upto_ + 1; f <= last; ++f) {
         if (FrameRecord* r = find(f))
             r->committed = at;
     }
-    committed_upto_ = last;
-    return last;
+    committed_upto_ = std::max(committed_upto_, last);
+    return committed_upto_;
 }
 
 void FrameRecorder::fence_signalled(uint64_t upto, std::chrono::nanoseconds at)

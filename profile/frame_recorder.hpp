@@ -62,7 +62,9 @@ public:
     void flush_ended(uint64_t frame, std::chrono::nanoseconds at, uint64_t bytes_copied);
     // The output. Each returns/takes a token: the last frame the stage covers,
     // so a fence or flip event applies to exactly the frames of its commit.
-    uint64_t committed(std::chrono::nanoseconds at);
+    // A commit covers the frames flushed since the last one, up to `upto`
+    // when it was made after later flushes began (recorded() at its copy).
+    uint64_t committed(std::chrono::nanoseconds at, uint64_t upto = UINT64_MAX);
     void fence_signalled(uint64_t upto, std::chrono::nanoseconds at);
     void presented(uint64_t upto, std::chrono::nanoseconds at, uint64_t sequence);
 

@@ -1,37 +1,20 @@
 #include "protocol/wire.hpp"
 
 #include <cstring>
+#include <optional>
 #include <type_traits>
+#include <utility>
+
+#include "util/mapping.hpp"
 
 namespace udefio::wire {
 namespace {
-
-constexpr uint64_t kPage = 4096;
-
-// The opcode, and the number of fds, of each message type.
-template <class T> struct Traits;
-template <> struct Traits<Hello> { static constexpr Opcode op = Opcode::hello; static constexpr size_t fds = 0; };
-template <> struct Traits<CreateSurface> { static constexpr Opcode op = Opcode::create_surface; static constexpr size_t fds = 0; };
-template <> struct Traits<LeaseBuffer> { static constexpr Opcode op = Opcode::lease_buffer; static constexpr size_t fds = 0; };
-template <> struct Traits<DamageRect> { static constexpr Opcode op = Opcode::damage; static constexpr size_t fds = 0; };
-template <> struct Traits<Commit> { static constexpr Opcode op = Opcode::commit; static constexpr size_t fds = 0; };
-template <> struct Traits<AttachFence> { static constexpr Opcode op = Opcode::attach_fence; static constexpr size_t fds = 1; };
-template <> struct Traits<DestroySurface> { static constexpr Opcode op = Opcode::destroy_surface; static constexpr size_t fds = 0; };
-template <> struct Traits<ReleaseLease> { static constexpr Opcode op = Opcode::release_lease; static constexpr size_t fds = 0; };
-template <> struct Traits<TrackLease> { static constexpr Opcode op = Opcode::track_lease; static constexpr size_t fds = 0; };
-template <> struct Traits<Welcome> { static constexpr Opcode op = Opcode::welcome; static constexpr size_t fds = 0; };
-template <> struct Traits<Configure> { static constexpr Opcode op = Opcode::configure; static constexpr size_t fds = 0; };
-template <> struct Traits<Leased> { static constexpr Opcode op = Opcode::leased; static constexpr size_t fds = 1; };
-template <> struct Traits<Frame> { static constexpr Opcode op = Opcode::frame; static constexpr size_t fds = 0; };
-template <> struct Traits<Presented> { static constexpr Opcode op = Opcode::presented; static constexpr size_t fds = 0; };
-template <> struct Traits<Revoked> { static constexpr Opcode op = Opcode::revoked; static constexpr size_t fds = 0; };
-template <> struct Traits<ErrorEvent> { static constexpr Opcode op = Opcode::error; static constexpr size_t fds = 0; };
 
 template <class T>
 std::vector<std::byte> encode_one(const T& body)
 {
     static_assert(std::is_trivially_copyable_v<T> && sizeof(Header) + sizeof(T) <= kMaxMessage);
-    const Header header{static_cast<uint32_t>(Traits<T>::op), uint32_t(sizeof(Header) + sizeof(T))};
+    const Header header{T::opcode, uint32_t(sizeof(Header) + sizeof(T))};
     std::vector<std::byte> out(header.size);
     std::memcpy(out.data(), &header, sizeof header);
     std::memcpy(out.data() + sizeof header, &body, sizeof body);
@@ -45,9 +28,10 @@ Result<void> check(const Hello&) { return {}; }
 Result<void> check(const CreateSurface&) { return {}; }
 Result<void> check(const LeaseBuffer& m)
 {
-    if (m.offset % kPage || m.length % kPage)
+    const uint64_t page = page_size();
+    if (m.offset % page || m.length % page)
         return bad("lease_buffer: offset " + std::to_string(m.offset) + " and length " + std::to_string(m.length) +
-                   " must be page aligned (4096)");
+                   " must be page aligned (" + std::to_string(page) + ")");
     if (m.offset > (uint64_t(1) << 40) || m.length > (uint64_t(1) << 40))
         return bad("lease_buffer: offset or length beyond any buffer");
     return {};
@@ -66,7 +50,7 @@ Result<void> check(const DestroySurface&) { return {}; }
 Result<void> check(const ReleaseLease&) { return {}; }
 Result<void> check(const TrackLease& m)
 {
-    if (m.address % kPage || m.address == 0)
+    if (m.address % page_size() || m.address == 0)
         return bad("track_lease: address " + std::to_string(m.address) + " is not a page address");
     return {};
 }
@@ -87,16 +71,27 @@ Result<void> check(const ErrorEvent& m)
         return bad("error: message not NUL-terminated");
     return {};
 }
+Result<void> check(const CreateSurfaceOn&) { return {}; }
+Result<void> check(const OutputInfo& m)
+{
+    if (!std::memchr(m.name, 0, sizeof m.name))
+        return bad("output: name not NUL-terminated");
+    if (m.width == 0 || m.height == 0 || m.stride < m.width * 4)
+        return bad("output: impossible size or stride");
+    return {};
+}
+Result<void> check(const OutputRemoved&) { return {}; }
+Result<void> check(const SurfaceOutput&) { return {}; }
 
 template <class Variant, class T>
 Result<Variant> decode_as(std::span<const std::byte> bytes, size_t fds)
 {
     if (bytes.size() != sizeof(Header) + sizeof(T))
-        return bad(std::string(opcode_name(uint32_t(Traits<T>::op))) + ": " + std::to_string(bytes.size()) +
+        return bad(std::string(T::wire_name) + ": " + std::to_string(bytes.size()) +
                    " bytes, expected " + std::to_string(sizeof(Header) + sizeof(T)));
-    if (fds != Traits<T>::fds)
-        return bad(std::string(opcode_name(uint32_t(Traits<T>::op))) + ": came with " + std::to_string(fds) +
-                   " fds, expected " + std::to_string(Traits<T>::fds));
+    if (fds != T::fds)
+        return bad(std::string(T::wire_name) + ": came with " + std::to_string(fds) + " fds, expected " +
+                   std::to_string(T::fds));
     T body;
     std::memcpy(&body, bytes.data() + sizeof(Header), sizeof body);
     if (auto r = check(body); !r)
@@ -119,45 +114,46 @@ Result<Header> read_header(std::span<const std::byte> bytes)
     return h;
 }
 
+// The message of the variant whose opcode this is.
+template <class Variant, size_t... I>
+Result<Variant> decode_alternative(uint32_t opcode, std::span<const std::byte> bytes, size_t fds,
+                                   std::index_sequence<I...>)
+{
+    std::optional<Result<Variant>> decoded;
+    (void)((std::variant_alternative_t<I, Variant>::opcode == opcode &&
+            (decoded.emplace(decode_as<Variant, std::variant_alternative_t<I, Variant>>(bytes, fds)), true)) ||
+           ...);
+    if (decoded)
+        return *decoded;
+    return bad(std::string(std::is_same_v<Variant, Request> ? "unknown request" : "unknown event") +
+               " opcode " + std::to_string(opcode));
+}
+
+template <class Variant>
+Result<Variant> decode(std::span<const std::byte> bytes, size_t fds)
+{
+    auto header = read_header(bytes);
+    if (!header)
+        return header.error();
+    return decode_alternative<Variant>(header->opcode, bytes, fds,
+                                       std::make_index_sequence<std::variant_size_v<Variant>>());
+}
+
+template <class Variant, size_t... I>
+std::string_view name_in(uint32_t opcode, std::index_sequence<I...>)
+{
+    std::string_view name;
+    (void)((std::variant_alternative_t<I, Variant>::opcode == opcode &&
+            (name = std::variant_alternative_t<I, Variant>::wire_name, true)) ||
+           ...);
+    return name;
+}
+
 }  // namespace
 
-Result<Request> decode_request(std::span<const std::byte> bytes, size_t fds)
-{
-    auto header = read_header(bytes);
-    if (!header)
-        return header.error();
-    switch (Opcode(header->opcode)) {
-    case Opcode::hello: return decode_as<Request, Hello>(bytes, fds);
-    case Opcode::create_surface: return decode_as<Request, CreateSurface>(bytes, fds);
-    case Opcode::lease_buffer: return decode_as<Request, LeaseBuffer>(bytes, fds);
-    case Opcode::damage: return decode_as<Request, DamageRect>(bytes, fds);
-    case Opcode::commit: return decode_as<Request, Commit>(bytes, fds);
-    case Opcode::attach_fence: return decode_as<Request, AttachFence>(bytes, fds);
-    case Opcode::destroy_surface: return decode_as<Request, DestroySurface>(bytes, fds);
-    case Opcode::release_lease: return decode_as<Request, ReleaseLease>(bytes, fds);
-    case Opcode::track_lease: return decode_as<Request, TrackLease>(bytes, fds);
-    default: break;
-    }
-    return bad("unknown request opcode " + std::to_string(header->opcode));
-}
+Result<Request> decode_request(std::span<const std::byte> bytes, size_t fds) { return decode<Request>(bytes, fds); }
 
-Result<Event> decode_event(std::span<const std::byte> bytes, size_t fds)
-{
-    auto header = read_header(bytes);
-    if (!header)
-        return header.error();
-    switch (Opcode(header->opcode)) {
-    case Opcode::welcome: return decode_as<Event, Welcome>(bytes, fds);
-    case Opcode::configure: return decode_as<Event, Configure>(bytes, fds);
-    case Opcode::leased: return decode_as<Event, Leased>(bytes, fds);
-    case Opcode::frame: return decode_as<Event, Frame>(bytes, fds);
-    case Opcode::presented: return decode_as<Event, Presented>(bytes, fds);
-    case Opcode::revoked: return decode_as<Event, Revoked>(bytes, fds);
-    case Opcode::error: return decode_as<Event, ErrorEvent>(bytes, fds);
-    default: break;
-    }
-    return bad("unknown event opcode " + std::to_string(header->opcode));
-}
+Result<Event> decode_event(std::span<const std::byte> bytes, size_t fds) { return decode<Event>(bytes, fds); }
 
 std::vector<std::byte> encode(const Request& request)
 {
@@ -171,12 +167,22 @@ std::vector<std::byte> encode(const Event& event)
 
 size_t fds_of(const Request& request)
 {
-    return std::visit([](const auto& m) { return Traits<std::decay_t<decltype(m)>>::fds; }, request);
+    return std::visit([](const auto& m) { return std::decay_t<decltype(m)>::fds; }, request);
 }
 
 size_t fds_of(const Event& event)
 {
-    return std::visit([](const auto& m) { return Traits<std::decay_t<decltype(m)>>::fds; }, event);
+    return std::visit([](const auto& m) { return std::decay_t<decltype(m)>::fds; }, event);
+}
+
+uint32_t since_of(const Request& request)
+{
+    return std::visit([](const auto& m) { return std::decay_t<decltype(m)>::since; }, request);
+}
+
+uint32_t since_of(const Event& event)
+{
+    return std::visit([](const auto& m) { return std::decay_t<decltype(m)>::since; }, event);
 }
 
 ErrorEvent make_error(ErrorCode code, const std::string& message)
@@ -187,27 +193,26 @@ ErrorEvent make_error(ErrorCode code, const std::string& message)
     return e;
 }
 
+OutputInfo make_output_info(uint32_t output, const std::string& name, uint32_t width, uint32_t height,
+                            uint32_t stride, uint32_t refresh_mhz)
+{
+    OutputInfo o{};
+    o.output = output;
+    o.width = width;
+    o.height = height;
+    o.stride = stride;
+    o.format = kFormatXrgb8888;
+    o.refresh_mhz = refresh_mhz;
+    std::strncpy(o.name, name.c_str(), sizeof o.name - 1);
+    return o;
+}
+
 std::string_view opcode_name(uint32_t opcode)
 {
-    switch (Opcode(opcode)) {
-    case Opcode::hello: return "hello";
-    case Opcode::create_surface: return "create_surface";
-    case Opcode::lease_buffer: return "lease_buffer";
-    case Opcode::damage: return "damage";
-    case Opcode::commit: return "commit";
-    case Opcode::attach_fence: return "attach_fence";
-    case Opcode::destroy_surface: return "destroy_surface";
-    case Opcode::release_lease: return "release_lease";
-    case Opcode::track_lease: return "track_lease";
-    case Opcode::welcome: return "welcome";
-    case Opcode::configure: return "configure";
-    case Opcode::leased: return "leased";
-    case Opcode::frame: return "frame";
-    case Opcode::presented: return "presented";
-    case Opcode::revoked: return "revoked";
-    case Opcode::error: return "error";
-    }
-    return "unknown";
+    std::string_view name = name_in<Request>(opcode, std::make_index_sequence<std::variant_size_v<Request>>());
+    if (name.empty())
+        name = name_in<Event>(opcode, std::make_index_sequence<std::variant_size_v<Event>>());
+    return name.empty() ? "unknown" : name;
 }
 
 }  // namespace udefio::wire

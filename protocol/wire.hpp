@@ -13,96 +13,109 @@
 #include <cstdint>
 #include <span>
 #include <string>
+#include <string_view>
 #include <variant>
 #include <vector>
 
 #include "util/result.hpp"
-#include "util/rect.hpp"
 
 namespace udefio::wire {
 
-inline constexpr uint32_t kVersion = 1;
+// The version this udefio speaks; it also serves clients of every earlier one.
+inline constexpr uint32_t kVersion = 2;
+inline constexpr uint32_t kMinVersion = 1;
 inline constexpr size_t kMaxMessage = 256;  // bytes; every message is smaller
 inline constexpr size_t kMaxFds = 1;        // per message
 inline constexpr int32_t kMaxCoordinate = 1 << 15;
 inline constexpr uint32_t kFormatXrgb8888 = 0x34325258;  // DRM_FORMAT_XRGB8888 ("XR24")
+inline constexpr size_t kMaxOutputName = 32;             // bytes, NUL included
 
 struct Header {
     uint32_t opcode;
     uint32_t size;  // header included
 };
 
-enum class Opcode : uint32_t {
-    // requests, client → compositor
-    hello = 1,
-    create_surface = 2,
-    lease_buffer = 3,
-    damage = 4,
-    commit = 5,
-    attach_fence = 6,  // + 1 fd: a sync_file
-    destroy_surface = 7,
-    release_lease = 8,
-    track_lease = 9,
-    // events, compositor → client
-    welcome = 101,
-    configure = 102,
-    leased = 103,  // + 1 fd: the lease's memfd
-    frame = 104,
-    presented = 105,
-    revoked = 106,
-    error = 107,
-};
+// Each message says, once, its opcode, its name (wire_name), how many fds travel with it
+// and the protocol version that introduced it. The Request and Event variants
+// below are the only lists of messages; encoding, decoding and names come
+// from them. Static members do not change a message's layout.
+#define UDEFIO_WIRE_MESSAGE(op, text, n_fds, since_version)        \
+    static constexpr uint32_t opcode = op;                         \
+    static constexpr std::string_view wire_name = text;            \
+    static constexpr size_t fds = n_fds;                           \
+    static constexpr uint32_t since = since_version
 
-// Requests.
+// Requests, client → compositor.
 struct Hello {
+    UDEFIO_WIRE_MESSAGE(1, "hello", 0, 1);
     uint32_t version;
 };
+// A surface on the default output (the main program's).
 struct CreateSurface {
+    UDEFIO_WIRE_MESSAGE(2, "create_surface", 0, 1);
     uint32_t surface;
 };
 // A lease of the surface's buffer: `offset` and `length` page aligned;
 // length 0 = from offset to the end.
 struct LeaseBuffer {
+    UDEFIO_WIRE_MESSAGE(3, "lease_buffer", 0, 1);
     uint32_t surface;
     uint32_t lease;
     uint64_t offset;
     uint64_t length;
 };
 struct DamageRect {
+    UDEFIO_WIRE_MESSAGE(4, "damage", 0, 1);
     uint32_t surface;
     int32_t x, y, width, height;
 };
 struct Commit {
+    UDEFIO_WIRE_MESSAGE(5, "commit", 0, 1);
     uint32_t surface;
     uint32_t serial;
 };
+// + 1 fd: a sync_file the next commit waits for.
 struct AttachFence {
+    UDEFIO_WIRE_MESSAGE(6, "attach_fence", 1, 1);
     uint32_t surface;
 };
 struct DestroySurface {
+    UDEFIO_WIRE_MESSAGE(7, "destroy_surface", 0, 1);
     uint32_t surface;
 };
 struct ReleaseLease {
+    UDEFIO_WIRE_MESSAGE(8, "release_lease", 0, 1);
     uint32_t lease;
 };
 // The client registered its mapping of the lease (at `address`) with a
 // write-protect-async userfaultfd: udefio finds the pages it writes through
 // /proc/PID/pagemap (PAGEMAP_SCAN) instead of comparing the whole lease.
 struct TrackLease {
+    UDEFIO_WIRE_MESSAGE(9, "track_lease", 0, 1);
     uint32_t lease;
     uint32_t pad;
     uint64_t address;
 };
+// A surface on the output of this id (from an `output` event); 0 = the default one.
+struct CreateSurfaceOn {
+    UDEFIO_WIRE_MESSAGE(10, "create_surface_on", 0, 2);
+    uint32_t surface;
+    uint32_t output;
+};
 
-// Events.
+// Events, compositor → client.
 struct Welcome {
-    uint32_t version;
+    UDEFIO_WIRE_MESSAGE(101, "welcome", 0, 1);
+    uint32_t version;  // what this connection speaks: the client's, if udefio knows it
 };
 struct Configure {
+    UDEFIO_WIRE_MESSAGE(102, "configure", 0, 1);
     uint32_t surface;
     uint32_t width, height, stride, format;  // format: a DRM fourcc
 };
+// + 1 fd: the lease's memfd.
 struct Leased {
+    UDEFIO_WIRE_MESSAGE(103, "leased", 1, 1);
     uint32_t surface;
     uint32_t lease;
     uint64_t offset;
@@ -111,29 +124,57 @@ struct Leased {
     uint32_t pad;
 };
 struct Frame {
+    UDEFIO_WIRE_MESSAGE(104, "frame", 0, 1);
     uint32_t surface;
     uint32_t serial;
 };
 struct Presented {
+    UDEFIO_WIRE_MESSAGE(105, "presented", 0, 1);
     uint32_t surface;
     uint32_t serial;
     uint64_t sequence;
     uint64_t timestamp_ns;  // CLOCK_MONOTONIC
 };
-enum class RevokeReason : uint32_t { compositor = 1, output_gone = 2, expired = 3, client_gone = 4 };
+// output_changed (version 2): the output changed its mode; a `configure` of the new size follows.
+enum class RevokeReason : uint32_t { compositor = 1, output_gone = 2, expired = 3, client_gone = 4, output_changed = 5 };
 struct Revoked {
+    UDEFIO_WIRE_MESSAGE(106, "revoked", 0, 1);
     uint32_t lease;
     uint32_t reason;  // RevokeReason
 };
 enum class ErrorCode : uint32_t { bad_message = 1, bad_fd = 2, bad_object = 3, no_memory = 4, revoked = 5 };
 struct ErrorEvent {
+    UDEFIO_WIRE_MESSAGE(107, "error", 0, 1);
     uint32_t code;  // ErrorCode
     char message[116];  // NUL-terminated
 };
+// An output a surface can be on: one per output before `welcome`, and one when an output appears.
+struct OutputInfo {
+    UDEFIO_WIRE_MESSAGE(108, "output", 0, 2);
+    uint32_t output;  // its id; never reused while udefio runs
+    uint32_t width, height, stride, format;
+    uint32_t refresh_mhz;
+    char name[kMaxOutputName];  // NUL-terminated: "HDMI-A-1", "headless-0", ...
+};
+// The output went away (its leases were revoked just before).
+struct OutputRemoved {
+    UDEFIO_WIRE_MESSAGE(109, "output_removed", 0, 2);
+    uint32_t output;
+};
+// The surface is on this output now (sent before its `configure`): where it
+// was made, or the default output after its own went away.
+struct SurfaceOutput {
+    UDEFIO_WIRE_MESSAGE(110, "surface_output", 0, 2);
+    uint32_t surface;
+    uint32_t output;
+};
+
+#undef UDEFIO_WIRE_MESSAGE
 
 using Request = std::variant<Hello, CreateSurface, LeaseBuffer, DamageRect, Commit, AttachFence, DestroySurface,
-                             ReleaseLease, TrackLease>;
-using Event = std::variant<Welcome, Configure, Leased, Frame, Presented, Revoked, ErrorEvent>;
+                             ReleaseLease, TrackLease, CreateSurfaceOn>;
+using Event = std::variant<Welcome, Configure, Leased, Frame, Presented, Revoked, ErrorEvent, OutputInfo,
+                           OutputRemoved, SurfaceOutput>;
 
 // A decoded message and how many fds it carries (0 or 1).
 Result<Request> decode_request(std::span<const std::byte> bytes, size_t fds);
@@ -146,7 +187,13 @@ std::vector<std::byte> encode(const Event& event);
 size_t fds_of(const Request& request);
 size_t fds_of(const Event& event);
 
+// The version that introduced the message.
+uint32_t since_of(const Request& request);
+uint32_t since_of(const Event& event);
+
 ErrorEvent make_error(ErrorCode code, const std::string& message);
+OutputInfo make_output_info(uint32_t output, const std::string& name, uint32_t width, uint32_t height,
+                            uint32_t stride, uint32_t refresh_mhz);
 std::string_view opcode_name(uint32_t opcode);
 
 }  // namespace udefio::wire

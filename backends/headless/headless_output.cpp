@@ -1,50 +1,41 @@
 #include "backends/headless/headless_output.hpp"
 
+#include <algorithm>
 #include <cstdio>
 #include <cstring>
 #include <ctime>
+#include <optional>
 
 #include "defio/client_reads.hpp"
+#include "defio/pixel_copy.hpp"
 #include "util/clock.hpp"
 #include "util/log.hpp"
 
 namespace udefio {
 
-Result<std::unique_ptr<HeadlessOutput>> HeadlessOutput::create(EventLoop& loop, OutputMode mode,
+Result<std::unique_ptr<HeadlessOutput>> HeadlessOutput::create(EventLoop& loop, std::string name, OutputMode mode,
                                                                HeadlessSnapshots snapshots)
 {
     if (mode.width == 0 || mode.height == 0 || mode.refresh_mhz == 0)
         return plain_error("headless output: impossible mode " + std::to_string(mode.width) + "x" +
                            std::to_string(mode.height) + "@" + std::to_string(mode.refresh_mhz) + " mHz");
-    // The timer's callback needs the output, which needs the timer: bind through a cell.
-    auto cell = std::make_shared<HeadlessOutput*>(nullptr);
-    auto vblank = loop.make_timer([cell] {
-        if (*cell)
-            (*cell)->on_vblank();
-    });
+    auto output = std::make_unique<HeadlessOutput>(loop, std::move(name), mode, std::move(snapshots));
+    auto vblank = loop.make_timer(output->self_.bind([](HeadlessOutput& o) { o.on_vblank(); }));
     if (!vblank)
         return vblank.error();
-    auto output = std::make_unique<HeadlessOutput>(loop, mode, std::move(snapshots), std::move(vblank).value());
-    *cell = output.get();
+    output->vblank_ = std::move(vblank).value();
     return output;
 }
 
-HeadlessOutput::HeadlessOutput(EventLoop& loop, OutputMode mode, HeadlessSnapshots snapshots, EventSource vblank)
+HeadlessOutput::HeadlessOutput(EventLoop& loop, std::string name, OutputMode mode, HeadlessSnapshots snapshots)
     : loop_(loop),
+      name_(std::move(name)),
       mode_(mode),
       snapshots_(std::move(snapshots)),
       frame_{mode.width, mode.height, std::vector<uint32_t>(size_t(mode.width) * mode.height)},
-      vblank_(std::move(vblank)),
-      // Its commit is a copy and a post to the loop: 2 ms to start with.
-      vblank_clock_(mode.refresh_period(), std::chrono::milliseconds(2)),
-      self_(std::make_shared<HeadlessOutput*>(this))
+      // Its commit is a copy: 2 ms to start with.
+      vblank_clock_(mode.refresh_period(), std::chrono::milliseconds(2))
 {
-}
-
-HeadlessOutput::~HeadlessOutput()
-{
-    detach_state();
-    self_.reset();
 }
 
 FlushResult HeadlessOutput::flush(const SharedBuffer& src, std::span<PageRef* const>, const Damage& damage)
@@ -54,56 +45,61 @@ FlushResult HeadlessOutput::flush(const SharedBuffer& src, std::span<PageRef* co
     {
         std::lock_guard lock(frame_mutex_);
         [[maybe_unused]] const ClientReadScope client_reads;
-        for (const Rect& r : damage.rects()) {
-            const size_t len = size_t(r.width) * 4;
-            for (int32_t y = r.y; y < r.y + r.height; ++y) {
-                std::memcpy(frame_.pixels.data() + size_t(y) * frame_.width + size_t(r.x),
-                            src.data() + size_t(y) * layout.stride + size_t(r.x) * 4, len);
-            }
-            bytes += len * size_t(r.height);
-        }
+        for (const Rect& r : damage.rects())
+            bytes += copy_rect(reinterpret_cast<std::byte*>(frame_.pixels.data()), size_t(frame_.width) * 4,
+                               src.data(), layout.stride, r);
     }
-    flushes_.fetch_add(1, std::memory_order_relaxed);
-    bytes_copied_.fetch_add(bytes, std::memory_order_relaxed);
+    count_commit();
+    count_bytes(bytes);
     // The copy into the frame is this output's commit.
     const auto committed = monotonic_now();
     vblank_clock_.committed(committed);
-    const uint64_t token = notify_committed(committed);
+    Committed entry{committed, 0, notify_committed(committed)};
     if (auto fence = timeline_.create_fence(); fence) {
-        (void)(*fence)->add_callback([this, token](std::chrono::nanoseconds at) {
-            fences_signalled_.fetch_add(1, std::memory_order_relaxed);
+        (void)(*fence)->add_callback([this, token = entry.token](std::chrono::nanoseconds at) {
+            count_fence_signalled();
             notify_fence_signalled(token, at);
         });
-        std::lock_guard lock(committed_mutex_);
-        committed_ = {(*fence)->seqno(), token};
+        entry.fence_seqno = (*fence)->seqno();
     } else {
         UDEFIO_LOG(warn, "headless: no scanout fence: %s", fence.error().message().c_str());
-        std::lock_guard lock(committed_mutex_);
-        committed_.token = token;
     }
-    loop_.post([weak = std::weak_ptr<HeadlessOutput*>(self_)] {
-        if (auto self = weak.lock())
-            (*self)->on_flushed();
-    });
+    {
+        std::lock_guard lock(committed_mutex_);
+        committed_.push_back(entry);
+    }
+    loop_.post(self_.bind([](HeadlessOutput& o) { o.on_flushed(); }));
     return {bytes};
 }
 
 std::chrono::nanoseconds HeadlessOutput::flush_time(std::chrono::nanoseconds now,
                                                     std::chrono::nanoseconds ready) const
 {
-    // The flush, then its post to the loop that arms the vblank, must be done
-    // before the vblank: that is what the clock's margin covers.
+    // The flush's copy (its commit) must be done by the vblank: that is what
+    // the clock's margin covers.
     return vblank_clock_.flush_time(now, ready);
 }
 
 void HeadlessOutput::on_flushed()
 {
-    if (vblank_pending_)
-        return;  // the next vblank presents this flush too
+    if (!vblank_pending_)
+        arm_vblank();  // else the pending vblank presents this flush, or arms the next one for it
+}
+
+void HeadlessOutput::arm_vblank()
+{
+    std::chrono::nanoseconds oldest;
+    {
+        std::lock_guard lock(committed_mutex_);
+        if (committed_.empty())
+            return;  // a vblank has shown them already
+        oldest = committed_.front().at;
+    }
+    // The first grid point at or after that commit (it may have passed: the
+    // loop was late) and after the last vblank, whose timer may have run early.
     const auto period = mode_.refresh_period();
-    const auto now = monotonic_now();
-    next_vblank_ = now - now % period + period;
-    vblank_.arm(next_vblank_ - now);
+    next_vblank_ = std::max(oldest + (period - oldest % period) % period, last_vblank_ + period);
+    vblank_.arm(std::max(next_vblank_ - monotonic_now(), std::chrono::nanoseconds(0)));
     vblank_pending_ = true;
 }
 
@@ -111,21 +107,31 @@ void HeadlessOutput::on_vblank()
 {
     vblank_pending_ = false;
     // The vblank's own time, as KMS reports it, not when the timer ran
-    // (libevent's clock may be coarse: the timer can run a little early).
+    // (libevent's clock is coarse: the timer can run a little early; on a
+    // busy machine it runs late).
     const auto vblank = next_vblank_;
+    last_vblank_ = vblank;
     // The clock counts vblanks, shown or not: the grid index, not sequence_.
-    vblank_clock_.flipped(uint64_t(vblank / mode_.refresh_period()), vblank);  // before the count below
-    ++sequence_;
-    presented_.fetch_add(1, std::memory_order_relaxed);
-    // Exactly the flushes committed with their fence by now: one that is
-    // between its commit and its fence goes to the next vblank, both halves.
-    Committed shown;
+    vblank_clock_.flipped(uint64_t(vblank / mode_.refresh_period()), vblank);
+    // Exactly the flushes committed by the vblank's time, with their fences.
+    // One committed after it, while its timer was late, was not shown at it.
+    std::optional<Committed> shown;
+    uint64_t fence_seqno = 0;
     {
         std::lock_guard lock(committed_mutex_);
-        shown = committed_;
+        while (!committed_.empty() && committed_.front().at <= vblank) {
+            shown = committed_.front();
+            fence_seqno = std::max(fence_seqno, shown->fence_seqno);
+            committed_.pop_front();
+        }
     }
-    timeline_.signal_until(shown.fence_seqno, vblank);
-    notify_presented({sequence_, vblank}, shown.token);
+    arm_vblank();  // for those
+    if (!shown)
+        return;  // the vblank before showed this one's flushes already
+    ++sequence_;
+    count_presented();
+    timeline_.signal_until(fence_seqno, vblank);
+    notify_presented({sequence_, vblank}, shown->token);
     maybe_snapshot(std::chrono::steady_clock::now());
 }
 
@@ -134,10 +140,10 @@ void HeadlessOutput::maybe_snapshot(std::chrono::steady_clock::time_point now)
     if (snapshots_.dir.empty() || now - last_snapshot_ < snapshots_.interval)
         return;
     last_snapshot_ = now;
-    char name[32];
-    std::snprintf(name, sizeof name, "/frame-%04llu.png",
+    char number[16];
+    std::snprintf(number, sizeof number, "%04llu.png",
                   static_cast<unsigned long long>(snapshots_taken_.load(std::memory_order_relaxed)));
-    if (auto written = snapshot_png(snapshots_.dir + name); !written) {
+    if (auto written = snapshot_png(snapshots_.dir + "/" + snapshots_.prefix + number); !written) {
         UDEFIO_LOG(error, "%s", written.error().message().c_str());
         return;
     }
@@ -155,11 +161,6 @@ Result<void> HeadlessOutput::snapshot_png(const std::string& path) const
     return udefio::write_png(path, frame());
 }
 
-HeadlessCounters HeadlessOutput::counters() const
-{
-    return {flushes_.load(std::memory_order_relaxed), presented_.load(std::memory_order_relaxed),
-            bytes_copied_.load(std::memory_order_relaxed), snapshots_taken_.load(std::memory_order_relaxed),
-            fences_signalled_.load(std::memory_order_relaxed), vblank_clock_.margin()};
-}
+VblankTiming HeadlessOutput::vblank_timing() const { return {true, vblank_clock_.margin(), vblank_clock_.misses()}; }
 
 }  // namespace udefio

@@ -7,6 +7,7 @@
 
 #include <atomic>
 #include <chrono>
+#include <deque>
 #include <mutex>
 #include <string>
 
@@ -15,32 +16,27 @@
 #include "backends/vblank_clock.hpp"
 #include "loop/event_loop.hpp"
 #include "fence/software_timeline.hpp"
+#include "util/weak_self.hpp"
 
 namespace udefio {
 
 struct HeadlessSnapshots {
     std::string dir;                          // empty: no snapshots
     std::chrono::milliseconds interval{1000}; // at most one per interval
-};
-
-struct HeadlessCounters {
-    uint64_t flushes = 0;
-    uint64_t presented = 0;  // vblanks that presented at least one flush
-    uint64_t bytes_copied = 0;
-    uint64_t snapshots = 0;
-    uint64_t fences_signalled = 0;  // scanout fences of the software timeline
-    std::chrono::nanoseconds latch_margin{};  // how long before a vblank flushes start
+    std::string prefix = "frame-";            // DIR/PREFIXnnnn.png
 };
 
 class HeadlessOutput final : public Output {
 public:
-    static Result<std::unique_ptr<HeadlessOutput>> create(EventLoop& loop, OutputMode mode,
+    // `name`: headless-0, headless-1, ...
+    static Result<std::unique_ptr<HeadlessOutput>> create(EventLoop& loop, std::string name, OutputMode mode,
                                                           HeadlessSnapshots snapshots);
-    // On the loop thread, or after the loop stopped.
-    ~HeadlessOutput() override;
 
-    std::string name() const override { return "headless-0"; }
+    std::string name() const override { return name_; }
     OutputMode mode() const override { return mode_; }
+    // Its counters: commits are flushes copied into the frame; presented, vblanks that showed something new.
+    VblankTiming vblank_timing() const override;
+    uint64_t snapshots() const { return snapshots_taken_.load(std::memory_order_relaxed); }
 
     // Flush worker thread.
     FlushResult flush(const SharedBuffer& src, std::span<PageRef* const> pages, const Damage& damage) override;
@@ -51,16 +47,19 @@ public:
     // What the screen shows now. Any thread.
     Image frame() const;
     Result<void> snapshot_png(const std::string& path) const override;
-    HeadlessCounters counters() const;
 
-    HeadlessOutput(EventLoop& loop, OutputMode mode, HeadlessSnapshots snapshots, EventSource vblank);
+    HeadlessOutput(EventLoop& loop, std::string name, OutputMode mode, HeadlessSnapshots snapshots);
 
 private:
+    SinkBinding& binding() override { return binding_; }
     void on_flushed();  // loop thread
     void on_vblank();   // loop thread
+    // Arms the vblank that shows the oldest flush not yet shown, if any.
+    void arm_vblank();  // loop thread
     void maybe_snapshot(std::chrono::steady_clock::time_point now);
 
     EventLoop& loop_;
+    const std::string name_;
     const OutputMode mode_;
     const HeadlessSnapshots snapshots_;
 
@@ -72,33 +71,33 @@ private:
     EventSource vblank_;
     bool vblank_pending_ = false;
     std::chrono::nanoseconds next_vblank_{};  // the grid point the pending vblank stands for
+    std::chrono::nanoseconds last_vblank_{};  // the grid point of the last one that ran
     uint64_t sequence_ = 0;
     std::chrono::steady_clock::time_point last_snapshot_{};
 
-    std::atomic<uint64_t> flushes_{0};
-    std::atomic<uint64_t> presented_{0};
-    std::atomic<uint64_t> bytes_copied_{0};
     std::atomic<uint64_t> snapshots_taken_{0};
-    std::atomic<uint64_t> fences_signalled_{0};
 
     // When flushes start: fed with each flush and each simulated vblank.
     VblankClock vblank_clock_;
 
-    // The last flush whose commit and fence both exist: a vblank presents
-    // the frames up to its token and signals the fences up to its seqno.
+    // The flushes committed (with their fence) and not yet presented, in
+    // commit order. A vblank presents those committed at or before its grid
+    // time; one committed later (its timer ran late) waits for the next, so a
+    // frame is never shown, nor its fence signalled, before its commit.
     struct Committed {
-        uint64_t fence_seqno = 0;
+        std::chrono::nanoseconds at{};
+        uint64_t fence_seqno = 0;  // 0: no fence
         uint64_t token = 0;
     };
-    std::mutex committed_mutex_;  // protects committed_; a leaf, taken by flush() and on_vblank()
-    Committed committed_;
+    std::mutex committed_mutex_;  // protects committed_; a leaf, taken by flush(), on_vblank() and arm_vblank()
+    std::deque<Committed> committed_;
 
     // Scanout fences: one per flush, signalled by the vblank that shows it.
     SoftwareTimeline timeline_{"headless-scanout"};
 
-    // Posted callbacks hold a weak reference: one that runs after the output
-    // is gone finds it expired and does nothing.
-    std::shared_ptr<HeadlessOutput*> self_;
+    // Posted callbacks and the vblank timer find the output gone after this.
+    WeakSelf<HeadlessOutput> self_{*this};
+    SinkBinding binding_{*this};  // last: detaches the state first
 };
 
 }  // namespace udefio

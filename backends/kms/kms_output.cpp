@@ -4,8 +4,10 @@
 #include <poll.h>
 #include <xf86drm.h>
 
+#include <algorithm>
 #include <cstring>
 
+#include "defio/pixel_copy.hpp"
 #include "defio/sigbus_guard.hpp"
 #include "backends/kms/kms_damage_shape.hpp"
 #include "backends/png_file.hpp"
@@ -19,12 +21,14 @@ namespace {
 // Longer than any refresh period: a flip that takes longer is lost.
 constexpr auto kFlipTimeout = std::chrono::milliseconds(200);
 
-void copy_rect(std::byte* dst, uint32_t dst_pitch, const std::byte* src, uint32_t src_stride, const Rect& r)
+// When a commit issued at `issued` reached the screen, from the time the
+// kernel stamped its flip event or fence with. vkms stamps a vblank with its
+// timer's expiry but latches commits until the timer's handler runs, later: a
+// commit issued in between is shown at that vblank, stamped before it was
+// issued. It cannot have been on screen before it was issued.
+std::chrono::nanoseconds shown_at(std::chrono::nanoseconds stamp, std::chrono::nanoseconds issued)
 {
-    const size_t len = size_t(r.width) * 4;
-    for (int32_t y = r.y; y < r.y + r.height; ++y)
-        std::memcpy(dst + size_t(y) * dst_pitch + size_t(r.x) * 4, src + size_t(y) * src_stride + size_t(r.x) * 4,
-                    len);
+    return std::max(stamp, issued);
 }
 
 }  // namespace
@@ -39,8 +43,7 @@ Result<std::unique_ptr<KmsOutput>> KmsOutput::create(EventLoop& loop, const DrmD
             return Error{made.error().code, device.path() + ": " + made.error().what};
         b = std::move(made).value();
     }
-    SavedCrtc saved(drmModeGetCrtc(device.fd(), pipe.crtc_id), drmModeFreeCrtc);
-    auto output = std::make_unique<KmsOutput>(loop, device, pipe, std::move(saved), std::move(buffers));
+    auto output = std::make_unique<KmsOutput>(loop, device, pipe, std::move(buffers));
     if (auto r = output->set_mode(); !r)
         return Error{r.error().code, device.path() + " " + pipe.name + ": " + r.error().what};
     // A vblank counter exists only where the driver has real vblanks; page
@@ -54,24 +57,21 @@ Result<std::unique_ptr<KmsOutput>> KmsOutput::create(EventLoop& loop, const DrmD
     return output;
 }
 
-KmsOutput::KmsOutput(EventLoop& loop, const DrmDevice& device, const KmsPipe& pipe, SavedCrtc saved,
+KmsOutput::KmsOutput(EventLoop& loop, const DrmDevice& device, const KmsPipe& pipe,
                      std::array<std::unique_ptr<ScanoutBuffer>, 2> buffers)
     : loop_(loop),
       fd_(device.fd()),
       atomic_(device.atomic()),
       pipe_(pipe),
-      saved_crtc_(std::move(saved)),
       connector_props_(DrmProperties::read(fd_, pipe.connector_id, DRM_MODE_OBJECT_CONNECTOR)),
       crtc_props_(DrmProperties::read(fd_, pipe.crtc_id, DRM_MODE_OBJECT_CRTC)),
       plane_props_(DrmProperties::read(fd_, pipe.plane_id, DRM_MODE_OBJECT_PLANE)),
       damage_clips_prop_(plane_props_.id("FB_DAMAGE_CLIPS")),
       shape_(kms_damage_shape(drm_driver_name(fd_))),
       buffers_(std::move(buffers)),
-      self_(std::make_shared<KmsOutput*>(this))
+      ages_(2, Rect{0, 0, int32_t(pipe.mode.hdisplay), int32_t(pipe.mode.vdisplay)}),
+      restore_(device.fd(), pipe.crtc_id, pipe.connector_id, pipe.name)
 {
-    const Rect full{0, 0, int32_t(pipe.mode.hdisplay), int32_t(pipe.mode.vdisplay)};
-    for (auto& b : buffers_)
-        b->missed().add(full);  // neither buffer has any of the client's picture yet
 }
 
 KmsOutput::~KmsOutput()
@@ -81,18 +81,31 @@ KmsOutput::~KmsOutput()
         closing_ = true;  // a flush waiting for a flip gives up: the loop will not deliver it now
     }
     flipped_.notify_all();
-    detach_state();
-    self_.reset();
-    if (device_gone_)
+    // Then binding_ detaches the state (waiting for a running flush), and
+    // restore_ sets the CRTC back before the buffers go.
+}
+
+CrtcRestore::CrtcRestore(int fd, uint32_t crtc_id, uint32_t connector_id, std::string name)
+    : fd_(fd),
+      crtc_id_(crtc_id),
+      connector_id_(connector_id),
+      name_(std::move(name)),
+      saved_(drmModeGetCrtc(fd, crtc_id), drmModeFreeCrtc)
+{
+}
+
+CrtcRestore::~CrtcRestore()
+{
+    if (forgotten_)
         return;
-    const drmModeCrtc* s = saved_crtc_.get();
-    uint32_t connector = pipe_.connector_id;
+    const drmModeCrtc* s = saved_.get();
+    uint32_t connector = connector_id_;
     const int r = s && s->buffer_id
                       ? drmModeSetCrtc(fd_, s->crtc_id, s->buffer_id, s->x, s->y, &connector, 1,
                                        const_cast<drmModeModeInfo*>(&s->mode))
-                      : drmModeSetCrtc(fd_, pipe_.crtc_id, 0, 0, 0, nullptr, 0, nullptr);
+                      : drmModeSetCrtc(fd_, crtc_id_, 0, 0, 0, nullptr, 0, nullptr);
     if (r != 0)
-        UDEFIO_LOG(warn, "%s: restoring the CRTC failed: %s", pipe_.name.c_str(), std::strerror(errno));
+        UDEFIO_LOG(warn, "%s: restoring the CRTC failed: %s", name_.c_str(), std::strerror(errno));
 }
 
 OutputMode KmsOutput::mode() const
@@ -154,18 +167,15 @@ FlushResult KmsOutput::flush(const SharedBuffer& src, std::span<PageRef* const>,
     }
     if (closing_)
         return {};
-    ScanoutBuffer& back = *buffers_[1 - front_];
-    ScanoutBuffer& front = *buffers_[front_];
-    Damage todo = damage;
-    todo.add(back.missed());
+    const size_t back_index = size_t(1 - front_);
+    ScanoutBuffer& back = *buffers_[back_index];
+    const Damage todo = ages_.for_buffer(back_index, damage);
     uint64_t bytes = 0;
     const std::vector<Rect> rects = todo.rects();
     [[maybe_unused]] const ClientReadScope client_reads;
     const bool copied = run_guarding_sigbus([&] {
-        for (const Rect& r : rects) {
-            copy_rect(back.data(), back.pitch(), src.data(), src.layout().stride, r);
-            bytes += uint64_t(r.width) * uint64_t(r.height) * 4;
-        }
+        for (const Rect& r : rects)
+            bytes += copy_rect(back.data(), back.pitch(), src.data(), src.layout().stride, r);
     });
     if (!copied) {
         // The device memory is gone: unplugged. The udev event removes this output soon.
@@ -174,8 +184,7 @@ FlushResult KmsOutput::flush(const SharedBuffer& src, std::span<PageRef* const>,
         closing_ = true;
         return {bytes};
     }
-    back.missed().clear();
-    front.missed().add(damage);
+    ages_.rendered(back_index, damage);
     if (auto r = commit(back, damage); !r) {
         if (r.error().code == ENODEV) {
             // Unplugged: the udev event removes this output soon; say it once.
@@ -184,13 +193,13 @@ FlushResult KmsOutput::flush(const SharedBuffer& src, std::span<PageRef* const>,
             return {bytes};
         }
         UDEFIO_LOG(error, "%s: %s", pipe_.name.c_str(), r.error().message().c_str());
-        back.missed().add(todo);  // not shown: copy it again next time
+        ages_.missed(back_index, todo);  // not shown: copy it again next time
     } else {
         front_ = 1 - front_;
         in_flight_ = true;
-        commits_.fetch_add(1, std::memory_order_relaxed);
+        count_commit();
     }
-    bytes_copied_.fetch_add(bytes, std::memory_order_relaxed);
+    count_bytes(bytes);
     return {bytes};
 }
 
@@ -239,14 +248,15 @@ Result<void> KmsOutput::commit_atomic(ScanoutBuffer& buffer, const std::vector<R
         return Error{err, "atomic page flip commit"};
     const uint64_t token = notify_committed(issued);
     in_flight_token_ = token;
+    in_flight_issued_ = issued;
     if (vblank_)
         vblank_->committed(issued);
     if (out_fence >= 0)
-        adopt_out_fence(out_fence, token);
+        adopt_out_fence(out_fence, token, issued);
     return {};
 }
 
-void KmsOutput::adopt_out_fence(int fd, uint64_t token)
+void KmsOutput::adopt_out_fence(int fd, uint64_t token, std::chrono::nanoseconds issued)
 {
     auto fence = Fence::adopt_sync_file(UniqueFd(fd));
     if (!fence) {
@@ -256,19 +266,16 @@ void KmsOutput::adopt_out_fence(int fd, uint64_t token)
     out_fences_.fetch_add(1, std::memory_order_relaxed);
     // Runs once, on the loop thread (its wait or the flip), never after this
     // output is gone: both are members and die with it.
-    (void)(*fence)->add_callback([this, token](std::chrono::nanoseconds at) {
-        fences_signalled_.fetch_add(1, std::memory_order_relaxed);
-        notify_fence_signalled(token, at);
+    (void)(*fence)->add_callback([this, token, issued](std::chrono::nanoseconds at) {
+        count_fence_signalled();
+        notify_fence_signalled(token, shown_at(at, issued));  // the fence carries the flip's stamp
     });
     out_fence_ = *fence;
-    loop_.post([weak = std::weak_ptr<KmsOutput*>(self_), fence = *fence] {
-        auto self = weak.lock();
-        if (!self)
-            return;
-        auto wait = FenceWait::start((*self)->loop_, fence, [](std::chrono::nanoseconds) {});
+    loop_.post(self_.bind([fence = *fence](KmsOutput& self) {
+        auto wait = FenceWait::start(self.loop_, fence, [](std::chrono::nanoseconds) {});
         if (wait)
-            (*self)->out_fence_wait_ = std::move(wait).value();
-    });
+            self.out_fence_wait_ = std::move(wait).value();
+    }));
 }
 
 void KmsOutput::wait_in_fence_here()
@@ -298,6 +305,7 @@ Result<void> KmsOutput::commit_legacy(ScanoutBuffer& buffer, const std::vector<R
                         reinterpret_cast<void*>(uintptr_t(pipe_.crtc_id))) != 0)
         return errno_error("drmModePageFlip");
     in_flight_token_ = notify_committed(issued);
+    in_flight_issued_ = issued;
     if (vblank_)
         vblank_->committed(issued);
     return {};
@@ -307,21 +315,23 @@ void KmsOutput::on_page_flip(uint64_t sequence, std::chrono::nanoseconds timesta
 {
     std::shared_ptr<Fence> fence;
     uint64_t token = 0;
+    std::chrono::nanoseconds issued{};
     {
         std::lock_guard lock(mutex_);
         in_flight_ = false;
         if (vblank_)
-            vblank_->flipped(sequence, timestamp);
+            vblank_->flipped(sequence, timestamp);  // the kernel's stamp: it places the vblank grid
         fence = out_fence_;
         token = in_flight_token_;
+        issued = in_flight_issued_;
     }
     // The flip is done, so its fence has signalled (a sync_file polls
     // readable then): take it now if the loop's wait has not yet.
     if (fence)
         fence->check_sync_file();
     flipped_.notify_all();
-    flips_.fetch_add(1, std::memory_order_relaxed);
-    notify_presented({sequence, timestamp}, token);
+    count_presented();
+    notify_presented({sequence, shown_at(timestamp, issued)}, token);
 }
 
 Result<void> KmsOutput::snapshot_png(const std::string& path) const
@@ -331,9 +341,8 @@ Result<void> KmsOutput::snapshot_png(const std::string& path) const
     {
         std::lock_guard lock(mutex_);
         const ScanoutBuffer& shown = *buffers_[front_];
-        for (uint32_t y = 0; y < image.height; ++y)
-            std::memcpy(image.pixels.data() + size_t(y) * image.width, shown.data() + size_t(y) * shown.pitch(),
-                        size_t(image.width) * 4);
+        copy_rect(reinterpret_cast<std::byte*>(image.pixels.data()), size_t(image.width) * 4, shown.data(),
+                  shown.pitch(), Rect{0, 0, int32_t(image.width), int32_t(image.height)});
     }
     return write_png(path, image);
 }
@@ -355,18 +364,17 @@ std::chrono::nanoseconds KmsOutput::flush_time(std::chrono::nanoseconds now, std
     return vblank_ ? vblank_->flush_time(now, ready) : ready;
 }
 
-KmsCounters KmsOutput::counters() const
+VblankTiming KmsOutput::vblank_timing() const
 {
-    return {commits_.load(std::memory_order_relaxed),
-            flips_.load(std::memory_order_relaxed),
-            bytes_copied_.load(std::memory_order_relaxed),
-            damage_clips_.load(std::memory_order_relaxed),
-            out_fences_.load(std::memory_order_relaxed),
-            fences_signalled_.load(std::memory_order_relaxed),
-            in_fences_.load(std::memory_order_relaxed),
-            vblank_.has_value(),
-            vblank_ ? vblank_->margin() : std::chrono::nanoseconds(0),
-            vblank_ ? vblank_->misses() : 0};
+    if (!vblank_)
+        return {};
+    return {true, vblank_->margin(), vblank_->misses()};
+}
+
+KmsCounters KmsOutput::kms_counters() const
+{
+    return {damage_clips_.load(std::memory_order_relaxed), out_fences_.load(std::memory_order_relaxed),
+            in_fences_.load(std::memory_order_relaxed)};
 }
 
 }  // namespace udefio

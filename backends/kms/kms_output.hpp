@@ -16,6 +16,7 @@
 #include <mutex>
 #include <optional>
 
+#include "backends/damage_ring.hpp"
 #include "backends/kms/drm_device.hpp"
 #include "backends/kms/drm_properties.hpp"
 #include "backends/kms/kms_pipe.hpp"
@@ -25,20 +26,36 @@
 #include "loop/event_loop.hpp"
 #include "fence/fence_wait.hpp"
 #include "util/unique_fd.hpp"
+#include "util/weak_self.hpp"
 
 namespace udefio {
 
+// What only a KMS output counts (OutputCounters has commits, flips as
+// `presented`, bytes and signalled fences).
 struct KmsCounters {
-    uint64_t commits = 0;
-    uint64_t flips = 0;
-    uint64_t bytes_copied = 0;
     uint64_t damage_clips = 0;  // FB_DAMAGE_CLIPS rectangles sent (0 if the plane has none)
     uint64_t out_fences = 0;    // commits that returned an OUT_FENCE_PTR fence
-    uint64_t fences_signalled = 0;  // of those, seen signalled (by the loop's wait or at their flip)
-    uint64_t in_fences = 0;         // commits that waited on a client's IN_FENCE_FD
-    bool vblank_timed = false;      // flushes aim at the vblank grid (the CRTC has a real vblank)
-    std::chrono::nanoseconds latch_margin{};  // how long before a vblank they start
-    uint64_t missed_vblanks = 0;    // commits that landed a vblank later than the one they aimed at
+    uint64_t in_fences = 0;     // commits that waited on a client's IN_FENCE_FD
+};
+
+// Sets the CRTC back to what it showed before udefio took it, when destroyed
+// (after the output's state was detached: no commit runs then).
+class CrtcRestore {
+public:
+    CrtcRestore(int fd, uint32_t crtc_id, uint32_t connector_id, std::string name);
+    ~CrtcRestore();
+    CrtcRestore(const CrtcRestore&) = delete;
+    CrtcRestore& operator=(const CrtcRestore&) = delete;
+    // The device was unplugged: nothing to restore.
+    void forget() { forgotten_ = true; }
+
+private:
+    const int fd_;
+    const uint32_t crtc_id_;
+    const uint32_t connector_id_;
+    const std::string name_;
+    std::unique_ptr<drmModeCrtc, void (*)(drmModeCrtc*)> saved_;
+    bool forgotten_ = false;
 };
 
 class KmsOutput final : public Output {
@@ -54,12 +71,15 @@ public:
 
     std::string name() const override { return pipe_.name; }
     OutputMode mode() const override;
+    // Its counters: commits are atomic or legacy page-flip commits; presented, their page flips.
+    VblankTiming vblank_timing() const override;
+    KmsCounters kms_counters() const;
     bool damage_clips_supported() const { return damage_clips_prop_.has_value(); }
     uint32_t crtc_id() const { return pipe_.crtc_id; }
     uint32_t connector_id() const { return pipe_.connector_id; }
     const KmsPipe& pipe() const { return pipe_; }
     // The device was unplugged: the destructor does not try to restore the CRTC.
-    void forget_device() { device_gone_ = true; }
+    void forget_device() { restore_.forget(); }
 
     // Flush worker thread.
     FlushResult flush(const SharedBuffer& src, std::span<PageRef* const> pages, const Damage& damage) override;
@@ -77,25 +97,23 @@ public:
     void set_in_fence(std::shared_ptr<Fence> fence);
     // The last commit's OUT_FENCE_PTR fence (signalled when it is on screen), if any.
     std::shared_ptr<Fence> out_fence() const;
-    KmsCounters counters() const;
 
-    using SavedCrtc = std::unique_ptr<drmModeCrtc, void (*)(drmModeCrtc*)>;
-    KmsOutput(EventLoop& loop, const DrmDevice& device, const KmsPipe& pipe, SavedCrtc saved,
+    KmsOutput(EventLoop& loop, const DrmDevice& device, const KmsPipe& pipe,
               std::array<std::unique_ptr<ScanoutBuffer>, 2> buffers);
 
 private:
+    SinkBinding& binding() override { return binding_; }
     Result<void> set_mode();
     Result<void> commit(ScanoutBuffer& buffer, const Damage& damage);
     Result<void> commit_atomic(ScanoutBuffer& buffer, const std::vector<Rect>& clips);
     Result<void> commit_legacy(ScanoutBuffer& buffer, const std::vector<Rect>& clips);
     void wait_in_fence_here();
-    void adopt_out_fence(int fd, uint64_t token);
+    void adopt_out_fence(int fd, uint64_t token, std::chrono::nanoseconds issued);
 
     EventLoop& loop_;
     const int fd_;
     const bool atomic_;
     const KmsPipe pipe_;
-    SavedCrtc saved_crtc_;
     DrmProperties connector_props_;
     DrmProperties crtc_props_;
     DrmProperties plane_props_;
@@ -103,10 +121,9 @@ private:
     const DamageShape shape_;  // from the driver's name
     // Set in create() when the CRTC has a real vblank, then never replaced.
     std::optional<VblankClock> vblank_;
-    bool device_gone_ = false;  // loop thread only
 
-    // Protects buffers_' content and missed damage, front_, in_flight_,
-    // closing_, the fences and in_flight_token_. Taken by flush() (flush
+    // Protects buffers_' content, ages_, front_, in_flight_, closing_, the
+    // fences, in_flight_token_ and in_flight_issued_. Taken by flush() (flush
     // worker, under the state lock; it commits while holding it, and records
     // the commit in the profiler, whose lock nests inside), by on_page_flip()
     // (loop), by the fence accessors and by the destructor; never held while
@@ -114,26 +131,26 @@ private:
     mutable std::mutex mutex_;
     std::condition_variable flipped_;
     std::array<std::unique_ptr<ScanoutBuffer>, 2> buffers_;
+    DamageRing ages_;  // what each buffer missed while the other was shown
     int front_ = 0;
     bool in_flight_ = false;
     bool closing_ = false;
     std::shared_ptr<Fence> out_fence_;  // the last commit's OUT_FENCE_PTR fence, or null
     std::shared_ptr<Fence> in_fence_;   // for the next commit, or null
     uint64_t in_flight_token_ = 0;      // the profiler's token of the commit in flight
+    std::chrono::nanoseconds in_flight_issued_{};  // and when it was issued
 
     // Loop thread only: the wait for the last out fence.
     std::unique_ptr<FenceWait> out_fence_wait_;
-    // Posted callbacks hold a weak reference: one that runs after the output
-    // is gone finds it expired and does nothing.
-    std::shared_ptr<KmsOutput*> self_;
 
-    std::atomic<uint64_t> commits_{0};
-    std::atomic<uint64_t> flips_{0};
-    std::atomic<uint64_t> bytes_copied_{0};
     std::atomic<uint64_t> damage_clips_{0};
     std::atomic<uint64_t> out_fences_{0};
-    std::atomic<uint64_t> fences_signalled_{0};
     std::atomic<uint64_t> in_fences_{0};
+
+    // After the state is detached, while the buffers still exist: sets the CRTC back.
+    CrtcRestore restore_;
+    WeakSelf<KmsOutput> self_{*this};  // posted callbacks find the output gone after this
+    SinkBinding binding_{*this};       // last: detaches the state first
 };
 
 }  // namespace udefio

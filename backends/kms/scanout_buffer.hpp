@@ -6,7 +6,6 @@
 #include <cstddef>
 #include <cstdint>
 
-#include "defio/damage.hpp"
 
 namespace udefio {
 
@@ -17,13 +16,6 @@ public:
     virtual uint32_t fb_id() const = 0;
     virtual uint32_t pitch() const = 0;
     virtual std::byte* data() const = 0;
-
-    // Damage this buffer has not received yet: the frames that went to the
-    // other buffer while this one was on screen (its "age").
-    Damage& missed() { return missed_; }
-
-private:
-    Damage missed_;
 };
 
 }  // namespace udefio

@@ -10,11 +10,24 @@ namespace udefio {
 namespace {
 
 // The compositor reports in its own clock (weston: CLOCK_MONOTONIC_RAW).
+// The offset is read between two reads of that clock: a thread preempted
+// between its reads would shift every time by as long as it waited (and put a
+// presentation before its commit), so the tightest of a few tries counts.
 std::chrono::nanoseconds to_monotonic(clockid_t clock, std::chrono::nanoseconds t)
 {
     if (clock == CLOCK_MONOTONIC)
         return t;
-    return t + (clock_now(CLOCK_MONOTONIC) - clock_now(clock));
+    std::chrono::nanoseconds offset{}, tightest = std::chrono::nanoseconds::max();
+    for (int attempt = 0; attempt < 3; ++attempt) {
+        const auto before = clock_now(clock);
+        const auto monotonic = clock_now(CLOCK_MONOTONIC);
+        const auto after = clock_now(clock);
+        if (after - before < tightest) {
+            tightest = after - before;
+            offset = monotonic - (before + tightest / 2);
+        }
+    }
+    return t + offset;
 }
 
 }  // namespace

@@ -46,18 +46,13 @@ std::vector<Output*> WaylandBackend::outputs()
 
 void WaylandBackend::dispatch()
 {
-    if (auto r = connection_->dispatch(); !r) {
-        UDEFIO_LOG(error, "%s", r.error().message().c_str());
-        remove_output();
-        return;
-    }
-    if (close_requested_) {
-        UDEFIO_LOG(warn, "wayland %s: the compositor closed the window", connection_->name().c_str());
-        remove_output();
-    }
+    if (auto r = connection_->dispatch(); !r)
+        return remove_output(r.error().message());
+    if (close_requested_)
+        remove_output("wayland " + connection_->name() + ": the compositor closed the window");
 }
 
-void WaylandBackend::remove_output()
+void WaylandBackend::remove_output(const std::string& why)
 {
     // The connection is over: stop watching its fd (it stays readable once hung up).
     // Disarmed, not destroyed: this runs inside the watch's own callback.
@@ -66,6 +61,7 @@ void WaylandBackend::remove_output()
         return;
     notify_output_removed(*output_);
     output_.reset();  // detaches the state: its clients' mappings now SIGBUS
+    notify_gone(why);
 }
 
 }  // namespace udefio

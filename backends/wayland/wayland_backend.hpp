@@ -3,7 +3,7 @@
 // compositor goes away, ends the connection with a protocol error or closes
 // the window, the error is logged in one line and the output is removed
 // (notify_output_removed, then destroyed: its clients' mappings get SIGBUS),
-// as on a KMS unplug; the backend then has no output.
+// as on a KMS unplug; the backend is then gone (notify_gone).
 #pragma once
 
 #include "backends/backend.hpp"
@@ -26,7 +26,7 @@ public:
 
 private:
     void dispatch();  // loop thread: the fd is readable
-    void remove_output();
+    void remove_output(const std::string& why);
 
     std::unique_ptr<WaylandConnection> connection_;  // outlives the output's protocol objects
     std::unique_ptr<WaylandOutput> output_;

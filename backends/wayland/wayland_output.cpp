@@ -29,10 +29,12 @@ Result<std::unique_ptr<WaylandOutput>> WaylandOutput::create(EventLoop& loop, Wa
         UDEFIO_LOG(warn, "wayland %s: the compositor did not make the window fullscreen", connection.name().c_str());
     if (auto r = output->apply_configure(*first); !r)
         return r.error();
+    output->configures_.fetch_add(1, std::memory_order_relaxed);
     output->window_->set_configure_callback([o = output.get()] {
         if (auto configure = o->window_->take_configure()) {
             if (auto r = o->apply_configure(*configure); !r)
                 UDEFIO_LOG(error, "%s: %s", o->name().c_str(), r.error().message().c_str());
+            o->configures_.fetch_add(1, std::memory_order_relaxed);
         }
     });
     return output;
@@ -49,8 +51,7 @@ WaylandOutput::WaylandOutput(EventLoop& loop, WaylandConnection& connection, std
           [this](const Presentation& p, std::chrono::nanoseconds refresh, uint64_t token) {
               on_presented(p, refresh, token);
           },
-          [this] { discarded_.fetch_add(1, std::memory_order_relaxed); }),
-      self_(std::make_shared<WaylandOutput*>(this))
+          [this] { discarded_.fetch_add(1, std::memory_order_relaxed); })
 {
 }
 
@@ -61,14 +62,14 @@ WaylandOutput::~WaylandOutput()
         closing_ = true;  // a flush waiting for a frame callback gives up: the loop will not deliver it now
     }
     writable_.notify_all();
-    detach_state();
-    self_.reset();
     using ull = unsigned long long;
-    const WaylandCounters c = counters();
+    const OutputCounters c = counters();
+    const WaylandCounters w = wayland_counters();
     UDEFIO_LOG(info,
                "%s: %llu commits, %llu frame callbacks, %llu presented, %llu discarded, %llu deferred, %llu resizes",
-               name().c_str(), ull(c.commits), ull(c.frame_callbacks), ull(c.presented), ull(c.discarded),
-               ull(c.deferred), ull(c.resizes));
+               name().c_str(), ull(c.commits), ull(w.frame_callbacks), ull(c.presented), ull(w.discarded),
+               ull(w.deferred), ull(w.resizes));
+    // binding_, the last member, detaches the state first.
 }
 
 OutputMode WaylandOutput::mode() const
@@ -101,11 +102,11 @@ Result<void> WaylandOutput::apply_configure(const WindowConfigure& configure)
         if (!buffer)
             return Error{buffer.error().code, name() + ": " + buffer.error().what};
         fresh[i].buffer = std::move(buffer).value();
-        fresh[i].missed = Damage::full(fresh[i].buffer->layout());  // black: none of the picture yet
     }
     {
         std::lock_guard lock(mutex_);
         std::swap(slots_, fresh);  // the old buffers are destroyed below, after the lock
+        ages_.emplace(2, Rect{0, 0, int32_t(width), int32_t(height)});  // black: none of the picture yet
         ++generation_;
         shown_ = -1;
         stale_ = Damage::full(slots_[0].buffer->layout());
@@ -161,8 +162,7 @@ FlushResult WaylandOutput::flush(const SharedBuffer& src, std::span<PageRef* con
         return {};
     }
     Slot& slot = slots_[size_t(index)];
-    Damage todo = damage;
-    todo.add(slot.missed);
+    Damage todo = ages_->for_buffer(size_t(index), damage);
     todo.clip_to(src.layout());  // the picture and the window may differ in size: copy where both are
     todo.clip_to(slot.buffer->layout());
     uint64_t bytes = 0;
@@ -171,22 +171,21 @@ FlushResult WaylandOutput::flush(const SharedBuffer& src, std::span<PageRef* con
         for (const Rect& r : todo.rects())
             bytes += slot.buffer->copy_opaque(src.data(), src.layout().stride, r);
     }
-    slot.missed.clear();
-    slots_[size_t(1 - index)].missed.add(damage);
+    ages_->rendered(size_t(index), damage);
     slot.queued = true;
     Damage surface_damage = damage;
     surface_damage.add(stale_);
     surface_damage.clip_to(slot.buffer->layout());
     stale_.clear();
-    bytes_copied_.fetch_add(bytes, std::memory_order_relaxed);
-    loop_.post([weak = std::weak_ptr<WaylandOutput*>(self_), index, generation = generation_, surface_damage] {
-        if (auto self = weak.lock())
-            (*self)->commit(index, generation, surface_damage);
-    });
+    count_bytes(bytes);
+    loop_.post(self_.bind(
+        [index, generation = generation_, surface_damage, frame = flushing_frame()](WaylandOutput& self) {
+            self.commit(index, generation, surface_damage, frame);
+        }));
     return {bytes};
 }
 
-void WaylandOutput::commit(int index, uint64_t generation, const Damage& damage)
+void WaylandOutput::commit(int index, uint64_t generation, const Damage& damage, uint64_t frame)
 {
     wl_buffer* buffer = nullptr;
     {
@@ -210,10 +209,10 @@ void WaylandOutput::commit(int index, uint64_t generation, const Damage& damage)
         [](void* data, wl_callback*, uint32_t) { static_cast<WaylandOutput*>(data)->on_frame_done(); }};
     frame_callback_.reset(wl_surface_frame(surface));
     wl_callback_add_listener(frame_callback_.get(), &frame_listener, this);
-    last_token_ = notify_committed(clock_now(CLOCK_MONOTONIC));
+    last_token_ = notify_committed(clock_now(CLOCK_MONOTONIC), frame);
     feedback_.request(surface, last_token_);
     wl_surface_commit(surface);
-    commits_.fetch_add(1, std::memory_order_relaxed);
+    count_commit();
     // A failure here shows as a hang-up on the fd; the backend's dispatch reports it.
     (void)connection_.flush();
 }
@@ -264,7 +263,7 @@ void WaylandOutput::on_presented(const Presentation& presentation, std::chrono::
         std::lock_guard lock(mutex_);
         mode_.refresh_mhz = uint32_t(1'000'000'000'000LL / refresh.count());
     }
-    presented_.fetch_add(1, std::memory_order_relaxed);
+    count_presented();
     if (!first_presented_) {
         first_presented_ = true;
         UDEFIO_LOG(info, "%s: first frame presented (%s)", name().c_str(),

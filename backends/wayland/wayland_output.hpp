@@ -24,28 +24,24 @@
 #include <mutex>
 #include <optional>
 
+#include "backends/damage_ring.hpp"
 #include "backends/output.hpp"
 #include "backends/wayland/presentation_feedback.hpp"
 #include "backends/wayland/shm_buffer.hpp"
+#include "backends/wayland/wayland_options.hpp"
 #include "backends/wayland/xdg_window.hpp"
 #include "loop/event_loop.hpp"
+#include "util/weak_self.hpp"
 
 namespace udefio {
 
-struct WaylandOutputOptions {
-    bool fullscreen = false;  // ask for it (kiosk); else a normal, resizable window
-    uint32_t width = 1280;    // the window's size when the compositor leaves it to us
-    uint32_t height = 720;
-};
-
+// What only a Wayland output counts (OutputCounters has commits, presented and bytes).
 struct WaylandCounters {
-    uint64_t commits = 0;          // flushes committed to the surface
     uint64_t frame_callbacks = 0;  // frame callbacks received
-    uint64_t presented = 0;        // commits the compositor reported presented (wp_presentation)
-    uint64_t discarded = 0;        // commits it reported never shown
+    uint64_t discarded = 0;        // commits the compositor reported never shown
     uint64_t deferred = 0;         // flushes that found a commit in flight or no free buffer
-    uint64_t bytes_copied = 0;
     uint64_t resizes = 0;          // configures that changed the window's size
+    uint64_t configures = 0;       // configures handled (counted once each took effect)
 };
 
 class WaylandOutput final : public Output {
@@ -59,18 +55,18 @@ public:
 
     std::string name() const override { return "window@" + connection_.name(); }
     OutputMode mode() const override;
+    // Its counters: commits are flushes committed to the surface; presented, those reported presented.
 
     // Flush worker thread.
     FlushResult flush(const SharedBuffer& src, std::span<PageRef* const> pages, const Damage& damage) override;
 
     // The buffer last committed (what the compositor shows).
     Result<void> snapshot_png(const std::string& path) const override;
-    WaylandCounters counters() const
+    WaylandCounters wayland_counters() const
     {
-        return {commits_.load(std::memory_order_relaxed),   frame_callbacks_.load(std::memory_order_relaxed),
-                presented_.load(std::memory_order_relaxed), discarded_.load(std::memory_order_relaxed),
-                deferred_.load(std::memory_order_relaxed),  bytes_copied_.load(std::memory_order_relaxed),
-                resizes_.load(std::memory_order_relaxed)};
+        return {frame_callbacks_.load(std::memory_order_relaxed), discarded_.load(std::memory_order_relaxed),
+                deferred_.load(std::memory_order_relaxed), resizes_.load(std::memory_order_relaxed),
+                configures_.load(std::memory_order_relaxed)};
     }
     // The compositor asked to close the window. Loop thread.
     void set_close_callback(std::function<void()> callback) { window_->set_close_callback(std::move(callback)); }
@@ -79,16 +75,18 @@ public:
                   const WaylandOutputOptions& options);
 
 private:
+    SinkBinding& binding() override { return binding_; }
+
     struct Slot {
         std::unique_ptr<ShmBuffer> buffer;
         bool queued = false;  // written by a flush, its commit posted to the loop
         bool held = false;    // committed: the compositor may read it until wl_buffer.release
-        Damage missed;        // what it lacks of the client's picture (the frames it missed)
     };
 
     // Loop thread.
     Result<void> apply_configure(const WindowConfigure& configure);
-    void commit(int slot, uint64_t generation, const Damage& damage);
+    // `frame`: the profiler's last frame in this copy (flushing_frame()).
+    void commit(int slot, uint64_t generation, const Damage& damage, uint64_t frame);
     void commit_black();
     void on_frame_done();
     void on_release(int slot);
@@ -100,7 +98,7 @@ private:
     WaylandConnection& connection_;
     const WaylandOutputOptions options_;
 
-    // Protects slots_ (the buffers, their flags and missed damage), generation_,
+    // Protects slots_ (the buffers and their flags), ages_, generation_,
     // shown_, awaiting_frame_, stalled_, owed_, stale_, mode_ and closing_.
     // Taken by flush() (flush worker, under the state lock; it waits on
     // writable_ and copies with it), by the loop-thread handlers and by mode()
@@ -112,6 +110,7 @@ private:
     mutable std::mutex mutex_;
     std::condition_variable writable_;  // a buffer may have become writable, or closing_
     std::array<Slot, 2> slots_;
+    std::optional<DamageRing> ages_;  // what each buffer lacks of the picture (the frames it missed)
     uint64_t generation_ = 0;     // bumped when a resize replaces the buffers
     int shown_ = -1;              // the slot last committed
     bool awaiting_frame_ = false; // a commit's frame callback has not arrived
@@ -129,17 +128,14 @@ private:
     bool first_presented_ = false;
     uint64_t last_token_ = 0;  // the profiler's token of the last commit
 
-    std::atomic<uint64_t> commits_{0};
     std::atomic<uint64_t> frame_callbacks_{0};
-    std::atomic<uint64_t> presented_{0};
     std::atomic<uint64_t> discarded_{0};
     std::atomic<uint64_t> deferred_{0};
-    std::atomic<uint64_t> bytes_copied_{0};
     std::atomic<uint64_t> resizes_{0};
+    std::atomic<uint64_t> configures_{0};
 
-    // Posted commits hold a weak reference: one that runs after the output
-    // is gone finds it expired and does nothing.
-    std::shared_ptr<WaylandOutput*> self_;
+    WeakSelf<WaylandOutput> self_{*this};  // posted commits find the output gone after this
+    SinkBinding binding_{*this};           // last: detaches the state first
 };
 
 }  // namespace udefio

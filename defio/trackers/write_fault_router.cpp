@@ -11,6 +11,7 @@
 #include <mutex>
 #include <thread>
 
+#include "util/fault_signal_chain.hpp"
 #include "util/log.hpp"
 
 namespace udefio {
@@ -31,27 +32,11 @@ std::array<Slot, kSlots> g_slots;
 // clearing its slot, so no handler still uses a client being destroyed.
 std::atomic<int> g_in_flight{0};
 
-// Protects g_previous, g_installed and the choice of a free slot. Taken by
-// add/remove only, never by the signal handler.
+// Protects g_chain's installation, g_installed and the choice of a free slot.
+// Taken by add/remove only, never by the signal handler.
 std::mutex g_registry_mutex;
-struct sigaction g_previous;
+FaultSignalChain g_chain;
 bool g_installed = false;
-
-void forward_to_previous(int sig, siginfo_t* info, void* context)
-{
-    if (g_previous.sa_flags & SA_SIGINFO) {
-        g_previous.sa_sigaction(sig, info, context);
-        return;
-    }
-    if (g_previous.sa_handler == SIG_IGN || g_previous.sa_handler == SIG_DFL) {
-        // Not ours: restore the default action and let the fault repeat.
-        struct sigaction dfl {};
-        dfl.sa_handler = SIG_DFL;
-        ::sigaction(sig, &dfl, nullptr);
-        return;
-    }
-    g_previous.sa_handler(sig);
-}
 
 void on_sigsegv(int sig, siginfo_t* info, void* context)
 {
@@ -73,7 +58,7 @@ void on_sigsegv(int sig, siginfo_t* info, void* context)
     g_in_flight.fetch_sub(1, std::memory_order_seq_cst);
     errno = saved_errno;
     if (!owner)
-        forward_to_previous(sig, info, context);
+        g_chain.forward(sig, info, context);
 }
 
 }  // namespace
@@ -82,12 +67,8 @@ Result<void> add_write_fault_range(std::span<std::byte> range, WriteFaultClient&
 {
     std::lock_guard lock(g_registry_mutex);
     if (!g_installed) {
-        struct sigaction action {};
-        action.sa_sigaction = on_sigsegv;
-        action.sa_flags = SA_SIGINFO | SA_RESTART | SA_NODEFER;
-        sigemptyset(&action.sa_mask);
-        if (::sigaction(SIGSEGV, &action, &g_previous) != 0)
-            return errno_error("sigaction(SIGSEGV) for write tracking");
+        if (auto r = g_chain.install(SIGSEGV, on_sigsegv, SA_RESTART | SA_NODEFER); !r)
+            return Error{r.error().code, r.error().what + " for write tracking"};
         g_installed = true;
     }
     for (Slot& slot : g_slots) {

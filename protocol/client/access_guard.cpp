@@ -12,6 +12,7 @@
 #include <mutex>
 
 #include "protocol/client/udefio-client.h"
+#include "util/fault_signal_chain.hpp"
 
 namespace {
 
@@ -22,7 +23,7 @@ struct Guarded {
 };
 
 thread_local Guarded t_guarded;  // the buffer this thread is accessing, if any
-struct sigaction g_previous;     // set once, before our handler can run
+udefio::FaultSignalChain g_chain;  // installed once, before our handler can run
 std::once_flag g_installed;
 
 void on_sigbus(int signo, siginfo_t* info, void* context)
@@ -37,28 +38,11 @@ void on_sigbus(int signo, siginfo_t* info, void* context)
             return;
         }
     }
-    if (g_previous.sa_flags & SA_SIGINFO) {
-        if (g_previous.sa_sigaction) {
-            g_previous.sa_sigaction(signo, info, context);
-            return;
-        }
-    } else if (g_previous.sa_handler != SIG_DFL && g_previous.sa_handler != SIG_IGN) {
-        g_previous.sa_handler(signo);
-        return;
-    }
-    // Nobody else wants it: die of it, as without us.
-    ::signal(SIGBUS, SIG_DFL);
-    ::raise(SIGBUS);
+    // Not ours, or no room to recover: what was there before us (or the default action).
+    g_chain.forward(signo, info, context);
 }
 
-void install()
-{
-    struct sigaction action {};
-    action.sa_sigaction = on_sigbus;
-    action.sa_flags = SA_SIGINFO | SA_NODEFER;
-    sigemptyset(&action.sa_mask);
-    ::sigaction(SIGBUS, &action, &g_previous);
-}
+void install() { (void)g_chain.install(SIGBUS, on_sigbus, SA_NODEFER); }
 
 }  // namespace
 

@@ -17,16 +17,28 @@
 #include "defio/uapi.hpp"
 #include "protocol/client/udefio-client.h"
 #include "protocol/wire.hpp"
+#include "util/scm_rights.hpp"
 
 using namespace udefio;
 
 struct udefio_client {
+    // What udefio last said of a surface.
+    struct Surface {
+        uint32_t output = 0;
+        uint32_t width = 0, height = 0, stride = 0;  // 0 until configured
+        bool fresh = false;                          // configured since its last lease
+    };
+
     int fd = -1;
     std::string error;
+    uint32_t version = 0;  // what this connection speaks
     uint32_t next_id = 1;
     uint32_t next_serial = 1;
-    uint32_t width = 0, height = 0, stride = 0;
+    std::map<uint32_t, Surface> surfaces;
+    std::map<uint32_t, wire::OutputInfo> outputs;  // by id (protocol version 2)
     std::map<uint32_t, uint32_t> presented;  // surface -> last presented serial
+    std::map<uint32_t, uint32_t> revoked;    // lease -> why udefio revoked it
+    std::map<uint32_t, uint32_t> lease_surface;  // lease -> its surface
     udefio_frame_fn frame_fn = nullptr;
     void* frame_data = nullptr;
     udefio_presented_fn presented_fn = nullptr;
@@ -69,36 +81,34 @@ std::optional<wire::Event> udefio_client::read_event(int timeout_ms, int* fd_out
         return std::nullopt;
     }
     std::byte data[wire::kMaxMessage];
-    iovec iov{data, sizeof data};
-    alignas(cmsghdr) char control[CMSG_SPACE(sizeof(int))];
-    msghdr msg{};
-    msg.msg_iov = &iov;
-    msg.msg_iovlen = 1;
-    msg.msg_control = control;
-    msg.msg_controllen = sizeof control;
-    const ssize_t got = ::recvmsg(fd, &msg, MSG_CMSG_CLOEXEC);
-    if (got <= 0) {
-        fail(got == 0 ? "udefio closed the connection" : std::string("recvmsg: ") + std::strerror(errno));
+    ReceivedPacket packet = receive_with_fds(fd, data, wire::kMaxFds);
+    if (packet.bytes <= 0) {
+        fail(packet.bytes == 0 ? "udefio closed the connection" : std::string("recvmsg: ") + std::strerror(errno));
         return std::nullopt;
     }
-    int received = -1;
-    if (cmsghdr* c = CMSG_FIRSTHDR(&msg); c && c->cmsg_type == SCM_RIGHTS)
-        std::memcpy(&received, CMSG_DATA(c), sizeof received);
-    auto event = wire::decode_event(std::span(data, size_t(got)), received >= 0 ? 1 : 0);
+    auto event = wire::decode_event(std::span(data, size_t(packet.bytes)), packet.fds.size());
     if (!event) {
-        if (received >= 0)
-            ::close(received);
         fail("a bad event from udefio: " + event.error().message());
         return std::nullopt;
     }
-    if (fd_out)
-        *fd_out = received;
-    else if (received >= 0)
-        ::close(received);
+    if (fd_out && !packet.fds.empty())
+        *fd_out = packet.fds.front().release();
     std::visit(
         [&](const auto& e) {
             using T = std::decay_t<decltype(e)>;
-            if constexpr (std::is_same_v<T, wire::Frame>) {
+            if constexpr (std::is_same_v<T, wire::OutputInfo>) {
+                outputs[e.output] = e;
+            } else if constexpr (std::is_same_v<T, wire::OutputRemoved>) {
+                outputs.erase(e.output);
+            } else if constexpr (std::is_same_v<T, wire::SurfaceOutput>) {
+                surfaces[e.surface].output = e.output;
+            } else if constexpr (std::is_same_v<T, wire::Configure>) {
+                Surface& s = surfaces[e.surface];
+                s.width = e.width;
+                s.height = e.height;
+                s.stride = e.stride;
+                s.fresh = true;
+            } else if constexpr (std::is_same_v<T, wire::Frame>) {
                 if (frame_fn)
                     frame_fn(frame_data, e.surface, e.serial);
             } else if constexpr (std::is_same_v<T, wire::Presented>) {
@@ -106,6 +116,7 @@ std::optional<wire::Event> udefio_client::read_event(int timeout_ms, int* fd_out
                 if (presented_fn)
                     presented_fn(presented_data, e.surface, e.serial, e.sequence, e.timestamp_ns);
             } else if constexpr (std::is_same_v<T, wire::Revoked>) {
+                revoked[e.lease] = e.reason;
                 if (revoked_fn)
                     revoked_fn(revoked_data, e.lease, e.reason);
             } else if constexpr (std::is_same_v<T, wire::ErrorEvent>) {
@@ -169,11 +180,13 @@ struct udefio_client* udefio_connect(const char* socket_path, char* error, size_
         udefio_disconnect(client);
         return report(why);
     }
-    if (client->send(wire::Hello{wire::kVersion}) != 0 || !client->wait_for<wire::Welcome>()) {
+    std::optional<wire::Welcome> welcome;
+    if (client->send(wire::Hello{wire::kVersion}) != 0 || !(welcome = client->wait_for<wire::Welcome>())) {
         const std::string why = client->error;
         udefio_disconnect(client);
         return report(why);
     }
+    client->version = welcome->version;  // the outputs came before it
     return client;
 }
 
@@ -190,42 +203,90 @@ const char* udefio_last_error(const struct udefio_client* client) { return clien
 
 int udefio_create_surface(struct udefio_client* client, uint32_t* surface, uint32_t* width, uint32_t* height)
 {
+    return udefio_create_surface_on(client, nullptr, surface, width, height);
+}
+
+int udefio_create_surface_on(struct udefio_client* client, const char* output, uint32_t* surface, uint32_t* width,
+                             uint32_t* height)
+{
+    if (!output)
+        output = std::getenv("UDEFIO_OUTPUT");
+    uint32_t output_id = 0;  // the default
+    if (output && *output) {
+        std::string names;
+        for (const auto& [id, o] : client->outputs) {
+            names += (names.empty() ? "" : ", ") + std::string(o.name);
+            if (std::strcmp(o.name, output) == 0)
+                output_id = id;
+        }
+        if (!output_id)
+            return client->fail(std::string("no output ") + output + " (udefio has: " +
+                                (names.empty() ? "none that it names: an older udefio" : names) + ")");
+    }
     const uint32_t id = client->next_id++;
-    if (client->send(wire::CreateSurface{id}) != 0)
+    const int sent = output_id ? client->send(wire::CreateSurfaceOn{id, output_id})
+                               : client->send(wire::CreateSurface{id});
+    if (sent != 0)
         return -1;
-    auto configure = client->wait_for<wire::Configure>();
-    if (!configure)
-        return -1;
-    client->width = configure->width;
-    client->height = configure->height;
-    client->stride = configure->stride;
-    *surface = id;
+    return udefio_wait_configure(client, id, width, height, 5000) == 0 ? (*surface = id, 0) : -1;
+}
+
+int udefio_wait_configure(struct udefio_client* client, uint32_t surface, uint32_t* width, uint32_t* height,
+                          int timeout_ms)
+{
+    while (!client->surfaces[surface].fresh) {
+        auto event = client->read_event(timeout_ms, nullptr);
+        if (!event || std::holds_alternative<wire::ErrorEvent>(*event))
+            return -1;
+    }
+    const auto& s = client->surfaces[surface];
     if (width)
-        *width = configure->width;
+        *width = s.width;
     if (height)
-        *height = configure->height;
+        *height = s.height;
     return 0;
+}
+
+int udefio_output_count(const struct udefio_client* client) { return int(client->outputs.size()); }
+
+const char* udefio_output_name(const struct udefio_client* client, int index)
+{
+    if (index < 0 || size_t(index) >= client->outputs.size())
+        return nullptr;
+    return std::next(client->outputs.begin(), index)->second.name;
 }
 
 int udefio_lease(struct udefio_client* client, uint32_t surface, uint32_t first_row, uint32_t rows,
                  struct udefio_buffer* buffer)
 {
-    if (!client->stride)
-        return client->fail("lease before create_surface");
+    auto known = client->surfaces.find(surface);
+    if (known == client->surfaces.end() || !known->second.stride)
+        return client->fail("no surface " + std::to_string(surface) + " configured yet");
+    udefio_client::Surface& s = known->second;
+    s.fresh = false;
     const uint32_t id = client->next_id++;
-    const uint64_t offset = uint64_t(first_row) * client->stride;
-    const uint64_t length = uint64_t(rows) * client->stride;
+    const uint64_t offset = uint64_t(first_row) * s.stride;
+    const uint64_t length = uint64_t(rows) * s.stride;
     if (client->send(wire::LeaseBuffer{surface, id, offset, length}) != 0)
         return -1;
+    // Either the lease, or its refusal because the output went away meanwhile.
     int fd = -1;
-    auto leased = client->wait_for<wire::Leased>(&fd);
-    if (!leased)
-        return -1;
+    std::optional<wire::Leased> leased;
+    while (!leased) {
+        auto event = client->read_event(5000, &fd);
+        if (!event || std::holds_alternative<wire::ErrorEvent>(*event))
+            return -1;
+        if (auto* l = std::get_if<wire::Leased>(&*event); l && l->lease == id)
+            leased = *l;
+        else if (auto* r = std::get_if<wire::Revoked>(&*event); r && r->lease == id)
+            return client->fail("lease refused: the surface's output went away (udefio_wait_configure, then lease again)");
+    }
     void* data = ::mmap(nullptr, leased->length, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
     ::close(fd);
     if (data == MAP_FAILED)
         return client->fail(std::string("mmap of the lease: ") + std::strerror(errno));
-    *buffer = {data, size_t(leased->length), client->width, uint32_t(leased->length / leased->stride),
+    client->lease_surface[id] = surface;
+    *buffer = {data, size_t(leased->length), s.width, uint32_t(leased->length / leased->stride),
                leased->stride, uint32_t(leased->offset / leased->stride), id};
     // Best effort: where this kernel and its settings allow it, udefio reads
     // which pages we wrote from our page tables; else it compares the lease.
@@ -242,10 +303,19 @@ int udefio_lease(struct udefio_client* client, uint32_t surface, uint32_t first_
 int udefio_release(struct udefio_client* client, struct udefio_buffer* buffer)
 {
     client->tracked.erase(buffer->lease);
+    client->lease_surface.erase(buffer->lease);
     ::munmap(buffer->data, buffer->size);
-    const int r = client->send(wire::ReleaseLease{buffer->lease});
+    // A lease udefio revoked is gone already.
+    const int r = client->revoked.erase(buffer->lease) ? 0 : client->send(wire::ReleaseLease{buffer->lease});
     *buffer = {};
     return r;
+}
+
+int udefio_revoke_reason(struct udefio_client* client, uint32_t lease)
+{
+    (void)udefio_dispatch(client);
+    auto it = client->revoked.find(lease);
+    return it == client->revoked.end() ? 0 : int(it->second);
 }
 
 int udefio_damage(struct udefio_client* client, uint32_t surface, int32_t x, int32_t y, int32_t width, int32_t height)
@@ -283,6 +353,9 @@ int udefio_wait_presented(struct udefio_client* client, uint32_t surface, int64_
         auto event = client->read_event(timeout_ms, nullptr);
         if (!event || std::holds_alternative<wire::ErrorEvent>(*event))
             return -1;
+        // What was committed will not be shown now: say so instead of timing out.
+        if (auto* r = std::get_if<wire::Revoked>(&*event); r && client->lease_surface[r->lease] == surface)
+            return client->fail("a lease of the surface was revoked (udefio_revoke_reason says why)");
     }
     return 0;
 }

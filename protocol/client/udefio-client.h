@@ -46,14 +46,38 @@ struct udefio_client *udefio_connect(const char *socket_path, char *error, size_
 void udefio_disconnect(struct udefio_client *client);
 const char *udefio_last_error(const struct udefio_client *client);
 
-/* A surface covering the output; its size comes back. */
+/* A surface covering an output; its size comes back. udefio_create_surface
+ * takes the output named in $UDEFIO_OUTPUT, else udefio's default one (the
+ * main program's); udefio_create_surface_on the one named (NULL: as
+ * udefio_create_surface). */
 int udefio_create_surface(struct udefio_client *client, uint32_t *surface, uint32_t *width, uint32_t *height);
+int udefio_create_surface_on(struct udefio_client *client, const char *output, uint32_t *surface, uint32_t *width,
+                             uint32_t *height);
+/* The outputs udefio has now ("HDMI-A-1", "headless-0", ...). */
+int udefio_output_count(const struct udefio_client *client);
+const char *udefio_output_name(const struct udefio_client *client, int index);
+/* Waits (up to timeout_ms, -1 forever) until the surface was configured
+ * since its last lease (at once if it was already): a configure comes after
+ * its leases were revoked because its output changed its mode or went away
+ * (the surface then moves to the default output). Lease again with the new
+ * size. */
+int udefio_wait_configure(struct udefio_client *client, uint32_t surface, uint32_t *width, uint32_t *height,
+                          int timeout_ms);
 /* Rows [first_row, first_row + rows) of the surface, mapped into `buffer`;
  * rows 0 = to the bottom. Their bytes must be whole pages (4096). */
 int udefio_lease(struct udefio_client *client, uint32_t surface, uint32_t first_row, uint32_t rows,
                  struct udefio_buffer *buffer);
-/* Unmaps the lease and gives it back. */
+/* Unmaps the lease and gives it back (if udefio did not revoke it already). */
 int udefio_release(struct udefio_client *client, struct udefio_buffer *buffer);
+/* Why udefio revoked the lease (reading the events that arrived), or 0 if it
+ * did not. After UDEFIO_REVOKED_OUTPUT_CHANGED and UDEFIO_REVOKED_OUTPUT_GONE
+ * a configure follows (udefio_wait_configure), when the surface has an
+ * output again: lease again then. */
+#define UDEFIO_REVOKED_COMPOSITOR 1
+#define UDEFIO_REVOKED_OUTPUT_GONE 2
+#define UDEFIO_REVOKED_EXPIRED 3
+#define UDEFIO_REVOKED_OUTPUT_CHANGED 5
+int udefio_revoke_reason(struct udefio_client *client, uint32_t lease);
 
 /* Optional: what changed, in surface coordinates. Without it, udefio finds
  * the changed rows itself at commit. */

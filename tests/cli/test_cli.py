@@ -31,6 +31,16 @@ def run(*args, timeout=60):
     return subprocess.run([UDEFIO, *args], capture_output=True, text=True, timeout=timeout)
 
 
+def wait_until(condition, timeout=30):
+    """Polls `condition` until it holds (True) or `timeout` seconds pass (False)."""
+    deadline = time.monotonic() + timeout
+    while not condition():
+        if time.monotonic() > deadline:
+            return False
+        time.sleep(0.02)
+    return True
+
+
 class Cli(unittest.TestCase):
     def assert_one_line_error(self, args, *needles):
         r = run(*args)
@@ -172,11 +182,15 @@ class Profile(unittest.TestCase):
 
     def test_program_ended_on_sigterm(self):
         with tempfile.TemporaryDirectory() as out:
-            p = subprocess.Popen([UDEFIO, "profile", "--backend", "headless", "--out", out, "--", PLAIN_STORES],
-                                 stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-            time.sleep(1.5)
+            frames = os.path.join(out, "frames")
+            p = subprocess.Popen([UDEFIO, "profile", "--backend", "headless", "--out", out, "--png-dir", frames,
+                                  "--", PLAIN_STORES], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+            # The first snapshot is written at the first vblank that showed a
+            # frame: the program runs, drew, and a frame was profiled.
+            shown = wait_until(lambda: os.path.exists(os.path.join(frames, "frame-0000.png")))
             p.send_signal(signal.SIGTERM)
             stdout, stderr = p.communicate(timeout=30)
+            self.assertTrue(shown, f"no frame was shown: {stderr}")
             self.assertEqual(p.returncode, 0, stderr)
             self.check_outputs(out, stdout)
             self.assertNotIn("SIGKILL", stderr, "the program ends on SIGTERM")
@@ -217,14 +231,10 @@ class Kiosk(unittest.TestCase):
     def start_kiosk(self, *args):
         """A kiosk in the background, once its socket is there, connected to (a SEQPACKET socket)."""
         p = subprocess.Popen(self.kiosk(*args), stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-        for _ in range(500):
-            if os.path.exists(self.socket):
-                break
-            time.sleep(0.02)
-        self.assertTrue(os.path.exists(self.socket), "the kiosk did not make its socket")
+        self.assertTrue(wait_until(lambda: os.path.exists(self.socket)), "the kiosk did not make its socket")
         c = socket.socket(socket.AF_UNIX, socket.SOCK_SEQPACKET)
         c.connect(self.socket)
-        c.settimeout(10)
+        c.settimeout(30)  # a bound for a hang, not a wait
         return p, c
 
     def kiosk(self, *args, program=("sh", "-c", "sleep 60")):
@@ -254,11 +264,7 @@ class Kiosk(unittest.TestCase):
 
     def test_sigterm_ends_the_program_and_removes_the_socket(self):
         p = subprocess.Popen(self.kiosk(), stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-        for _ in range(200):
-            if os.path.exists(self.socket):
-                break
-            time.sleep(0.02)
-        self.assertTrue(os.path.exists(self.socket))
+        self.assertTrue(wait_until(lambda: os.path.exists(self.socket)), "the kiosk did not make its socket")
         # A second udefio on the same socket is refused and says why.
         second = subprocess.run(self.kiosk("--seconds", "1"), capture_output=True, text=True, timeout=60)
         self.assertEqual(second.returncode, 1)
@@ -324,14 +330,13 @@ class Kiosk(unittest.TestCase):
                 for opcode, body in ((1, struct.pack("=I", 1)), (2, struct.pack("=I", 1)),
                                      (3, struct.pack("=IIQQ", 1, 9, 0, 4096))):
                     c.send(struct.pack("=II", opcode, 8 + len(body)) + body)
-                if not args:
-                    time.sleep(0.3)
-                    p.send_signal(signal.SIGUSR1)
                 while True:
                     data, ancdata, _, _ = c.recvmsg(256, socket.CMSG_SPACE(4))
                     for a in ancdata:
                         os.close(struct.unpack("=i", a[2][:4])[0])
                     opcode = struct.unpack("=I", data[:4])[0]
+                    if opcode == 103 and not args:  # leased: now there is a lease to revoke
+                        p.send_signal(signal.SIGUSR1)
                     if opcode == 106:
                         self.assertEqual(struct.unpack("=II", data[8:16]), (9, reason))
                         break

@@ -35,11 +35,14 @@ int main(int argc, char** argv)
     bool ok = true;
     for (const Request& r : {Request(Hello{kVersion}), Request(CreateSurface{1}), Request(LeaseBuffer{1, 2, 0, 8192}),
                              Request(DamageRect{1, 0, 0, 64, 64}), Request(Commit{1, 1}), Request(AttachFence{1}),
-                             Request(DestroySurface{1}), Request(ReleaseLease{2}), Request(TrackLease{2, 0, 0x7f0000000000})})
+                             Request(DestroySurface{1}), Request(ReleaseLease{2}), Request(TrackLease{2, 0, 0x7f0000000000}),
+                             Request(CreateSurfaceOn{1, 1})})
         ok &= write(dir, r);
     for (const Event& e : {Event(Welcome{kVersion}), Event(Configure{1, 640, 480, 2560, 0x34325258}),
                            Event(Leased{1, 2, 0, 8192, 2560, 0}), Event(Frame{1, 1}), Event(Presented{1, 1, 5, 6}),
-                           Event(Revoked{2, 1}), Event(make_error(ErrorCode::bad_message, "seed"))})
+                           Event(Revoked{2, 1}), Event(make_error(ErrorCode::bad_message, "seed")),
+                           Event(make_output_info(1, "headless-0", 640, 480, 2560, 60'000)), Event(OutputRemoved{1}),
+                           Event(SurfaceOutput{1, 1})})
         ok &= write(dir, e);
     return ok ? 0 : 1;
 }

@@ -11,6 +11,7 @@
 #include <algorithm>
 #include <condition_variable>
 #include <cstdlib>
+#include <future>
 #include <thread>
 
 #include "backends/headless/headless_backend.hpp"
@@ -33,7 +34,7 @@ protected:
     {
         if (const std::string why = test::why_tracker_cannot_run(GetParam()); !why.empty())
             GTEST_SKIP() << why;
-        auto output = HeadlessOutput::create(loop_.loop(), kMode, {});
+        auto output = HeadlessOutput::create(loop_.loop(), "headless-0", kMode, {});
         ASSERT_TRUE(output.ok()) << output.error().message();
         output_ = std::move(output).value();
         DeferredIoOptions options;
@@ -66,8 +67,12 @@ protected:
         }
     }
 
-    // Waits until the output shows what the client drew, then a few more
-    // delays so that a flush in progress is counted. Returns false on timeout.
+    // Waits until the output shows what the client drew, then until nothing
+    // is left to flush, so that what follows sees a quiet state: the flush
+    // worker has taken every write it was told of (it sleeps in poll()), and
+    // a flush here takes what the tracker still holds (pages written again
+    // while the last flush copied them, pixels that already show). Returns
+    // false on timeout.
     bool settle()
     {
         const auto until = std::chrono::steady_clock::now() + 10s;
@@ -76,7 +81,10 @@ protected:
                 return false;
             std::this_thread::sleep_for(5ms);
         }
-        std::this_thread::sleep_for(30ms);
+        const auto workers = test::threads_named("udefio-flush");
+        if (workers.size() != 1 || !test::wait_until_blocked(workers[0]))
+            return false;
+        state_->flush_now();
         return true;
     }
 
@@ -129,9 +137,22 @@ TEST_P(DemoOnHeadless, NothingWrittenMeansNoFlush)
     draw(0ms);
     ASSERT_TRUE(settle());
     const FlushStats before = state_->stats();
-    std::this_thread::sleep_for(200ms);
-    const FlushStats after = state_->stats();
-    EXPECT_EQ(after.flushes, before.flushes);
+    // Idle: a tracker that is polled keeps looking, and finds nothing.
+    if (GetParam() == TrackerKind::shadow || GetParam() == TrackerKind::soft_dirty) {
+        ASSERT_TRUE(test::wait_for([&] { return state_->stats().wakeups >= before.wakeups + 3; }));
+    }
+    // Then one pixel changes: exactly one more flush, of that pixel alone (the
+    // damage finder compares its written page with what was sent). A flush
+    // from the idle time would be another one, or in this one.
+    auto* pixels = reinterpret_cast<uint32_t*>(state_->buffer().data());
+    pixels[0] = ~pixels[0];
+    if (GetParam() == TrackerKind::explicit_damage)
+        state_->add_damage({0, 0, 1, 1});
+    ASSERT_TRUE(settle());
+    EXPECT_EQ(state_->stats().flushes, before.flushes + 1);
+    const auto frames = recorder_->frames();
+    ASSERT_FALSE(frames.empty());
+    EXPECT_EQ(frames.back().damage_pixels, 1u);
 }
 
 TEST_P(DemoOnHeadless, SnapshotDecodesToTheFrame)
@@ -187,7 +208,7 @@ TEST_P(DemoOnHeadless, FlushesArePresentedAtVblank)
 TEST(HeadlessVblank, FlushesAreAimedAtTheSimulatedVblankOnceOneWasShown)
 {
     LoopThread loop;
-    auto output = HeadlessOutput::create(loop.loop(), kMode, {}).value();
+    auto output = HeadlessOutput::create(loop.loop(), "headless-0", kMode, {}).value();
     DeferredIoOptions options;
     options.tracker = TrackerKind::explicit_damage;
     options.delay = 5ms;
@@ -198,10 +219,72 @@ TEST(HeadlessVblank, FlushesAreAimedAtTheSimulatedVblankOnceOneWasShown)
     EXPECT_EQ(output->flush_time(soon - 8ms, soon), soon);  // no vblank shown yet
     ASSERT_TRUE(state->add_damage({0, 0, 8, 8}));
     ASSERT_TRUE(test::wait_for([&] { return output->counters().presented == 1; }));
-    const auto margin = output->counters().latch_margin;
+    const auto margin = output->vblank_timing().margin;
     ASSERT_GT(margin.count(), 0);
     const auto ready = soon - soon % period + 3ms;  // 3 ms after a vblank
     EXPECT_EQ(output->flush_time(ready - 8ms, ready), ready - 3ms + period - margin);
+    loop.stop();
+    output.reset();
+}
+
+// A busy machine runs the vblank's timer late. A flush committed after the
+// vblank's time but before its timer ran cannot have been shown at that
+// vblank: it is presented, and its fence signalled, at the next one. Here the
+// loop thread is held across the vblank on purpose while a second flush commits.
+TEST(HeadlessVblank, ACommitAfterTheVblankItsTimerMissedIsShownAtTheNext)
+{
+    LoopThread loop;
+    auto output = HeadlessOutput::create(loop.loop(), "headless-0", kMode, {}).value();
+    DeferredIoOptions options;
+    options.tracker = TrackerKind::explicit_damage;
+    options.delay = 1ms;
+    auto state = DeferredIoState::create(BufferLayout::make(kMode.width, kMode.height).value(), options).value();
+    auto recorder = std::make_shared<FrameRecorder>();
+    state->set_recorder(recorder);
+    ASSERT_TRUE(output->attach(state).ok());
+    const auto period = kMode.refresh_period();
+
+    std::promise<std::chrono::nanoseconds> held;  // the grid point the loop was held past (0: no flush)
+    std::promise<void> release;
+    loop.loop().post([&] {
+        // Held from before the first flush: the output's on_flushed, which
+        // arms the vblank and which that flush posts, then runs right before
+        // the hold below, with no timer in between.
+        const bool flushed = test::wait_for([&] { return state->stats().flushes == 1; });
+        loop.loop().post([&, flushed] {
+            // That vblank is at or before the next grid point.
+            const auto now = monotonic_now();
+            const auto vblank = now - now % period + period;
+            while (monotonic_now() <= vblank)
+                std::this_thread::sleep_for(1ms);
+            held.set_value(flushed ? vblank : 0ns);
+            release.get_future().wait();
+        });
+    });
+    EXPECT_TRUE(state->add_damage({0, 0, 8, 8}));
+    const auto missed = held.get_future().get();
+    // The second flush commits while the loop is held: after the vblank's time.
+    const bool second = missed.count() != 0 && state->add_damage({16, 16, 8, 8}) &&
+                        test::wait_for([&] { return state->stats().flushes == 2; });
+    release.set_value();
+    ASSERT_NE(missed.count(), 0) << "the first flush did not run";
+    ASSERT_TRUE(second) << "the second flush did not run";
+
+    ASSERT_TRUE(test::wait_for([&] {
+        const auto frames = recorder->frames();
+        return frames.size() == 2 && frames[1].presented.count() != 0;
+    }));
+    const auto frames = recorder->frames();
+    EXPECT_LE(frames[0].presented, missed) << "the first flush is shown at the vblank its timer missed";
+    EXPECT_GT(frames[1].committed, missed);
+    for (const FrameRecord& f : frames) {
+        SCOPED_TRACE("frame " + std::to_string(f.frame));
+        EXPECT_LE(f.committed, f.fence_signalled);
+        EXPECT_EQ(f.fence_signalled, f.presented);
+        EXPECT_EQ(f.presented % period, std::chrono::nanoseconds(0));
+    }
+    EXPECT_GT(frames[1].present_sequence, frames[0].present_sequence);
+    EXPECT_EQ(output->counters().presented, 2u);
     loop.stop();
     output.reset();
 }

@@ -27,9 +27,10 @@ protected:
         options.tracker = TrackerKind::explicit_damage;
         state_ = DeferredIoState::create(BufferLayout::make(256, 64).value(), options).value();
         ASSERT_TRUE(state_->attach(sink_).ok());
-        target_ = std::make_unique<LeaseTarget>(state_);
+        target_ = LeaseTarget::create(state_).value();
         loop_.run_on_loop([this] {
-            server_ = std::make_unique<Server>(loop_.loop(), *target_);
+            server_ = std::make_unique<Server>(loop_.loop());
+            server_->add_output({1, "test-0", 200'000, target_.get()});
             listener_ = SocketListener::listen(loop_.loop(), dir_ + "/udefio-0",
                                                [this](UniqueFd c) { server_->add_client(std::move(c)); })
                             .value();
@@ -53,7 +54,7 @@ protected:
     void tick()
     {
         ++sequence_;
-        server_->on_presented(sequence_, std::chrono::milliseconds(sequence_));
+        server_->on_presented(1, sequence_, std::chrono::milliseconds(sequence_));
         vblank_.arm(5ms);
     }
 

@@ -3,47 +3,70 @@
 #include <vector>
 
 #include "defio/damage.hpp"
+#include "util/mapping.hpp"
 
 using namespace udefio;
 
 namespace {
-std::vector<uint32_t> pages_of(std::initializer_list<uint32_t> indices) { return indices; }
+std::vector<PageRef*> pages_of(std::vector<PageRef>& storage, std::initializer_list<uint32_t> indices)
+{
+    std::vector<PageRef*> out;
+    for (uint32_t i : indices) {
+        storage[i].index = i;
+        out.push_back(&storage[i]);
+    }
+    return out;
+}
 }  // namespace
+
+// Pages are page_size() bytes, as the trackers report them (4096 on x86-64,
+// 16 or 64 KiB on some arm64 kernels): the layouts below are sized in pages.
+const int32_t kPagePixels = int32_t(page_size() / 4);
 
 TEST(Damage, PageWithinOneRowIsASpan)
 {
-    // 1920 px * 4 = 7680 bytes per row: page 0 is pixels 0..1023 of row 0.
-    auto layout = BufferLayout::make(1920, 1080).value();
+    // A row of 1.875 pages (1920 px with 4 KiB pages): page 0 is pixels 0..P-1 of row 0.
+    const int32_t width = kPagePixels * 15 / 8;
+    auto layout = BufferLayout::make(uint32_t(width), 64).value();
+    std::vector<PageRef> storage(8);
     Damage d;
-    d.add_pages(pages_of({0}), layout);
-    EXPECT_EQ(d.rects(), (std::vector<Rect>{{0, 0, 1024, 1}}));
+    d.add_pages(pages_of(storage, {0}), layout);
+    EXPECT_EQ(d.rects(), (std::vector<Rect>{{0, 0, kPagePixels, 1}}));
 }
 
 TEST(Damage, PageAcrossRowsSplits)
 {
-    // Page 1 covers bytes 4096..8191: row 0 pixels 1024..1919 and row 1 pixels 0..127.
-    auto layout = BufferLayout::make(1920, 1080).value();
+    // Page 1 covers pixels P..2P-1: the rest of row 0 from P, and row 1 up to 2P - width.
+    const int32_t width = kPagePixels * 15 / 8;
+    auto layout = BufferLayout::make(uint32_t(width), 64).value();
+    std::vector<PageRef> storage(8);
     Damage d;
-    d.add_pages(pages_of({1}), layout);
-    EXPECT_EQ(d.rects(), (std::vector<Rect>{{1024, 0, 896, 1}, {0, 1, 128, 1}}));
+    d.add_pages(pages_of(storage, {1}), layout);
+    EXPECT_EQ(d.rects(),
+              (std::vector<Rect>{{kPagePixels, 0, width - kPagePixels, 1}, {0, 1, 2 * kPagePixels - width, 1}}));
 }
 
 TEST(Damage, SmallStrideCoversWholeRows)
 {
-    // 64 px * 4 = 256 bytes per row: one page is 16 whole rows.
-    auto layout = BufferLayout::make(64, 64).value();
+    // 64 px * 4 = 256 bytes per row: one page is P / 64 whole rows (16 with 4 KiB pages).
+    const int32_t rows = kPagePixels / 64;
+    auto layout = BufferLayout::make(64, uint32_t(4 * rows)).value();
+    std::vector<PageRef> storage(4);
     Damage d;
-    d.add_pages(pages_of({1, 2}), layout);
-    EXPECT_EQ(d.rects(), (std::vector<Rect>{{0, 16, 64, 32}}));
+    d.add_pages(pages_of(storage, {1, 2}), layout);
+    EXPECT_EQ(d.rects(), (std::vector<Rect>{{0, rows, 64, 2 * rows}}));
 }
 
 TEST(Damage, StridePaddingIsNotDamage)
 {
-    // width 100 (400 bytes) with stride 512: bytes 400..511 of each row are padding.
-    auto layout = BufferLayout::make(100, 64, 512).value();
+    // width 100 (400 bytes) with stride 512: bytes 400..511 of each row are
+    // padding; one page is P / 128 rows (8 with 4 KiB pages).
+    const int32_t rows = kPagePixels / 128;
+    auto layout = BufferLayout::make(100, uint32_t(8 * rows), 512).value();
+    std::vector<PageRef> storage(8);
     Damage d;
-    d.add_pages(pages_of({0}), layout);
-    EXPECT_EQ(d.rects(), (std::vector<Rect>{{0, 0, 100, 8}}));
+    d.add_pages(pages_of(storage, {0}), layout);
+    EXPECT_EQ(d.rects(), (std::vector<Rect>{{0, 0, 100, rows}}));
 }
 
 TEST(Damage, ClipsMergeToAtMostN)

@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include <sys/eventfd.h>
+#include <unistd.h>
 
 #include <atomic>
 #include <condition_variable>
@@ -94,12 +95,16 @@ TEST(Seed001Fence, SignalReturnsOnlyWhenNoCallIsInsideTheOwner)
     std::thread caller([&] { fence->set_deadline(monotonic_now() + 1ms); });
     owner.wait_until_inside();
     std::atomic<bool> signal_returned{false};
+    std::atomic<pid_t> signaller_tid{0};
     std::thread signaller([&] {
+        signaller_tid = ::gettid();
         fence->signal(monotonic_now());
         signal_returned = true;
     });
-    std::this_thread::sleep_for(50ms);
+    // Asleep in signal(), or gone: returned from it, which is the failure.
+    const bool asleep = test::wait_until_blocked(signaller_tid);
     EXPECT_FALSE(signal_returned) << "signal() returned while a call was running inside the owner";
+    EXPECT_TRUE(asleep || signal_returned) << "the signalling thread never blocked";
     owner.release();
     signaller.join();
     caller.join();

@@ -19,20 +19,26 @@ TEST(FlushWorker, FirstScheduleArmsOneTimer)
 {
     std::atomic<int> works{0};
     auto worker = FlushWorker::start({[] {}, [] {}, [&] { ++works; }}, -1).value();
-    for (int i = 0; i < 100; ++i)
-        worker->schedule_at(monotonic_now() + 50ms);  // later schedules only add work to the same flush
+    EXPECT_TRUE(worker->schedule_at(monotonic_now() + 1s));  // far enough that it is still armed below
+    for (int i = 0; i < 99; ++i)
+        EXPECT_FALSE(worker->schedule_at(monotonic_now() + 1ms)) << "later schedules only add work to the same flush";
     ASSERT_TRUE(wait_for([&] { return works.load() == 1; }));
-    std::this_thread::sleep_for(100ms);
-    EXPECT_EQ(works.load(), 1);
-    worker->schedule_at(monotonic_now() + 1ms);  // after the work ran, the next write arms it again
+    EXPECT_TRUE(worker->schedule_at(monotonic_now() + 1ms));  // after the work ran, the next write arms it again
     ASSERT_TRUE(wait_for([&] { return works.load() == 2; }));
+    EXPECT_EQ(works.load(), 2);
 }
 
+// Idle, the worker sleeps: the one thing scheduled a while later is its first wakeup.
 TEST(FlushWorker, NoWakeupsWhileIdle)
 {
-    auto worker = FlushWorker::start({[] {}, [] {}, [] {}}, -1).value();
-    std::this_thread::sleep_for(200ms);
-    EXPECT_EQ(worker->wakeups(), 0u);
+    std::atomic<int> works{0};
+    auto worker = FlushWorker::start({[] {}, [] {}, [&] { ++works; }}, -1).value();
+    const auto tids = test::threads_named("udefio-flush");
+    ASSERT_EQ(tids.size(), 1u);
+    ASSERT_TRUE(test::wait_until_blocked(tids[0]));  // asleep in poll(), idle
+    EXPECT_TRUE(worker->schedule_at(monotonic_now() + 100ms));
+    ASSERT_TRUE(wait_for([&] { return works.load() == 1; }));
+    EXPECT_EQ(worker->wakeups(), 1u);
 }
 
 TEST(FlushWorker, DoorbellCallsWriteSeen)
@@ -60,11 +66,10 @@ TEST(FlushWorker, CancelSyncStopsPendingWork)
 {
     std::atomic<int> works{0};
     auto worker = FlushWorker::start({[] {}, [] {}, [&] { ++works; }}, -1).value();
-    worker->schedule_at(monotonic_now() + 30ms);
-    worker->cancel_sync();
-    worker->schedule_at(monotonic_now() + 1ms);  // refused after cancel
-    std::this_thread::sleep_for(80ms);
+    ASSERT_TRUE(worker->schedule_at(monotonic_now() + 10s));
+    worker->cancel_sync();  // joins the thread: nothing can run after it
     EXPECT_EQ(works.load(), 0);
+    EXPECT_FALSE(worker->schedule_at(monotonic_now() + 1ms)) << "armed after cancel_sync";
 }
 
 TEST(FlushWorker, RunsAtTheTimeAskedNotBefore)

@@ -14,6 +14,7 @@
 #include <vector>
 
 #include "compositor/lease.hpp"
+#include "tests/test_support.hpp"
 
 using namespace udefio;
 using namespace std::chrono_literals;
@@ -39,7 +40,7 @@ struct Output {
         options.delay = 1ms;
         state = DeferredIoState::create(BufferLayout::make(256, 64).value(), options).value();
         EXPECT_TRUE(state->attach(sink).ok());
-        target = std::make_unique<LeaseTarget>(state);
+        target = LeaseTarget::create(state).value();
     }
     ~Output()
     {
@@ -145,12 +146,16 @@ TEST(Seed003Lease, TargetTeardownWaitsForARunningUse)
     });
     while (!inside)
         std::this_thread::yield();
+    std::atomic<pid_t> teardown_tid{0};
     std::thread teardown([&] {
+        teardown_tid = ::gettid();
         out.target->unregister();
         torn_down = true;
     });
-    std::this_thread::sleep_for(30ms);
+    // Asleep in unregister(), or gone: returned from it, which is the failure.
+    const bool asleep = test::wait_until_blocked(teardown_tid);
     EXPECT_FALSE(torn_down);
+    EXPECT_TRUE(asleep || torn_down) << "the teardown never blocked";
     release = true;
     user.join();
     teardown.join();
@@ -169,7 +174,9 @@ TEST(Seed003Lease, RevokeRacesCommitAndFlushStress)
         std::memset(lease->buffer().data(), round, lease->buffer().size());
         std::atomic<bool> revoked{false}, stop{false};
         std::atomic<int> uses_after_revoke{0};
-        auto committer = [&] {
+        // Per thread (committers a, b, the flusher): calls begun, and begun after the revoke returned.
+        std::atomic<int> calls[3] = {0, 0, 0}, calls_after_revoke[3] = {0, 0, 0};
+        auto committer = [&](int self) {
             while (!stop) {
                 const bool before = revoked;
                 auto r = lease->use([&](LeaseTarget& target, const SharedBuffer& buffer) {
@@ -181,21 +188,32 @@ TEST(Seed003Lease, RevokeRacesCommitAndFlushStress)
                 });
                 if (r.ok() && before)
                     uses_after_revoke++;
+                calls[self]++;
+                calls_after_revoke[self] += before;
             }
         };
-        std::thread a(committer), b(committer);
+        std::thread a(committer, 0), b(committer, 1);
         std::thread flusher([&] {
-            while (!stop)
+            while (!stop) {
+                const bool before = revoked;
                 out.state->flush_now();
+                calls[2]++;
+                calls_after_revoke[2] += before;
+            }
         });
+        auto each = [](const std::atomic<int>(&counts)[3]) { return counts[0] && counts[1] && counts[2]; };
+        // All three are racing; the revoke comes at a different point of it each round.
+        const bool started = test::wait_for([&] { return each(calls); });
         std::this_thread::sleep_for(std::chrono::microseconds(std::mt19937(round)() % 2000));
         lease->revoke();
         revoked = true;
-        std::this_thread::sleep_for(2ms);
+        // Each keeps going against the revoked lease.
+        const bool went_on = test::wait_for([&] { return each(calls_after_revoke); });
         stop = true;
         a.join();
         b.join();
         flusher.join();
+        EXPECT_TRUE(started && went_on) << "round " << round << ": a thread did not run";
         EXPECT_EQ(uses_after_revoke.load(), 0) << "round " << round;
     }
 }

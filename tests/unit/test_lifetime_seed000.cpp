@@ -1,12 +1,15 @@
 // Seed 000 (fbdev: defio: disconnect deferred I/O from the lifetime of
 // struct fb_info): one test per lifetime rule, named after the rule.
 #include <gtest/gtest.h>
+#include <unistd.h>
 
 #include "tests/test_support.hpp"
 
 #include <atomic>
 #include <chrono>
+#include <condition_variable>
 #include <csignal>
+#include <mutex>
 #include <random>
 #include <thread>
 #include <vector>
@@ -28,12 +31,32 @@ struct Canary {
     std::atomic<int> in_flush{0};
 };
 
+// Holds a flush inside the sink until opened.
+class Gate {
+public:
+    void open()
+    {
+        std::lock_guard lock(mutex_);
+        open_ = true;
+        opened_.notify_all();
+    }
+    void pass()
+    {
+        std::unique_lock lock(mutex_);
+        opened_.wait(lock, [this] { return open_; });
+    }
+
+private:
+    std::mutex mutex_;  // protects open_; the test's own state
+    std::condition_variable opened_;
+    bool open_ = false;
+};
+
 // Behaves like a backend's output: detaches first thing in its destructor.
 class TestSink : public Sink {
 public:
-    TestSink(std::shared_ptr<DeferredIoState> state, std::shared_ptr<Canary> canary,
-             std::chrono::microseconds flush_time = 0us)
-        : state_(std::move(state)), canary_(std::move(canary)), flush_time_(flush_time)
+    TestSink(std::shared_ptr<DeferredIoState> state, std::shared_ptr<Canary> canary, Gate* gate = nullptr)
+        : state_(std::move(state)), canary_(std::move(canary)), gate_(gate)
     {
         EXPECT_TRUE(state_->attach(*this).ok());
     }
@@ -48,8 +71,8 @@ public:
         if (canary_->sink_destroyed)
             canary_->flushes_after_destroy++;
         canary_->flushes++;
-        if (flush_time_.count())
-            std::this_thread::sleep_for(flush_time_);
+        if (gate_)
+            gate_->pass();
         canary_->in_flush--;
         return {static_cast<uint64_t>(damage.area()) * 4};
     }
@@ -57,7 +80,7 @@ public:
 private:
     std::shared_ptr<DeferredIoState> state_;
     std::shared_ptr<Canary> canary_;
-    std::chrono::microseconds flush_time_;
+    Gate* gate_;
 };
 
 std::shared_ptr<DeferredIoState> make_state(TrackerKind tracker, std::chrono::nanoseconds delay = 1ms)
@@ -116,8 +139,7 @@ TEST(Seed000Lifetime, FlushAfterOutputGoneIsNoop)
     }
     EXPECT_FALSE(state->notify_write());
     EXPECT_FALSE(state->add_damage({0, 0, 8, 8}));
-    state->flush_now();
-    std::this_thread::sleep_for(20ms);
+    state->flush_now();  // runs here, and the flush worker is gone: nothing else can flush later
     EXPECT_EQ(canary->flushes.load(), 1);
     EXPECT_EQ(canary->flushes_after_destroy.load(), 0);
 }
@@ -145,10 +167,23 @@ TEST(Seed000Lifetime, DetachWaitsForRunningFlush)
 {
     auto state = make_state(TrackerKind::explicit_damage, 0ns);
     auto canary = std::make_shared<Canary>();
-    auto sink = std::make_unique<TestSink>(state, canary, 30ms);
+    Gate gate;
+    auto sink = std::make_unique<TestSink>(state, canary, &gate);
     ASSERT_TRUE(state->add_damage({0, 0, 8, 8}));
     ASSERT_TRUE(wait_for([&] { return canary->in_flush.load() == 1; }));
-    sink.reset();  // detach must wait for the flush that runs into the sink
+    std::atomic<pid_t> destroyer_tid{0};
+    std::atomic<bool> destroyed{false};
+    std::thread destroyer([&] {
+        destroyer_tid = ::gettid();
+        sink.reset();  // detach must wait for the flush that runs into the sink
+        destroyed = true;
+    });
+    // Asleep in detach(), or gone: it did not wait, which is the failure.
+    const bool asleep = test::wait_until_blocked(destroyer_tid);
+    EXPECT_FALSE(destroyed) << "the output went away under a running flush";
+    EXPECT_TRUE(asleep || destroyed) << "the destroying thread never blocked";
+    gate.open();
+    destroyer.join();
     EXPECT_EQ(canary->in_flush.load(), 0);
     EXPECT_EQ(canary->flushes_after_destroy.load(), 0);
 }
@@ -166,24 +201,36 @@ TEST(Seed000Lifetime, ScheduleVsCancelRaceIsClosed)
         auto canary = std::make_shared<Canary>();
         auto state = make_state(TrackerKind::explicit_damage, std::chrono::microseconds(rng() % 200));
         auto sink = std::make_unique<TestSink>(state, canary);
-        std::atomic<bool> stop{false};
+        std::atomic<bool> stop{false}, gone{false};
+        // Per writer: calls made, and calls begun after the output was gone.
+        std::atomic<int> calls[3] = {0, 0, 0}, calls_after[3] = {0, 0, 0};
         std::vector<std::thread> writers;
         for (int w = 0; w < 3; ++w)
             writers.emplace_back([&, w] {
                 while (!stop.load(std::memory_order_relaxed)) {
+                    const bool after = gone;
                     if (w == 0)
                         state->notify_write();
                     else
                         state->add_damage({w, w, 4, 4});
+                    calls[w]++;
+                    calls_after[w] += after;
                 }
             });
+        auto each = [](const std::atomic<int>(&counts)[3]) { return counts[0] && counts[1] && counts[2]; };
+        // All three are writing (in every other round, and flushing too); the
+        // output goes at a different point of it each round.
+        const bool started =
+            wait_for([&] { return each(calls) && (round % 2 || canary->flushes.load() > 0); });
         std::this_thread::sleep_for(std::chrono::microseconds(500 + rng() % 3000));
         sink.reset();
+        gone = true;
         EXPECT_FALSE(state->attached());
-        std::this_thread::sleep_for(1ms);  // writers keep going against the dead state
+        const bool went_on = wait_for([&] { return each(calls_after); });  // against the dead state
         stop = true;
         for (auto& t : writers)
             t.join();
+        EXPECT_TRUE(started && went_on) << "round " << round << ": a writer did not run";
         flushes += canary->flushes;
         flushes_after_destroy += canary->flushes_after_destroy;
     }

@@ -62,6 +62,24 @@ TEST(FrameRecorder, EachStageAppliesToTheFramesOfItsCommit)
     EXPECT_EQ(frames[2].present_sequence, 8u);
 }
 
+// An output that commits from the loop, after its flush returned: a flush
+// that began meanwhile is not in that commit.
+TEST(FrameRecorder, ACommitCoversOnlyTheFramesUpToItsCopy)
+{
+    FrameRecorder recorder;
+    recorder.flush_started(frame(1, 0ms));
+    const uint64_t copied = recorder.recorded();  // the output copies frame 1, commits later
+    recorder.flush_started(frame(2, 5ms));
+    EXPECT_EQ(recorder.committed(12ms, copied), 1u);
+    auto frames = recorder.frames();
+    EXPECT_EQ(frames[0].committed, 12ms);
+    EXPECT_EQ(frames[1].committed.count(), 0) << "frame 2 is not in that commit";
+    recorder.presented(UINT64_MAX, 14ms, 3);
+    EXPECT_EQ(recorder.frames()[1].presented.count(), 0) << "nor shown with it";
+    EXPECT_EQ(recorder.committed(20ms, recorder.recorded()), 2u);
+    EXPECT_EQ(recorder.frames()[1].committed, 20ms);
+}
+
 TEST(FrameRecorder, DropsTheOldestBeyondCapacity)
 {
     FrameRecorder recorder(2);

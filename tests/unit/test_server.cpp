@@ -15,166 +15,13 @@
 #include <cstring>
 #include <random>
 
-#include "compositor/server.hpp"
-#include "tests/loop_thread.hpp"
-#include "tests/test_support.hpp"
+#include "tests/unit/server_fixture.hpp"
 
 using namespace udefio;
 using namespace std::chrono_literals;
-
-namespace {
-
-size_t open_fds()
-{
-    size_t n = 0;
-    DIR* d = ::opendir("/proc/self/fd");
-    while (dirent* e = ::readdir(d))
-        n += e->d_name[0] != '.';
-    ::closedir(d);
-    return n;
-}
-
-// The client's end of a socketpair.
-class TestClient {
-public:
-    explicit TestClient(int fd) : fd_(fd) {}
-
-    void send_raw(const void* data, size_t size, int fd = -1)
-    {
-        iovec iov{const_cast<void*>(data), size};
-        alignas(cmsghdr) char control[CMSG_SPACE(sizeof(int))] = {};
-        msghdr msg{};
-        msg.msg_iov = &iov;
-        msg.msg_iovlen = 1;
-        if (fd >= 0) {
-            msg.msg_control = control;
-            msg.msg_controllen = sizeof control;
-            cmsghdr* c = CMSG_FIRSTHDR(&msg);
-            c->cmsg_level = SOL_SOCKET;
-            c->cmsg_type = SCM_RIGHTS;
-            c->cmsg_len = CMSG_LEN(sizeof(int));
-            std::memcpy(CMSG_DATA(c), &fd, sizeof fd);
-        }
-        ASSERT_GE(::sendmsg(fd_.get(), &msg, MSG_NOSIGNAL), 0) << std::strerror(errno);
-    }
-    void send(const wire::Request& r, int fd = -1)
-    {
-        const auto bytes = wire::encode(r);
-        send_raw(bytes.data(), bytes.size(), fd);
-    }
-
-    // The next event (and its fd), or nullopt at EOF / after 5 s.
-    std::optional<wire::Event> next(UniqueFd* fd = nullptr)
-    {
-        pollfd p{fd_.get(), POLLIN, 0};
-        if (::poll(&p, 1, 5000) != 1)
-            return std::nullopt;
-        std::byte data[wire::kMaxMessage];
-        iovec iov{data, sizeof data};
-        alignas(cmsghdr) char control[CMSG_SPACE(sizeof(int))];
-        msghdr msg{};
-        msg.msg_iov = &iov;
-        msg.msg_iovlen = 1;
-        msg.msg_control = control;
-        msg.msg_controllen = sizeof control;
-        const ssize_t got = ::recvmsg(fd_.get(), &msg, MSG_CMSG_CLOEXEC);
-        if (got <= 0)
-            return std::nullopt;
-        UniqueFd received;
-        if (cmsghdr* c = CMSG_FIRSTHDR(&msg)) {
-            int f;
-            std::memcpy(&f, CMSG_DATA(c), sizeof f);
-            received.reset(f);
-        }
-        auto event = wire::decode_event(std::span(data, size_t(got)), received ? 1 : 0);
-        EXPECT_TRUE(event.ok()) << event.error().message();
-        if (fd)
-            *fd = std::move(received);
-        return event.ok() ? std::optional(*event) : std::nullopt;
-    }
-    template <class T>
-    T expect()
-    {
-        auto e = next();
-        EXPECT_TRUE(e && std::holds_alternative<T>(*e)) << "another event, or none";
-        return e && std::holds_alternative<T>(*e) ? std::get<T>(*e) : T{};
-    }
-    // The error event, then the end of the connection.
-    std::string expect_error_and_disconnect()
-    {
-        auto e = next();
-        std::string message = e && std::holds_alternative<wire::ErrorEvent>(*e)
-                                  ? std::string(std::get<wire::ErrorEvent>(*e).message)
-                                  : std::string();
-        EXPECT_FALSE(message.empty()) << "no error event";
-        EXPECT_FALSE(next().has_value()) << "still connected after a protocol error";
-        return message;
-    }
-    int fd() const { return fd_.get(); }
-
-private:
-    UniqueFd fd_;
-};
-
-class ServerTest : public testing::Test {
-protected:
-    void SetUp() override
-    {
-        DeferredIoOptions options;
-        options.tracker = TrackerKind::explicit_damage;
-        options.delay = 1ms;
-        // 256 px: a 1024-byte stride, so a page is 4 rows.
-        state_ = DeferredIoState::create(BufferLayout::make(256, 64).value(), options).value();
-        ASSERT_TRUE(state_->attach(sink_).ok());
-        target_ = std::make_unique<LeaseTarget>(state_);
-        loop_.run_on_loop([this] { server_ = std::make_unique<Server>(loop_.loop(), *target_); });
-    }
-    void TearDown() override
-    {
-        loop_.run_on_loop([this] { server_.reset(); });
-        loop_.stop();
-        target_.reset();
-        state_->detach();
-    }
-
-    TestClient connect()
-    {
-        int sv[2];
-        EXPECT_EQ(::socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv), 0);
-        loop_.run_on_loop([&] { server_->add_client(UniqueFd(sv[0])); });
-        return TestClient(sv[1]);
-    }
-    TestClient greeted()
-    {
-        TestClient c = connect();
-        c.send(wire::Hello{wire::kVersion});
-        EXPECT_EQ(c.expect<wire::Welcome>().version, wire::kVersion);
-        return c;
-    }
-    // A pixel of the output's frame, read on the loop thread that composes it.
-    uint32_t pixel(uint32_t x, uint32_t y)
-    {
-        uint32_t value = 0;
-        loop_.run_on_loop([&] { value = state_->buffer().row(y)[x]; });
-        return value;
-    }
-    size_t clients()
-    {
-        size_t n = 0;
-        loop_.run_on_loop([&] { n = server_->clients(); });
-        return n;
-    }
-
-    struct NullSink : Sink {
-        FlushResult flush(const SharedBuffer&, std::span<PageRef* const>, const Damage&) override { return {}; }
-    } sink_;
-    std::shared_ptr<DeferredIoState> state_;
-    std::unique_ptr<LeaseTarget> target_;
-    test::LoopThread loop_;
-    std::unique_ptr<Server> server_;
-};
-
-}  // namespace
+using test::open_fds;
+using test::ServerTest;
+using test::TestClient;
 
 TEST_F(ServerTest, LeaseDrawCommitPresented)
 {
@@ -199,7 +46,7 @@ TEST_F(ServerTest, LeaseDrawCommitPresented)
     EXPECT_EQ(pixel(255, 11), 0x00abcdefu);
     EXPECT_EQ(pixel(0, 3), 0u) << "outside the lease";
     EXPECT_EQ(pixel(0, 12), 0u) << "outside the lease";
-    loop_.run_on_loop([&] { server_->on_presented(9, 123ms); });
+    loop_.run_on_loop([&] { server_->on_presented(kOutput, 9, 123ms); });
     const auto presented = c.expect<wire::Presented>();
     EXPECT_EQ(presented.serial, 42u);
     EXPECT_EQ(presented.sequence, 9u);
@@ -268,30 +115,30 @@ TEST_F(ServerTest, HostileMessagesEndOnlyThatClient)
              c.send_raw(junk, sizeof junk);
          }},
         {"lying size", [](TestClient& c) { wire::Header h{1, 200}; c.send_raw(&h, sizeof h); }},
-        {"an fd with hello", [&](TestClient& c) { c.send(wire::Hello{wire::kVersion}, not_a_fence.get()); }},
+        {"an fd with hello", [&](TestClient& c) { c.send(wire::Hello{1}, not_a_fence.get()); }},
         {"request before hello", [](TestClient& c) { c.send(wire::CreateSurface{1}); }},
         {"wrong version", [](TestClient& c) { c.send(wire::Hello{99}); }},
         {"unknown surface", [](TestClient& c) {
-             c.send(wire::Hello{wire::kVersion});
+             c.send(wire::Hello{1});
              (void)c.next();
              c.send(wire::Commit{5, 1});
          }},
         {"a fence that is no sync_file", [&](TestClient& c) {
-             c.send(wire::Hello{wire::kVersion});
+             c.send(wire::Hello{1});
              (void)c.next();
              c.send(wire::CreateSurface{1});
              (void)c.next();
              c.send(wire::AttachFence{1}, not_a_fence.get());
          }},
         {"a fence request without its fd", [](TestClient& c) {
-             c.send(wire::Hello{wire::kVersion});
+             c.send(wire::Hello{1});
              (void)c.next();
              c.send(wire::CreateSurface{1});
              (void)c.next();
              c.send(wire::AttachFence{1});
          }},
         {"a lease that is not whole rows", [](TestClient& c) {
-             c.send(wire::Hello{wire::kVersion});
+             c.send(wire::Hello{1});
              (void)c.next();
              c.send(wire::CreateSurface{1});
              (void)c.next();
@@ -319,7 +166,7 @@ TEST_F(ServerTest, AClientThatNeverReadsIsDroppedWithABoundedQueue)
     // It never reads again; every commit + presentation queues two events for it.
     for (int i = 0; i < 20000 && clients() == 1; ++i) {
         lazy.send(wire::Commit{1, uint32_t(i)});
-        loop_.run_on_loop([&] { server_->on_presented(uint64_t(i), 1ms); });
+        loop_.run_on_loop([&] { server_->on_presented(kOutput, uint64_t(i), 1ms); });
     }
     EXPECT_TRUE(test::wait_for([&] { return clients() == 0; })) << "a client that never reads was kept";
 }
@@ -330,7 +177,7 @@ TEST_F(ServerTest, AThousandConnectDisconnectCyclesLeakNothing)
     for (int i = 0; i < 1000; ++i) {
         TestClient c = connect();
         if (i % 2) {
-            c.send(wire::Hello{wire::kVersion});
+            c.send(wire::Hello{1});
             c.send(wire::CreateSurface{1});
             c.send(wire::LeaseBuffer{1, 1, 0, 4096});
         }
@@ -358,9 +205,11 @@ TEST_F(ServerTest, AClientKilledMidCommitAndOneTruncatingItsBuffer)
                 (void)::send(killed.fd(), commit.data(), commit.size(), MSG_NOSIGNAL);
             }
         }
-        std::this_thread::sleep_for(50ms);
+        // Killed once its commits are being composed: pixel 1 holds a number it drew.
+        const bool composed = test::wait_for([&] { return pixel(1, 0) != 0; });
         ::kill(child, SIGKILL);
         ::waitpid(child, nullptr, 0);
+        ASSERT_TRUE(composed) << "no commit of the child was composed before it was killed";
     }
     {
         TestClient truncating = greeted();

@@ -1,5 +1,5 @@
 // Runs inside the QEMU guest (tests/vm/test_kms.py), where sw_sync gives
-// real sync_files that signal when we say (seed 001 on kernel fences):
+// real sync_files that signal when we say ("dma-fence: Fix races of fence callbacks versus destructors by locking", on kernel fences):
 // 1. a sync_file Fence is unsignalled, its FenceWait in the event loop fires
 //    only after the timeline advances, with the kernel's signal timestamp;
 // 2. a client's unsignalled fence given to the KMS output (IN_FENCE_FD)
@@ -12,6 +12,7 @@
 #include <atomic>
 #include <cstdio>
 #include <cstring>
+#include <future>
 #include <string>
 #include <thread>
 
@@ -64,6 +65,28 @@ bool advance(int timeline)
     return ::ioctl(timeline, SW_SYNC_IOC_INC, &one) == 0;
 }
 
+// Polls `pred` until it holds or 10 s pass (TCG on a busy host is slow).
+template <class Pred>
+bool wait_until(Pred pred)
+{
+    const auto until = std::chrono::steady_clock::now() + 10s;
+    while (!pred()) {
+        if (std::chrono::steady_clock::now() > until)
+            return false;
+        std::this_thread::sleep_for(2ms);
+    }
+    return true;
+}
+
+// Returns once the loop ran a task posted now: every event it had seen ready
+// before (in the iteration that ran the task, or an earlier one) has been handled.
+void round_trip(EventLoop& loop)
+{
+    std::promise<void> ran;
+    loop.post([&] { ran.set_value(); });
+    ran.get_future().wait();
+}
+
 }  // namespace
 
 int main()
@@ -99,16 +122,17 @@ int main()
         stop_loop();
         return fail(what);
     };
-    std::this_thread::sleep_for(100ms);
+    // The loop polls with the fence's wait armed (first round trip) and handles
+    // what that poll found (second): a fence it took for signalled would show now.
+    round_trip(**loop);
+    round_trip(**loop);
     if (seen_at != 0)
         return fail_stopping("the loop saw the fence signalled before the timeline advanced");
     const auto before = monotonic_now();
     if (!advance(timeline.get()))
         return fail_stopping(std::string("SW_SYNC_IOC_INC: ") + std::strerror(errno));
     const auto after = monotonic_now();
-    for (int i = 0; i < 200 && seen_at == 0; ++i)
-        std::this_thread::sleep_for(5ms);
-    if (seen_at == 0)
+    if (!wait_until([&] { return seen_at != 0; }))
         return fail_stopping("the loop never saw the signalled fence");
     if (seen_at < before.count() || seen_at > after.count())
         return fail_stopping("the fence's timestamp is not the kernel's signal time");
@@ -131,26 +155,25 @@ int main()
     if (!client_fence)
         return fail_stopping(client_fence.error().message());
     output->set_in_fence(*client_fence);
-    const uint64_t flips = output->counters().flips;
+    const uint64_t flips = output->counters().presented;
     reinterpret_cast<uint32_t*>((*state)->buffer().data())[0] = 0x00ffffffu;
-    std::this_thread::sleep_for(300ms);
-    const KmsCounters held = output->counters();
-    if (held.commits == 0)
+    if (!wait_until([&] { return output->counters().commits > 0; }))
         return fail_stopping("the write was not committed");
-    if (held.flips != flips)
+    // No kernel event says the commit waits for the fence: give it the time
+    // it would take to flip without one (bochs flips at once), many times over.
+    std::this_thread::sleep_for(300ms);
+    round_trip(**loop);  // a flip event already sent has been handled
+    if (output->counters().presented != flips)
         return fail_stopping("the commit flipped before the client's fence signalled");
     const auto signalled = monotonic_now();
     advance(timeline.get());
-    for (int i = 0; i < 200 && output->counters().flips == flips; ++i)
-        std::this_thread::sleep_for(5ms);
-    const KmsCounters done = output->counters();
-    if (done.flips == flips)
+    if (!wait_until([&] { return output->counters().presented != flips; }))
         return fail_stopping("no page flip after the client's fence signalled");
     const double after_ms = double((monotonic_now() - signalled).count()) / 1e6;
     stop_loop();
     std::printf("fence_check: ok sw_sync fence seen in the loop; commit held %d ms by the client's fence, "
                 "flipped <= %.1f ms after it signalled; in_fences=%llu\n",
-                300, after_ms, static_cast<unsigned long long>(done.in_fences));
+                300, after_ms, static_cast<unsigned long long>(output->kms_counters().in_fences));
     step("3: tearing down (the output restores the CRTC)");
     return 0;
 }

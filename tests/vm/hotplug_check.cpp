@@ -1,9 +1,10 @@
 // Runs inside the QEMU guest (tests/vm/test_kms.py): a display goes away and
 // comes back. The connector is forced off and on through DRM's debugfs and a
 // hotplug uevent is sent, as a real unplug would; udefio must remove the
-// output (through the seed-000 path) and then pick the new one up.
+// output (through the unplug path of "fbdev: defio: Protect against device/module removal") and then pick the new one up.
 #include <cstdio>
 #include <fstream>
+#include <future>
 #include <thread>
 
 #include "backends/kms/kms_backend.hpp"
@@ -30,9 +31,17 @@ bool force_connector(const std::string& name, const char* state)
 template <class Pred>
 bool wait_for(Pred pred)
 {
-    for (int i = 0; i < 500 && !pred(); ++i)
+    for (int i = 0; i < 2000 && !pred(); ++i)
         std::this_thread::sleep_for(10ms);
     return pred();
+}
+
+// How many outputs the backend has, asked on the loop thread that changes them.
+size_t outputs_on_loop(EventLoop& loop, Backend& backend)
+{
+    std::promise<size_t> count;
+    loop.post([&] { count.set_value(backend.outputs().size()); });
+    return count.get_future().get();
 }
 
 }  // namespace
@@ -52,13 +61,9 @@ int main()
     std::thread loop_thread([&] { loop->run(); });
 
     const bool off = force_connector(name, "off") && wait_for([&] { return removed == 1; });
-    size_t outputs_when_off = 0;
-    loop->post([&] { outputs_when_off = (*backend)->outputs().size(); });
-    std::this_thread::sleep_for(100ms);
+    const size_t outputs_when_off = outputs_on_loop(*loop, **backend);
     const bool on = force_connector(name, "on") && wait_for([&] { return added == 1; });
-    size_t outputs_when_on = 0;
-    loop->post([&] { outputs_when_on = (*backend)->outputs().size(); });
-    std::this_thread::sleep_for(100ms);
+    const size_t outputs_when_on = outputs_on_loop(*loop, **backend);
 
     loop->post([&] { loop->stop(); });
     loop_thread.join();

@@ -1,6 +1,6 @@
-// Runs inside the QEMU guest (tests/vm/test_kms.py), seed 000 on real
-// hardware: a client process maps the output's buffer and keeps writing; the
-// DRM driver is unbound under it. udefio must survive, remove the output,
+// Runs inside the QEMU guest (tests/vm/test_kms.py): "fbdev: defio: Protect
+// against device/module removal" on a real driver. A client process maps the
+// output's buffer and keeps writing; the DRM driver is unbound under it. udefio must survive, remove the output,
 // revoke the buffer (the client gets SIGBUS through its handler) and leak no fd.
 #include <dirent.h>
 #include <signal.h>
@@ -107,7 +107,9 @@ int main()
             client(fd->get(), (*state)->buffer().size());
         fd->reset();
         std::thread loop_thread([&] { loop->run(); });
-        std::this_thread::sleep_for(500ms);
+        // Unplugged once the client's drawing reaches the screen: it has mapped the buffer.
+        for (int i = 0; i < 2000 && (*state)->stats().flushes == 0; ++i)
+            std::this_thread::sleep_for(10ms);
         std::thread drawer([&] {
             auto* px = reinterpret_cast<volatile uint32_t*>((*state)->buffer().data());
             for (uint32_t i = 0; !stop_drawing; ++i) {
@@ -118,7 +120,7 @@ int main()
         });
         if (!unbind_card0())
             std::fprintf(stderr, "unplug_check: unbinding the driver failed\n");
-        for (int i = 0; i < 500 && !removed_seen; ++i)
+        for (int i = 0; i < 2000 && !removed_seen; ++i)
             std::this_thread::sleep_for(10ms);
         removed = removed_seen;
         stop_drawing = true;

@@ -6,6 +6,7 @@
 #include <stdlib.h>
 
 #include <filesystem>
+#include <future>
 #include <optional>
 
 #include "backends/wayland/wayland_backend.hpp"
@@ -72,7 +73,7 @@ protected:
 
     WaylandOutput& output() { return *backend_->output(); }
 
-    void attach()
+    void attach(std::shared_ptr<FrameRecorder> recorder = nullptr)
     {
         DeferredIoOptions options;
         options.tracker = TrackerKind::explicit_damage;  // deterministic: no kernel feature needed
@@ -81,6 +82,8 @@ protected:
         auto state = DeferredIoState::create(BufferLayout::make(mode.width, mode.height).value(), options);
         ASSERT_TRUE(state.ok()) << state.error().message();
         state_ = std::move(state).value();
+        if (recorder)
+            state_->set_recorder(std::move(recorder));
         loop_.run_on_loop([this] {
             ASSERT_TRUE(output().attach(state_).ok());
             output().set_presented_callback([this](const Presentation&) { ++presented_; });
@@ -96,17 +99,21 @@ protected:
         state_->add_damage(Rect{0, 0, int32_t(layout.width), int32_t(layout.height)});
     }
 
-    // Paints (seed 2) for a while the output cannot commit: nothing reaches
-    // the compositor, the flushes are deferred (their damage kept).
+    // Paints (seed 2) while the output cannot commit: each flush is deferred
+    // (its damage kept) and nothing reaches the compositor.
     void paint_while_blocked()
     {
         const size_t commits = compositor_->state().commits.size();
-        for (int i = 0; i < 10; ++i) {
+        const uint64_t committed = output().counters().commits;
+        for (int i = 0; i < 3; ++i) {
+            const uint64_t deferred = output().wayland_counters().deferred;
             paint(2);
-            std::this_thread::sleep_for(15ms);
+            EXPECT_TRUE(test::wait_for([&] { return output().wayland_counters().deferred > deferred; })) << "paint " << i;
         }
+        // A commit that a flush had posted to the loop would have run before this.
+        loop_.run_on_loop([] {});
+        EXPECT_EQ(output().counters().commits, committed);
         EXPECT_EQ(compositor_->state().commits.size(), commits);
-        EXPECT_GT(output().counters().deferred, 0u);
     }
 
     // The state's picture as the compositor must get it.
@@ -206,7 +213,7 @@ TEST_F(WaylandOutputTest, ResizeShowsThePictureAtTopLeftInNewBuffers)
     EXPECT_EQ(compositor_->state().commits.back().acked_serial, compositor_->state().last_serial);
     paint(2);  // later flushes go to the new buffers too
     ASSERT_TRUE(wait_shown(32, 24, 2));
-    EXPECT_EQ(output().counters().resizes, 2u);
+    EXPECT_EQ(output().wayland_counters().resizes, 2u);
     EXPECT_EQ(compositor_->state().held_buffer_writes, 0);
 }
 
@@ -277,12 +284,43 @@ TEST_F(WaylandOutputTest, ConfiguresBeforeTheCommitAreAckedWithTheLast)
     paint(1);
     ASSERT_TRUE(wait_shown(64, 48, 1));
     // No frame callback, so no commit yet for these: only the last one may be acked.
+    const uint64_t configures = output().wayland_counters().configures;
     compositor_->configure(100, 80);
     compositor_->configure(100, 80);
-    std::this_thread::sleep_for(50ms);
+    ASSERT_TRUE(test::wait_for([&] { return output().wayland_counters().configures == configures + 2; }));
     compositor_->answer_frames();
     ASSERT_TRUE(wait_shown(100, 80, 1));
     EXPECT_EQ(compositor_->state().commits.back().acked_serial, compositor_->state().last_serial);
+}
+
+// Profiling: the output commits from the loop, after its flush returned. A
+// flush that begins before that commit (here the loop is held) finds the
+// buffer queued and is deferred: its frame is in a later commit, not this one.
+TEST_F(WaylandOutputTest, ACommitCoversOnlyTheFramesItCopied)
+{
+    ASSERT_TRUE(start({}).ok());
+    auto recorder = std::make_shared<FrameRecorder>();
+    attach(recorder);
+    std::promise<void> held, release;
+    loop_.loop().post([&] {
+        held.set_value();
+        release.get_future().wait();
+    });
+    held.get_future().wait();
+    paint(1);
+    const bool copied = test::wait_for([&] { return state_->stats().flushes == 1; });
+    paint(2);
+    const bool deferred = test::wait_for([&] { return state_->stats().flushes == 2; });
+    release.set_value();
+    ASSERT_TRUE(copied && deferred);
+    EXPECT_EQ(output().wayland_counters().deferred, 1u);
+    ASSERT_TRUE(test::wait_for([&] { return recorder->frames()[0].committed.count() != 0; }));
+    EXPECT_EQ(recorder->frames()[1].committed.count(), 0) << "the deferred frame is not in the first commit";
+    ASSERT_TRUE(wait_shown(64, 48, 2));  // its damage went into a later flush and commit
+    ASSERT_TRUE(test::wait_for([&] { return recorder->frames()[1].committed.count() != 0; }));
+    const auto frames = recorder->frames();
+    EXPECT_GT(frames[1].committed, frames[0].committed);
+    EXPECT_GE(frames[1].committed, frames[1].flush_end);
 }
 
 TEST_F(WaylandOutputTest, ProtocolErrorRemovesTheOutput)
@@ -300,6 +338,9 @@ TEST_F(WaylandOutputTest, CompositorGoneRemovesTheOutput)
     attach();
     compositor_->disconnect_clients();
     ASSERT_TRUE(test::wait_for([&] { return removed_.load(); }));
+    // The removed callback runs just before the output goes; after the loop's
+    // turn, it is gone and has detached the state.
+    loop_.run_on_loop([] {});
     EXPECT_FALSE(state_->attached());  // clients' mappings are revoked
 }
 
@@ -309,6 +350,9 @@ TEST_F(WaylandOutputTest, ClosedWindowRemovesTheOutput)
     attach();
     compositor_->close_window();
     ASSERT_TRUE(test::wait_for([&] { return removed_.load(); }));
+    // The removed callback runs just before the output goes; after the loop's
+    // turn, it is gone and has detached the state.
+    loop_.run_on_loop([] {});
     EXPECT_FALSE(state_->attached());
 }
 

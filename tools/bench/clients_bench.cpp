@@ -93,7 +93,7 @@ void client(const std::string& socket, uint32_t index, uint32_t clients, bool da
 Result1 measure(uint32_t clients, bool damage, double seconds)
 {
     auto loop = EventLoop::create().value();
-    auto backend = HeadlessBackend::create(*loop, {1280, 720, 60'000}, {}).value();
+    auto backend = HeadlessBackend::create(*loop, HeadlessOptions{}).value();
     Output& output = *backend->outputs().front();
     DeferredIoOptions options;
     options.tracker = TrackerKind::explicit_damage;  // the compositor's own writes come with damage
@@ -101,14 +101,15 @@ Result1 measure(uint32_t clients, bool damage, double seconds)
     auto state = DeferredIoState::create(BufferLayout::make(1280, 720).value(), options).value();
     if (!output.attach(state))
         std::abort();
-    LeaseTarget target(state);
-    Server server(*loop, target);
+    auto target = LeaseTarget::create(state).value();
+    Server server(*loop);
+    server.add_output({1, output.name(), output.mode().refresh_mhz, target.get()});
     char dir[] = "/tmp/udefio-bench-XXXXXX";
     ::mkdtemp(dir);
     const std::string socket = std::string(dir) + "/udefio-0";
     auto listener =
         SocketListener::listen(*loop, socket, [&](UniqueFd c) { server.add_client(std::move(c)); }).value();
-    output.set_presented_callback([&](const Presentation& p) { server.on_presented(p.sequence, p.timestamp); });
+    output.set_presented_callback([&](const Presentation& p) { server.on_presented(1, p.sequence, p.timestamp); });
     std::thread loop_thread([&] { loop->run(); });
 
     std::atomic<bool> stop{false};

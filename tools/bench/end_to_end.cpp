@@ -75,8 +75,8 @@ Result<Point> measure(const std::string& backend_name, TrackerKind tracker, std:
         return loop.error();
     BackendOptions options;
     options.name = backend_name;
-    options.headless_mode = {1280, 720, 60'000};
-    options.fullscreen = true;  // wayland: the compositor's output size
+    options.headless.modes = {{1280, 720, 60'000}};
+    options.wayland.fullscreen = true;  // the compositor's output size
     auto backend = make_backend(**loop, options);
     if (!backend)
         return backend.error();
@@ -136,16 +136,14 @@ Result<Point> measure(const std::string& backend_name, TrackerKind tracker, std:
         p.damage_bytes_per_frame = damage / double(p.frames);
     }
     p.refresh_ms = double(output.mode().refresh_period().count()) / 1e6;
-    if (const auto* kms = dynamic_cast<const KmsOutput*>(&output)) {
-        const KmsCounters c = kms->counters();
-        char note[128];
-        if (c.vblank_timed)
-            std::snprintf(note, sizeof note, "  [vblank-timed, margin %.2f ms, %llu missed]",
-                          double(c.latch_margin.count()) / 1e6, static_cast<unsigned long long>(c.missed_vblanks));
-        else
-            std::snprintf(note, sizeof note, "  [no vblank: flushes when ready]");
-        p.note = note;
-    }
+    const VblankTiming timing = output.vblank_timing();
+    char note[128];
+    if (timing.aimed)
+        std::snprintf(note, sizeof note, "  [vblank-timed, margin %.2f ms, %llu missed]",
+                      double(timing.margin.count()) / 1e6, static_cast<unsigned long long>(timing.missed));
+    else
+        std::snprintf(note, sizeof note, "  [no vblank: flushes when ready]");
+    p.note = note;
     return p;
 }
 

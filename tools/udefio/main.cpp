@@ -4,7 +4,7 @@
 #include <cstdio>
 
 #include "util/log.hpp"
-#include "tools/udefio/demo_command.hpp"
+#include "tools/udefio/run_command.hpp"
 #include "tools/udefio/info_command.hpp"
 
 int main(int argc, char** argv)
@@ -20,17 +20,17 @@ int main(int argc, char** argv)
 
     CLI::App* info = app.add_subcommand("info", "Show the kernel, which write trackers work here and why the "
                                                 "others don't, and which backends are available");
-    udefio::cli::DemoOptions demo_options;
+    udefio::cli::RunOptions demo_options;
     CLI::App* demo = app.add_subcommand("demo", "Run the built-in demo client (clock, moving cursor, now and "
                                                 "then a full-screen change) on an output");
     demo_options.add_to(*demo);
-    udefio::cli::DemoOptions profile_options;
+    udefio::cli::RunOptions profile_options;
     CLI::App* profile = app.add_subcommand(
         "profile", "Run the demo, or `-- PROGRAM ARGS...` drawing into a pre-leased buffer, and record every "
                    "frame: a summary table, a Perfetto trace, a per-frame CSV/JSON and a damage heat map");
     profile_options.command = "profile";
     profile_options.add_profile_to(*profile);
-    udefio::cli::DemoOptions kiosk_options;
+    udefio::cli::RunOptions kiosk_options;
     CLI::App* kiosk = app.add_subcommand(
         "kiosk", "Keep `-- PROGRAM ARGS...` (default: the built-in demo) running fullscreen on the output "
                  "(restarted with back-off when it dies, the last frame kept meanwhile) and serve protocol "
@@ -50,18 +50,18 @@ int main(int argc, char** argv)
     if (*info)
         return udefio::cli::run_info();
     if (*demo)
-        return udefio::cli::run_demo(demo_options);
+        return udefio::cli::run_session(demo_options);
     if (*kiosk) {
         if (auto r = kiosk_options.finish_kiosk(); !r) {
             UDEFIO_LOG(error, "%s", r.error().message().c_str());
             return 1;
         }
-        return udefio::cli::run_demo(kiosk_options);
+        return udefio::cli::run_session(kiosk_options);
     }
     if (*profile) {
         if (profile_options.program.empty() && profile->count("--seconds") == 0)
             profile_options.seconds = 5;
-        return udefio::cli::run_demo(profile_options);
+        return udefio::cli::run_session(profile_options);
     }
     return 2;
 }

@@ -41,10 +41,15 @@ void OutputOptions::add_to(CLI::App& app)
         ->capture_default_str();
     app.add_flag("--fullscreen", fullscreen, "Wayland: ask for a fullscreen window (kiosk); default: a normal "
                                               "window that the compositor may resize");
-    app.add_option("--size", size,
-                   "Headless output size WIDTHxHEIGHT; Wayland: the window's size when the compositor leaves "
-                   "it to us")
+    app.add_option("--size", sizes,
+                   "Headless output size WIDTHxHEIGHT, once per output; Wayland: the window's size when the "
+                   "compositor leaves it to us")
         ->capture_default_str();
+    app.add_option("--outputs", outputs, "Headless: this many outputs (headless-0, headless-1, ...) of the first "
+                                         "--size");
+    app.add_option("--output", output,
+                   "The output the main client (the demo or the program) goes to: a connector name (HDMI-A-1), "
+                   "the Wayland window, headless-N (default: the first)");
     app.add_option("--refresh", refresh_hz, "Headless output refresh rate in Hz")->capture_default_str();
     app.add_option("--stride", stride, "Buffer stride in bytes (default: width x 4)");
     app.add_option("--format", format, "Pixel format (only XRGB8888)")->capture_default_str();
@@ -57,29 +62,61 @@ void OutputOptions::add_to(CLI::App& app)
                    "within one period after that");
 }
 
-Result<ValidatedOutput> validate(const OutputOptions& options)
+Result<SessionConfig> session_config(const OutputOptions& options, const std::string& png_dir)
 {
     if (options.backend != "auto" && options.backend != "headless" && options.backend != "kms" &&
         options.backend != "wayland")
         return plain_error("--backend '" + options.backend + "': unknown (known: auto, headless, kms, wayland)");
-    auto size = parse_size(options.size);
-    if (!size)
-        return size.error();
     if (!(options.refresh_hz >= 1.0 && options.refresh_hz <= 1000.0))
         return plain_error("--refresh " + number(options.refresh_hz) + ": must be between 1 and 1000 Hz");
     auto format = parse_pixel_format(options.format);
     if (!format)
         return Error{0, "--format: " + format.error().what};
-    auto layout = BufferLayout::make(size->first, size->second, options.stride, *format);
-    if (!layout)
-        return Error{0, "--size " + options.size + " --stride " + std::to_string(options.stride) + ": " +
-                            layout.error().what};
+    if (options.sizes.empty())
+        return plain_error("--size: at least one size");
+    if (options.outputs > 16)
+        return plain_error("--outputs " + std::to_string(options.outputs) + ": at most 16");
+    if (options.outputs && options.sizes.size() > 1 && options.outputs != options.sizes.size())
+        return plain_error("--outputs " + std::to_string(options.outputs) + " with " +
+                           std::to_string(options.sizes.size()) + " sizes: give one --size per output, or one");
+    const uint32_t mhz = uint32_t(std::lround(options.refresh_hz * 1000));
+    SessionConfig config;
+    std::vector<OutputMode>& modes = config.backend.headless.modes;
+    modes.clear();
+    for (const std::string& text : options.sizes) {
+        auto size = parse_size(text);
+        if (!size)
+            return size.error();
+        // Checked as the frame it becomes.
+        if (auto layout = BufferLayout::make(size->first, size->second, options.stride, *format); !layout)
+            return Error{0, "--size " + text + " --stride " + std::to_string(options.stride) + ": " +
+                                layout.error().what};
+        modes.push_back({size->first, size->second, mhz});
+    }
+    while (options.outputs > modes.size())
+        modes.push_back(modes.front());
 
-    ValidatedOutput out{OutputMode{size->first, size->second, uint32_t(std::lround(options.refresh_hz * 1000))},
-                        *layout, DeferredIoOptions{}};
-    const auto period = out.mode.refresh_period();
-    out.defio.delay = period;
-    out.defio.poll_interval = period;
+    config.backend.name = options.backend;
+    config.backend.headless.snapshots.dir = png_dir;
+    config.backend.kms.device = options.device;
+    config.backend.kms.atomic = !options.no_atomic;
+    if (!options.kms_mode.empty()) {
+        auto mode = parse_mode_request(options.kms_mode);
+        if (!mode)
+            return mode.error();
+        config.backend.kms.mode = *mode;
+    }
+    auto allocator = parse_allocator_kind(options.allocator);
+    if (!allocator)
+        return Error{0, "--allocator: " + allocator.error().what};
+    config.backend.kms.allocator = *allocator;
+    config.backend.wayland.fullscreen = options.fullscreen;
+    config.backend.wayland.width = modes.front().width;
+    config.backend.wayland.height = modes.front().height;
+
+    config.main_output = options.output;
+    config.binding.stride = options.stride;
+    config.binding.format = *format;
     if (options.delay_ms) {
         const double ms = *options.delay_ms;
         if (!(ms > 0))
@@ -88,19 +125,16 @@ Result<ValidatedOutput> validate(const OutputOptions& options)
         if (ms > kMaxDelayMs)
             return plain_error("--delay " + number(ms) + " ms: absurdly large (at most " +
                                std::to_string(int(kMaxDelayMs)) + " ms)");
-        out.defio.delay = std::chrono::nanoseconds(int64_t(ms * 1e6));
+        config.binding.defio.delay = std::chrono::nanoseconds(int64_t(ms * 1e6));
+        config.binding.delay_is_refresh_period = false;
     }
-    auto allocator = parse_allocator_kind(options.allocator);
-    if (!allocator)
-        return Error{0, "--allocator: " + allocator.error().what};
-    out.allocator = *allocator;
     if (!options.tracker.empty()) {
         auto kind = parse_tracker_kind(options.tracker);
         if (!kind)
             return Error{0, "--tracker: " + kind.error().what};
-        out.defio.tracker = *kind;
+        config.binding.defio.tracker = *kind;
     }
-    return out;
+    return config;
 }
 
 }  // namespace udefio::cli

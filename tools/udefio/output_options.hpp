@@ -1,28 +1,27 @@
-// The options every command that drives an output shares, and their
-// validation into the types the core uses. Each error is one line naming the
-// value and the reason.
+// The options every command that drives outputs shares, and their
+// validation into the session's configuration. Each error is one line naming
+// the value and the reason.
 #pragma once
 
 #include <CLI/CLI.hpp>
 
-#include <chrono>
 #include <optional>
 #include <string>
+#include <vector>
 
-#include "backends/kms/scanout_allocator.hpp"
-#include "backends/output.hpp"
-#include "defio/buffer_layout.hpp"
-#include "defio/deferred_io_state.hpp"
+#include "compositor/session.hpp"
 
 namespace udefio::cli {
 
 struct OutputOptions {
     std::string backend = "auto";
-    std::string size = "1280x720";
+    std::vector<std::string> sizes{"1280x720"};  // headless: one output each; wayland: the window's
+    unsigned outputs = 0;                        // headless: this many outputs of the first size (0: one per --size)
+    std::string output;                          // the main client's output; empty: the first
     double refresh_hz = 60.0;
     uint32_t stride = 0;  // 0: tightly packed
     std::string format = "XRGB8888";
-    std::string tracker;         // empty: the best that works here
+    std::string tracker;             // empty: the best that works here
     std::optional<double> delay_ms;  // unset: one refresh period
     std::string device;              // kms: DRM device, empty = auto
     std::string kms_mode;            // kms: WxH[@Hz], empty = preferred
@@ -33,13 +32,7 @@ struct OutputOptions {
     void add_to(CLI::App& app);
 };
 
-struct ValidatedOutput {
-    OutputMode mode;
-    BufferLayout layout;
-    DeferredIoOptions defio;
-    AllocatorKind allocator = AllocatorKind::dumb;
-};
-
-Result<ValidatedOutput> validate(const OutputOptions& options);
+// The backend and frame parts of a session's configuration; `png_dir` gets the headless snapshots.
+Result<SessionConfig> session_config(const OutputOptions& options, const std::string& png_dir);
 
 }  // namespace udefio::cli

@@ -1,18 +1,18 @@
-// `udefio demo` and `udefio profile`: a client draws, without reporting damage,
-// into the buffer of an output: the built-in demo, or a program started with
-// the buffer pre-leased (its fd and layout in its environment). With a
-// profile directory every frame is recorded (docs/PROFILING.md).
+// `udefio demo`, `udefio profile` and `udefio kiosk`: a session
+// (compositor/session.hpp) and what runs in it — the built-in demo, or a
+// program with the main output's frame pre-leased — plus what is recorded
+// (the flush summary, PNG frames, a profile).
 #pragma once
 
 #include <string>
 #include <vector>
 
+#include "compositor/program_supervisor.hpp"
 #include "tools/udefio/output_options.hpp"
-#include "tools/udefio/program_supervisor.hpp"
 
 namespace udefio::cli {
 
-struct DemoOptions {
+struct RunOptions {
     std::string command = "demo";      // the subcommand: names the summary lines
     OutputOptions output;
     double seconds = 5;  // 0: until SIGINT/SIGTERM (or the program ends)
@@ -38,6 +38,6 @@ struct DemoOptions {
     double backoff_ms = 500;
 };
 
-int run_demo(const DemoOptions& options);
+int run_session(const RunOptions& options);
 
 }  // namespace udefio::cli

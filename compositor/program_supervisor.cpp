@@ -1,8 +1,8 @@
-#include "tools/udefio/program_supervisor.hpp"
+#include "compositor/program_supervisor.hpp"
 
 #include "util/log.hpp"
 
-namespace udefio::cli {
+namespace udefio {
 
 Result<RestartPolicy> parse_restart_policy(const std::string& name)
 {
@@ -18,31 +18,23 @@ Result<RestartPolicy> parse_restart_policy(const std::string& name)
 Result<std::unique_ptr<ProgramSupervisor>> ProgramSupervisor::start(EventLoop& loop, ChildSpec spec,
                                                                     RestartOptions options, OnEnd on_end)
 {
-    auto cell = std::make_shared<ProgramSupervisor*>(nullptr);
-    auto timer = loop.make_timer([cell] {
-        if (!*cell || (*cell)->stopped_)
+    auto supervisor = std::make_unique<ProgramSupervisor>(loop, std::move(spec), options, std::move(on_end));
+    auto timer = loop.make_timer(supervisor->self_.bind([](ProgramSupervisor& s) {
+        if (s.stopped_)
             return;
-        if (auto r = (*cell)->spawn(); !r)
-            (*cell)->on_exit({false, 127});  // could not start it: counts as a failed run
-    });
+        if (auto r = s.spawn(); !r)
+            s.on_exit({false, 127});  // could not start it: counts as a failed run
+    }));
     if (!timer)
         return timer.error();
-    auto supervisor = std::make_unique<ProgramSupervisor>(loop, std::move(spec), options, std::move(on_end),
-                                                          std::move(timer).value());
-    *cell = supervisor.get();
+    supervisor->restart_timer_ = std::move(timer).value();
     if (auto r = supervisor->spawn(); !r)
         return r.error();
     return supervisor;
 }
 
-ProgramSupervisor::ProgramSupervisor(EventLoop& loop, ChildSpec spec, RestartOptions options, OnEnd on_end,
-                                     EventSource timer)
-    : loop_(loop),
-      spec_(std::move(spec)),
-      options_(options),
-      on_end_(std::move(on_end)),
-      restart_timer_(std::move(timer)),
-      next_backoff_(options.backoff)
+ProgramSupervisor::ProgramSupervisor(EventLoop& loop, ChildSpec spec, RestartOptions options, OnEnd on_end)
+    : loop_(loop), spec_(std::move(spec)), options_(options), on_end_(std::move(on_end)), next_backoff_(options.backoff)
 {
 }
 
@@ -90,4 +82,4 @@ void ProgramSupervisor::stop()
         child_->terminate();
 }
 
-}  // namespace udefio::cli
+}  // namespace udefio

@@ -11,8 +11,9 @@
 #include <string>
 
 #include "compositor/child_process.hpp"
+#include "util/weak_self.hpp"
 
-namespace udefio::cli {
+namespace udefio {
 
 enum class RestartPolicy { always, on_failure, never };
 Result<RestartPolicy> parse_restart_policy(const std::string& name);
@@ -36,7 +37,7 @@ public:
     void stop();
     unsigned restarts() const { return restarts_; }
 
-    ProgramSupervisor(EventLoop& loop, ChildSpec spec, RestartOptions options, OnEnd on_end, EventSource timer);
+    ProgramSupervisor(EventLoop& loop, ChildSpec spec, RestartOptions options, OnEnd on_end);
 
 private:
     Result<void> spawn();
@@ -52,6 +53,7 @@ private:
     std::chrono::steady_clock::time_point started_{};
     unsigned restarts_ = 0;
     bool stopped_ = false;
+    WeakSelf<ProgramSupervisor> self_{*this};  // the restart timer's callback
 };
 
-}  // namespace udefio::cli
+}  // namespace udefio

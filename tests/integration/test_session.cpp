@@ -1,0 +1,165 @@
+// The compositor session end to end on headless outputs: two outputs show
+// two different programs (the main program on one, a protocol client on the
+// other); an output that goes away ends nothing else, its client moves to the
+// default output and draws there; the main program's output going away
+// stops it until an output appears, where it starts again.
+#include <gtest/gtest.h>
+
+#include <algorithm>
+#include <cstdlib>
+#include <future>
+#include <thread>
+
+#include "backends/headless/headless_backend.hpp"
+#include "compositor/program_client.hpp"
+#include "compositor/session.hpp"
+#include "tests/test_support.hpp"
+
+using namespace udefio;
+using namespace std::chrono_literals;
+
+namespace {
+
+constexpr uint32_t kPlainSquare = 0x00f0a020u;   // tools/examples/plain_stores.c
+constexpr uint32_t kPlainGround = 0x00202830u;
+constexpr uint32_t kClientSquare = 0x00e0a020u;  // tools/examples/client_damage.c
+
+std::string example(const char* variable)
+{
+    const char* path = std::getenv(variable);
+    return path ? path : "";
+}
+
+// The session's loop on a thread of its own; the test talks to it by posting.
+class SessionTest : public testing::Test {
+protected:
+    void SetUp() override
+    {
+        if (example("UDEFIO_PLAIN_STORES").empty() || example("UDEFIO_CLIENT_DAMAGE").empty())
+            GTEST_SKIP() << "the examples' paths are not in the environment (meson test sets them)";
+        char dir[] = "/tmp/udefio-session-XXXXXX";
+        ASSERT_TRUE(::mkdtemp(dir));
+        dir_ = dir;
+        loop_ = EventLoop::create().value();
+    }
+    void TearDown() override
+    {
+        if (session_) {
+            loop_->post([this] { session_->stop(); });
+            runner_.join();
+            session_.reset();
+        }
+        if (!dir_.empty())
+            ::rmdir(dir_.c_str());
+    }
+
+    void start(SessionConfig config, std::vector<std::string> program)
+    {
+        config.socket = dir_ + "/udefio-0";
+        config.restart.policy = RestartPolicy::never;
+        auto main = std::make_unique<ProgramClient>(*loop_, std::move(program), config.socket, config.restart);
+        auto session = Session::start(*loop_, std::move(config), std::move(main));
+        ASSERT_TRUE(session.ok()) << session.error().message();
+        session_ = std::move(session).value();
+        runner_ = std::thread([this] { outcome_ = session_->run(); });
+    }
+    HeadlessBackend& headless() { return static_cast<HeadlessBackend&>(session_->backend()); }
+    // Runs `fn` on the loop thread and waits for it.
+    template <class Fn>
+    void on_loop(Fn fn)
+    {
+        std::promise<void> done;
+        loop_->post([&] {
+            fn();
+            done.set_value();
+        });
+        done.get_future().wait();
+    }
+    // How many pixels of the named output's picture have this colour (0 if it is gone).
+    size_t pixels_of(const std::string& output, uint32_t colour)
+    {
+        size_t n = 0;
+        on_loop([&] {
+            if (HeadlessOutput* o = headless().output(output)) {
+                const Image frame = o->frame();
+                n = size_t(std::count(frame.pixels.begin(), frame.pixels.end(), colour));
+            }
+        });
+        return n;
+    }
+    bool running() { return !outcome_.has_value(); }
+
+    std::string dir_;
+    std::unique_ptr<EventLoop> loop_;
+    std::unique_ptr<Session> session_;
+    std::thread runner_;
+    std::optional<Result<void>> outcome_;
+};
+
+SessionConfig two_outputs()
+{
+    SessionConfig config;
+    config.backend.name = "headless";
+    config.backend.headless.modes = {{320, 256, 60'000}, {256, 128, 60'000}};
+    config.main_output = "headless-0";
+    return config;
+}
+
+TEST_F(SessionTest, TwoOutputsShowTwoProgramsAndOneGoingKeepsTheOtherRunning)
+{
+    SessionConfig config = two_outputs();
+    config.clients = {"UDEFIO_OUTPUT=headless-1 exec " + example("UDEFIO_CLIENT_DAMAGE")};
+    start(std::move(config), {example("UDEFIO_PLAIN_STORES")});
+    // The main program on headless-0, the client on headless-1; neither on the other.
+    ASSERT_TRUE(test::wait_for([&] { return pixels_of("headless-0", kPlainSquare) > 0; }, 20s));
+    ASSERT_TRUE(test::wait_for([&] { return pixels_of("headless-1", kClientSquare) > 0; }, 20s));
+    EXPECT_GT(pixels_of("headless-0", kPlainGround), 320u * 100);
+    EXPECT_EQ(pixels_of("headless-1", kPlainSquare), 0u);
+    EXPECT_EQ(pixels_of("headless-1", kPlainGround), 0u);
+
+    // headless-1 goes: the client's surface moves to the default output
+    // (headless-0, the main program's) and it draws there now.
+    on_loop([&] { EXPECT_TRUE(headless().remove_output("headless-1")); });
+    ASSERT_TRUE(test::wait_for([&] { return pixels_of("headless-0", kClientSquare) > 0; }, 20s))
+        << "the client did not lease again on the default output";
+    EXPECT_TRUE(running());
+    // The main program still draws: its square moves on.
+    const size_t before = session_->stats().flushes;
+    ASSERT_TRUE(test::wait_for([&] { return session_->stats().flushes > before + 5; }, 20s));
+    EXPECT_TRUE(running());
+}
+
+TEST_F(SessionTest, TheMainProgramStartsAgainOnTheNextOutputThatAppears)
+{
+    SessionConfig config = two_outputs();
+    config.main_output.clear();  // any output will do
+    start(std::move(config), {example("UDEFIO_PLAIN_STORES")});
+    ASSERT_TRUE(test::wait_for([&] { return pixels_of("headless-0", kPlainSquare) > 0; }, 20s));
+    on_loop([&] { EXPECT_TRUE(headless().remove_output("headless-0")); });
+    on_loop([&] { EXPECT_EQ(session_->main_binding(), nullptr) << "the main program still has an output"; });
+    EXPECT_TRUE(running());
+    // A display is plugged in: the program starts again there, with its frame.
+    on_loop([&] { EXPECT_TRUE(headless().add_output({200, 120, 60'000}).ok()); });
+    ASSERT_TRUE(test::wait_for([&] { return pixels_of("headless-2", kPlainSquare) > 0; }, 20s));
+    on_loop([&] {
+        ASSERT_NE(session_->main_binding(), nullptr);
+        EXPECT_EQ(session_->main_binding()->name(), "headless-2");
+        EXPECT_EQ(session_->main_binding()->state().layout().width, 200u);
+    });
+    EXPECT_EQ(pixels_of("headless-1", kPlainSquare), 0u) << "it went to an output that was already there";
+    EXPECT_TRUE(running());
+}
+
+TEST_F(SessionTest, AnUnknownOutputNameIsAClearError)
+{
+    SessionConfig config = two_outputs();
+    config.main_output = "HDMI-A-1";
+    config.socket = dir_ + "/udefio-0";
+    auto main = std::make_unique<ProgramClient>(*loop_, std::vector<std::string>{"/bin/true"}, config.socket,
+                                                RestartOptions{});
+    auto session = Session::start(*loop_, std::move(config), std::move(main));
+    ASSERT_FALSE(session.ok());
+    EXPECT_EQ(session.error().message(), "--output HDMI-A-1: no such output (there are: headless-0, headless-1)");
+}
+
+}  // namespace

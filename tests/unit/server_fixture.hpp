@@ -1,0 +1,179 @@
+// A protocol server on the test's loop thread with clients on socketpairs
+// (tests/unit/test_server*.cpp): the client's end of a connection, and a
+// fixture with one output (more can be added).
+#pragma once
+
+#include <gtest/gtest.h>
+
+#include <poll.h>
+#include <sys/socket.h>
+
+#include <cstring>
+#include <deque>
+#include <optional>
+
+#include "compositor/server.hpp"
+#include "tests/loop_thread.hpp"
+#include "tests/test_support.hpp"
+#include "util/scm_rights.hpp"
+
+namespace udefio::test {
+
+using namespace std::chrono_literals;
+
+// The client's end of a socketpair.
+class TestClient {
+public:
+    explicit TestClient(int fd) : fd_(fd) {}
+
+    std::vector<wire::OutputInfo> outputs;  // what came before the welcome
+
+    void send_raw(const void* data, size_t size, int fd = -1)
+    {
+        ASSERT_GE(send_with_fd(fd_.get(), std::span(static_cast<const std::byte*>(data), size), fd), 0)
+            << std::strerror(errno);
+    }
+    void send(const wire::Request& r, int fd = -1)
+    {
+        const auto bytes = wire::encode(r);
+        send_raw(bytes.data(), bytes.size(), fd);
+    }
+
+    // The next event (and its fd), or nullopt at EOF / after 5 s.
+    std::optional<wire::Event> next(UniqueFd* fd = nullptr)
+    {
+        pollfd p{fd_.get(), POLLIN, 0};
+        if (::poll(&p, 1, 5000) != 1)
+            return std::nullopt;
+        std::byte data[wire::kMaxMessage];
+        ReceivedPacket packet = receive_with_fds(fd_.get(), data, wire::kMaxFds);
+        if (packet.bytes <= 0)
+            return std::nullopt;
+        UniqueFd received = packet.fds.empty() ? UniqueFd() : std::move(packet.fds.front());
+        auto event = wire::decode_event(std::span(data, size_t(packet.bytes)), received ? 1 : 0);
+        EXPECT_TRUE(event.ok()) << event.error().message();
+        if (fd)
+            *fd = std::move(received);
+        return event.ok() ? std::optional(*event) : std::nullopt;
+    }
+    template <class T>
+    T expect()
+    {
+        auto e = next();
+        EXPECT_TRUE(e && std::holds_alternative<T>(*e)) << "another event, or none";
+        return e && std::holds_alternative<T>(*e) ? std::get<T>(*e) : T{};
+    }
+    // The error event, then the end of the connection.
+    std::string expect_error_and_disconnect()
+    {
+        auto e = next();
+        std::string message = e && std::holds_alternative<wire::ErrorEvent>(*e)
+                                  ? std::string(std::get<wire::ErrorEvent>(*e).message)
+                                  : std::string();
+        EXPECT_FALSE(message.empty()) << "no error event";
+        EXPECT_FALSE(next().has_value()) << "still connected after a protocol error";
+        return message;
+    }
+    int fd() const { return fd_.get(); }
+
+private:
+    UniqueFd fd_;
+};
+
+class ServerTest : public testing::Test {
+protected:
+    static constexpr uint32_t kOutput = 1;
+
+    void SetUp() override
+    {
+        DeferredIoOptions options;
+        options.tracker = TrackerKind::explicit_damage;
+        options.delay = 1ms;
+        // 256 px: a 1024-byte stride, so a page is 4 rows.
+        state_ = DeferredIoState::create(BufferLayout::make(256, 64).value(), options).value();
+        ASSERT_TRUE(state_->attach(sink_).ok());
+        target_ = LeaseTarget::create(state_).value();
+        loop_.run_on_loop([this] {
+            server_ = std::make_unique<Server>(loop_.loop());
+            server_->add_output({kOutput, "test-0", 60'000, target_.get()});
+        });
+    }
+    void TearDown() override
+    {
+        loop_.run_on_loop([this] { server_.reset(); });
+        loop_.stop();
+        target_.reset();
+        state_->detach();
+        for (Extra& e : extras_) {
+            e.target.reset();
+            e.state->detach();
+        }
+    }
+
+    TestClient connect()
+    {
+        int sv[2];
+        EXPECT_EQ(::socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv), 0);
+        loop_.run_on_loop([&] { server_->add_client(UniqueFd(sv[0])); });
+        return TestClient(sv[1]);
+    }
+    // Greeted in protocol version 1 (the tests of version 2 say so); in
+    // version 2 the outputs come before the welcome, into c.outputs.
+    TestClient greeted(uint32_t version = 1)
+    {
+        TestClient c = connect();
+        c.send(wire::Hello{version});
+        for (;;) {
+            auto e = c.next();
+            if (e && std::holds_alternative<wire::OutputInfo>(*e) && version >= 2) {
+                c.outputs.push_back(std::get<wire::OutputInfo>(*e));
+                continue;
+            }
+            EXPECT_TRUE(e && std::holds_alternative<wire::Welcome>(*e)) << "no welcome";
+            EXPECT_EQ(e && std::holds_alternative<wire::Welcome>(*e) ? std::get<wire::Welcome>(*e).version : 0,
+                      version);
+            return c;
+        }
+    }
+    // A pixel of the output's frame, read on the loop thread that composes it.
+    uint32_t pixel(uint32_t x, uint32_t y)
+    {
+        uint32_t value = 0;
+        loop_.run_on_loop([&] { value = state_->buffer().row(y)[x]; });
+        return value;
+    }
+    size_t clients()
+    {
+        size_t n = 0;
+        loop_.run_on_loop([&] { n = server_->clients(); });
+        return n;
+    }
+
+    // Another output of the given size, added to the server as `id`.
+    LeaseTarget& add_output(uint32_t id, const std::string& name, uint32_t width, uint32_t height)
+    {
+        Extra& extra = extras_.emplace_back();
+        DeferredIoOptions options;
+        options.tracker = TrackerKind::explicit_damage;
+        extra.state = DeferredIoState::create(BufferLayout::make(width, height).value(), options).value();
+        EXPECT_TRUE(extra.state->attach(sink_).ok());
+        extra.target = LeaseTarget::create(extra.state).value();
+        loop_.run_on_loop([&] { server_->add_output({id, name, 60'000, extra.target.get()}); });
+        return *extra.target;
+    }
+
+    struct NullSink : Sink {
+        FlushResult flush(const SharedBuffer&, std::span<PageRef* const>, const Damage&) override { return {}; }
+    } sink_;
+    std::shared_ptr<DeferredIoState> state_;
+    std::unique_ptr<LeaseTarget> target_;
+    struct Extra {
+        std::shared_ptr<DeferredIoState> state;
+        std::unique_ptr<LeaseTarget> target;
+    };
+    std::deque<Extra> extras_;
+    test::LoopThread loop_;
+    std::unique_ptr<Server> server_;
+};
+
+}  // namespace udefio::test

@@ -1,0 +1,183 @@
+#include "tools/udefio/run_command.hpp"
+
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cstdio>
+
+#include "compositor/program_client.hpp"
+#include "compositor/session.hpp"
+#include "compositor/socket_listener.hpp"
+#include "tools/profile/profile_run.hpp"
+#include "tools/udefio/demo_client.hpp"
+#include "util/log.hpp"
+
+namespace udefio::cli {
+
+namespace {
+
+int fail(const Error& error)
+{
+    UDEFIO_LOG(error, "%s", error.message().c_str());
+    return 1;
+}
+
+}  // namespace
+
+void RunOptions::add_run_options(CLI::App& app)
+{
+    app.add_option("--seconds", seconds, "How long to run; 0 = until SIGINT/SIGTERM")->capture_default_str();
+    app.add_option("--png-dir", png_dir,
+                   "Write what the output shows here as PNG at exit (frame-final.png); headless: also about one "
+                   "snapshot per second");
+    app.add_option("--profile", profile_dir,
+                   "Record every frame and write the summary, trace.json, frames.csv/json and heatmap.png here");
+}
+
+void RunOptions::add_to(CLI::App& app)
+{
+    output.add_to(app);
+    add_run_options(app);
+}
+
+void RunOptions::add_kiosk_to(CLI::App& app)
+{
+    output.add_to(app);
+    seconds = 0;
+    app.add_option("--restart", restart_name, "When the program ends: always, on-failure or never restart it")
+        ->capture_default_str();
+    app.add_option("--backoff", backoff_ms,
+                   "First wait before a restart, in ms; doubles while the program keeps dying within 10 s "
+                   "(up to 30 s)")
+        ->capture_default_str();
+    app.add_option("--socket", socket, "The clients' socket (default: $XDG_RUNTIME_DIR/udefio-0)");
+    app.add_option("--lease-seconds", lease_seconds,
+                   "Leases expire (are revoked) this long after they were made; 0 = never. SIGUSR1 revokes "
+                   "every lease at once")
+        ->capture_default_str();
+    app.add_option("--client", clients,
+                   "Also keep this shell command running as a protocol client (UDEFIO_SOCKET in its environment); "
+                   "may be given more than once");
+    add_run_options(app);
+    app.add_option("program", program,
+                   "-- PROGRAM ARGS...: the program to keep running (default: the built-in demo); it gets the "
+                   "whole output pre-leased in UDEFIO_BUFFER_FD (with UDEFIO_WIDTH, UDEFIO_HEIGHT, UDEFIO_STRIDE, "
+                   "UDEFIO_FORMAT) and the socket in UDEFIO_SOCKET");
+}
+
+Result<void> RunOptions::finish_kiosk()
+{
+    auto policy = parse_restart_policy(restart_name);
+    if (!policy)
+        return policy.error();
+    if (!(backoff_ms >= 1 && backoff_ms <= 60'000))
+        return plain_error("--backoff " + std::to_string(backoff_ms) + " ms: must be between 1 ms and a minute");
+    if (!(lease_seconds >= 0 && lease_seconds <= 86400 * 365))
+        return plain_error("--lease-seconds " + std::to_string(lease_seconds) + ": must be between 0 and a year");
+    restart.policy = *policy;
+    restart.backoff = std::chrono::milliseconds(int64_t(backoff_ms));
+    if (socket.empty()) {
+        auto path = SocketListener::default_path();
+        if (!path)
+            return path.error();
+        socket = *path;
+    }
+    return {};
+}
+
+void RunOptions::add_profile_to(CLI::App& app)
+{
+    output.add_to(app);
+    profile_dir = "udefio-profile";
+    seconds = 0;
+    app.add_option("--out", profile_dir, "Where the summary, trace.json, frames.csv/json and heatmap.png go")
+        ->capture_default_str();
+    app.add_option("--seconds", seconds,
+                   "How long to run; 0 = until the program ends or SIGINT/SIGTERM (the demo: 5 s)");
+    app.add_option("--png-dir", png_dir,
+                   "Write what the output shows here as PNG at exit (frame-final.png); headless: also about one "
+                   "snapshot per second");
+    app.add_option("program", program,
+                   "-- PROGRAM ARGS...: run this instead of the built-in demo; it gets the buffer in "
+                   "UDEFIO_BUFFER_FD (with UDEFIO_WIDTH, UDEFIO_HEIGHT, UDEFIO_STRIDE, UDEFIO_FORMAT)");
+}
+
+int run_session(const RunOptions& options)
+{
+    if (!(options.seconds >= 0 && options.seconds <= 86400 * 365))
+        return fail(plain_error("--seconds " + std::to_string(options.seconds) + ": must be between 0 and a year"));
+    if (!options.png_dir.empty() && ::mkdir(options.png_dir.c_str(), 0755) != 0 && errno != EEXIST)
+        return fail(errno_error("--png-dir: mkdir(" + options.png_dir + ")"));
+    if (!options.png_dir.empty() && ::access(options.png_dir.c_str(), W_OK) != 0)
+        return fail(errno_error("--png-dir " + options.png_dir + ": not writable"));
+    auto configured = session_config(options.output, options.png_dir);
+    if (!configured)
+        return fail(configured.error());
+    SessionConfig config = std::move(configured).value();
+    const auto forced = config.binding.defio.tracker;
+    if (!options.program.empty() && forced && *forced != TrackerKind::shadow)
+        // Our trackers see this process's writes; another process's show only in the memory itself.
+        return fail(plain_error("--tracker " + std::string(tracker_name(*forced)) +
+                                ": cannot see another process's writes; a program is tracked with shadow"));
+    config.socket = options.socket;
+    config.lease_lifetime = std::chrono::milliseconds(int64_t(options.lease_seconds * 1000));
+    config.clients = options.clients;
+    config.restart = options.restart;
+
+    auto loop = EventLoop::create();
+    if (!loop)
+        return fail(loop.error());
+    std::unique_ptr<profile::ProfileRun> profiling;
+    if (!options.profile_dir.empty()) {
+        auto run = profile::ProfileRun::start(**loop, options.profile_dir);
+        if (!run)
+            return fail(run.error());
+        profiling = std::move(run).value();
+        config.binding.recorder = profiling->recorder();
+    }
+    std::unique_ptr<MainClient> main;
+    if (options.program.empty())
+        main = std::make_unique<DemoClient>();
+    else
+        main = std::make_unique<ProgramClient>(**loop, options.program, options.socket, options.restart);
+    auto session = Session::start(**loop, std::move(config), std::move(main));
+    if (!session)
+        return fail(session.error());
+    auto deadline = (*loop)->make_timer([s = session->get()] { s->stop(); });
+    if (!deadline)
+        return fail(deadline.error());
+    if (options.seconds > 0)
+        deadline->arm(std::chrono::nanoseconds(int64_t(options.seconds * 1e9)));
+    const Result<void> outcome = (*session)->run();
+
+    const FlushStats stats = (*session)->stats();
+    const OutputBinding* shown = (*session)->last_main_binding();
+    const BufferLayout frame = shown ? shown->state().layout() : BufferLayout{};
+    const double full = double(frame.bytes() ? frame.bytes() : 1);
+    std::printf("%s: %llu flushes, %llu presented, %llu pages, %.1f MiB copied (%.1f%% of full-frame copies), "
+                "%llu flush-worker wakeups, tracker %s\n",
+                options.command.c_str(), (unsigned long long)stats.flushes,
+                (unsigned long long)(*session)->presented(), (unsigned long long)stats.pages,
+                double(stats.bytes_copied) / (1 << 20),
+                stats.flushes && frame.bytes() ? 100.0 * double(stats.bytes_copied) / (full * double(stats.flushes))
+                                               : 0.0,
+                (unsigned long long)stats.wakeups, tracker_name((*session)->main_tracker()).data());
+    if (profiling) {
+        auto summary = profiling->finish(stats, frame.width, frame.height);
+        if (!summary)
+            return fail(summary.error());
+        std::fputs(summary->c_str(), stdout);
+    }
+    if (!options.png_dir.empty() && shown) {
+        const std::string last = options.png_dir + "/frame-final.png";
+        if (auto r = shown->output().snapshot_png(last); !r)
+            return fail(r.error());
+        std::printf("%s: PNG frames in %s/ (the last one: %s)\n", options.command.c_str(), options.png_dir.c_str(),
+                    last.c_str());
+    }
+    if (!outcome)
+        return fail(outcome.error());
+    return 0;
+}
+
+}  // namespace udefio::cli

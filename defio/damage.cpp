@@ -109,6 +109,19 @@ void add_boxes(pixman_region32_t* region, std::vector<pixman_box32_t>& boxes)
 
 }  // namespace
 
+void Damage::add(std::span<const Rect> rects)
+{
+    if (rects.empty())
+        return;
+    std::vector<pixman_box32_t> boxes;
+    boxes.reserve(rects.size());
+    for (const Rect& r : rects) {
+        if (!r.empty())
+            boxes.push_back(to_box(r));
+    }
+    add_boxes(&region_, boxes);
+}
+
 void Damage::add_pages(std::span<PageRef* const> pages, const BufferLayout& layout)
 {
     if (pages.empty())

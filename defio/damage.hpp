@@ -25,6 +25,8 @@ public:
 
     void add(const Rect& rect);
     void add(const Damage& other);
+    // Adds many rectangles at once (one region operation instead of one each).
+    void add(std::span<const Rect> rects);
     // Adds the pixels that the given pages hold; stride padding is ignored.
     void add_pages(std::span<PageRef* const> pages, const BufferLayout& layout);
     // The same, for pages given by their index in the buffer (sorted).
@@ -38,7 +40,8 @@ public:
     int64_t area() const;
     Rect extents() const;
     std::vector<Rect> rects() const;
-    // At most max_clips rectangles covering the damage (they may cover more).
+    // At most max_clips rectangles covering the damage (they may cover more);
+    // clips(1) is the bounding box.
     std::vector<Rect> clips(size_t max_clips) const;
 
     const pixman_region32_t* region() const { return &region_; }

@@ -5,6 +5,7 @@
 #include "util/clock.hpp"
 #include "util/log.hpp"
 #include "defio/tracker_probe.hpp"
+#include "defio/tracking_cost.hpp"
 
 namespace udefio {
 
@@ -51,20 +52,31 @@ Result<void> DeferredIoState::attach(Sink& sink)
     std::unique_lock lock(lock_);
     if (info_ || detached_)
         return plain_error("deferred I/O state is already attached to an output (or was detached)");
-    const int doorbell = tracker_->write_doorbell_fd();
-    const auto poll_interval = tracker_->needs_polling() ? options_.poll_interval : std::chrono::nanoseconds(0);
+    DamageFinderOptions damage = options_.damage;
+    damage.exact = damage.exact && sink.damage_shape().exact;
+    auto finder = DamageFinder::create(buffer_, *tracker_, damage, tracking_cost(tracker_kind_));
+    if (!finder)
+        return finder.error();
     auto worker = FlushWorker::start(
         {
             [this] { notify_write(); },
-            [this] { poll_tracker(); },
+            [this] { look_tracker(); },
             [this] { deferred_work(); },
         },
-        doorbell, poll_interval);
+        tracker_->write_doorbell_fd());
     if (!worker)
         return worker.error();
+    finder_ = std::move(finder).value();
     worker_ = std::move(worker).value();
     info_ = &sink;
     flags_.set(kFlagScanout, lock);
+    // The first look: it says when to look again (and arms a doorbell).
+    NextLook next = NextLook::when_told;
+    if (auto found = finder_->look(next); !found)
+        UDEFIO_LOG(error, "%s", found.error().message().c_str());
+    else if (*found)
+        schedule_flush();
+    look_again(next);
     return {};
 }
 
@@ -85,6 +97,7 @@ void DeferredIoState::detach()
     }
     worker_->cancel_sync();
     std::unique_lock lock(lock_);
+    finder_.reset();  // before the tracker it uses
     tracker_.reset();
     pagereflist_.clear();
     if (auto revoked = buffer_.revoke(); !revoked)
@@ -148,27 +161,35 @@ void DeferredIoState::deferred_work()
     flush_locked(lock);
 }
 
-void DeferredIoState::poll_tracker()
+void DeferredIoState::look_again(NextLook next)
+{
+    switch (next) {
+    case NextLook::when_told: break;
+    case NextLook::after_delay: schedule_flush(); break;
+    case NextLook::after_poll_interval: worker_->schedule_look_at(monotonic_now() + options_.poll_interval); break;
+    }
+}
+
+void DeferredIoState::look_tracker()
 {
     std::unique_lock lock(lock_);
     if (!info_)
         return;
-    collected_.clear();
-    if (auto r = tracker_->collect(collected_); !r) {
-        UDEFIO_LOG(error, "%s", r.error().message().c_str());
+    NextLook next = NextLook::when_told;
+    auto found = finder_->look(next);
+    if (!found) {
+        UDEFIO_LOG(error, "%s", found.error().message().c_str());
         return;
     }
-    bool added = false;
-    for (uint32_t page : collected_)
-        added |= pagereflist_.add(pagerefs_[page]);
     if (recorder_) {
         // The write happened after the previous look: that bounds it.
-        if (added && !look_bound_.count())
+        if (*found && !look_bound_.count())
             look_bound_ = last_look_.count() ? last_look_ : monotonic_now();
         last_look_ = monotonic_now();
     }
-    if (added || !pagereflist_.empty())
+    if (*found)
         schedule_flush();
+    look_again(next);
 }
 
 void DeferredIoState::flush_locked(const std::unique_lock<std::shared_mutex>& lock)
@@ -178,40 +199,42 @@ void DeferredIoState::flush_locked(const std::unique_lock<std::shared_mutex>& lo
     const auto started = std::chrono::steady_clock::now();
     const auto started_mono = recorder_ ? monotonic_now() : std::chrono::nanoseconds(0);
     flags_.clear(kFlagWritten, lock);
-    collected_.clear();
-    if (auto r = tracker_->collect(collected_); !r)
-        UDEFIO_LOG(error, "%s", r.error().message().c_str());
-    for (uint32_t page : collected_)
-        pagereflist_.add(pagerefs_[page]);
-    // The client is still drawing and the tracker's doorbell is not armed:
-    // look again after the delay (that look arms it if the client stopped).
-    if (!collected_.empty() && tracker_->doorbell_only_when_idle())
-        schedule_flush();
-
-    const auto pages = pagereflist_.sorted();
-    Damage damage = explicit_damage_;
-    damage.add_pages(pages, buffer_.layout());
-    damage.clip_to(buffer_.layout());
-    if (!damage.empty()) {
-        const uint64_t frame = recorder_ ? record_flush_start(started_mono, pages.size(), damage) : 0;
-        const FlushResult result = info_->flush(buffer_, pages, damage);
+    auto found = finder_->find(explicit_damage_);
+    if (!found) {
+        // The client's damage waits for the next flush, which the next write arms.
+        UDEFIO_LOG(error, "%s", found.error().message().c_str());
+        return;
+    }
+    explicit_damage_.clear();
+    const FoundDamage& f = **found;
+    if (!f.damage.empty()) {
+        for (uint32_t page : f.pages)
+            pagereflist_.add(pagerefs_[page]);
+        const uint64_t frame = recorder_ ? record_flush_start(started_mono, f) : 0;
+        const FlushResult result = info_->flush(*f.source, pagereflist_.sorted(), f.damage);
+        pagereflist_.clear();
         stats_.flushes += 1;
-        stats_.pages += pages.size();
-        stats_.damage_pixels += static_cast<uint64_t>(damage.area());
+        stats_.pages += f.pages.size();
+        stats_.damage_pixels += static_cast<uint64_t>(f.damage.area());
         stats_.bytes_copied += result.bytes_copied;
         stats_.flush_ns += uint64_t(std::chrono::nanoseconds(std::chrono::steady_clock::now() - started).count());
         if (recorder_)
             recorder_->flush_ended(frame, monotonic_now(), result.bytes_copied);
     }
+    stats_.faults_taken += f.counts.faults_taken;
+    stats_.faults_avoided += f.counts.faults_avoided;
+    stats_.pages_compared += f.counts.pages_compared;
+    stats_.pages_unchanged += f.counts.pages_unchanged;
+    stats_.full_copies += f.counts.full_copy;
     if (recorder_) {
         last_look_ = started_mono;
         look_bound_ = {};
     }
-    pagereflist_.clear();
-    explicit_damage_.clear();
+    // Still being written, or pages left open: look again after the delay.
+    look_again(f.next);
 }
 
-uint64_t DeferredIoState::record_flush_start(std::chrono::nanoseconds started, size_t pages, const Damage& damage)
+uint64_t DeferredIoState::record_flush_start(std::chrono::nanoseconds started, const FoundDamage& found)
 {
     FrameRecord record;
     record.tracker = tracker_kind_;
@@ -224,10 +247,15 @@ uint64_t DeferredIoState::record_flush_start(std::chrono::nanoseconds started, s
     else
         record.first_write = last_look_.count() ? last_look_ : started;
     record.flush_start = started;
-    record.pages = static_cast<uint32_t>(pages);
-    record.rects = damage.rects();
-    record.damage_pixels = static_cast<uint64_t>(damage.area());
+    record.pages = static_cast<uint32_t>(found.pages.size());
+    record.rects = found.damage.rects();
+    record.damage_pixels = static_cast<uint64_t>(found.damage.area());
     record.full_frame_bytes = uint64_t(buffer_.layout().width) * buffer_.layout().height * 4;
+    record.faults_taken = found.counts.faults_taken;
+    record.faults_avoided = found.counts.faults_avoided;
+    record.pages_compared = found.counts.pages_compared;
+    record.pages_unchanged = found.counts.pages_unchanged;
+    record.full_copy = found.counts.full_copy;
     return recorder_->flush_started(std::move(record));
 }
 

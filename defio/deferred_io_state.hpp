@@ -15,6 +15,7 @@
 
 #include "defio/buffer_flags.hpp"
 #include "defio/damage.hpp"
+#include "defio/damage_finder.hpp"
 #include "defio/flush_worker.hpp"
 #include "profile/frame_recorder.hpp"
 #include "defio/page_ref_list.hpp"
@@ -28,6 +29,8 @@ struct DeferredIoOptions {
     std::chrono::nanoseconds delay{16'666'667};          // first write -> flush
     std::chrono::nanoseconds poll_interval{16'666'667};  // for trackers without a doorbell
     std::optional<TrackerKind> tracker;                  // nullopt: the best that works here
+    DamageFinderOptions damage;                          // exact damage, hot pages, full copy (the sink may
+                                                         // turn exact damage off: Sink::damage_shape)
 };
 
 struct FlushStats {
@@ -37,6 +40,11 @@ struct FlushStats {
     uint64_t bytes_copied = 0;  // what the sink reported
     uint64_t wakeups = 0;       // flush worker wakeups
     uint64_t flush_ns = 0;      // time in flushes (collect, damage, the sink's copy and commit), summed
+    uint64_t faults_taken = 0;  // the rest as FoundCounts (defio/damage_finder.hpp), summed
+    uint64_t faults_avoided = 0;
+    uint64_t pages_compared = 0;
+    uint64_t pages_unchanged = 0;
+    uint64_t full_copies = 0;   // flushes that sent the whole frame with one copy
 
     FlushStats& operator+=(const FlushStats& o)
     {
@@ -46,6 +54,11 @@ struct FlushStats {
         bytes_copied += o.bytes_copied;
         wakeups += o.wakeups;
         flush_ns += o.flush_ns;
+        faults_taken += o.faults_taken;
+        faults_avoided += o.faults_avoided;
+        pages_compared += o.pages_compared;
+        pages_unchanged += o.pages_unchanged;
+        full_copies += o.full_copies;
         return *this;
     }
 };
@@ -96,17 +109,19 @@ private:
     // Arms the flush for the delay from now, when the sink wants it. Under
     // lock_ (shared or exclusive) with info_ set.
     void schedule_flush();
-    void poll_tracker();   // periodic collect for trackers without a doorbell
+    // What the last collect said. Under lock_ with info_ set.
+    void look_again(NextLook next);
+    void look_tracker();   // the look timer expired: a collect between flushes (polled trackers)
     void flush_locked(const std::unique_lock<std::shared_mutex>& lock);
     // Returns the frame's number.
-    uint64_t record_flush_start(std::chrono::nanoseconds started, size_t pages, const Damage& damage);
+    uint64_t record_flush_start(std::chrono::nanoseconds started, const FoundDamage& found);
 
     const DeferredIoOptions options_;
     const TrackerKind tracker_kind_;
 
     // lock_ protects info_, pagerefs_, pagereflist_, explicit_damage_,
-    // tracker_, stats_, last_look_, look_bound_ and the setting of recorder_.
-    // Taken exclusively by flushes (worker thread or flush_now), polls,
+    // tracker_, finder_, stats_, last_look_, look_bound_ and the setting of
+    // recorder_. Taken exclusively by flushes (worker thread or flush_now), looks,
     // attach(), detach() and add_damage(); shared by notify_write(), which only
     // reads info_ and sets an allow-listed flag. Sink::flush runs under it, so
     // detach() waits for a running flush. Lock order: lock_, then the worker's mutex.
@@ -118,7 +133,7 @@ private:
     PageRefList pagereflist_;
     Damage explicit_damage_;
     std::unique_ptr<Tracker> tracker_;
-    std::vector<uint32_t> collected_;  // scratch for Tracker::collect
+    std::unique_ptr<DamageFinder> finder_;  // made by attach(): the sink says whether it wants a shadow
     FlushStats stats_;
     // Profiling, for writes no doorbell announced: when the tracker last
     // looked (a poll or a flush), and the look before the one that first

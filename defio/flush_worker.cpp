@@ -14,16 +14,13 @@ namespace udefio {
 
 namespace {
 
-itimerspec timer_spec(std::chrono::nanoseconds first, std::chrono::nanoseconds interval)
+// A one-shot absolute timer at `at`.
+itimerspec timer_spec(std::chrono::nanoseconds at)
 {
-    auto to_ts = [](std::chrono::nanoseconds ns) {
-        return timespec{static_cast<time_t>(ns.count() / 1'000'000'000),
-                        static_cast<long>(ns.count() % 1'000'000'000)};
-    };
-    // A zero it_value disarms a timerfd; the shortest real delay is 1 ns.
-    if (first.count() <= 0)
-        first = std::chrono::nanoseconds(1);
-    return itimerspec{to_ts(interval), to_ts(first)};
+    // A zero it_value disarms a timerfd; the earliest real time is 1 ns.
+    if (at.count() <= 0)
+        at = std::chrono::nanoseconds(1);
+    return itimerspec{{0, 0}, {static_cast<time_t>(at.count() / 1'000'000'000), static_cast<long>(at.count() % 1'000'000'000)}};
 }
 
 void drain(int fd)
@@ -34,38 +31,31 @@ void drain(int fd)
 
 }  // namespace
 
-Result<std::unique_ptr<FlushWorker>> FlushWorker::start(Callbacks callbacks, int doorbell_fd,
-                                                        std::chrono::nanoseconds poll_interval)
+Result<std::unique_ptr<FlushWorker>> FlushWorker::start(Callbacks callbacks, int doorbell_fd)
 {
     UniqueFd timer(::timerfd_create(CLOCK_MONOTONIC, TFD_CLOEXEC | TFD_NONBLOCK));
     if (!timer)
         return errno_error("timerfd_create() for the flush timer");
+    UniqueFd look_timer(::timerfd_create(CLOCK_MONOTONIC, TFD_CLOEXEC | TFD_NONBLOCK));
+    if (!look_timer)
+        return errno_error("timerfd_create() for the tracker's look timer");
     UniqueFd stop(::eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK));
     if (!stop)
         return errno_error("eventfd() for the flush worker's stop signal");
-    UniqueFd poll_timer;
-    if (poll_interval.count() > 0) {
-        poll_timer.reset(::timerfd_create(CLOCK_MONOTONIC, TFD_CLOEXEC | TFD_NONBLOCK));
-        if (!poll_timer)
-            return errno_error("timerfd_create() for the tracker poll timer");
-        const itimerspec spec = timer_spec(poll_interval, poll_interval);
-        if (::timerfd_settime(poll_timer.get(), 0, &spec, nullptr) != 0)
-            return errno_error("timerfd_settime() for the tracker poll timer");
-    }
     auto worker = std::make_unique<FlushWorker>(Key{}, std::move(callbacks), doorbell_fd, std::move(timer),
-                                                std::move(poll_timer), std::move(stop));
+                                                std::move(look_timer), std::move(stop));
     worker->thread_ = std::thread([w = worker.get()] { w->run(); });
     // Named for top -H, gdb and the tests that wait for it to sleep.
     ::pthread_setname_np(worker->thread_.native_handle(), "udefio-flush");
     return worker;
 }
 
-FlushWorker::FlushWorker(Key, Callbacks callbacks, int doorbell_fd, UniqueFd timer, UniqueFd poll_timer,
+FlushWorker::FlushWorker(Key, Callbacks callbacks, int doorbell_fd, UniqueFd timer, UniqueFd look_timer,
                          UniqueFd stop)
     : callbacks_(std::move(callbacks)),
       doorbell_fd_(doorbell_fd),
       timer_(std::move(timer)),
-      poll_timer_(std::move(poll_timer)),
+      look_timer_(std::move(look_timer)),
       stop_(std::move(stop))
 {
 }
@@ -77,13 +67,23 @@ bool FlushWorker::schedule_at(std::chrono::nanoseconds at)
     std::lock_guard guard(mutex_);
     if (armed_ || cancelled_)
         return false;
-    const itimerspec spec = timer_spec(at, std::chrono::nanoseconds(0));
+    const itimerspec spec = timer_spec(at);
     if (::timerfd_settime(timer_.get(), TFD_TIMER_ABSTIME, &spec, nullptr) != 0) {
         UDEFIO_LOG(error, "timerfd_settime() for a deferred flush failed: %s", std::strerror(errno));
         return false;
     }
     armed_ = true;
     return true;
+}
+
+void FlushWorker::schedule_look_at(std::chrono::nanoseconds at)
+{
+    std::lock_guard guard(mutex_);
+    if (cancelled_)
+        return;
+    const itimerspec spec = timer_spec(at);
+    if (::timerfd_settime(look_timer_.get(), TFD_TIMER_ABSTIME, &spec, nullptr) != 0)
+        UDEFIO_LOG(error, "timerfd_settime() for the tracker's next look failed: %s", std::strerror(errno));
 }
 
 void FlushWorker::cancel_sync()
@@ -100,12 +100,12 @@ void FlushWorker::cancel_sync()
 
 void FlushWorker::run()
 {
-    enum { kStop, kTimer, kDoorbell, kPoll };
+    enum { kStop, kTimer, kDoorbell, kLook };
     pollfd fds[4] = {
         {stop_.get(), POLLIN, 0},
         {timer_.get(), POLLIN, 0},
         {doorbell_fd_, POLLIN, 0},  // a negative fd is ignored by poll()
-        {poll_timer_ ? poll_timer_.get() : -1, POLLIN, 0},
+        {look_timer_.get(), POLLIN, 0},
     };
     for (;;) {
         if (::poll(fds, 4, -1) < 0) {
@@ -121,9 +121,9 @@ void FlushWorker::run()
             drain(doorbell_fd_);
             callbacks_.write_seen();
         }
-        if (fds[kPoll].revents) {
-            drain(poll_timer_.get());
-            callbacks_.poll_tick();
+        if (fds[kLook].revents) {
+            drain(look_timer_.get());
+            callbacks_.look();
         }
         if (fds[kTimer].revents) {
             drain(timer_.get());

@@ -516,7 +516,9 @@ Result<void> RemoteWrites::collect(std::vector<uint32_t>& written_pages)
                 written_pages.push_back(p);
             return {};
         }
-        return shadow_->collect(written_pages);
+        // The fault thread rings the doorbell for it kShadowPollMs apart.
+        if (auto r = shadow_->collect(written_pages); !r)
+            return r.error();
     }
     return {};
 }

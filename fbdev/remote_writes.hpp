@@ -137,9 +137,17 @@ class RemoteWritesTracker final : public Tracker {
 public:
     explicit RemoteWritesTracker(std::shared_ptr<RemoteWrites> writes) : writes_(std::move(writes)) {}
     TrackerKind kind() const override { return TrackerKind::uffd_sync; }
-    Result<void> collect(std::vector<uint32_t>& written_pages) override { return writes_->collect(written_pages); }
+    // The doorbell is armed only by a collect that found nothing (the hot
+    // pages it keeps open take no fault): while the program draws, look again
+    // after the delay.
+    Result<NextLook> collect(std::vector<uint32_t>& written_pages, const PageSet&) override
+    {
+        const size_t before = written_pages.size();
+        if (auto r = writes_->collect(written_pages); !r)
+            return r.error();
+        return written_pages.size() == before ? NextLook::when_told : NextLook::after_delay;
+    }
     int write_doorbell_fd() const override { return writes_->doorbell_fd(); }
-    bool doorbell_only_when_idle() const override { return true; }
 
 private:
     std::shared_ptr<RemoteWrites> writes_;

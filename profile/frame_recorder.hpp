@@ -37,6 +37,16 @@ struct FrameRecord {
     uint64_t damage_pixels = 0;
     uint64_t bytes_copied = 0;
     uint64_t full_frame_bytes = 0;
+    // How the damage was found (defio/damage_finder.hpp): write faults the
+    // writer took for this frame's pages, stores to open (hot) pages that
+    // would have faulted, pages compared with the shadow and of those the
+    // ones found unchanged (not sent), and whether the whole frame was sent
+    // with one copy (adaptive full copy: then nothing is compared).
+    uint32_t faults_taken = 0;
+    uint32_t faults_avoided = 0;
+    uint32_t pages_compared = 0;
+    uint32_t pages_unchanged = 0;
+    bool full_copy = false;
 };
 
 class FrameRecorder {

@@ -9,6 +9,7 @@
 
 #include "defio/pixel_copy.hpp"
 #include "defio/sigbus_guard.hpp"
+#include "backends/kms/kms_damage_shape.hpp"
 #include "backends/png_file.hpp"
 #include "defio/client_reads.hpp"
 #include "util/clock.hpp"
@@ -19,8 +20,6 @@ namespace {
 
 // Longer than any refresh period: a flip that takes longer is lost.
 constexpr auto kFlipTimeout = std::chrono::milliseconds(200);
-// More clips than this and drivers merge them anyway (drm_atomic_helper_damage_merged).
-constexpr size_t kMaxClips = 16;
 
 // When a commit issued at `issued` reached the screen, from the time the
 // kernel stamped its flip event or fence with. vkms stamps a vblank with its
@@ -68,6 +67,7 @@ KmsOutput::KmsOutput(EventLoop& loop, const DrmDevice& device, const KmsPipe& pi
       crtc_props_(DrmProperties::read(fd_, pipe.crtc_id, DRM_MODE_OBJECT_CRTC)),
       plane_props_(DrmProperties::read(fd_, pipe.plane_id, DRM_MODE_OBJECT_PLANE)),
       damage_clips_prop_(plane_props_.id("FB_DAMAGE_CLIPS")),
+      shape_(kms_damage_shape(drm_driver_name(fd_))),
       buffers_(std::move(buffers)),
       ages_(2, Rect{0, 0, int32_t(pipe.mode.hdisplay), int32_t(pipe.mode.vdisplay)}),
       restore_(device.fd(), pipe.crtc_id, pipe.connector_id, pipe.name)
@@ -205,7 +205,7 @@ FlushResult KmsOutput::flush(const SharedBuffer& src, std::span<PageRef* const>,
 
 Result<void> KmsOutput::commit(ScanoutBuffer& buffer, const Damage& damage)
 {
-    const std::vector<Rect> clips = damage.clips(kMaxClips);
+    const std::vector<Rect> clips = damage.clips(shape_.max_rects);
     return atomic_ ? commit_atomic(buffer, clips) : commit_legacy(buffer, clips);
 }
 

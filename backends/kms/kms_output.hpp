@@ -84,6 +84,7 @@ public:
     // Flush worker thread.
     FlushResult flush(const SharedBuffer& src, std::span<PageRef* const> pages, const Damage& damage) override;
     // Any thread.
+    DamageShape damage_shape() const override { return shape_; }
     std::chrono::nanoseconds flush_time(std::chrono::nanoseconds now, std::chrono::nanoseconds ready) const override;
     // Loop thread, from the backend's DRM event handler.
     void on_page_flip(uint64_t sequence, std::chrono::nanoseconds timestamp);
@@ -117,6 +118,7 @@ private:
     DrmProperties crtc_props_;
     DrmProperties plane_props_;
     std::optional<uint32_t> damage_clips_prop_;
+    const DamageShape shape_;  // from the driver's name
     // Set in create() when the CRTC has a real vblank, then never replaced.
     std::optional<VblankClock> vblank_;
 

@@ -9,8 +9,6 @@
 namespace udefio {
 namespace {
 
-// wl_surface.damage_buffer rectangles per commit; more are merged.
-constexpr size_t kMaxDamageRects = 16;
 // How long a flush waits for the last commit's frame callback, in refresh
 // periods: it comes with the compositor's next repaint unless the window is hidden.
 constexpr int kFrameWaitPeriods = 2;
@@ -205,7 +203,7 @@ void WaylandOutput::commit(int index, uint64_t generation, const Damage& damage,
         window_->ack_configure(*std::exchange(pending_ack_, std::nullopt));
     wl_surface* surface = window_->surface();
     wl_surface_attach(surface, buffer, 0, 0);
-    for (const Rect& r : damage.clips(kMaxDamageRects))
+    for (const Rect& r : damage.clips(damage_shape().max_rects))
         wl_surface_damage_buffer(surface, r.x, r.y, r.width, r.height);
     static const wl_callback_listener frame_listener{
         [](void* data, wl_callback*, uint32_t) { static_cast<WaylandOutput*>(data)->on_frame_done(); }};
@@ -281,7 +279,7 @@ void WaylandOutput::give_back_owed()
         std::lock_guard lock(mutex_);
         if (owed_.empty() || writable_slot_locked() < 0)
             return;
-        rects = owed_.clips(kMaxDamageRects);
+        rects = owed_.clips(damage_shape().max_rects);
         owed_.clear();
     }
     // The next flush copies it; the state lock is taken without ours (lock order: state, then ours).

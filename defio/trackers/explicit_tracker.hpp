@@ -9,8 +9,8 @@ namespace udefio {
 class ExplicitTracker final : public Tracker {
 public:
     TrackerKind kind() const override { return TrackerKind::explicit_damage; }
-    Result<void> collect(std::vector<uint32_t>&) override { return {}; }
-    bool needs_polling() const override { return false; }  // add_damage() schedules the flush
+    // add_damage() schedules the flush.
+    Result<NextLook> collect(std::vector<uint32_t>&, const PageSet&) override { return NextLook::when_told; }
 };
 
 }  // namespace udefio

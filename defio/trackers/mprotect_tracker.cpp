@@ -3,7 +3,6 @@
 #include <sys/mman.h>
 
 #include "defio/buffer_layout.hpp"
-#include "defio/trackers/page_runs.hpp"
 
 namespace udefio {
 
@@ -22,7 +21,7 @@ Result<std::unique_ptr<Tracker>> MprotectTracker::create(std::span<std::byte> ra
 }
 
 MprotectTracker::MprotectTracker(std::span<std::byte> range, WrittenPages written)
-    : range_(range), page_size_(page_size()), written_(std::move(written))
+    : range_(range), page_size_(page_size()), written_(std::move(written)), open_(uint32_t(written_.pages()))
 {
 }
 
@@ -42,18 +41,24 @@ void MprotectTracker::on_write_fault(std::byte* address) noexcept
     written_.mark(page);
 }
 
-Result<void> MprotectTracker::collect(std::vector<uint32_t>& written_pages)
+Result<NextLook> MprotectTracker::collect(std::vector<uint32_t>& written_pages, const PageSet& keep_open)
 {
     const std::span<const uint32_t> taken = written_.take();
     // Taken before re-protected: a write in between lands before the flush
     // copies the page, so it is flushed now; a write after faults again.
-    Result<void> result;
-    for_each_page_run(taken, [&](uint32_t first, uint32_t count) {
-        if (::mprotect(range_.data() + first * page_size_, count * page_size_, PROT_READ) != 0 && result)
-            result = errno_error("mprotect(PROT_READ) to re-arm written pages");
-    });
-    written_pages.insert(written_pages.end(), taken.begin(), taken.end());
-    return result;
+    auto rearm = [&](uint32_t first, uint32_t count) -> Result<void> {
+        if (::mprotect(range_.data() + first * page_size_, count * page_size_, PROT_READ) != 0)
+            return errno_error("mprotect(PROT_READ) to re-arm written pages");
+        return {};
+    };
+    auto open_all = [&]() -> Result<void> {
+        if (::mprotect(range_.data(), range_.size(), PROT_READ | PROT_WRITE) != 0)
+            return errno_error("mprotect(PROT_READ|PROT_WRITE) to open the tracked buffer");
+        return {};
+    };
+    if (auto settled = open_.settle(taken, keep_open, written_pages, rearm, open_all); !settled)
+        return settled.error();
+    return open_.any() ? NextLook::after_delay : NextLook::when_told;
 }
 
 }  // namespace udefio

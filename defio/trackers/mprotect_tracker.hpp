@@ -8,6 +8,7 @@
 #include <memory>
 
 #include "defio/tracker.hpp"
+#include "defio/trackers/open_pages.hpp"
 #include "defio/trackers/write_fault_router.hpp"
 #include "defio/trackers/written_pages.hpp"
 
@@ -19,7 +20,8 @@ public:
     ~MprotectTracker() override;
 
     TrackerKind kind() const override { return TrackerKind::mprotect; }
-    Result<void> collect(std::vector<uint32_t>& written_pages) override;
+    Result<NextLook> collect(std::vector<uint32_t>& written_pages, const PageSet& keep_open) override;
+    bool can_leave_open() const override { return true; }
     int write_doorbell_fd() const override { return written_.doorbell_fd(); }
 
     MprotectTracker(std::span<std::byte> range, WrittenPages written);
@@ -30,6 +32,7 @@ private:
     std::span<std::byte> range_;
     size_t page_size_;
     WrittenPages written_;
+    OpenPages open_;  // collect's only
     bool registered_ = false;
 };
 

@@ -7,13 +7,13 @@
 namespace udefio {
 
 Result<void> scan_written_pages(int pagemap_fd, uintptr_t begin, uint64_t length, std::vector<page_region>& regions,
-                                std::vector<uint32_t>& pages)
+                                std::vector<uint32_t>& pages, bool write_protect)
 {
     const uintptr_t end = begin + length;
     const size_t page = page_size();
     pm_scan_arg arg{};
     arg.size = sizeof arg;
-    arg.flags = PM_SCAN_WP_MATCHING | PM_SCAN_CHECK_WPASYNC;
+    arg.flags = (write_protect ? PM_SCAN_WP_MATCHING : 0) | PM_SCAN_CHECK_WPASYNC;
     arg.start = begin;
     arg.end = end;
     arg.vec = reinterpret_cast<uintptr_t>(regions.data());

@@ -13,7 +13,7 @@ ShadowTracker::ShadowTracker(std::span<std::byte> range)
     std::memcpy(shadow_.get(), range_.data(), range_.size());
 }
 
-Result<void> ShadowTracker::collect(std::vector<uint32_t>& written_pages)
+Result<NextLook> ShadowTracker::collect(std::vector<uint32_t>& written_pages, const PageSet&)
 {
     const size_t page = page_size();
     const size_t pages = range_.size() / page;
@@ -26,7 +26,7 @@ Result<void> ShadowTracker::collect(std::vector<uint32_t>& written_pages)
             written_pages.push_back(static_cast<uint32_t>(i));
         }
     }
-    return {};
+    return NextLook::after_poll_interval;
 }
 
 }  // namespace udefio

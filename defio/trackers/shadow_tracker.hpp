@@ -16,7 +16,7 @@ public:
     TrackerKind kind() const override { return TrackerKind::shadow; }
     // A page changed while being compared is reported now or at the next collect:
     // the shadow takes the page as it is after the compare found a difference.
-    Result<void> collect(std::vector<uint32_t>& written_pages) override;
+    Result<NextLook> collect(std::vector<uint32_t>& written_pages, const PageSet& keep_open) override;
 
 private:
     std::span<std::byte> range_;

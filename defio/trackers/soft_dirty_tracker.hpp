@@ -1,17 +1,15 @@
 // The CRIU mechanism: writing "4" to /proc/self/clear_refs clears every
 // soft-dirty bit of the process, the next write to a page sets bit 55 of its
-// /proc/self/pagemap entry. Needs CONFIG_MEM_SOFT_DIRTY (the probe writes a
-// page and checks the bit, because on kernels without it the files exist and
-// the bit simply never sets). Polled: it has no doorbell.
-// Known limit: clear_refs is not atomic with the pagemap read, so a write to
-// a page not yet reported, made between the read and the clear, is missed;
-// the probe says so and prefers every other kernel mechanism.
+// /proc/self/pagemap entry (defio/trackers/soft_dirty_pages.* owns that
+// process-wide clear). Needs CONFIG_MEM_SOFT_DIRTY (the probe writes a page
+// and checks the bit, because on kernels without it the files exist and the
+// bit simply never sets). Polled: it has no doorbell.
 #pragma once
 
 #include <memory>
 
 #include "defio/tracker.hpp"
-#include "util/unique_fd.hpp"
+#include "defio/trackers/soft_dirty_pages.hpp"
 
 namespace udefio {
 
@@ -20,18 +18,12 @@ public:
     static Result<std::unique_ptr<Tracker>> create(std::span<std::byte> range);
 
     TrackerKind kind() const override { return TrackerKind::soft_dirty; }
-    Result<void> collect(std::vector<uint32_t>& written_pages) override;
+    Result<NextLook> collect(std::vector<uint32_t>& written_pages, const PageSet& keep_open) override;
 
-    SoftDirtyTracker(std::span<std::byte> range, UniqueFd pagemap, UniqueFd clear_refs);
+    explicit SoftDirtyTracker(std::unique_ptr<SoftDirtyPages> pages) : pages_(std::move(pages)) {}
 
 private:
-    Result<void> clear() const;
-
-    std::span<std::byte> range_;
-    size_t page_size_;
-    UniqueFd pagemap_;
-    UniqueFd clear_refs_;
-    std::vector<uint64_t> entries_;  // scratch of collect (one caller at a time)
+    std::unique_ptr<SoftDirtyPages> pages_;
 };
 
 }  // namespace udefio

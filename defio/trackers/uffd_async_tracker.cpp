@@ -27,7 +27,7 @@ Result<std::unique_ptr<Tracker>> UffdAsyncTracker::create(std::span<std::byte> r
                                                       std::move(doorbell).value());
     // One scan now: an ENOTTY here means the kernel has no PAGEMAP_SCAN (< 6.7).
     std::vector<uint32_t> none;
-    if (auto scanned = tracker->collect(none); !scanned)
+    if (auto scanned = tracker->scan(none, true); !scanned)
         return scanned.error();
     return std::unique_ptr<Tracker>(std::move(tracker));
 }
@@ -38,26 +38,49 @@ UffdAsyncTracker::UffdAsyncTracker(std::span<std::byte> range, Userfaultfd uffd,
       uffd_(std::move(uffd)),
       pagemap_(std::move(pagemap)),
       doorbell_(std::move(doorbell)),
-      regions_(kRegionsPerScan)
+      regions_(kRegionsPerScan),
+      open_(uint32_t(range.size() / page_size()))
 {
 }
 
-Result<void> UffdAsyncTracker::collect(std::vector<uint32_t>& written_pages)
+Result<NextLook> UffdAsyncTracker::collect(std::vector<uint32_t>& written_pages, const PageSet& keep_open)
 {
     const size_t before = written_pages.size();
-    if (auto scanned = scan(written_pages); !scanned || written_pages.size() != before)
-        return scanned;
+    auto rearm = [&](uint32_t first, uint32_t count) { return uffd_.write_protect(first, count, true); };
+    auto open_all = [&] { return uffd_.write_protect(0, range_.size() / page_size(), false); };
+    if (open_.any() || !keep_open.empty()) {
+        // Pages to leave open: get without re-arming, then re-arm the others.
+        // An open page has no write protection, so the scan reports it as
+        // written every time, as OpenPages wants; with the whole range open
+        // (full-copy mode) there is nothing to scan for. A write between the
+        // scan and the re-arm lands before the caller reads the page.
+        scanned_.clear();
+        if (!(open_.all() && keep_open.all())) {
+            if (auto scanned = scan(scanned_, false); !scanned)
+                return scanned.error();
+        }
+        if (auto settled = open_.settle(scanned_, keep_open, written_pages, rearm, open_all); !settled)
+            return settled.error();
+        if (open_.any())
+            return NextLook::after_delay;  // their writes are not seen: look at them again
+    } else if (auto scanned = scan(written_pages, true); !scanned) {
+        return scanned.error();
+    }
+    if (written_pages.size() != before)
+        return NextLook::after_delay;  // still being written: the doorbell stays unarmed (it costs a pass)
     // Idle: arm the doorbell, then scan again, so that a write made between
     // the first scan and the arming is not left waiting for the next burst.
     if (auto armed = doorbell_->arm(); !armed)
-        return armed;
-    return scan(written_pages);
+        return armed.error();
+    if (auto scanned = scan(written_pages, true); !scanned)
+        return scanned.error();
+    return written_pages.size() != before ? NextLook::after_delay : NextLook::when_told;
 }
 
-Result<void> UffdAsyncTracker::scan(std::vector<uint32_t>& written_pages)
+Result<void> UffdAsyncTracker::scan(std::vector<uint32_t>& written_pages, bool write_protect)
 {
     return scan_written_pages(pagemap_.get(), reinterpret_cast<uintptr_t>(range_.data()), range_.size(), regions_,
-                              written_pages);
+                              written_pages, write_protect);
 }
 
 }  // namespace udefio

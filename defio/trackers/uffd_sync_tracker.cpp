@@ -7,7 +7,6 @@
 
 #include "defio/buffer_layout.hpp"
 #include "util/log.hpp"
-#include "defio/trackers/page_runs.hpp"
 #include "defio/uapi.hpp"
 
 namespace udefio {
@@ -32,6 +31,7 @@ UffdSyncTracker::UffdSyncTracker(std::span<std::byte> range, Userfaultfd uffd, W
       page_size_(page_size()),
       uffd_(std::move(uffd)),
       written_(std::move(written)),
+      open_(uint32_t(written_.pages())),
       stop_(std::move(stop)),
       fault_thread_([this] { run_fault_thread(); })
 {
@@ -83,17 +83,15 @@ void UffdSyncTracker::run_fault_thread()
     }
 }
 
-Result<void> UffdSyncTracker::collect(std::vector<uint32_t>& written_pages)
+Result<NextLook> UffdSyncTracker::collect(std::vector<uint32_t>& written_pages, const PageSet& keep_open)
 {
     const std::lock_guard lock(protection_lock_);
     const std::span<const uint32_t> taken = written_.take();
-    Result<void> result;
-    for_each_page_run(taken, [&](uint32_t first, uint32_t count) {
-        if (auto r = uffd_.write_protect(first, count, true); !r && result)
-            result = r;
-    });
-    written_pages.insert(written_pages.end(), taken.begin(), taken.end());
-    return result;
+    auto rearm = [&](uint32_t first, uint32_t count) { return uffd_.write_protect(first, count, true); };
+    auto open_all = [&] { return uffd_.write_protect(0, written_.pages(), false); };
+    if (auto settled = open_.settle(taken, keep_open, written_pages, rearm, open_all); !settled)
+        return settled.error();
+    return open_.any() ? NextLook::after_delay : NextLook::when_told;
 }
 
 }  // namespace udefio

@@ -11,6 +11,7 @@
 
 #include "util/doorbell.hpp"
 #include "defio/tracker.hpp"
+#include "defio/trackers/open_pages.hpp"
 #include "defio/trackers/userfaultfd.hpp"
 #include "defio/trackers/written_pages.hpp"
 
@@ -22,7 +23,8 @@ public:
     ~UffdSyncTracker() override;
 
     TrackerKind kind() const override { return TrackerKind::uffd_sync; }
-    Result<void> collect(std::vector<uint32_t>& written_pages) override;
+    Result<NextLook> collect(std::vector<uint32_t>& written_pages, const PageSet& keep_open) override;
+    bool can_leave_open() const override { return true; }
     int write_doorbell_fd() const override { return written_.doorbell_fd(); }
 
     UffdSyncTracker(std::span<std::byte> range, Userfaultfd uffd, WrittenPages written, Doorbell stop);
@@ -34,6 +36,7 @@ private:
     size_t page_size_;
     Userfaultfd uffd_;
     WrittenPages written_;  // marked by the fault thread
+    OpenPages open_;        // under protection_lock_
     // Makes "mark the page, open it" (fault thread) and "take the marks,
     // protect those pages" (collect) atomic with respect to each other. Held
     // only around those two steps; the writer blocked in the fault holds

@@ -23,13 +23,12 @@ class HandTracker final : public Tracker {
 public:
     explicit HandTracker(std::shared_ptr<std::vector<uint32_t>> pages) : pages_(std::move(pages)) {}
     TrackerKind kind() const override { return TrackerKind::explicit_damage; }
-    Result<void> collect(std::vector<uint32_t>& out) override
+    Result<NextLook> collect(std::vector<uint32_t>& out, const PageSet&) override
     {
         out.insert(out.end(), pages_->begin(), pages_->end());
         pages_->clear();
-        return {};
+        return NextLook::when_told;
     }
-    bool needs_polling() const override { return false; }
 
 private:
     std::shared_ptr<std::vector<uint32_t>> pages_;

@@ -16,7 +16,6 @@
 
 #include "backends/headless/headless_backend.hpp"
 #include "util/clock.hpp"
-#include "util/mapping.hpp"
 #include "defio/tracker_probe.hpp"
 #include "tools/demo/demo_scene.hpp"
 
@@ -142,8 +141,9 @@ TEST_P(DemoOnHeadless, NothingWrittenMeansNoFlush)
     if (GetParam() == TrackerKind::shadow || GetParam() == TrackerKind::soft_dirty) {
         ASSERT_TRUE(test::wait_for([&] { return state_->stats().wakeups >= before.wakeups + 3; }));
     }
-    // Then one pixel changes: exactly one more flush, of that pixel's page
-    // alone. A flush from the idle time would be another one, or in this one.
+    // Then one pixel changes: exactly one more flush, of that pixel alone (the
+    // damage finder compares its written page with what was sent). A flush
+    // from the idle time would be another one, or in this one.
     auto* pixels = reinterpret_cast<uint32_t*>(state_->buffer().data());
     pixels[0] = ~pixels[0];
     if (GetParam() == TrackerKind::explicit_damage)
@@ -152,8 +152,7 @@ TEST_P(DemoOnHeadless, NothingWrittenMeansNoFlush)
     EXPECT_EQ(state_->stats().flushes, before.flushes + 1);
     const auto frames = recorder_->frames();
     ASSERT_FALSE(frames.empty());
-    const uint64_t page_pixels = GetParam() == TrackerKind::explicit_damage ? 1 : page_size() / 4;
-    EXPECT_EQ(frames.back().damage_pixels, page_pixels);
+    EXPECT_EQ(frames.back().damage_pixels, 1u);
 }
 
 TEST_P(DemoOnHeadless, SnapshotDecodesToTheFrame)
@@ -323,10 +322,11 @@ TEST_P(DemoOnHeadless, ProfileRecordsEveryStageInOrder)
     }
     EXPECT_EQ(bytes, stats.bytes_copied);
     EXPECT_EQ(output_->counters().fences_signalled, frames.size());
-    // Explicit damage and doorbells announce the first write when it happens.
+    // Explicit damage and doorbells announce the first write when it happens,
+    // unless it went into a page left open (hot), which no doorbell watches.
     if (GetParam() == TrackerKind::explicit_damage || GetParam() == TrackerKind::uffd_sync ||
         GetParam() == TrackerKind::mprotect) {
-        EXPECT_TRUE(frames.back().first_write_exact);
+        EXPECT_TRUE(frames.back().first_write_exact || frames.back().faults_avoided > 0);
     }
 }
 

@@ -114,6 +114,24 @@ TEST(ProfileSummary, PercentilesOfWriteToPresent)
     EXPECT_NE(format_summary(s).find("p99"), std::string::npos);
 }
 
+TEST(ProfileSummary, HowTheDamageWasFoundPerFrame)
+{
+    FrameRecord a = frame(1, 0ms), b = frame(2, 0ms);
+    a.faults_taken = 64;
+    a.pages_compared = 64;
+    b.faults_avoided = 60;
+    b.pages_compared = 70;
+    b.pages_unchanged = 6;
+    b.full_copy = true;
+    const ProfileSummary s = summarize({a, b}, 0, 1s);
+    EXPECT_DOUBLE_EQ(s.faults_taken, 32);
+    EXPECT_DOUBLE_EQ(s.faults_avoided, 30);
+    EXPECT_DOUBLE_EQ(s.pages_compared, 67);
+    EXPECT_DOUBLE_EQ(s.pages_unchanged, 3);
+    EXPECT_EQ(s.full_copy_frames, 1u);
+    EXPECT_NE(format_summary(s).find("write faults taken"), std::string::npos);
+}
+
 TEST(HeatMap, CountsEachCellOncePerFrame)
 {
     std::vector<FrameRecord> frames = {frame(1, 0ms, {{0, 0, 8, 8}, {4, 4, 8, 8}}), frame(2, 0ms, {{0, 0, 16, 8}})};

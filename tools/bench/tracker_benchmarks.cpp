@@ -7,6 +7,8 @@
 #include <string>
 
 #include "defio/damage.hpp"
+#include "defio/damage_finder.hpp"
+#include "defio/tracking_cost.hpp"
 #include "defio/tracker_probe.hpp"
 #include "tools/bench/frame_patterns.hpp"
 #include "tools/bench/tracker_benchmarks.hpp"
@@ -67,35 +69,68 @@ void collect(benchmark::State& state, TrackerKind kind, const Resolution* res, l
     state.counters["pages"] = double(reported);
 }
 
-// One whole frame: the app draws, udefio collects, turns pages into damage and
-// copies the damage out. With kind == nullopt only the drawing runs.
-void frame(benchmark::State& state, std::optional<TrackerKind> kind, const Resolution* res, Pattern pattern)
+// How frame/ finds damage: as udefio does now (exact damage, hot pages,
+// adaptive full copy), and as it did before (page-granular, every written
+// page re-armed at every flush), so the two compare in the same run.
+const DamageFinderOptions kFinderNow{};
+const DamageFinderOptions kFinderPages{false, false, false, {}, kSpanMergeGap};
+
+// One whole frame: the app draws, the damage finder collects and finds what
+// to send, the damage is copied out from where the finder says. With kind ==
+// nullopt only the drawing runs.
+void frame(benchmark::State& state, std::optional<TrackerKind> kind, const Resolution* res, Pattern pattern,
+           const DamageFinderOptions* options)
 {
     TrackedBuffer* tb = tracked_buffer(kind, *res);
     if (!tb)
         return state.SkipWithError("tracker cannot run here");
     const BufferLayout& layout = tb->buffer.layout();
-    std::vector<PageRef> refs(tb->page_count());
-    for (size_t i = 0; i < refs.size(); ++i)
-        refs[i].index = uint32_t(i);
-    std::vector<PageRef*> listed;
+    std::unique_ptr<DamageFinder> finder;
+    if (kind) {
+        auto made = DamageFinder::create(tb->buffer, *tb->tracker, *options, tracking_cost(*kind));
+        if (!made)
+            return state.SkipWithError(made.error().message().c_str());
+        finder = std::move(made).value();
+        // The shadow starts as the buffer is (earlier benchmarks drew into it).
+        if (auto first = finder->find(Damage::full(layout)); !first)
+            return state.SkipWithError(first.error().message().c_str());
+    }
     uint64_t frame_no = 0, bytes = 0;
+    FoundCounts sum;
+    uint64_t full_copies = 0;
+    // The steady state is measured (hot pages open, full copy entered and
+    // its probes a second apart, as they are while a pattern lasts): 128
+    // frames first, untimed.
+    for (; kind && frame_no < 128; ++frame_no) {
+        draw_pattern(tb->buffer.data(), layout, pattern, frame_no);
+        (void)finder->find(Damage());
+    }
     for (auto _ : state) {
         draw_pattern(tb->buffer.data(), layout, pattern, frame_no++);
         if (!kind)
             continue;
-        tb->collect();
-        listed.clear();
-        std::sort(tb->pages.begin(), tb->pages.end());
-        for (uint32_t p : tb->pages)
-            listed.push_back(&refs[p]);
-        Damage damage;
-        damage.add_pages(listed, layout);
-        damage.clip_to(layout);
-        bytes += copy_rects(tb->destination.data(), tb->buffer.data(), layout, damage.rects());
+        auto found = finder->find(Damage());
+        if (!found)
+            return state.SkipWithError(found.error().message().c_str());
+        const FoundDamage& f = **found;
+        bytes += copy_rects(tb->destination.data(), f.source->data(), layout, f.damage.rects());
+        sum.faults_taken += f.counts.faults_taken;
+        sum.faults_avoided += f.counts.faults_avoided;
+        sum.pages_compared += f.counts.pages_compared;
+        sum.pages_unchanged += f.counts.pages_unchanged;
+        full_copies += f.counts.full_copy;
     }
-    if (kind)
-        state.counters["bytes/frame"] = double(bytes) / double(state.iterations());
+    if (!kind)
+        return;
+    finder.reset();
+    tb->collect();  // re-arms what the finder left open, for the next benchmark (timing has stopped)
+    const double n = double(state.iterations());
+    state.counters["bytes/frame"] = double(bytes) / n;
+    state.counters["faults"] = double(sum.faults_taken) / n;
+    state.counters["avoided"] = double(sum.faults_avoided) / n;
+    state.counters["compared"] = double(sum.pages_compared) / n;
+    state.counters["unchanged"] = double(sum.pages_unchanged) / n;
+    state.counters["full"] = double(full_copies) / n;
 }
 
 // The explicit-damage client: no tracking at all, the client says what it drew.
@@ -174,7 +209,7 @@ void register_tracker_benchmarks()
 {
     benchmark::RegisterBenchmark("baseline/memcpy_bandwidth", memcpy_bandwidth)->Unit(benchmark::kMicrosecond);
     benchmark::RegisterBenchmark("baseline/dirty_page_copy", dirty_page_copy)->Unit(benchmark::kMicrosecond);
-    for (const Resolution& res : kResolutions) {
+    for (const Resolution& res : kFrameResolutions) {
         const std::string r = res.name;
         benchmark::RegisterBenchmark(("baseline/full_frame_copy/" + r).c_str(), full_frame_copy, &res)
             ->Unit(benchmark::kMicrosecond);
@@ -182,7 +217,7 @@ void register_tracker_benchmarks()
             ->Unit(benchmark::kMicrosecond);
         for (Pattern p : {Pattern::cursor, Pattern::text_box, Pattern::video}) {
             benchmark::RegisterBenchmark(("frame/untracked/" + r + "/" + pattern_name(p)).c_str(), frame,
-                                         std::nullopt, &res, p)
+                                         std::nullopt, &res, p, &kFinderNow)
                 ->Unit(benchmark::kMicrosecond)
                 ->MeasureProcessCPUTime();
             benchmark::RegisterBenchmark(("frame/explicit/" + r + "/" + pattern_name(p)).c_str(), frame_explicit,
@@ -205,11 +240,16 @@ void register_tracker_benchmarks()
                         .c_str(),
                     collect, probe.kind, &res, dirty)
                     ->Unit(benchmark::kMicrosecond);
-            for (Pattern p : {Pattern::cursor, Pattern::text_box, Pattern::video})
-                benchmark::RegisterBenchmark(("frame/" + t + "/" + r + "/" + pattern_name(p)).c_str(), frame,
-                                             probe.kind, &res, p)
-                    ->Unit(benchmark::kMicrosecond)
-                    ->MeasureProcessCPUTime();  // fault threads count too
+        }
+        for (const Resolution& res : kFrameResolutions) {
+            const std::string r = res.name;
+            for (Pattern p : {Pattern::cursor, Pattern::text_box, Pattern::video}) {
+                for (auto [prefix, options] : {std::pair{"frame/", &kFinderNow}, std::pair{"frame-pages/", &kFinderPages}})
+                    benchmark::RegisterBenchmark((prefix + t + "/" + r + "/" + pattern_name(p)).c_str(), frame,
+                                                 probe.kind, &res, p, options)
+                        ->Unit(benchmark::kMicrosecond)
+                        ->MeasureProcessCPUTime();  // fault threads count too
+            }
         }
     }
 }

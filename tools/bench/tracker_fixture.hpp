@@ -17,7 +17,9 @@ struct Resolution {
     uint32_t height;
 };
 
+// first_write/ and collect/ run at these; frame/ also at 720p (the cursor's bytes target).
 inline constexpr Resolution kResolutions[] = {{"1080p", 1920, 1080}, {"4k", 3840, 2160}};
+inline constexpr Resolution kFrameResolutions[] = {{"720p", 1280, 720}, {"1080p", 1920, 1080}, {"4k", 3840, 2160}};
 
 struct TrackedBuffer {
     SharedBuffer buffer;

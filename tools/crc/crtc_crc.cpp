@@ -21,17 +21,28 @@ CrtcCrc::CrtcCrc()
     data_.reset(::open((std::string(kCrcDir) + "/data").c_str(), O_RDONLY | O_NONBLOCK | O_CLOEXEC));
 }
 
-std::string CrtcCrc::latest()
+CrtcCrc::Entry CrtcCrc::next()
 {
-    std::string last;
+    // One read returns one line.
+    Entry e;
     char line[64];
-    ssize_t n;
-    while ((n = ::read(data_.get(), line, sizeof line - 1)) > 0) {
-        line[n] = 0;
-        const std::string entry = line;
-        if (const auto space = entry.find(' '); space != std::string::npos)
-            last = entry.substr(space + 1, 10);  // "0xFRAME 0xCRC": keep the CRC
+    const ssize_t n = ::read(data_.get(), line, sizeof line - 1);
+    if (n <= 0)
+        return e;
+    line[n] = 0;
+    const std::string entry = line;  // "0xFRAME 0xCRC"
+    if (const auto space = entry.find(' '); space != std::string::npos) {
+        e.frame = std::stoull(entry.substr(0, space), nullptr, 16);
+        e.crc = entry.substr(space + 1, 10);
     }
+    return e;
+}
+
+CrtcCrc::Entry CrtcCrc::latest()
+{
+    Entry last;
+    for (Entry e = next(); !e.crc.empty(); e = next())
+        last = e;
     return last;
 }
 
@@ -39,7 +50,7 @@ std::string CrtcCrc::settled()
 {
     (void)latest();
     std::this_thread::sleep_for(std::chrono::milliseconds(100));
-    return latest();
+    return latest().crc;
 }
 
 }  // namespace udefio

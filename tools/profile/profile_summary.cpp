@@ -50,6 +50,11 @@ ProfileSummary summarize(const std::vector<FrameRecord>& frames, uint64_t wakeup
     for (const FrameRecord& f : frames) {
         bytes += double(f.bytes_copied);
         s.full_frame_bytes = double(f.full_frame_bytes);
+        s.faults_taken += f.faults_taken;
+        s.faults_avoided += f.faults_avoided;
+        s.pages_compared += f.pages_compared;
+        s.pages_unchanged += f.pages_unchanged;
+        s.full_copy_frames += f.full_copy;
         s.exact_first_writes += f.first_write_exact;
         if (f.presented.count()) {
             ++s.presented;
@@ -57,7 +62,12 @@ ProfileSummary summarize(const std::vector<FrameRecord>& frames, uint64_t wakeup
         }
     }
     if (!frames.empty()) {
-        s.bytes_per_frame = bytes / double(frames.size());
+        const double n = double(frames.size());
+        s.bytes_per_frame = bytes / n;
+        s.faults_taken /= n;
+        s.faults_avoided /= n;
+        s.pages_compared /= n;
+        s.pages_unchanged /= n;
         s.tracker = std::string(tracker_name(frames.front().tracker));
     }
     s.write_to_present = percentiles(std::move(latency));
@@ -90,6 +100,9 @@ std::string format_summary(const ProfileSummary& s)
     add("  bytes per frame    %.0f (%.2f%% of a full frame, %.0f bytes)\n", s.bytes_per_frame,
         s.full_frame_bytes > 0 ? 100.0 * s.bytes_per_frame / s.full_frame_bytes : 0.0, s.full_frame_bytes);
     add("  wakeups            %.1f per second (flush worker)\n", s.wakeups_per_second);
+    add("  per frame          %.1f write faults taken, %.1f avoided (hot pages), %.1f pages compared, %.1f of them "
+        "unchanged; %zu frames sent whole (full copy)\n",
+        s.faults_taken, s.faults_avoided, s.pages_compared, s.pages_unchanged, s.full_copy_frames);
     add("  %-46s %6s %9s %9s %9s\n", "stage", "frames", "p50 ms", "p99 ms", "max ms");
     for (const Stage& st : s.stages)
         add("  %-46s %6zu %9.3f %9.3f %9.3f\n", st.name.c_str(), st.time.count, st.time.p50_ms, st.time.p99_ms,

@@ -31,6 +31,9 @@ struct ProfileSummary {
     double bytes_per_frame = 0;
     double full_frame_bytes = 0;
     double wakeups_per_second = 0;
+    // How the damage was found, per frame on average (defio/damage_finder.hpp).
+    double faults_taken = 0, faults_avoided = 0, pages_compared = 0, pages_unchanged = 0;
+    size_t full_copy_frames = 0;
     std::vector<Stage> stages;
     std::string tracker;
 };

@@ -57,7 +57,9 @@ std::string perfetto_trace(const std::vector<FrameRecord>& frames)
         events.push_back(span(kCoalesce, "coalesce", f.frame, f.first_write, f.flush_start));
         events.push_back(span(kFlush, "flush", f.frame, f.flush_start, f.flush_end,
                               {{"pages", f.pages}, {"rects", f.rects.size()}, {"bytes", f.bytes_copied},
-                               {"tracker", tracker_name(f.tracker)}}));
+                               {"tracker", tracker_name(f.tracker)}, {"faults_taken", f.faults_taken},
+                               {"faults_avoided", f.faults_avoided}, {"pages_compared", f.pages_compared},
+                               {"pages_unchanged", f.pages_unchanged}, {"full_copy", f.full_copy}}));
         if (f.committed.count())
             events.push_back(span(kCommit, "commit", f.frame, f.flush_start, f.committed));
         if (f.committed.count() && f.fence_signalled.count())
@@ -75,16 +77,18 @@ std::string frames_csv(const std::vector<FrameRecord>& frames)
 {
     std::string out = "frame,tracker,first_write_ns,first_write_exact,flush_start_ns,flush_end_ns,committed_ns,"
                       "fence_signalled_ns,presented_ns,present_sequence,pages,rects,damage_pixels,bytes_copied,"
-                      "full_frame_bytes\n";
+                      "full_frame_bytes,faults_taken,faults_avoided,pages_compared,pages_unchanged,full_copy\n";
     char line[512];
     for (const FrameRecord& f : frames) {
-        std::snprintf(line, sizeof line, "%llu,%s,%lld,%d,%lld,%lld,%lld,%lld,%lld,%llu,%u,%zu,%llu,%llu,%llu\n",
+        std::snprintf(line, sizeof line,
+                      "%llu,%s,%lld,%d,%lld,%lld,%lld,%lld,%lld,%llu,%u,%zu,%llu,%llu,%llu,%u,%u,%u,%u,%d\n",
                       (unsigned long long)f.frame, tracker_name(f.tracker).data(), (long long)ns(f.first_write),
                       int(f.first_write_exact), (long long)ns(f.flush_start), (long long)ns(f.flush_end),
                       (long long)ns(f.committed), (long long)ns(f.fence_signalled), (long long)ns(f.presented),
                       (unsigned long long)f.present_sequence, f.pages, f.rects.size(),
                       (unsigned long long)f.damage_pixels, (unsigned long long)f.bytes_copied,
-                      (unsigned long long)f.full_frame_bytes);
+                      (unsigned long long)f.full_frame_bytes, f.faults_taken, f.faults_avoided, f.pages_compared,
+                      f.pages_unchanged, int(f.full_copy));
         out += line;
     }
     return out;
@@ -108,7 +112,12 @@ std::string frames_json(const std::vector<FrameRecord>& frames)
                        {"rects", rects_json(f.rects)},
                        {"damage_pixels", f.damage_pixels},
                        {"bytes_copied", f.bytes_copied},
-                       {"full_frame_bytes", f.full_frame_bytes}});
+                       {"full_frame_bytes", f.full_frame_bytes},
+                       {"faults_taken", f.faults_taken},
+                       {"faults_avoided", f.faults_avoided},
+                       {"pages_compared", f.pages_compared},
+                       {"pages_unchanged", f.pages_unchanged},
+                       {"full_copy", f.full_copy}});
     }
     return out.dump(1);
 }

@@ -18,11 +18,14 @@ std::string number(double value)
 
 Result<std::pair<uint32_t, uint32_t>> parse_size(const std::string& text)
 {
-    unsigned w = 0, h = 0;
-    char tail = 0;
-    if (std::sscanf(text.c_str(), "%ux%u%c", &w, &h, &tail) != 2)
-        return plain_error("--size '" + text + "': expected WIDTHxHEIGHT, e.g. 1920x1080");
-    return std::pair{uint32_t(w), uint32_t(h)};
+    // Digits only: sscanf's %u would take "-5" as 4294967291.
+    const auto x = text.find('x');
+    const auto digits = [](const std::string& part) {
+        return !part.empty() && part.size() <= 6 && part.find_first_not_of("0123456789") == std::string::npos;
+    };
+    if (x == std::string::npos || !digits(text.substr(0, x)) || !digits(text.substr(x + 1)))
+        return plain_error("--size '" + text + "': expected WIDTHxHEIGHT in pixels, e.g. 1920x1080");
+    return std::pair{uint32_t(std::stoul(text.substr(0, x))), uint32_t(std::stoul(text.substr(x + 1)))};
 }
 
 }  // namespace
@@ -47,7 +50,8 @@ void OutputOptions::add_to(CLI::App& app)
     app.add_option("--size", sizes,
                    "Headless output size WIDTHxHEIGHT, once per output; Wayland: the window's size when the "
                    "compositor leaves it to us")
-        ->capture_default_str();
+        ->capture_default_str()
+        ->allow_extra_args(false);  // one size per --size: what follows is not swallowed
     app.add_option("--outputs", outputs, "Headless: this many outputs (headless-0, headless-1, ...) of the first "
                                          "--size");
     app.add_option("--output", output,

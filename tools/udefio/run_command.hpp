@@ -12,12 +12,19 @@
 
 namespace udefio::cli {
 
+// Exit statuses: a run that failed, and a command line that is wrong (a bad
+// flag or value, options that contradict each other or do not apply).
+constexpr int kExitFailure = 1;
+constexpr int kExitUsage = 2;
+
 struct RunOptions {
     std::string command = "demo";      // the subcommand: names the summary lines
     OutputOptions output;
     double seconds = 5;  // 0: until SIGINT/SIGTERM (or the program ends)
     std::string png_dir;
+    bool png_dir_given = false;        // --png-dir "" is an error, not "no PNGs"
     std::string profile_dir;           // empty: not profiling
+    bool profile_dir_given = false;    // --out "" / --profile "" is an error, not "record nothing"
     std::vector<std::string> program;  // empty: the built-in demo
     RestartOptions restart;            // kiosk: what to do when the program ends
     std::string socket;                // kiosk: the clients' socket; empty: none

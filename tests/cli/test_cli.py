@@ -230,6 +230,79 @@ class Traps(unittest.TestCase):
         self.assertNotIn("when it dies", text)
 
 
+class ConfigFile(unittest.TestCase):
+    """--config FILE (CLI11's INI/TOML): every option, a command's under [demo], [profile], [kiosk]; the
+    command line wins; a key that names no option is an error naming the file and the key."""
+
+    def setUp(self):
+        self.dir = tempfile.mkdtemp(prefix="udefio-config-")
+        self.conf = os.path.join(self.dir, "udefio.conf")
+
+    def tearDown(self):
+        shutil.rmtree(self.dir, ignore_errors=True)
+
+    def write(self, text):
+        with open(self.conf, "w") as f:
+            f.write(text)
+
+    def test_options_from_the_file_and_the_command_line_wins(self):
+        self.write("[demo]\nbackend = headless\nsize = 96x48\nseconds = 0.3\n")
+        r = run("--config", self.conf, "demo")
+        self.assertEqual(r.returncode, 0, r.stderr)
+        self.assertIn(f"options read from {self.conf}", r.stderr)
+        self.assertIn("output headless-0: 96x48", r.stderr)
+        r = run("--config", self.conf, "demo", "--size", "32x16")
+        self.assertEqual(r.returncode, 0, r.stderr)
+        self.assertIn("output headless-0: 32x16", r.stderr)
+        # After the command too, as -v.
+        r = run("demo", "--config", self.conf)
+        self.assertEqual(r.returncode, 0, r.stderr)
+        self.assertIn("output headless-0: 96x48", r.stderr)
+
+    def test_the_kiosk_program_and_global_flags(self):
+        sock = os.path.join(self.dir, "s")
+        self.write(f"quiet = true\n[kiosk]\nbackend = headless\nsocket = {sock}\nrestart = never\n"
+                   f"program = [\"sh\", \"-c\", \"exit 3\"]\n")
+        r = run("--config", self.conf, "kiosk")
+        self.assertEqual(r.returncode, 1, r.stderr)
+        self.assertIn("exited with status 3", r.stderr)
+        self.assertNotIn("info:", r.stderr, "quiet = true")
+
+    def test_a_bad_key_names_the_file_and_the_key(self):
+        for text, key in (("[demo]\nfrobnicate = 1\n", "demo.frobnicate"), ("colour = red\n", "colour"),
+                          ("[nosuch]\nsize = 1x1\n", "section [nosuch]")):
+            self.write(text)
+            r = run("--config", self.conf, "demo", "--backend", "headless", "--seconds", "0.2")
+            self.assertEqual(r.returncode, 2, f"{text!r}: {r.stderr}")
+            self.assertIn(self.conf, r.stderr)
+            self.assertIn(key, r.stderr)
+            self.assertEqual(len(r.stderr.splitlines()), 1, r.stderr)
+
+    def test_a_bad_value_and_a_missing_file(self):
+        self.write("[demo]\ndelay = soon\n")
+        r = run("--config", self.conf, "demo", "--backend", "headless", "--seconds", "0.2")
+        self.assertEqual(r.returncode, 2, r.stderr)
+        self.assertIn("soon", r.stderr)
+        missing = os.path.join(self.dir, "missing.conf")
+        r = run("--config", missing, "demo", "--backend", "headless", "--seconds", "0.2")
+        self.assertEqual(r.returncode, 2, r.stderr)
+        self.assertIn(missing, r.stderr)
+
+    def test_the_installed_example_is_valid(self):
+        root = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..")
+        with open(os.path.join(root, "tools", "systemd", "udefio.conf.example")) as f:
+            text = f.read()
+        # Every key, the commented ones too, names an option.
+        self.write(re.sub(r"^# ?(\w[\w-]* = )", r"\1", text, flags=re.M))
+        r = run("--config", self.conf, "info")
+        self.assertEqual(r.returncode, 0, r.stderr)
+        self.assertIn(f"options read from {self.conf}", r.stderr)
+
+    def test_the_default_file_is_named_in_the_help(self):
+        r = run("--help")
+        self.assertRegex(r.stdout, r"--config.*\n?.*udefio/udefio\.conf")
+
+
 class Logs(unittest.TestCase):
     """Under systemd stderr is the journal (JOURNAL_STREAM names it): lines carry their syslog
     priority as "<N>"; elsewhere they say "udefio:", with the time of day under -v."""

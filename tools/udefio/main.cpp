@@ -10,6 +10,7 @@
 #include <string>
 
 #include "util/log.hpp"
+#include "tools/udefio/config_file.hpp"
 #include "tools/udefio/run_command.hpp"
 #include "tools/udefio/info_command.hpp"
 
@@ -53,6 +54,8 @@ int parse_error(CLI::App& app, const CLI::ParseError& e, int argc, char** argv)
         if (word.empty() && dynamic_cast<const CLI::RequiredError*>(&e))
             return usage_error(std::string("a command is required (") + kCommands + ")");
     }
+    if (auto config = udefio::cli::config_error(app, e))
+        return usage_error(*config);
     return usage_error(e.what());
 }
 
@@ -96,6 +99,7 @@ int main(int argc, char** argv)
     app.require_subcommand(1);
     // -v and -q after the command too (`udefio demo -v`).
     app.fallthrough();
+    udefio::cli::add_config_file(app);
     bool verbose = false;
     bool quiet = false;
     CLI::Option* verbose_flag = app.add_flag("-v,--verbose", verbose, "Log debug details");
@@ -137,6 +141,7 @@ int main(int argc, char** argv)
     udefio::init_log(verbose ? udefio::LogLevel::debug
                      : quiet ? udefio::LogLevel::error
                              : udefio::LogLevel::info);
+    udefio::cli::log_config_file(app);
 
     if (*info)
         return udefio::cli::run_info(info_wait_device);

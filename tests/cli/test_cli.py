@@ -303,6 +303,71 @@ class ConfigFile(unittest.TestCase):
         self.assertRegex(r.stdout, r"--config.*\n?.*udefio/udefio\.conf")
 
 
+def have_a_display():
+    import glob
+    return bool(glob.glob("/dev/dri/card*")) or bool(os.environ.get("WAYLAND_DISPLAY"))
+
+
+class Fallback(unittest.TestCase):
+    """--backend auto without a display runs headless and says so (--fallback); options that do not apply to
+    the backend are errors naming the option and the backend."""
+
+    def test_options_that_do_not_apply_to_the_backend(self):
+        for args, flag, backend in ((["--backend", "headless", "--mode", "800x600"], "--mode", "headless"),
+                                    (["--backend", "headless", "--device", "/dev/dri/card0"], "--device", "headless"),
+                                    (["--backend", "headless", "--fullscreen"], "--fullscreen", "headless"),
+                                    (["--backend", "kms", "--fullscreen"], "--fullscreen", "kms"),
+                                    (["--backend", "kms", "--size", "640x480"], "--size", "kms"),
+                                    (["--backend", "wayland", "--no-atomic"], "--no-atomic", "wayland"),
+                                    (["--backend", "headless", "--fallback", "headless"], "--fallback", "headless")):
+            r = run("demo", *args, "--seconds", "0.2")
+            self.assertEqual(r.returncode, 2, f"{args}: {r.stderr}")
+            self.assertIn(flag, r.stderr)
+            self.assertIn(f"not to {backend}", r.stderr)
+        r = run("demo", "--fallback", "sometimes")
+        self.assertEqual(r.returncode, 2, r.stderr)
+        self.assertIn("sometimes", r.stderr)
+
+    def test_auto_without_a_display(self):
+        if have_a_display():
+            self.skipTest("this machine has a display: the KMS lane")
+        r = run("demo", "--seconds", "0.3", "--size", "64x64")
+        self.assertEqual(r.returncode, 0, r.stderr)
+        self.assertIn("no display found", r.stderr)
+        self.assertIn("running on the headless output instead", r.stderr)
+        self.assertIn("warning:", [l for l in r.stderr.splitlines() if "no display found" in l][0], "said as a warning")
+        r = run("demo", "--seconds", "0.3", "--fallback", "none")
+        self.assertEqual(r.returncode, 1, r.stderr)
+        self.assertIn("no display to run on", r.stderr)
+        self.assertIn("--fallback none", r.stderr)
+        # A display was asked for: not a silent headless run.
+        r = run("demo", "--seconds", "0.3", "--mode", "1920x1080")
+        self.assertEqual(r.returncode, 1, r.stderr)
+        self.assertIn("--mode applies to the kms backend, not to headless", r.stderr)
+        r = run("demo", "--seconds", "0.3", "--mode", "1920x1080", "--fallback", "headless")
+        self.assertEqual(r.returncode, 0, r.stderr)
+        self.assertIn("running on the headless output instead", r.stderr)
+
+    def test_the_readmes_first_command(self):
+        """tools/bootstrap.sh run: the kiosk with the demo client on the default output; headless here."""
+        if have_a_display():
+            self.skipTest("this machine has a display: the KMS lane")
+        root = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..")
+        with open(os.path.join(root, "tools", "bootstrap.sh")) as f:
+            line = [l for l in f if "udefio kiosk" in l and "exec " in l][0]
+        args = line.split("udefio kiosk", 1)[1].split()
+        self.assertEqual(args[:4], ["--seconds", "5", "--png-dir", "out/frames"], line)
+        with tempfile.TemporaryDirectory() as d:
+            os.mkdir(os.path.join(d, "out"))  # bootstrap.sh: mkdir -p out
+            r = subprocess.run([os.path.abspath(UDEFIO), "kiosk", "--seconds", "2", "--png-dir", "out/frames", "--socket",
+                                os.path.join(d, "out", "udefio-0")], cwd=d, capture_output=True, text=True,
+                               timeout=60)
+            self.assertEqual(r.returncode, 0, r.stderr)
+            self.assertIn("running on the headless output instead", r.stderr)
+            self.assertRegex(r.stdout, r"kiosk: [1-9]\d* flushes")
+            self.assertTrue(os.path.exists(os.path.join(d, "out", "frames", "frame-final.png")), r.stdout)
+
+
 class Logs(unittest.TestCase):
     """Under systemd stderr is the journal (JOURNAL_STREAM names it): lines carry their syslog
     priority as "<N>"; elsewhere they say "udefio:", with the time of day under -v."""

@@ -712,6 +712,26 @@ class Kiosk(unittest.TestCase):
         self.assertEqual(r.returncode, 2, "no --socket and nowhere to put it: a usage error")
         self.assertIn("XDG_RUNTIME_DIR is not set", r.stderr)
 
+    def test_socket_group_and_mode(self):
+        import stat as st
+        for args, mode, gid in (((), 0o700, None), (("--socket-group", str(os.getgid())), 0o770, os.getgid()),
+                                (("--socket-mode", "0750"), 0o750, None)):
+            p, c = self.start_kiosk(*args)
+            info = os.stat(self.socket)
+            c.close()
+            p.send_signal(signal.SIGTERM)
+            _, err = p.communicate(timeout=30)
+            self.assertEqual(p.returncode, 0, err)
+            self.assertTrue(st.S_ISSOCK(info.st_mode))
+            self.assertEqual(st.S_IMODE(info.st_mode), mode, f"{args}: {oct(info.st_mode)}")
+            if gid is not None:
+                self.assertEqual(info.st_gid, gid)
+        for args, needle in ((("--socket-mode", "999"), "999"), (("--socket-group", "no-such-group-x"),
+                                                                  "no-such-group-x")):
+            r = subprocess.run(self.kiosk(*args), capture_output=True, text=True, timeout=60)
+            self.assertEqual(r.returncode, 2, r.stderr)
+            self.assertIn(needle, r.stderr)
+
     def test_without_a_program_the_demo_runs(self):
         frames = os.path.join(self.dir, "demo")
         r = subprocess.run([UDEFIO, "kiosk", "--backend", "headless", "--socket", self.socket, "--seconds", "1",

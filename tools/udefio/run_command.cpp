@@ -100,6 +100,12 @@ void RunOptions::add_kiosk_to(CLI::App& app)
                    "(up to 30 s)")
         ->capture_default_str();
     app.add_option("--socket", socket, "The clients' socket (default: $XDG_RUNTIME_DIR/udefio-0)");
+    // Who may connect (a connection needs write permission on the socket).
+    app.add_option("--socket-group", socket_group,
+                   "The socket's group (a name or a number): its members may connect (mode 0770 by default)");
+    app.add_option("--socket-mode", socket_mode,
+                   "The socket's permission bits, octal (default 0700: only udefio's user may connect; 0770 with "
+                   "--socket-group)");
     app.add_option("--lease-seconds", lease_seconds,
                    "Leases expire (are revoked) this long after they were made; 0 = never. SIGUSR1 revokes "
                    "every lease at once")
@@ -124,6 +130,10 @@ Result<void> RunOptions::finish_kiosk()
         return plain_error("--backoff " + std::to_string(backoff_ms) + " ms: must be between 1 ms and a minute");
     if (!(lease_seconds >= 0 && lease_seconds <= 86400 * 365))
         return plain_error("--lease-seconds " + std::to_string(lease_seconds) + ": must be between 0 and a year");
+    auto access = SocketListener::Options::from_flags(socket_group, socket_mode);
+    if (!access)
+        return access.error();
+    socket_access = *access;
     restart.policy = *policy;
     restart.backoff = std::chrono::milliseconds(int64_t(backoff_ms));
     if (socket.empty()) {
@@ -177,6 +187,7 @@ int run_session(const RunOptions& options)
         return usage(plain_error("--tracker " + std::string(tracker_name(*forced)) +
                                 ": cannot see another process's writes; a program is tracked with shadow"));
     config.socket = options.socket;
+    config.socket_access = options.socket_access;
     config.lease_lifetime = std::chrono::milliseconds(int64_t(options.lease_seconds * 1000));
     config.clients = options.clients;
     config.restart = options.restart;

@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "compositor/program_supervisor.hpp"
+#include "compositor/socket_listener.hpp"
 #include "tools/udefio/output_options.hpp"
 
 namespace udefio::cli {
@@ -28,6 +29,9 @@ struct RunOptions {
     std::vector<std::string> program;  // empty: the built-in demo
     RestartOptions restart;            // kiosk: what to do when the program ends
     std::string socket;                // kiosk: the clients' socket; empty: none
+    std::string socket_group;          // kiosk: --socket-group (a name or a number)
+    std::string socket_mode;           // kiosk: --socket-mode (octal)
+    SocketListener::Options socket_access;  // those two, from finish_kiosk()
     std::vector<std::string> clients;  // kiosk: more programs (shell commands) that use the socket
     double lease_seconds = 0;          // kiosk: leases expire after this long; 0 = never
 

@@ -138,9 +138,9 @@ Result<std::unique_ptr<Backend>> make_backend(EventLoop& loop, const BackendOpti
                 return made;
             // A display is there and does not work: not a silent fallback.
             if (options.fallback != Fallback::headless)
-                return Error{made.error().code, "backend " + b.name + ": a display is there but cannot be used: " +
-                                                    made.error().what +
-                                                    " (--fallback headless runs on the headless output instead)"};
+                return plain_error("backend " + b.name + ": a display is there but cannot be used: " +
+                                   made.error().message() +
+                                   " (--fallback headless runs on the headless output instead)");
             UDEFIO_LOG(warn, "backend %s cannot be used (%s); trying the next (--fallback headless)",
                        b.name.c_str(), made.error().message().c_str());
             absent += (absent.empty() ? "" : "; ") + b.name + ": " + made.error().message();

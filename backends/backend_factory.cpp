@@ -49,6 +49,34 @@ BackendAvailability probe_wayland()
 
 }  // namespace
 
+Result<Fallback> parse_fallback(const std::string& name)
+{
+    if (name == "absent")
+        return Fallback::absent;
+    if (name == "headless")
+        return Fallback::headless;
+    if (name == "none")
+        return Fallback::none;
+    return plain_error("--fallback '" + name + "': unknown (known: absent, headless, none)");
+}
+
+Result<void> check_options_apply(const BackendOptions& options, const std::string& backend)
+{
+    for (const BackendSpecificOption& option : options.given) {
+        bool applies = false;
+        std::string names;
+        for (const std::string& b : option.backends) {
+            applies |= b == backend;
+            names += (names.empty() ? "" : " and ") + b;
+        }
+        if (!applies)
+            return plain_error(option.flag + " applies to the " + names + " backend" +
+                               (option.backends.size() > 1 ? "s" : "") + ", not to " + backend +
+                               ": leave it out or choose another --backend");
+    }
+    return {};
+}
+
 std::vector<BackendAvailability> probe_backends()
 {
     return {probe_kms(), probe_wayland(),
@@ -87,29 +115,44 @@ Result<std::unique_ptr<Backend>> make_backend(EventLoop& loop, const BackendOpti
         // auto: the probes below say what is missing and go on to the next backend.
     }
     if (name == "auto") {
+        std::string absent;  // why there is no display, for the line that says so
         for (const BackendAvailability& b : probe_backends()) {
             if (!b.available) {
                 UDEFIO_LOG(info, "backend %s skipped: %s", b.name.c_str(), b.reason.c_str());
+                if (b.name != "headless")
+                    absent += (absent.empty() ? "" : "; ") + b.name + ": " + b.reason;
                 continue;
             }
-            if (b.name == "kms") {
-                auto kms = make_kms(loop, options);
-                if (kms)
-                    return kms;
-                UDEFIO_LOG(warn, "backend kms failed, trying the next: %s", kms.error().message().c_str());
-                continue;
-            }
+            Result<std::unique_ptr<Backend>> made = plain_error("");
+            if (b.name == "kms")
+                made = make_kms(loop, options);
 #if defined(UDEFIO_HAVE_WAYLAND)
-            if (b.name == "wayland") {
-                auto wayland = make_wayland(loop, options);
-                if (wayland)
-                    return wayland;
-                UDEFIO_LOG(warn, "backend wayland failed, trying the next: %s", wayland.error().message().c_str());
-                continue;
-            }
+            else if (b.name == "wayland")
+                made = make_wayland(loop, options);
 #endif
-            name = b.name;
-            break;
+            else {
+                name = b.name;
+                break;
+            }
+            if (made)
+                return made;
+            // A display is there and does not work: not a silent fallback.
+            if (options.fallback != Fallback::headless)
+                return plain_error("backend " + b.name + ": a display is there but cannot be used: " +
+                                   made.error().message() +
+                                   " (--fallback headless runs on the headless output instead)");
+            UDEFIO_LOG(warn, "backend %s cannot be used (%s); trying the next (--fallback headless)",
+                       b.name.c_str(), made.error().message().c_str());
+            absent += (absent.empty() ? "" : "; ") + b.name + ": " + made.error().message();
+        }
+        if (name == "headless") {
+            if (options.fallback == Fallback::none)
+                return plain_error("no display to run on (" + absent + ") and --fallback none");
+            if (options.fallback != Fallback::headless)
+                if (auto r = check_options_apply(options, "headless"); !r)
+                    return Error{0, r.error().what + " (auto found no display: " + absent + ")"};
+            UDEFIO_LOG(warn, "no display found (%s): running on the headless output instead (--backend auto; "
+                             "--fallback none makes this an error)", absent.c_str());
         }
     }
     if (name == "kms")

@@ -14,6 +14,20 @@
 
 namespace udefio {
 
+// What `auto` does when it finds no display it can use.
+enum class Fallback {
+    absent,    // headless when there is no display device at all (said); one that fails is an error
+    headless,  // headless also when a display device is there but cannot be used (said)
+    none,      // never headless: no usable display is an error
+};
+Result<Fallback> parse_fallback(const std::string& name);
+
+// An option given for some backends only, e.g. {"--mode", {"kms"}}.
+struct BackendSpecificOption {
+    std::string flag;
+    std::vector<std::string> backends;
+};
+
 // What to make: a backend's name and each backend's own options (only the
 // chosen one's are used).
 struct BackendOptions {
@@ -21,7 +35,15 @@ struct BackendOptions {
     HeadlessOptions headless;
     KmsOptions kms;
     WaylandOutputOptions wayland;
+    Fallback fallback = Fallback::absent;
+    // The backend-specific options that were given: one that does not apply to
+    // the backend made is an error, not ignored (auto on headless: unless
+    // --fallback headless).
+    std::vector<BackendSpecificOption> given;
 };
+
+// An error naming the first option in `options.given` that does not apply to `backend`.
+Result<void> check_options_apply(const BackendOptions& options, const std::string& backend);
 
 struct BackendAvailability {
     std::string name;

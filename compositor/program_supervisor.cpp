@@ -22,8 +22,10 @@ Result<std::unique_ptr<ProgramSupervisor>> ProgramSupervisor::start(EventLoop& l
     auto timer = loop.make_timer(supervisor->self_.bind([](ProgramSupervisor& s) {
         if (s.stopped_)
             return;
-        if (auto r = s.spawn(); !r)
-            s.on_exit({false, 127});  // could not start it: counts as a failed run
+        if (auto r = s.spawn(); !r) {
+            UDEFIO_LOG(error, "%s", r.error().message().c_str());
+            s.on_exit({false, 127});
+        }  // could not start it: counts as a failed run
     }));
     if (!timer)
         return timer.error();
@@ -41,10 +43,8 @@ ProgramSupervisor::ProgramSupervisor(EventLoop& loop, ChildSpec spec, RestartOpt
 Result<void> ProgramSupervisor::spawn()
 {
     auto child = ChildProcess::spawn(loop_, spec_, [this](const ChildExit& exit) { on_exit(exit); });
-    if (!child) {
-        UDEFIO_LOG(error, "%s", child.error().message().c_str());
-        return child.error();
-    }
+    if (!child)
+        return child.error();  // said once, by whoever started it
     child_ = std::move(child).value();
     started_ = std::chrono::steady_clock::now();
     UDEFIO_LOG(info, "started %s (pid %d)", spec_.argv.front().c_str(), int(child_->pid()));
@@ -67,9 +67,13 @@ void ProgramSupervisor::on_exit(const ChildExit& exit)
     if (ran >= options_.healthy)
         next_backoff_ = options_.backoff;  // it had been running fine: a fresh start
     ++restarts_;
-    UDEFIO_LOG(warn, "%s %s after %.1f s; restarting it in %.1f s (restart %u)", spec_.argv.front().c_str(),
+    // Said with why: under `always` a clean exit is restarted too, which surprises.
+    const char* why = !exit.success() ? "; the wait doubles while it keeps ending within 10 s"
+                      : "; --restart always restarts a program that exited 0 too, so that the display does not "
+                        "go dark (--restart on-failure lets it end)";
+    UDEFIO_LOG(warn, "%s %s after %.1f s; restarting it in %.1f s (restart %u%s)", spec_.argv.front().c_str(),
                exit.describe().c_str(), std::chrono::duration<double>(ran).count(),
-               std::chrono::duration<double>(next_backoff_).count(), restarts_);
+               std::chrono::duration<double>(next_backoff_).count(), restarts_, why);
     restart_timer_.arm(next_backoff_);
     next_backoff_ = std::min(next_backoff_ * 2, options_.max_backoff);
 }

@@ -15,8 +15,9 @@ Result<std::unique_ptr<Session>> Session::start(EventLoop& loop, SessionConfig c
     if (!config.socket.empty()) {
         server = std::make_unique<Server>(loop);
         server->set_lease_lifetime(config.lease_lifetime);
-        auto listening = SocketListener::listen(loop, config.socket,
-                                                [s = server.get()](UniqueFd client) { s->add_client(std::move(client)); });
+        auto listening = SocketListener::listen(
+            loop, config.socket, [s = server.get()](UniqueFd client) { s->add_client(std::move(client)); },
+            config.socket_access);
         if (!listening)
             return listening.error();
         listener = std::move(listening).value();

@@ -32,6 +32,7 @@ struct SessionConfig {
     BindingOptions binding;        // every output's frame; the tracker is the main output's
     std::string main_output;       // where the main client goes (--output); empty: the first output
     std::string socket;            // the protocol clients' socket; empty: no server
+    SocketListener::Options socket_access;  // its group and mode (--socket-group, --socket-mode)
     std::chrono::milliseconds lease_lifetime{0};  // 0: leases never expire
     std::vector<std::string> clients;             // shell commands kept running beside, as protocol clients
     RestartOptions restart;                       // for those

@@ -108,9 +108,10 @@ Result<std::string> SocketListener::default_path()
 Result<std::unique_ptr<SocketListener>> SocketListener::claim(const std::string& path, const Options& options)
 {
     sockaddr_un addr{};
-    if (path.empty() || path.size() >= sizeof addr.sun_path)
+    // PATH.new is bound first (below): it has to fit too.
+    if (path.empty() || path.size() + 4 >= sizeof addr.sun_path)
         return plain_error("socket path '" + path + "': empty or longer than " +
-                           std::to_string(sizeof addr.sun_path - 1) + " bytes");
+                           std::to_string(sizeof addr.sun_path - 1 - 4) + " bytes");
     // Before a lock file is made next to it.
     if (auto r = check_replaceable(path); !r)
         return r.error();
@@ -138,10 +139,16 @@ Result<std::unique_ptr<SocketListener>> SocketListener::claim(const std::string&
     // Again, now that no udefio can be making it: a socket here is a dead one's.
     if (auto r = check_replaceable(path); !r)
         return fail(r.error());
-    if (::unlink(path.c_str()) == 0)
-        UDEFIO_LOG(info, "removed the stale socket %s", path.c_str());
-    else if (errno != ENOENT)
-        return fail(errno_error("remove the stale socket " + path));
+    // The socket is made ready under a name of its own, PATH.new, and then
+    // renamed over PATH: PATH names a dead socket or nothing until it names
+    // one that listens, so that a client of a restarting udefio never finds
+    // a bound socket that refuses it (ECONNREFUSED between bind and listen).
+    const std::string fresh = path + ".new";
+    // Left by one that died while making it (the lock was its): also only a socket.
+    if (auto r = check_replaceable(fresh); !r)
+        return fail(r.error());
+    if (::unlink(fresh.c_str()) != 0 && errno != ENOENT)
+        return fail(errno_error("remove " + fresh));
 
     UniqueFd socket(::socket(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC | SOCK_NONBLOCK, 0));
     if (!socket)
@@ -152,19 +159,25 @@ Result<std::unique_ptr<SocketListener>> SocketListener::claim(const std::string&
     if (::fchmod(socket.get(), mode) != 0)
         return fail(errno_error("fchmod the socket"));
     addr.sun_family = AF_UNIX;
-    std::memcpy(addr.sun_path, path.c_str(), path.size() + 1);
+    std::memcpy(addr.sun_path, fresh.c_str(), fresh.size() + 1);
     if (::bind(socket.get(), reinterpret_cast<const sockaddr*>(&addr), sizeof addr) != 0)
-        return fail(errno_error("bind " + path));
+        return fail(errno_error("bind " + fresh));
     auto fail_bound = [&](Error error) {
-        ::unlink(path.c_str());
+        ::unlink(fresh.c_str());
         return fail(std::move(error));
     };
-    if (options.group && ::fchownat(AT_FDCWD, path.c_str(), uid_t(-1), *options.group, AT_SYMLINK_NOFOLLOW) != 0)
-        return fail_bound(errno_error("chown " + path + " to group " + std::to_string(*options.group)));
-    if (::fchmodat(AT_FDCWD, path.c_str(), mode, AT_SYMLINK_NOFOLLOW) != 0)
-        return fail_bound(errno_error("chmod " + path));
+    if (options.group && ::fchownat(AT_FDCWD, fresh.c_str(), uid_t(-1), *options.group, AT_SYMLINK_NOFOLLOW) != 0)
+        return fail_bound(errno_error("chown " + fresh + " to group " + std::to_string(*options.group)));
+    if (::fchmodat(AT_FDCWD, fresh.c_str(), mode, AT_SYMLINK_NOFOLLOW) != 0)
+        return fail_bound(errno_error("chmod " + fresh));
     if (::listen(socket.get(), 128) != 0)
-        return fail_bound(errno_error("listen on " + path));
+        return fail_bound(errno_error("listen on " + fresh));
+    struct stat before {};
+    const bool stale = ::lstat(path.c_str(), &before) == 0;
+    if (::rename(fresh.c_str(), path.c_str()) != 0)
+        return fail_bound(errno_error("rename " + fresh + " to " + path));
+    if (stale)
+        UDEFIO_LOG(info, "replaced the stale socket %s", path.c_str());
     return std::make_unique<SocketListener>(path, std::move(lock), std::move(socket));
 }
 

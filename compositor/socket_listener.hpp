@@ -5,6 +5,9 @@
 // that died (the lock is free) is stale and replaced. Anything else at PATH
 // (a file, a directory, a link) is an error, and is left as it was, with no
 // lock file next to it. Both files are removed when the listener goes.
+// The socket is bound and listening under PATH.new before it is renamed onto
+// PATH, so that a client never finds at PATH a socket that refuses it while
+// a udefio restarts (only the dead one's, or the new one listening).
 //
 // Claiming comes first and serving later, so that a second udefio on the
 // same socket fails before it brings up an output; clients that connect in

@@ -44,9 +44,11 @@ def wait_until(condition, timeout=30):
 
 
 class Cli(unittest.TestCase):
-    def assert_one_line_error(self, args, *needles):
+    def assert_one_line_error(self, args, *needles, status=None):
         r = run(*args)
         self.assertNotEqual(r.returncode, 0, f"{args}: exit 0\n{r.stdout}")
+        if status is not None:
+            self.assertEqual(r.returncode, status, f"{args}: {r.stderr!r}")
         self.assertGreater(r.returncode, 0, f"{args}: killed by signal {-r.returncode}")
         self.assertNotIn(r.returncode, (128 + signal.SIGSEGV, 128 + signal.SIGABRT, 128 + signal.SIGBUS))
         lines = [l for l in r.stderr.splitlines() if l.strip()]
@@ -141,6 +143,231 @@ class Cli(unittest.TestCase):
                                     "/proc/no-such-dir/frames"], "/proc/no-such-dir/frames")
 
 
+class Traps(unittest.TestCase):
+    """The command line's traps (issue 16, 5 and 9): exit 2 for a wrong command line, 1 for a failed run,
+    every message one line starting with 'udefio:', paths checked before anything comes up."""
+
+    def usage_error(self, args, *needles):
+        r = run(*args)
+        self.assertEqual(r.returncode, 2, f"{args}: {r.stderr!r}")
+        lines = [l for l in r.stderr.splitlines() if l.strip()]
+        self.assertEqual(len(lines), 1, f"{args}: {r.stderr!r}")
+        self.assertTrue(lines[0].startswith("udefio:"), f"{args}: {r.stderr!r}")
+        for needle in needles:
+            self.assertIn(needle, r.stderr, f"{args}: {r.stderr!r}")
+        return r
+
+    def test_cli11_errors_are_usage_errors_with_the_prefix(self):
+        self.usage_error(["demo", "--delay", "abc"], "--delay", "abc")
+        self.usage_error(["demo", "--frobnicate"], "--frobnicate")
+        self.usage_error(["demo", "--seconds"], "--seconds")
+        self.usage_error([], "a command is required")
+        self.usage_error(["frob"], "unknown command 'frob'", "kiosk")
+        self.usage_error(["-v", "frob"], "unknown command 'frob'")
+
+    def test_verbose_and_quiet_after_the_command(self):
+        r = run("demo", "--backend", "headless", "--size", "64x64", "--seconds", "0.2", "-v")
+        self.assertEqual(r.returncode, 0, r.stderr)
+        self.assertRegex(r.stderr, r"udefio: \d\d:\d\d:\d\d\.\d{3} info:", "-v after the command")
+        r = run("demo", "--backend", "headless", "--size", "64x64", "--seconds", "0.2", "-q")
+        self.assertEqual(r.returncode, 0, r.stderr)
+        self.assertEqual(r.stderr, "")
+        self.usage_error(["demo", "-v", "-q"], "--verbose", "--quiet")
+
+    def test_sizes_are_checked_as_given(self):
+        self.usage_error(["demo", "--size", "-5x10"], "-5x10")
+        self.assertNotIn("4294967291", run("demo", "--size", "-5x10").stderr)
+        self.usage_error(["demo", "--size", "640x480x"], "640x480x")
+        # One value per --size: the word after it is not a second size.
+        self.usage_error(["demo", "--size", "64x64", "extra"], "extra")
+
+    def test_a_client_takes_one_command(self):
+        with tempfile.TemporaryDirectory() as d:
+            sock = os.path.join(d, "s")
+            r = run("kiosk", "--backend", "headless", "--socket", sock, "--seconds", "1", "--client", "true",
+                    "/bin/sleep", "5")
+            # /bin/sleep 5 is the program (as if after --), not two more clients: it runs the second.
+            self.assertEqual(r.returncode, 0, r.stderr)
+            self.assertIn("started /bin/sleep", r.stderr)
+            self.assertNotIn("the demo on", r.stderr)
+
+    def test_kiosk_dashes_without_a_program(self):
+        with tempfile.TemporaryDirectory() as d:
+            self.usage_error(["kiosk", "--backend", "headless", "--socket", os.path.join(d, "s"), "--"],
+                             "no program after it")
+            self.usage_error(["profile", "--backend", "headless", "--out", d, "--"], "no program after it")
+
+    def test_a_missing_program_is_said_once_before_the_output(self):
+        with tempfile.TemporaryDirectory() as d:
+            r = run("kiosk", "--backend", "headless", "--socket", os.path.join(d, "s"), "--", "/nonexistent")
+            self.assertEqual(r.returncode, 1, r.stderr)
+            self.assertEqual(r.stderr.count("/nonexistent"), 1, r.stderr)
+            self.assertNotIn("output headless-0", r.stderr, "the output came up first")
+            r = run("kiosk", "--backend", "headless", "--socket", os.path.join(d, "s"), "--", "no-such-program-x")
+            self.assertEqual(r.returncode, 1, r.stderr)
+            self.assertEqual(r.stderr.count("no-such-program-x"), 1, r.stderr)
+
+    def test_output_paths_checked_before_the_run(self):
+        with tempfile.TemporaryDirectory() as d:
+            afile = os.path.join(d, "a-file")
+            open(afile, "w").close()
+            for args, flag in ((["demo", "--png-dir", afile], "--png-dir"),
+                               (["demo", "--profile", afile], "--profile"),
+                               (["profile", "--out", afile], "--out"),
+                               (["profile", "--out", ""], "--out"),
+                               (["demo", "--png-dir", ""], "--png-dir")):
+                # --seconds 100: an error at the end would come only after 100 s (the timeout is 60).
+                r = run(*args, "--backend", "headless", "--seconds", "100")
+                self.assertEqual(r.returncode, 1, f"{args}: {r.stderr!r}")
+                self.assertIn(flag, r.stderr)
+                self.assertNotIn("output headless-0", r.stderr, f"{args}: the output came up first")
+
+    def test_help_says_what_restart_does(self):
+        r = run("kiosk", "--help")
+        self.assertEqual(r.returncode, 0)
+        text = " ".join(r.stdout.split())
+        self.assertIn("also after exit status 0", text)
+        self.assertNotIn("when it dies", text)
+
+
+class ConfigFile(unittest.TestCase):
+    """--config FILE (CLI11's INI/TOML): every option, a command's under [demo], [profile], [kiosk]; the
+    command line wins; a key that names no option is an error naming the file and the key."""
+
+    def setUp(self):
+        self.dir = tempfile.mkdtemp(prefix="udefio-config-")
+        self.conf = os.path.join(self.dir, "udefio.conf")
+
+    def tearDown(self):
+        shutil.rmtree(self.dir, ignore_errors=True)
+
+    def write(self, text):
+        with open(self.conf, "w") as f:
+            f.write(text)
+
+    def test_options_from_the_file_and_the_command_line_wins(self):
+        self.write("[demo]\nbackend = headless\nsize = 96x48\nseconds = 0.3\n")
+        r = run("--config", self.conf, "demo")
+        self.assertEqual(r.returncode, 0, r.stderr)
+        self.assertIn(f"options read from {self.conf}", r.stderr)
+        self.assertIn("output headless-0: 96x48", r.stderr)
+        r = run("--config", self.conf, "demo", "--size", "32x16")
+        self.assertEqual(r.returncode, 0, r.stderr)
+        self.assertIn("output headless-0: 32x16", r.stderr)
+        # After the command too, as -v.
+        r = run("demo", "--config", self.conf)
+        self.assertEqual(r.returncode, 0, r.stderr)
+        self.assertIn("output headless-0: 96x48", r.stderr)
+
+    def test_the_kiosk_program_and_global_flags(self):
+        sock = os.path.join(self.dir, "s")
+        self.write(f"quiet = true\n[kiosk]\nbackend = headless\nsocket = {sock}\nrestart = never\n"
+                   f"program = [\"sh\", \"-c\", \"exit 3\"]\n")
+        r = run("--config", self.conf, "kiosk")
+        self.assertEqual(r.returncode, 1, r.stderr)
+        self.assertIn("exited with status 3", r.stderr)
+        self.assertNotIn("info:", r.stderr, "quiet = true")
+
+    def test_a_bad_key_names_the_file_and_the_key(self):
+        for text, key in (("[demo]\nfrobnicate = 1\n", "demo.frobnicate"), ("colour = red\n", "colour"),
+                          ("[nosuch]\nsize = 1x1\n", "section [nosuch]")):
+            self.write(text)
+            r = run("--config", self.conf, "demo", "--backend", "headless", "--seconds", "0.2")
+            self.assertEqual(r.returncode, 2, f"{text!r}: {r.stderr}")
+            self.assertIn(self.conf, r.stderr)
+            self.assertIn(key, r.stderr)
+            self.assertEqual(len(r.stderr.splitlines()), 1, r.stderr)
+
+    def test_a_bad_value_and_a_missing_file(self):
+        self.write("[demo]\ndelay = soon\n")
+        r = run("--config", self.conf, "demo", "--backend", "headless", "--seconds", "0.2")
+        self.assertEqual(r.returncode, 2, r.stderr)
+        self.assertIn("soon", r.stderr)
+        missing = os.path.join(self.dir, "missing.conf")
+        r = run("--config", missing, "demo", "--backend", "headless", "--seconds", "0.2")
+        self.assertEqual(r.returncode, 2, r.stderr)
+        self.assertIn(missing, r.stderr)
+
+    def test_the_installed_example_is_valid(self):
+        root = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..")
+        with open(os.path.join(root, "tools", "systemd", "udefio.conf.example")) as f:
+            text = f.read()
+        # Every key, the commented ones too, names an option.
+        self.write(re.sub(r"^# ?(\w[\w-]* = )", r"\1", text, flags=re.M))
+        r = run("--config", self.conf, "info")
+        self.assertEqual(r.returncode, 0, r.stderr)
+        self.assertIn(f"options read from {self.conf}", r.stderr)
+
+    def test_the_default_file_is_named_in_the_help(self):
+        r = run("--help")
+        self.assertRegex(r.stdout, r"--config.*\n?.*udefio/udefio\.conf")
+
+
+def have_a_display():
+    import glob
+    return bool(glob.glob("/dev/dri/card*")) or bool(os.environ.get("WAYLAND_DISPLAY"))
+
+
+class Fallback(unittest.TestCase):
+    """--backend auto without a display runs headless and says so (--fallback); options that do not apply to
+    the backend are errors naming the option and the backend."""
+
+    def test_options_that_do_not_apply_to_the_backend(self):
+        for args, flag, backend in ((["--backend", "headless", "--mode", "800x600"], "--mode", "headless"),
+                                    (["--backend", "headless", "--device", "/dev/dri/card0"], "--device", "headless"),
+                                    (["--backend", "headless", "--fullscreen"], "--fullscreen", "headless"),
+                                    (["--backend", "kms", "--fullscreen"], "--fullscreen", "kms"),
+                                    (["--backend", "kms", "--size", "640x480"], "--size", "kms"),
+                                    (["--backend", "wayland", "--no-atomic"], "--no-atomic", "wayland"),
+                                    (["--backend", "headless", "--fallback", "headless"], "--fallback", "headless")):
+            r = run("demo", *args, "--seconds", "0.2")
+            self.assertEqual(r.returncode, 2, f"{args}: {r.stderr}")
+            self.assertIn(flag, r.stderr)
+            self.assertIn(f"not to {backend}", r.stderr)
+        r = run("demo", "--fallback", "sometimes")
+        self.assertEqual(r.returncode, 2, r.stderr)
+        self.assertIn("sometimes", r.stderr)
+
+    def test_auto_without_a_display(self):
+        if have_a_display():
+            self.skipTest("this machine has a display: the KMS lane")
+        r = run("demo", "--seconds", "0.3", "--size", "64x64")
+        self.assertEqual(r.returncode, 0, r.stderr)
+        self.assertIn("no display found", r.stderr)
+        self.assertIn("running on the headless output instead", r.stderr)
+        self.assertIn("warning:", [l for l in r.stderr.splitlines() if "no display found" in l][0], "said as a warning")
+        r = run("demo", "--seconds", "0.3", "--fallback", "none")
+        self.assertEqual(r.returncode, 1, r.stderr)
+        self.assertIn("no display to run on", r.stderr)
+        self.assertIn("--fallback none", r.stderr)
+        # A display was asked for: not a silent headless run.
+        r = run("demo", "--seconds", "0.3", "--mode", "1920x1080")
+        self.assertEqual(r.returncode, 1, r.stderr)
+        self.assertIn("--mode applies to the kms backend, not to headless", r.stderr)
+        r = run("demo", "--seconds", "0.3", "--mode", "1920x1080", "--fallback", "headless")
+        self.assertEqual(r.returncode, 0, r.stderr)
+        self.assertIn("running on the headless output instead", r.stderr)
+
+    def test_the_readmes_first_command(self):
+        """tools/bootstrap.sh run: the kiosk with the demo client on the default output; headless here."""
+        if have_a_display():
+            self.skipTest("this machine has a display: the KMS lane")
+        root = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..")
+        with open(os.path.join(root, "tools", "bootstrap.sh")) as f:
+            line = [l for l in f if "udefio kiosk" in l and "exec " in l][0]
+        args = line.split("udefio kiosk", 1)[1].split()
+        self.assertEqual(args[:4], ["--seconds", "5", "--png-dir", "out/frames"], line)
+        with tempfile.TemporaryDirectory() as d:
+            os.mkdir(os.path.join(d, "out"))  # bootstrap.sh: mkdir -p out
+            r = subprocess.run([os.path.abspath(UDEFIO), "kiosk", "--seconds", "2", "--png-dir", "out/frames", "--socket",
+                                os.path.join(d, "out", "udefio-0")], cwd=d, capture_output=True, text=True,
+                               timeout=60)
+            self.assertEqual(r.returncode, 0, r.stderr)
+            self.assertIn("running on the headless output instead", r.stderr)
+            self.assertRegex(r.stdout, r"kiosk: [1-9]\d* flushes")
+            self.assertTrue(os.path.exists(os.path.join(d, "out", "frames", "frame-final.png")), r.stdout)
+
+
 class Logs(unittest.TestCase):
     """Under systemd stderr is the journal (JOURNAL_STREAM names it): lines carry their syslog
     priority as "<N>"; elsewhere they say "udefio:", with the time of day under -v."""
@@ -233,7 +460,7 @@ class Profile(unittest.TestCase):
             self.assertEqual(r.returncode, 1)
             self.assertIn("killed by SIGSEGV", r.stderr)
             r = run("profile", "--backend", "headless", "--tracker", "mprotect", "--out", out, "--", "true")
-            self.assertEqual(r.returncode, 1)
+            self.assertEqual(r.returncode, 2, "a usage error")
             self.assertIn("another process", r.stderr)
 
     def test_program_ended_on_sigterm(self):
@@ -307,6 +534,14 @@ class Kiosk(unittest.TestCase):
         self.assertGreaterEqual(len(waits), 3, r.stderr)
         self.assertEqual(waits[:3], [0.1, 0.1, 0.2] if waits[0] == 0.1 else waits[:3])
         self.assertTrue(all(b >= a for a, b in zip(waits, waits[1:])), f"the back-off shrank: {waits}")
+        self.assertIn("the wait doubles while it keeps ending within 10 s", r.stderr)
+
+    def test_restart_always_says_it_restarts_a_clean_exit(self):
+        r = subprocess.run(self.kiosk("--backoff", "50", "--seconds", "1", program=("true",)),
+                           capture_output=True, text=True, timeout=60)
+        self.assertEqual(r.returncode, 0, r.stderr)
+        self.assertIn("true exited with status 0 after", r.stderr)
+        self.assertIn("--restart always restarts a program that exited 0 too", r.stderr)
 
     def test_never_and_on_failure_end_with_the_program(self):
         r = subprocess.run(self.kiosk("--restart", "never", program=("sh", "-c", "exit 3")),
@@ -469,13 +704,33 @@ class Kiosk(unittest.TestCase):
     def test_bad_flags(self):
         for args, needle in ((["--restart", "sometimes"], "sometimes"), (["--backoff", "0"], "--backoff")):
             r = subprocess.run(self.kiosk(*args), capture_output=True, text=True, timeout=60)
-            self.assertEqual(r.returncode, 1, r.stderr)
+            self.assertEqual(r.returncode, 2, r.stderr)
             self.assertIn(needle, r.stderr)
         env = {k: v for k, v in os.environ.items() if k != "XDG_RUNTIME_DIR"}
         r = subprocess.run([UDEFIO, "kiosk", "--backend", "headless", "--", "true"], capture_output=True, text=True,
                            timeout=60, env=env)
-        self.assertEqual(r.returncode, 1)
+        self.assertEqual(r.returncode, 2, "no --socket and nowhere to put it: a usage error")
         self.assertIn("XDG_RUNTIME_DIR is not set", r.stderr)
+
+    def test_socket_group_and_mode(self):
+        import stat as st
+        for args, mode, gid in (((), 0o700, None), (("--socket-group", str(os.getgid())), 0o770, os.getgid()),
+                                (("--socket-mode", "0750"), 0o750, None)):
+            p, c = self.start_kiosk(*args)
+            info = os.stat(self.socket)
+            c.close()
+            p.send_signal(signal.SIGTERM)
+            _, err = p.communicate(timeout=30)
+            self.assertEqual(p.returncode, 0, err)
+            self.assertTrue(st.S_ISSOCK(info.st_mode))
+            self.assertEqual(st.S_IMODE(info.st_mode), mode, f"{args}: {oct(info.st_mode)}")
+            if gid is not None:
+                self.assertEqual(info.st_gid, gid)
+        for args, needle in ((("--socket-mode", "999"), "999"), (("--socket-group", "no-such-group-x"),
+                                                                  "no-such-group-x")):
+            r = subprocess.run(self.kiosk(*args), capture_output=True, text=True, timeout=60)
+            self.assertEqual(r.returncode, 2, r.stderr)
+            self.assertIn(needle, r.stderr)
 
     def test_without_a_program_the_demo_runs(self):
         frames = os.path.join(self.dir, "demo")
@@ -537,7 +792,7 @@ class Kiosk(unittest.TestCase):
                 _, err = p.communicate(timeout=30)
             self.assertEqual(p.returncode, 0, err)
         r = subprocess.run(self.kiosk("--lease-seconds", "-1"), capture_output=True, text=True, timeout=60)
-        self.assertEqual(r.returncode, 1)
+        self.assertEqual(r.returncode, 2, "a usage error")
         self.assertIn("--lease-seconds", r.stderr)
 
     def test_a_protocol_client_draws_through_a_lease(self):

@@ -84,6 +84,16 @@ class Installed(unittest.TestCase):
         r = subprocess.run([program + ".out"], env={"LD_LIBRARY_PATH": self.pc_path("libdir")})
         self.assertEqual(r.returncode, 0, "udefio_connect to a missing socket must fail cleanly")
 
+    def test_the_config_example_is_installed_and_valid(self):
+        example = os.path.join(self.prefix, "share", "doc", "udefio", "udefio.conf.example")
+        self.assertTrue(os.path.isfile(example), "udefio.conf.example is not installed")
+        with open(example) as f:
+            self.assertNotIn("@sysconfdir@", f.read())
+        r = subprocess.run([os.path.join(self.prefix, "bin", "udefio"), "--config", example, "info"],
+                           capture_output=True, text=True, timeout=60)
+        self.assertEqual(r.returncode, 0, r.stderr)
+        self.assertIn(f"options read from {example}", r.stderr)
+
     def test_the_service_unit_verifies(self):
         if not shutil.which("systemd-analyze"):
             self.skipTest("systemd-analyze is not installed (tools/bootstrap.sh test installs systemd)")

@@ -7,6 +7,7 @@
 #include <fcntl.h>
 #include <grp.h>
 #include <poll.h>
+#include <sys/inotify.h>
 #include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
@@ -18,6 +19,8 @@
 #include <cstring>
 #include <fstream>
 #include <future>
+#include <string>
+#include <vector>
 
 #include "compositor/socket_listener.hpp"
 #include "tests/loop_thread.hpp"
@@ -121,6 +124,50 @@ TEST(SocketListener, ReplacesAStaleSocketAndCleansUp)
         auto listener = SocketListener::listen(*loop, path, [](UniqueFd) {});
         ASSERT_TRUE(listener.ok()) << listener.error().message();
         EXPECT_TRUE(connect_to(path).valid());
+    }
+    EXPECT_FALSE(exists(path));
+    EXPECT_FALSE(exists(path + ".lock"));
+}
+
+// A client of a udefio that restarts (the old one died; its socket stays)
+// finds at PATH the dead socket or the new one listening, never a socket
+// that is bound and not yet listening (ECONNREFUSED), nor nothing (ENOENT):
+// the path is never created by bind() nor removed, only renamed onto.
+TEST(SocketListener, ThePathOnlyEverNamesAListeningSocket)
+{
+    auto loop = EventLoop::create().value();
+    TempDir dir;
+    const std::string path = dir.path + "/udefio-0";
+    {
+        UniqueFd dead(::socket(AF_UNIX, SOCK_SEQPACKET, 0));
+        sockaddr_un addr{};
+        addr.sun_family = AF_UNIX;
+        std::strncpy(addr.sun_path, path.c_str(), sizeof addr.sun_path - 1);
+        ASSERT_EQ(::bind(dead.get(), reinterpret_cast<const sockaddr*>(&addr), sizeof addr), 0);
+    }
+    UniqueFd notify(::inotify_init1(IN_CLOEXEC | IN_NONBLOCK));
+    ASSERT_TRUE(notify.valid());
+    ASSERT_GE(::inotify_add_watch(notify.get(), dir.path.c_str(), IN_CREATE | IN_DELETE | IN_MOVED_TO), 0);
+    {
+        auto listener = SocketListener::claim(path);
+        ASSERT_TRUE(listener.ok()) << listener.error().message();
+        // Claimed, not yet serving: a client waits in the backlog, it is not refused.
+        EXPECT_TRUE(connect_to(path).valid()) << std::strerror(errno);
+        std::vector<std::string> events;
+        alignas(inotify_event) char buffer[4096];
+        for (ssize_t n; (n = ::read(notify.get(), buffer, sizeof buffer)) > 0;) {
+            for (char* at = buffer; at < buffer + n;) {
+                const auto* event = reinterpret_cast<const inotify_event*>(at);
+                const std::string name = event->len ? event->name : "";
+                if (name == "udefio-0")
+                    events.push_back(event->mask & IN_CREATE   ? "created"
+                                     : event->mask & IN_DELETE ? "deleted"
+                                                               : "renamed onto");
+                at += sizeof(inotify_event) + event->len;
+            }
+        }
+        EXPECT_EQ(events, std::vector<std::string>{"renamed onto"});
+        EXPECT_FALSE(exists(path + ".new"));
     }
     EXPECT_FALSE(exists(path));
     EXPECT_FALSE(exists(path + ".lock"));

@@ -46,6 +46,10 @@ CASES = {
     "bad-device": "udefio demo --backend kms --device /dev/dri/card7 --seconds 1",
     "render-node": "udefio demo --backend kms --device /dev/dri/renderD128 --seconds 1",
     "non-root": "/usr/bin/setpriv --reuid=1000 --regid=1000 --clear-groups udefio demo --backend kms --seconds 1",
+    # A card that is there and may not be used: auto fails with why, unless --fallback headless.
+    "auto-unusable": "/usr/bin/setpriv --reuid=1000 --regid=1000 --clear-groups udefio demo --seconds 1",
+    "auto-fallback": ("/usr/bin/setpriv --reuid=1000 --regid=1000 --clear-groups "
+                      "udefio demo --fallback headless --seconds 1"),
     # The second one starts once the first says it shows the demo (it is DRM master then).
     "second-instance": ("udefio demo --backend kms --seconds 0 >/tmp/first.log 2>&1 & first=$!; "
                         "while kill -0 $first 2>/dev/null && ! grep -q 'on kms output' /tmp/first.log; do "
@@ -70,7 +74,7 @@ CASES = {
 }
 DRIVER_CASES = {
     "bochs": ["scanout", "scanout-legacy", "demo", "auto", "libseat", "no-seat", "bad-mode", "bad-device",
-              "non-root", "second-instance", "restore-sigint", "restore-sigterm", "fences", "info", "wait-device",
+              "non-root", "auto-unusable", "auto-fallback", "second-instance", "restore-sigint", "restore-sigterm", "fences", "info", "wait-device",
               "hotplug", "unplug"],
     "virtio-gpu": ["scanout", "scanout-legacy", "scanout-gbm", "gbm-missing", "demo", "render-node", "profile",
                    "two-outputs", "info", "wait-device", "hotplug", "unplug"],
@@ -309,6 +313,17 @@ class KmsLane(unittest.TestCase):
             self.assertEqual(rc, 1, f"{name}: {output}")
             self.assertIn(message, output, name)
             self.assertNotIn("Segmentation", output, name)
+
+    def test_auto_fails_on_a_display_it_may_not_use(self):
+        rc, output = self.case("bochs", "auto-unusable")
+        self.assertEqual(rc, 1, output)
+        self.assertIn("backend kms: a display is there but cannot be used", output)
+        self.assertIn("permission denied", output.lower())
+        self.assertNotIn("output headless-0", output)
+        rc, output = self.case("bochs", "auto-fallback")
+        self.assertEqual(rc, 0, output)
+        self.assertIn("trying the next (--fallback headless)", output)
+        self.assertIn("running on the headless output instead", output)
 
     def test_sigint_and_sigterm_restore_the_crtc(self):
         for name in ("restore-sigint", "restore-sigterm"):

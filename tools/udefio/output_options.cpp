@@ -18,14 +18,26 @@ std::string number(double value)
 
 Result<std::pair<uint32_t, uint32_t>> parse_size(const std::string& text)
 {
-    unsigned w = 0, h = 0;
-    char tail = 0;
-    if (std::sscanf(text.c_str(), "%ux%u%c", &w, &h, &tail) != 2)
-        return plain_error("--size '" + text + "': expected WIDTHxHEIGHT, e.g. 1920x1080");
-    return std::pair{uint32_t(w), uint32_t(h)};
+    // Digits only: sscanf's %u would take "-5" as 4294967291.
+    const auto x = text.find('x');
+    const auto digits = [](const std::string& part) {
+        return !part.empty() && part.size() <= 6 && part.find_first_not_of("0123456789") == std::string::npos;
+    };
+    if (x == std::string::npos || !digits(text.substr(0, x)) || !digits(text.substr(x + 1)))
+        return plain_error("--size '" + text + "': expected WIDTHxHEIGHT in pixels, e.g. 1920x1080");
+    return std::pair{uint32_t(std::stoul(text.substr(0, x))), uint32_t(std::stoul(text.substr(x + 1)))};
 }
 
 }  // namespace
+
+std::vector<BackendSpecificOption> OutputOptions::given() const
+{
+    std::vector<BackendSpecificOption> out;
+    for (const Specific& s : specific)
+        if (s.option->count() > 0)
+            out.push_back({s.option->get_name(), s.backends});
+    return out;
+}
 
 void OutputOptions::add_to(CLI::App& app)
 {
@@ -47,7 +59,8 @@ void OutputOptions::add_to(CLI::App& app)
     app.add_option("--size", sizes,
                    "Headless output size WIDTHxHEIGHT, once per output; Wayland: the window's size when the "
                    "compositor leaves it to us")
-        ->capture_default_str();
+        ->capture_default_str()
+        ->allow_extra_args(false);  // one size per --size: what follows is not swallowed
     app.add_option("--outputs", outputs, "Headless: this many outputs (headless-0, headless-1, ...) of the first "
                                          "--size");
     app.add_option("--output", output,
@@ -59,6 +72,20 @@ void OutputOptions::add_to(CLI::App& app)
     app.add_option("--tracker", tracker,
                    "Force a write tracker: uffd-async, uffd-sync, mprotect, soft-dirty, shadow, explicit "
                    "(default: the best that works here, see 'udefio info')");
+    app.add_option("--fallback", fallback,
+                   "Backend auto, when no display can be used: 'absent' (default) runs on the headless output when "
+                   "there is no display device at all, and fails when one is there but cannot be used (no "
+                   "permission, held by another, nothing connected); 'headless' runs headless then too; 'none' "
+                   "always fails. Running headless is said in the log")
+        ->capture_default_str();
+    // Which options mean which backend.
+    const std::vector<std::pair<const char*, std::vector<std::string>>> for_backends{
+        {"--device", {"kms"}},   {"--wait-device", {"kms"}},        {"--mode", {"kms"}},
+        {"--no-atomic", {"kms"}}, {"--allocator", {"kms"}},         {"--fullscreen", {"wayland"}},
+        {"--size", {"headless", "wayland"}},                         {"--outputs", {"headless"}},
+        {"--refresh", {"headless"}}};
+    for (const auto& [flag, backends] : for_backends)
+        specific.push_back({app.get_option(flag), backends});
     app.add_option("--delay", delay_ms,
                    "Milliseconds to gather writes after the first before flushing (default: one refresh "
                    "period); where the output has a vblank the flush is timed to show them at the last vblank "
@@ -100,6 +127,18 @@ Result<SessionConfig> session_config(const OutputOptions& options, const std::st
         modes.push_back(modes.front());
 
     config.backend.name = options.backend;
+    auto fallback = parse_fallback(options.fallback);
+    if (!fallback)
+        return fallback.error();
+    config.backend.fallback = *fallback;
+    config.backend.given = options.given();
+    if (options.backend != "auto") {
+        if (auto r = check_options_apply(config.backend, options.backend); !r)
+            return r.error();
+        if (options.fallback != "absent")
+            return plain_error("--fallback " + options.fallback + " applies to --backend auto, not to " +
+                               options.backend);
+    }
     config.backend.headless.snapshots.dir = png_dir;
     config.backend.kms.device = options.device;
     if (!(options.wait_device_s >= 0 && options.wait_device_s <= 86400))

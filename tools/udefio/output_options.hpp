@@ -29,8 +29,19 @@ struct OutputOptions {
     bool no_atomic = false;          // kms: legacy modesetting
     std::string allocator = "dumb";  // kms: dumb | gbm
     bool fullscreen = false;         // wayland: ask for a fullscreen window
+    std::string fallback = "absent"; // auto: when to run headless (backends/backend_factory.hpp)
 
     void add_to(CLI::App& app);
+
+    // The options that apply to some backends only, and which: given ones
+    // that do not apply to the backend are errors.
+    struct Specific {
+        const CLI::Option* option;
+        std::vector<std::string> backends;
+    };
+    std::vector<Specific> specific;
+    // Those given (on the command line or in the config file).
+    std::vector<BackendSpecificOption> given() const;
 };
 
 // The backend and frame parts of a session's configuration; `png_dir` gets the headless snapshots.

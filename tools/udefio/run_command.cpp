@@ -5,6 +5,7 @@
 
 #include <cstdio>
 
+#include "compositor/exec_plan.hpp"
 #include "compositor/program_client.hpp"
 #include "compositor/session.hpp"
 #include "compositor/socket_listener.hpp"
@@ -19,7 +20,50 @@ namespace {
 int fail(const Error& error)
 {
     UDEFIO_LOG(error, "%s", error.message().c_str());
-    return 1;
+    return kExitFailure;
+}
+
+int usage(const Error& error)
+{
+    UDEFIO_LOG(error, "%s", error.message().c_str());
+    return kExitUsage;
+}
+
+// Where a run writes its files: checked before anything comes up, so that a
+// bad path is said at once and not after the whole run.
+Result<void> writable_dir(const std::string& flag, const std::string& dir)
+{
+    if (dir.empty())
+        return plain_error(flag + " \"\": give a directory");
+    if (::mkdir(dir.c_str(), 0755) != 0 && errno != EEXIST)
+        return errno_error(flag + " " + dir + ": mkdir");
+    struct stat st {};
+    if (::stat(dir.c_str(), &st) != 0)
+        return errno_error(flag + " " + dir);
+    if (!S_ISDIR(st.st_mode))
+        return plain_error(flag + " " + dir + ": not a directory");
+    if (::access(dir.c_str(), W_OK | X_OK) != 0)
+        return errno_error(flag + " " + dir + ": not writable");
+    return {};
+}
+
+// The program is there and may be run: said once, before an output comes up.
+Result<void> runnable(const std::string& program)
+{
+    if (program.find('/') == std::string::npos) {
+        auto plan = ExecPlan::make({program}, {}, {});
+        if (!plan)
+            return plan.error();
+        return {};
+    }
+    struct stat st {};
+    if (::stat(program.c_str(), &st) != 0)
+        return errno_error("start " + program);
+    if (S_ISDIR(st.st_mode))
+        return Error{EISDIR, "start " + program};
+    if (::access(program.c_str(), X_OK) != 0)
+        return errno_error("start " + program);
+    return {};
 }
 
 }  // namespace
@@ -29,9 +73,11 @@ void RunOptions::add_run_options(CLI::App& app)
     app.add_option("--seconds", seconds, "How long to run; 0 = until SIGINT/SIGTERM")->capture_default_str();
     app.add_option("--png-dir", png_dir,
                    "Write what the output shows here as PNG at exit (frame-final.png); headless: also about one "
-                   "snapshot per second");
+                   "snapshot per second")
+        ->each([this](const std::string&) { png_dir_given = true; });
     app.add_option("--profile", profile_dir,
-                   "Record every frame and write the summary, trace.json, frames.csv/json and heatmap.png here");
+                   "Record every frame and write the summary, trace.json, frames.csv/json and heatmap.png here")
+        ->each([this](const std::string&) { profile_dir_given = true; });
 }
 
 void RunOptions::add_to(CLI::App& app)
@@ -44,20 +90,30 @@ void RunOptions::add_kiosk_to(CLI::App& app)
 {
     output.add_to(app);
     seconds = 0;
-    app.add_option("--restart", restart_name, "When the program ends: always, on-failure or never restart it")
+    app.add_option("--restart", restart_name,
+                   "When the program ends: 'always' restarts it, also after exit status 0 (a panel should not go "
+                   "dark because its program quit); 'on-failure' only after a non-zero status or a signal (status "
+                   "0 ends the kiosk, exit 0); 'never': its end ends the kiosk (exit 1 if it failed)")
         ->capture_default_str();
     app.add_option("--backoff", backoff_ms,
                    "First wait before a restart, in ms; doubles while the program keeps dying within 10 s "
                    "(up to 30 s)")
         ->capture_default_str();
     app.add_option("--socket", socket, "The clients' socket (default: $XDG_RUNTIME_DIR/udefio-0)");
+    // Who may connect (a connection needs write permission on the socket).
+    app.add_option("--socket-group", socket_group,
+                   "The socket's group (a name or a number): its members may connect (mode 0770 by default)");
+    app.add_option("--socket-mode", socket_mode,
+                   "The socket's permission bits, octal (default 0700: only udefio's user may connect; 0770 with "
+                   "--socket-group)");
     app.add_option("--lease-seconds", lease_seconds,
                    "Leases expire (are revoked) this long after they were made; 0 = never. SIGUSR1 revokes "
                    "every lease at once")
         ->capture_default_str();
     app.add_option("--client", clients,
                    "Also keep this shell command running as a protocol client (UDEFIO_SOCKET in its environment); "
-                   "may be given more than once");
+                   "may be given more than once")
+        ->allow_extra_args(false);  // one command per --client: what follows is not swallowed
     add_run_options(app);
     app.add_option("program", program,
                    "-- PROGRAM ARGS...: the program to keep running (default: the built-in demo); it gets the "
@@ -74,6 +130,10 @@ Result<void> RunOptions::finish_kiosk()
         return plain_error("--backoff " + std::to_string(backoff_ms) + " ms: must be between 1 ms and a minute");
     if (!(lease_seconds >= 0 && lease_seconds <= 86400 * 365))
         return plain_error("--lease-seconds " + std::to_string(lease_seconds) + ": must be between 0 and a year");
+    auto access = SocketListener::Options::from_flags(socket_group, socket_mode);
+    if (!access)
+        return access.error();
+    socket_access = *access;
     restart.policy = *policy;
     restart.backoff = std::chrono::milliseconds(int64_t(backoff_ms));
     if (socket.empty()) {
@@ -91,12 +151,14 @@ void RunOptions::add_profile_to(CLI::App& app)
     profile_dir = "udefio-profile";
     seconds = 0;
     app.add_option("--out", profile_dir, "Where the summary, trace.json, frames.csv/json and heatmap.png go")
-        ->capture_default_str();
+        ->capture_default_str()
+        ->each([this](const std::string&) { profile_dir_given = true; });
     app.add_option("--seconds", seconds,
                    "How long to run; 0 = until the program ends or SIGINT/SIGTERM (the demo: 5 s)");
     app.add_option("--png-dir", png_dir,
                    "Write what the output shows here as PNG at exit (frame-final.png); headless: also about one "
-                   "snapshot per second");
+                   "snapshot per second")
+        ->each([this](const std::string&) { png_dir_given = true; });
     app.add_option("program", program,
                    "-- PROGRAM ARGS...: run this instead of the built-in demo; it gets the buffer in "
                    "UDEFIO_BUFFER_FD (with UDEFIO_WIDTH, UDEFIO_HEIGHT, UDEFIO_STRIDE, UDEFIO_FORMAT)");
@@ -105,21 +167,27 @@ void RunOptions::add_profile_to(CLI::App& app)
 int run_session(const RunOptions& options)
 {
     if (!(options.seconds >= 0 && options.seconds <= 86400 * 365))
-        return fail(plain_error("--seconds " + std::to_string(options.seconds) + ": must be between 0 and a year"));
-    if (!options.png_dir.empty() && ::mkdir(options.png_dir.c_str(), 0755) != 0 && errno != EEXIST)
-        return fail(errno_error("--png-dir: mkdir(" + options.png_dir + ")"));
-    if (!options.png_dir.empty() && ::access(options.png_dir.c_str(), W_OK) != 0)
-        return fail(errno_error("--png-dir " + options.png_dir + ": not writable"));
+        return usage(plain_error("--seconds " + std::to_string(options.seconds) + ": must be between 0 and a year"));
     auto configured = session_config(options.output, options.png_dir);
     if (!configured)
-        return fail(configured.error());
+        return usage(configured.error());
+    if (!options.program.empty())
+        if (auto r = runnable(options.program.front()); !r)
+            return fail(r.error());
+    if (!options.png_dir.empty() || options.png_dir_given)
+        if (auto r = writable_dir("--png-dir", options.png_dir); !r)
+            return fail(r.error());
+    if (!options.profile_dir.empty() || options.profile_dir_given)
+        if (auto r = writable_dir(options.command == "profile" ? "--out" : "--profile", options.profile_dir); !r)
+            return fail(r.error());
     SessionConfig config = std::move(configured).value();
     const auto forced = config.binding.defio.tracker;
     if (!options.program.empty() && forced && *forced != TrackerKind::shadow)
         // Our trackers see this process's writes; another process's show only in the memory itself.
-        return fail(plain_error("--tracker " + std::string(tracker_name(*forced)) +
+        return usage(plain_error("--tracker " + std::string(tracker_name(*forced)) +
                                 ": cannot see another process's writes; a program is tracked with shadow"));
     config.socket = options.socket;
+    config.socket_access = options.socket_access;
     config.lease_lifetime = std::chrono::milliseconds(int64_t(options.lease_seconds * 1000));
     config.clients = options.clients;
     config.restart = options.restart;

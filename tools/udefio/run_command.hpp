@@ -8,19 +8,30 @@
 #include <vector>
 
 #include "compositor/program_supervisor.hpp"
+#include "compositor/socket_listener.hpp"
 #include "tools/udefio/output_options.hpp"
 
 namespace udefio::cli {
+
+// Exit statuses: a run that failed, and a command line that is wrong (a bad
+// flag or value, options that contradict each other or do not apply).
+constexpr int kExitFailure = 1;
+constexpr int kExitUsage = 2;
 
 struct RunOptions {
     std::string command = "demo";      // the subcommand: names the summary lines
     OutputOptions output;
     double seconds = 5;  // 0: until SIGINT/SIGTERM (or the program ends)
     std::string png_dir;
+    bool png_dir_given = false;        // --png-dir "" is an error, not "no PNGs"
     std::string profile_dir;           // empty: not profiling
+    bool profile_dir_given = false;    // --out "" / --profile "" is an error, not "record nothing"
     std::vector<std::string> program;  // empty: the built-in demo
     RestartOptions restart;            // kiosk: what to do when the program ends
     std::string socket;                // kiosk: the clients' socket; empty: none
+    std::string socket_group;          // kiosk: --socket-group (a name or a number)
+    std::string socket_mode;           // kiosk: --socket-mode (octal)
+    SocketListener::Options socket_access;  // those two, from finish_kiosk()
     std::vector<std::string> clients;  // kiosk: more programs (shell commands) that use the socket
     double lease_seconds = 0;          // kiosk: leases expire after this long; 0 = never
 

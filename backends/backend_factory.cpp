@@ -58,7 +58,7 @@ namespace {
 
 Result<std::unique_ptr<Backend>> make_kms(EventLoop& loop, const BackendOptions& options)
 {
-    auto backend = KmsBackend::create(loop, options.kms);
+    auto backend = KmsBackend::create(loop, options.kms, options.seat);
     if (!backend)
         return backend.error();
     return std::unique_ptr<Backend>(std::move(backend).value());
@@ -75,6 +75,11 @@ Result<std::unique_ptr<Backend>> make_wayland(EventLoop& loop, const BackendOpti
 #endif
 
 }  // namespace
+
+bool may_use_kms(const BackendOptions& options)
+{
+    return options.name == "kms" || (options.name == "auto" && have_drm_card());
+}
 
 Result<std::unique_ptr<Backend>> make_backend(EventLoop& loop, const BackendOptions& options)
 {

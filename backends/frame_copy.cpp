@@ -1,0 +1,35 @@
+#include "backends/frame_copy.hpp"
+
+#include "backends/output.hpp"
+#include "backends/software_cursor.hpp"
+
+namespace udefio {
+
+FrameCopy::FrameCopy(const Output& output, OutputGeometry buffer, XByte x_byte)
+    : output_(output), buffer_(buffer), x_byte_(x_byte)
+{
+}
+
+uint64_t FrameCopy::copy(std::byte* dst, size_t pitch, const SharedBuffer& src, const std::vector<Rect>& logical) const
+{
+    uint64_t bytes = 0;
+    const SoftwareCursor* cursor = output_.cursor();
+    for (const Rect& r : logical) {
+        bytes += copy_rect_transformed(dst, pitch, src.data(), src.layout().stride, r, buffer_, x_byte_);
+        if (cursor)
+            cursor->compose(output_, dst, pitch, r, buffer_);
+    }
+    return bytes;
+}
+
+Rect FrameCopy::to_buffer(const Rect& logical) const { return buffer_.logical_to_panel(logical); }
+
+std::vector<Rect> FrameCopy::clips(const Damage& logical, size_t max) const
+{
+    std::vector<Rect> rects = logical.clips(max);
+    for (Rect& r : rects)
+        r = to_buffer(r);
+    return rects;
+}
+
+}  // namespace udefio

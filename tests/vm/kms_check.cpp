@@ -13,6 +13,7 @@
 #include <cstdio>
 #include <cstring>
 #include <iostream>
+#include <future>
 #include <optional>
 #include <string>
 #include <thread>
@@ -53,13 +54,15 @@ int fail(const std::string& what)
 
 int main(int argc, char** argv)
 {
-    bool atomic = true, gbm = false, plane_rotation = true;
+    bool atomic = true, gbm = false, plane_rotation = true, blank = false;
     std::optional<Transform> transform;
     for (int i = 1; i < argc; ++i) {
         if (std::strcmp(argv[i], "--no-atomic") == 0)
             atomic = false;
         else if (std::strcmp(argv[i], "--gbm") == 0)
             gbm = true;
+        else if (std::strcmp(argv[i], "--blank") == 0)
+            blank = true;
         else if (std::strcmp(argv[i], "--no-plane-rotation") == 0)
             plane_rotation = false;
         else if (std::strcmp(argv[i], "--transform") == 0 && i + 1 < argc && (transform = parse_transform(argv[++i])))
@@ -115,13 +118,51 @@ int main(int argc, char** argv)
         for (uint32_t x = 0; x < mode.width; ++x)
             pixels[y * stride + x] = pattern(x, y);
     wait_presented(flips);
-    const std::string suffix = transform ? "-" + std::string(transform_name(*transform)) + (plane_rotation ? "" : "-copy")
+    const std::string suffix = blank ? std::string(atomic ? "-blank" : "-blank-legacy") : transform ? "-" + std::string(transform_name(*transform)) + (plane_rotation ? "" : "-copy")
                                : gbm      ? "-gbm"
                                : atomic   ? ""
                                           : "-legacy";  // one boot runs each
     const bool a = crc.available() || screendump("a" + suffix);
     if (crc.available())
         crc_a = crc.settled();
+    if (blank) {
+        // Output::set_blanked (what --blank-after and FBIOBLANK call): CRTC
+        // ACTIVE 0 (atomic) or the connector's DPMS off (legacy); nothing is
+        // committed while off; a flush (something drew) switches it on and
+        // shows the new picture.
+        const int fd = (*backend)->device().fd();
+        auto read_state = [&] {
+            return atomic ? DrmProperties::read(fd, output->crtc_id(), DRM_MODE_OBJECT_CRTC).value("ACTIVE")
+                          : DrmProperties::read(fd, output->connector_id(), DRM_MODE_OBJECT_CONNECTOR).value("DPMS");
+        };
+        const auto before = read_state();
+        std::promise<Result<void>> off;
+        (*loop)->post([&] { off.set_value(output->set_blanked(true)); });
+        if (auto r = off.get_future().get(); !r)
+            return fail("set_blanked(true): " + r.error().message());
+        const auto blanked_state = read_state();
+        const uint64_t commits_off = output->counters().commits;
+        const bool dumped_off = screendump("off" + suffix);
+        const uint64_t commits_before_draw = output->counters().commits;
+        flips = output->counters().presented;
+        for (uint32_t y = 100; y < 164; ++y)
+            for (uint32_t x = 200; x < 264; ++x)
+                pixels[y * stride + x] = 0x00ff0000u;
+        wait_presented(flips);
+        const auto after = read_state();
+        const bool dumped_on = screendump("on" + suffix);
+        std::printf("UDEFIO-KMS-BLANK %s before=%lld off=%lld on=%lld blanked_after_draw=%d commits_while_off=%llu "
+                    "commits_after=%llu\n",
+                    atomic ? "ACTIVE" : "DPMS", (long long)before.value_or(-1), (long long)blanked_state.value_or(-1),
+                    (long long)after.value_or(-1), output->blanked() ? 1 : 0,
+                    static_cast<unsigned long long>(commits_before_draw - commits_off),
+                    static_cast<unsigned long long>(output->counters().commits - commits_off));
+        (*loop)->stop();
+        loop_thread.join();
+        backend->reset();
+        state->reset();
+        return a && dumped_off && dumped_on ? 0 : fail("screendump failed");
+    }
     if (transform) {
         std::printf("UDEFIO-KMS-TURNED panel=%ux%u frame=%ux%u transform=%s by=%s crc=%s\n", output->mode().width,
                     output->mode().height, mode.width, mode.height, std::string(transform_name(*transform)).c_str(),

@@ -87,7 +87,7 @@ namespace {
 
 Result<std::unique_ptr<Backend>> make_kms(EventLoop& loop, const BackendOptions& options)
 {
-    auto backend = KmsBackend::create(loop, options.kms);
+    auto backend = KmsBackend::create(loop, options.kms, options.seat);
     if (!backend)
         return backend.error();
     return std::unique_ptr<Backend>(std::move(backend).value());
@@ -104,6 +104,12 @@ Result<std::unique_ptr<Backend>> make_wayland(EventLoop& loop, const BackendOpti
 #endif
 
 }  // namespace
+
+bool may_use_kms(const BackendOptions& options)
+{
+    // With --wait-device the card may come later: the seat is opened first all the same.
+    return options.name == "kms" || (options.name == "auto" && (have_drm_card() || options.kms.wait_device.count() > 0));
+}
 
 Result<std::unique_ptr<Backend>> make_backend(EventLoop& loop, const BackendOptions& options)
 {

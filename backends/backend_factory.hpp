@@ -40,6 +40,9 @@ struct BackendOptions {
     // the backend made is an error, not ignored (auto on headless: unless
     // --fallback headless).
     std::vector<BackendSpecificOption> given;
+    // The session's seat, which must outlive the backend; KMS opens its
+    // device through it. Null: KMS opens a seat of its own, or none.
+    SeatSession* seat = nullptr;
 };
 
 // An error naming the first option in `options.given` that does not apply to `backend`.
@@ -53,6 +56,10 @@ struct BackendAvailability {
 
 // Which backends could run here, in `auto` order.
 std::vector<BackendAvailability> probe_backends();
+
+// Whether `options` may make a KMS backend here (then the caller opens the
+// seat it shares with the input layer first).
+bool may_use_kms(const BackendOptions& options);
 
 Result<std::unique_ptr<Backend>> make_backend(EventLoop& loop, const BackendOptions& options);
 

@@ -23,13 +23,28 @@ void SinkBinding::detach()
     state_.reset();
 }
 
-Result<void> Output::attach(std::shared_ptr<DeferredIoState> state)
+OutputGeometry Output::geometry() const
 {
     const OutputMode m = mode();
+    return {{int32_t(m.width), int32_t(m.height)}, transform_};
+}
+
+Result<void> Output::set_blanked(bool blanked)
+{
+    if (!blanked)
+        return {};  // it is never off
+    return plain_error("output " + name() + " cannot be switched off");
+}
+
+Result<void> Output::attach(std::shared_ptr<DeferredIoState> state)
+{
+    const Size frame = frame_size();
     const BufferLayout& layout = state->layout();
-    if (layout.width != m.width || layout.height != m.height)
+    if (int32_t(layout.width) != frame.width || int32_t(layout.height) != frame.height)
         return plain_error("buffer " + layout.describe() + " does not fit output " + name() + " (" +
-                           std::to_string(m.width) + "x" + std::to_string(m.height) + ")");
+                           std::to_string(frame.width) + "x" + std::to_string(frame.height) +
+                           (transform_ == Transform::normal ? "" : ", turned " + std::string(transform_name(transform_))) +
+                           ")");
     if (auto r = binding().attach(std::move(state)); !r)
         return Error{r.error().code, name() + ": " + r.error().what};
     return {};

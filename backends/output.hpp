@@ -8,11 +8,13 @@
 #include <chrono>
 #include <cstdint>
 #include <functional>
+#include <map>
 #include <memory>
 #include <string>
 
 #include "defio/deferred_io_state.hpp"
 #include "defio/sink.hpp"
+#include "util/transform.hpp"
 
 namespace udefio {
 
@@ -24,6 +26,18 @@ struct OutputMode {
     std::chrono::nanoseconds refresh_period() const
     {
         return std::chrono::nanoseconds(1'000'000'000'000LL / (refresh_mhz ? refresh_mhz : 60'000));
+    }
+};
+
+// --transform: the outputs named, and one for all others.
+struct OutputTransforms {
+    Transform others = Transform::normal;
+    std::map<std::string, Transform> named;
+
+    Transform of(const std::string& output) const
+    {
+        auto it = named.find(output);
+        return it == named.end() ? others : it->second;
     }
 };
 
@@ -73,11 +87,27 @@ private:
 class Output : public Sink {
 public:
     virtual std::string name() const = 0;
+    // The panel's mode: its own pixels, as scanned out.
     virtual OutputMode mode() const = 0;
+    // How the panel is turned into what the user sees (--transform), fixed
+    // for the output's life, and the panel with it.
+    Transform transform() const { return transform_; }
+    OutputGeometry geometry() const;
+    // The size of the frame it shows, which clients and programs draw:
+    // the panel turned by the transform.
+    Size frame_size() const { return geometry().logical(); }
     OutputCounters counters() const;  // any thread
     virtual VblankTiming vblank_timing() const { return {}; }
 
-    // Starts receiving flushes from `state` (its layout must fit the mode).
+    // Switches the panel off (true: KMS sets the CRTC's ACTIVE to 0, or the
+    // connector's DPMS off on legacy) or on again, showing what it showed.
+    // While off nothing is committed; a flush (something drew) switches it
+    // on first. Outputs that cannot (a Wayland window: the compositor
+    // decides) say why. Loop thread.
+    virtual Result<void> set_blanked(bool blanked);
+    virtual bool blanked() const { return false; }  // any thread
+
+    // Starts receiving flushes from `state` (its layout must be frame_size()).
     Result<void> attach(std::shared_ptr<DeferredIoState> state);
     // Stops flushes from the attached state and revokes its buffer (see
     // SinkBinding::detach), so that another can be attached. Loop thread.
@@ -103,6 +133,7 @@ public:
     }
 
 protected:
+    explicit Output(Transform transform = Transform::normal) : transform_(transform) {}
     // The counters every output keeps; any thread.
     void count_commit() { commits_.fetch_add(1, std::memory_order_relaxed); }
     void count_presented() { presented_.fetch_add(1, std::memory_order_relaxed); }
@@ -131,6 +162,7 @@ protected:
 private:
     FrameRecorder* recorder() const;
 
+    const Transform transform_;
     std::function<void(const Presentation&)> presented_callback_;
     std::function<void(const OutputMode&)> mode_changed_;
     std::atomic<uint64_t> commits_{0};

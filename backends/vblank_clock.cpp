@@ -44,6 +44,13 @@ void VblankClock::flipped(uint64_t sequence, std::chrono::nanoseconds timestamp)
     last_vblank_ = timestamp;
 }
 
+void VblankClock::restart()
+{
+    std::lock_guard lock(mutex_);
+    placed_ = false;
+    in_flight_ = false;
+}
+
 std::chrono::nanoseconds VblankClock::vblank_after(std::chrono::nanoseconds t) const
 {
     if (t <= last_vblank_)

@@ -30,6 +30,9 @@ public:
     void committed(std::chrono::nanoseconds at);
     // The commit in flight was shown at vblank `sequence`, `timestamp`.
     void flipped(uint64_t sequence, std::chrono::nanoseconds timestamp);
+    // The CRTC was set up again (after a seat switch, or switched on): its
+    // vblanks have a new phase, which the next flip places. The margin stays.
+    void restart();
 
     // When to start the flush of a write seen at `now` whose delay ends at
     // `ready` (CLOCK_MONOTONIC): `ready` itself until a flip has placed the

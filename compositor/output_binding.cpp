@@ -6,7 +6,8 @@ Result<std::unique_ptr<OutputBinding>> OutputBinding::create(Output& output, uin
                                                              const BindingOptions& options)
 {
     const OutputMode mode = output.mode();
-    auto layout = BufferLayout::make(mode.width, mode.height, options.stride, options.format);
+    const Size frame = output.frame_size();  // turned, when the output is
+    auto layout = BufferLayout::make(uint32_t(frame.width), uint32_t(frame.height), options.stride, options.format);
     if (!layout)
         return Error{layout.error().code, "output " + output.name() + ": " + layout.error().what};
     DeferredIoOptions defio = options.defio;

@@ -1,8 +1,9 @@
-// One output and what it shows: its frame (a DeferredIoState of the output's
-// mode, attached to the output as its sink), the LeaseTarget that clients'
-// leases land on, and its id in the protocol. The session makes one when an
-// output appears, replaces it as a whole when the output's mode changes, and
-// destroys it when the output goes, after the server revoked its leases.
+// One output and what it shows: its frame (a DeferredIoState of the
+// output's frame size: its mode turned by its transform), attached to the
+// output as its sink, the LeaseTarget that clients' leases land on, and its
+// id in the protocol. The session makes one when an output appears,
+// replaces it as a whole when the output's mode changes, and destroys it
+// when the output goes, after the server revoked its leases.
 #pragma once
 
 #include <memory>

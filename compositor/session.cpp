@@ -2,6 +2,7 @@
 
 #include <csignal>
 
+#include "util/clock.hpp"
 #include "util/log.hpp"
 
 namespace udefio {
@@ -22,10 +23,30 @@ Result<std::unique_ptr<Session>> Session::start(EventLoop& loop, SessionConfig c
             return listening.error();
         listener = std::move(listening).value();
     }
+    // One seat for the KMS backend and the input layer.
+    std::unique_ptr<SeatSession> seat;
+    if (may_use_kms(config.backend)) {
+        if (auto opened = SeatSession::open(loop))
+            seat = std::move(opened).value();
+        else
+            UDEFIO_LOG(info, "no seat: %s; devices are opened directly", opened.error().message().c_str());
+        config.backend.seat = seat.get();
+    }
     auto backend = make_backend(loop, config.backend);
     if (!backend)
         return backend.error();
+    const bool kms = (*backend)->name() == "kms";
     auto session = std::make_unique<Session>(loop, std::move(config), std::move(backend).value(), std::move(main));
+    if (kms && seat)
+        session->seat_ = std::move(seat);
+    if (kms) {
+        // Input runs while there is a seat; without one, libinput opens the devices itself.
+        auto input = SeatInput::create(loop, session->seat_.get(), session->config_.input, *session);
+        if (input)
+            session->input_ = std::move(input).value();
+        else
+            UDEFIO_LOG(warn, "no input: %s", input.error().message().c_str());
+    }
     session->server_ = std::move(server);
     session->listener_ = std::move(listener);
     if (auto r = session->set_up(); !r)
@@ -41,6 +62,7 @@ Session::Session(EventLoop& loop, SessionConfig config, std::unique_ptr<Backend>
 
 Session::~Session()
 {
+    input_.reset();
     signals_.clear();
     clients_.clear();
     listener_.reset();
@@ -86,6 +108,14 @@ Result<void> Session::set_up()
         on_output_added(*o);
     if (!main_binding_)
         return plain_error(main_->name() + " could not start on any output (see above)");
+    if (config_.blank_after.count() > 0) {
+        auto timer = loop_.make_timer([this] { on_blank_timer(); });
+        if (!timer)
+            return timer.error();
+        blank_timer_ = std::move(timer).value();
+        note_activity();
+        blank_timer_.arm(config_.blank_after);
+    }
     if (listener_)
         UDEFIO_LOG(info, "clients connect to %s", listener_->path().c_str());
     for (const std::string& command : config_.clients) {
@@ -191,6 +221,8 @@ void Session::attach_main(OutputBinding& binding)
     }
     main_binding_ = last_main_binding_ = &binding;
     main_tracker_ = binding.state().tracker_kind();
+    if (input_)
+        input_->set_geometry(binding.output().geometry());  // again after every mode change
     if (server_)
         server_->set_default_output(binding.id());
     const OutputMode mode = binding.output().mode();
@@ -293,8 +325,53 @@ void Session::on_presented(OutputBinding& binding, const Presentation& presentat
     if (binding.note_presented())
         UDEFIO_LOG(info, "output %s: first frame presented", binding.name().c_str());
     ++presented_;
+    if (config_.blank_after.count() > 0)
+        wake("drawing");
     if (server_)
         server_->on_presented(binding.id(), presentation.sequence, presentation.timestamp);
+}
+
+void Session::note_activity() { last_activity_ = monotonic_now(); }
+
+void Session::on_blank_timer()
+{
+    const auto idle = monotonic_now() - last_activity_;
+    if (idle < config_.blank_after) {
+        blank_timer_.arm(config_.blank_after - idle);
+        return;
+    }
+    blanked_ = true;
+    for (Output* o : backend_->outputs()) {
+        if (auto r = o->set_blanked(true); !r)
+            UDEFIO_LOG(warn, "output %s stays on: %s", o->name().c_str(), r.error().message().c_str());
+        else
+            UDEFIO_LOG(info, "output %s switched off: no input and no drawing for %.1f s", o->name().c_str(),
+                       double(config_.blank_after.count()) / 1000);
+    }
+}
+
+void Session::wake(const char* why)
+{
+    note_activity();
+    if (!blanked_)
+        return;
+    blanked_ = false;
+    // The output that was drawn on switched itself on in its flush; the others follow.
+    for (Output* o : backend_->outputs()) {
+        if (auto r = o->set_blanked(false); !r)
+            UDEFIO_LOG(warn, "output %s: switching on: %s", o->name().c_str(), r.error().message().c_str());
+        else
+            UDEFIO_LOG(info, "output %s switched on: %s", o->name().c_str(), why);
+    }
+    blank_timer_.arm(config_.blank_after);
+}
+
+void Session::on_input(const InputEvent&) { on_input_activity(); }
+
+void Session::on_input_activity()
+{
+    if (config_.blank_after.count() > 0)
+        wake("input");
 }
 
 void Session::on_main_ended(const ChildExit& exit)

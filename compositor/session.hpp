@@ -24,6 +24,8 @@
 #include "compositor/program_supervisor.hpp"
 #include "compositor/server.hpp"
 #include "compositor/socket_listener.hpp"
+#include "input/seat_input.hpp"
+#include "seat/seat_session.hpp"
 
 namespace udefio {
 
@@ -36,9 +38,11 @@ struct SessionConfig {
     std::chrono::milliseconds lease_lifetime{0};  // 0: leases never expire
     std::vector<std::string> clients;             // shell commands kept running beside, as protocol clients
     RestartOptions restart;                       // for those
+    std::chrono::milliseconds blank_after{0};     // --blank-after: idle this long, the outputs go off; 0: never
+    InputConfig input;                            // the seat's keyboard (with a KMS backend)
 };
 
-class Session {
+class Session final : private InputListener {
 public:
     static Result<std::unique_ptr<Session>> start(EventLoop& loop, SessionConfig config,
                                                   std::unique_ptr<MainClient> main);
@@ -52,6 +56,10 @@ public:
     void flush_all();
 
     Backend& backend() { return *backend_; }
+    // The seat shared by the KMS backend and the input layer, or null (no
+    // KMS backend, or no seat could be opened: devices opened directly).
+    SeatSession* seat() const { return seat_.get(); }
+    SeatInput* input() const { return input_.get(); }
     Server* server() { return server_.get(); }
     // The main client's binding, or null while it waits for an output.
     OutputBinding* main_binding() const { return main_binding_; }
@@ -62,6 +70,10 @@ public:
     // Flushes and presentations over the whole run, of every binding there was.
     FlushStats stats() const;
     uint64_t presented() const { return presented_; }
+    // Whether the outputs are switched off by --blank-after.
+    bool blanked() const { return blanked_; }
+    // An input event: the idle time starts again, blanked outputs come on.
+    void on_input_activity();
     // The tracker of the main client's frame (the last one it had).
     TrackerKind main_tracker() const { return main_tracker_; }
     const MainClient& main_client() const { return *main_; }
@@ -79,6 +91,13 @@ private:
     void on_main_ended(const ChildExit& exit);
     void on_backend_gone(const std::string& why);
     void on_revoke_request();  // SIGUSR1
+    // Every input event of the seat (phase 2b routes them to clients).
+    void on_input(const InputEvent& event) override;
+    // Idle blanking (--blank-after): the timer checks how long since the
+    // last input or presented frame; wake() switches every output on.
+    void on_blank_timer();
+    void note_activity();
+    void wake(const char* why);
 
     // The binding for `output`, made (and its callbacks set) now; one for
     // the main client is tracked as the main client needs.
@@ -92,6 +111,7 @@ private:
 
     EventLoop& loop_;
     const SessionConfig config_;
+    std::unique_ptr<SeatSession> seat_;  // before backend_: the backend's devices close first
     std::unique_ptr<Backend> backend_;
     std::map<uint32_t, std::unique_ptr<OutputBinding>> bindings_;  // by protocol id
     std::map<const Output*, uint32_t> ids_;  // an output keeps its id across mode changes
@@ -108,6 +128,10 @@ private:
     std::vector<std::unique_ptr<ProgramSupervisor>> clients_;
     std::vector<EventSource> signals_;
     std::optional<Result<void>> outcome_;  // set once the session ends
+    std::unique_ptr<SeatInput> input_;      // with a seat of a KMS backend; its devices close first
+    EventSource blank_timer_;               // armed while not blanked, with --blank-after
+    std::chrono::nanoseconds last_activity_{};
+    bool blanked_ = false;
 };
 
 }  // namespace udefio

@@ -35,11 +35,12 @@ uint64_t copy_rect(std::byte* dst, size_t dst_stride, const std::byte* src, size
 }
 
 uint64_t copy_rect_transformed(std::byte* dst, size_t dst_stride, const std::byte* src, size_t src_stride,
-                               const Rect& rect, const OutputGeometry& geometry)
+                               const Rect& rect, const OutputGeometry& geometry, XByte x_byte)
 {
     const Transform to_panel = invert(geometry.transform);
     if (to_panel == Transform::normal)
-        return copy_rect(dst, dst_stride, src, src_stride, rect);
+        return copy_rect(dst, dst_stride, src, src_stride, rect, x_byte);
+    const uint32_t set = x_byte == XByte::opaque ? 0xff000000u : 0u;
     // Logical pixel (x, y) lands at panel pixel origin + x * ex + y * ey:
     // the transform is linear, so three points give it whole.
     const Size logical = geometry.logical();
@@ -55,7 +56,7 @@ uint64_t copy_rect_transformed(std::byte* dst, size_t dst_stride, const std::byt
         const auto* in = reinterpret_cast<const uint32_t*>(src + size_t(y) * src_stride);
         uint32_t* to = out + origin + y * step_y + x0 * step_x;
         for (int32_t x = x0; x < x1; ++x, to += step_x)
-            *to = in[x];
+            *to = in[x] | set;
     };
     if (!swaps_axes(to_panel)) {
         // Flips and the half turn: each row lands on one panel row.

@@ -28,6 +28,6 @@ uint64_t copy_rect(std::byte* dst, size_t dst_stride, const std::byte* src, size
 // geometry.logical_to_panel(r). With the normal transform, copy_rect.
 // Returns the bytes copied.
 uint64_t copy_rect_transformed(std::byte* dst, size_t dst_stride, const std::byte* src, size_t src_stride,
-                               const Rect& r, const OutputGeometry& geometry);
+                               const Rect& r, const OutputGeometry& geometry, XByte x_byte = XByte::keep);
 
 }  // namespace udefio

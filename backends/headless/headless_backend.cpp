@@ -9,14 +9,14 @@ Result<std::unique_ptr<HeadlessBackend>> HeadlessBackend::create(EventLoop& loop
     if (options.modes.empty())
         return plain_error("headless backend: no output asked for");
     HeadlessSnapshots snapshots = options.snapshots;
-    auto backend = std::make_unique<HeadlessBackend>(loop, snapshots);
+    auto backend = std::make_unique<HeadlessBackend>(loop, snapshots, options.transforms);
     const bool several = options.modes.size() > 1;
     for (const OutputMode& mode : options.modes) {
         const std::string name = "headless-" + std::to_string(backend->next_index_++);
         HeadlessSnapshots own = snapshots;
         if (several)
             own.prefix = name + "-" + own.prefix;
-        auto output = HeadlessOutput::create(loop, name, mode, own);
+        auto output = HeadlessOutput::create(loop, name, mode, own, options.transforms.of(name));
         if (!output)
             return output.error();
         backend->outputs_.push_back(std::move(output).value());
@@ -24,8 +24,8 @@ Result<std::unique_ptr<HeadlessBackend>> HeadlessBackend::create(EventLoop& loop
     return backend;
 }
 
-HeadlessBackend::HeadlessBackend(EventLoop& loop, HeadlessSnapshots snapshots)
-    : loop_(loop), snapshots_(std::move(snapshots))
+HeadlessBackend::HeadlessBackend(EventLoop& loop, HeadlessSnapshots snapshots, OutputTransforms transforms)
+    : loop_(loop), snapshots_(std::move(snapshots)), transforms_(std::move(transforms))
 {
 }
 
@@ -60,7 +60,7 @@ Result<void> HeadlessBackend::add_output(OutputMode mode)
     const std::string name = "headless-" + std::to_string(next_index_++);
     HeadlessSnapshots own = snapshots_;
     own.prefix = name + "-" + own.prefix;
-    auto output = HeadlessOutput::create(loop_, name, mode, own);
+    auto output = HeadlessOutput::create(loop_, name, mode, own, transforms_.of(name));
     if (!output)
         return output.error();
     outputs_.push_back(std::move(output).value());

@@ -14,6 +14,7 @@ namespace udefio {
 struct HeadlessOptions {
     std::vector<OutputMode> modes{OutputMode{1280, 720, 60'000}};  // one output each
     HeadlessSnapshots snapshots;  // with several outputs, each one's files are prefixed with its name
+    OutputTransforms transforms;
 };
 
 class HeadlessBackend final : public Backend {
@@ -29,11 +30,12 @@ public:
     // Loop thread. As a plug-in: a new output (named after the highest so far), then the added callback.
     Result<void> add_output(OutputMode mode);
 
-    HeadlessBackend(EventLoop& loop, HeadlessSnapshots snapshots);
+    HeadlessBackend(EventLoop& loop, HeadlessSnapshots snapshots, OutputTransforms transforms);
 
 private:
     EventLoop& loop_;
     const HeadlessSnapshots snapshots_;
+    const OutputTransforms transforms_;
     unsigned next_index_ = 0;
     std::vector<std::unique_ptr<HeadlessOutput>> outputs_;
 };

@@ -7,19 +7,18 @@
 #include <optional>
 
 #include "defio/client_reads.hpp"
-#include "defio/pixel_copy.hpp"
 #include "util/clock.hpp"
 #include "util/log.hpp"
 
 namespace udefio {
 
 Result<std::unique_ptr<HeadlessOutput>> HeadlessOutput::create(EventLoop& loop, std::string name, OutputMode mode,
-                                                               HeadlessSnapshots snapshots)
+                                                               HeadlessSnapshots snapshots, Transform transform)
 {
     if (mode.width == 0 || mode.height == 0 || mode.refresh_mhz == 0)
         return plain_error("headless output: impossible mode " + std::to_string(mode.width) + "x" +
                            std::to_string(mode.height) + "@" + std::to_string(mode.refresh_mhz) + " mHz");
-    auto output = std::make_unique<HeadlessOutput>(loop, std::move(name), mode, std::move(snapshots));
+    auto output = std::make_unique<HeadlessOutput>(loop, std::move(name), mode, std::move(snapshots), transform);
     auto vblank = loop.make_timer(output->self_.bind([](HeadlessOutput& o) { o.on_vblank(); }));
     if (!vblank)
         return vblank.error();
@@ -27,27 +26,36 @@ Result<std::unique_ptr<HeadlessOutput>> HeadlessOutput::create(EventLoop& loop, 
     return output;
 }
 
-HeadlessOutput::HeadlessOutput(EventLoop& loop, std::string name, OutputMode mode, HeadlessSnapshots snapshots)
-    : loop_(loop),
+HeadlessOutput::HeadlessOutput(EventLoop& loop, std::string name, OutputMode mode, HeadlessSnapshots snapshots,
+                               Transform transform)
+    : Output(transform),
+      loop_(loop),
       name_(std::move(name)),
       mode_(mode),
       snapshots_(std::move(snapshots)),
+      copy_(geometry()),
       frame_{mode.width, mode.height, std::vector<uint32_t>(size_t(mode.width) * mode.height)},
       // Its commit is a copy: 2 ms to start with.
       vblank_clock_(mode.refresh_period(), std::chrono::milliseconds(2))
 {
 }
 
+Result<void> HeadlessOutput::set_blanked(bool blanked)
+{
+    blanked_.store(blanked, std::memory_order_relaxed);
+    return {};
+}
+
 FlushResult HeadlessOutput::flush(const SharedBuffer& src, std::span<PageRef* const>, const Damage& damage)
 {
-    const BufferLayout& layout = src.layout();
+    // Something drew: the screen comes on with it.
+    blanked_.store(false, std::memory_order_relaxed);
     uint64_t bytes = 0;
     {
         std::lock_guard lock(frame_mutex_);
         [[maybe_unused]] const ClientReadScope client_reads;
-        for (const Rect& r : damage.rects())
-            bytes += copy_rect(reinterpret_cast<std::byte*>(frame_.pixels.data()), size_t(frame_.width) * 4,
-                               src.data(), layout.stride, r);
+        bytes = copy_.copy(reinterpret_cast<std::byte*>(frame_.pixels.data()), size_t(frame_.width) * 4, src,
+                           damage.rects());
     }
     count_commit();
     count_bytes(bytes);
@@ -153,6 +161,8 @@ void HeadlessOutput::maybe_snapshot(std::chrono::steady_clock::time_point now)
 Image HeadlessOutput::frame() const
 {
     std::lock_guard lock(frame_mutex_);
+    if (blanked())
+        return {frame_.width, frame_.height, std::vector<uint32_t>(frame_.pixels.size())};
     return frame_;
 }
 

@@ -11,6 +11,7 @@
 #include <mutex>
 #include <string>
 
+#include "backends/frame_copy.hpp"
 #include "backends/output.hpp"
 #include "backends/png_file.hpp"
 #include "backends/vblank_clock.hpp"
@@ -28,15 +29,20 @@ struct HeadlessSnapshots {
 
 class HeadlessOutput final : public Output {
 public:
-    // `name`: headless-0, headless-1, ...
+    // `name`: headless-0, headless-1, ...; `mode` is the panel's, the
+    // frame it shows is that turned by `transform`.
     static Result<std::unique_ptr<HeadlessOutput>> create(EventLoop& loop, std::string name, OutputMode mode,
-                                                          HeadlessSnapshots snapshots);
+                                                          HeadlessSnapshots snapshots,
+                                                          Transform transform = Transform::normal);
 
     std::string name() const override { return name_; }
     OutputMode mode() const override { return mode_; }
     // Its counters: commits are flushes copied into the frame; presented, vblanks that showed something new.
     VblankTiming vblank_timing() const override;
     uint64_t snapshots() const { return snapshots_taken_.load(std::memory_order_relaxed); }
+    // Blanked, the screen shows black (frame() and the snapshots say so).
+    Result<void> set_blanked(bool blanked) override;
+    bool blanked() const override { return blanked_.load(std::memory_order_relaxed); }
 
     // Flush worker thread.
     FlushResult flush(const SharedBuffer& src, std::span<PageRef* const> pages, const Damage& damage) override;
@@ -44,11 +50,12 @@ public:
     // before the simulated vblank that keeps delay + one period.
     std::chrono::nanoseconds flush_time(std::chrono::nanoseconds now, std::chrono::nanoseconds ready) const override;
 
-    // What the screen shows now. Any thread.
+    // What the screen shows now: the panel's pixels. Any thread.
     Image frame() const;
     Result<void> snapshot_png(const std::string& path) const override;
 
-    HeadlessOutput(EventLoop& loop, std::string name, OutputMode mode, HeadlessSnapshots snapshots);
+    HeadlessOutput(EventLoop& loop, std::string name, OutputMode mode, HeadlessSnapshots snapshots,
+                   Transform transform);
 
 private:
     SinkBinding& binding() override { return binding_; }
@@ -63,9 +70,11 @@ private:
     const OutputMode mode_;
     const HeadlessSnapshots snapshots_;
 
+    const FrameCopy copy_;
     mutable std::mutex frame_mutex_;  // protects frame_; taken by flush() (flush worker, under the state
-                                      // lock) and by readers of the frame, never while taking another lock
+                                      // lock; the cursor's lock nests inside) and by readers of the frame
     Image frame_;
+    std::atomic<bool> blanked_{false};
 
     // Loop thread only.
     EventSource vblank_;

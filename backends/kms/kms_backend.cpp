@@ -27,10 +27,11 @@ Result<std::unique_ptr<KmsBackend>> KmsBackend::create(EventLoop& loop, const Km
     if (!pipes)
         return pipes.error();
     auto allocator = ScanoutAllocator::choose(device->fd(), options.allocator);
-    auto backend = std::make_unique<KmsBackend>(loop, std::move(seat), std::move(device).value(), options.mode,
+    auto backend = std::make_unique<KmsBackend>(loop, std::move(seat), std::move(device).value(), options,
                                                 std::move(allocator));
     for (const KmsPipe& pipe : *pipes) {
-        auto output = KmsOutput::create(loop, backend->device_, pipe, backend->allocate());
+        auto output = KmsOutput::create(loop, backend->device_, pipe, backend->allocate(),
+                                        backend->output_options(pipe));
         if (!output)
             return output.error();
         UDEFIO_LOG(info, "%s: output %s, %ux%u, %s buffers, FB_DAMAGE_CLIPS %s", backend->device_.path().c_str(),
@@ -38,6 +39,10 @@ Result<std::unique_ptr<KmsBackend>> KmsBackend::create(EventLoop& loop, const Km
                    backend->allocator_->describe().c_str(),
                    (*output)->damage_clips_supported() ? "yes" : "no (full-plane updates)");
         backend->outputs_.push_back(std::move(output).value());
+    }
+    if (SeatSession* followed = shared_seat ? shared_seat : backend->seat_.get()) {
+        followed->add_listener(*backend);
+        backend->listened_ = followed;
     }
     auto watch = loop.watch_readable(backend->device_.fd(), [b = backend.get()] { b->dispatch_events(); });
     if (!watch)
@@ -56,10 +61,20 @@ Result<std::unique_ptr<KmsBackend>> KmsBackend::create(EventLoop& loop, const Km
 }
 
 KmsBackend::KmsBackend(EventLoop& loop, std::unique_ptr<SeatSession> seat, DrmDevice device,
-                       std::optional<ModeRequest> mode, std::unique_ptr<ScanoutAllocator> allocator)
+                       const KmsOptions& options, std::unique_ptr<ScanoutAllocator> allocator)
     : loop_(loop),
-      seat_(std::move(seat)), device_(std::move(device)), mode_(std::move(mode)), allocator_(std::move(allocator))
+      seat_(std::move(seat)),
+      device_(std::move(device)),
+      mode_(options.mode),
+      transforms_(options.transforms),
+      plane_rotation_(options.plane_rotation),
+      allocator_(std::move(allocator))
 {
+}
+
+KmsOutputOptions KmsBackend::output_options(const KmsPipe& pipe) const
+{
+    return {transforms_.of(pipe.name), plane_rotation_};
 }
 
 KmsOutput::Allocator KmsBackend::allocate()
@@ -69,7 +84,27 @@ KmsOutput::Allocator KmsBackend::allocate()
 
 KmsBackend::~KmsBackend()
 {
+    if (listened_)
+        listened_->remove_listener(*this);
     outputs_.clear();  // restores the CRTCs while the device is still open
+}
+
+void KmsBackend::on_seat_disabled()
+{
+    UDEFIO_LOG(info, "%s: the seat is switched away: no commits until it is back", device_.path().c_str());
+    for (auto& o : outputs_)
+        o->suspend();
+}
+
+void KmsBackend::on_seat_enabled()
+{
+    for (auto& o : outputs_) {
+        if (auto r = o->resume(); !r)
+            UDEFIO_LOG(error, "%s: after the seat came back: %s", device_.path().c_str(), r.error().message().c_str());
+        else
+            UDEFIO_LOG(info, "%s: output %s: the seat is back: mode set again, the whole frame redrawn",
+                       device_.path().c_str(), o->name().c_str());
+    }
 }
 
 void KmsBackend::on_udev_event(const DrmEvent& e)
@@ -113,7 +148,7 @@ void KmsBackend::add_new_outputs()
         return;
     }
     for (const KmsPipe& pipe : *pipes) {
-        auto output = KmsOutput::create(loop_, device_, pipe, allocate());
+        auto output = KmsOutput::create(loop_, device_, pipe, allocate(), output_options(pipe));
         if (!output) {
             UDEFIO_LOG(warn, "%s: new output %s: %s", device_.path().c_str(), pipe.name.c_str(),
                        output.error().message().c_str());

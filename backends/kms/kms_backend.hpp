@@ -21,9 +21,11 @@ struct KmsOptions {
     AllocatorKind allocator = AllocatorKind::dumb;
     // The factory (kms, auto) first waits this long for the card (--wait-device).
     std::chrono::milliseconds wait_device{0};
+    OutputTransforms transforms;  // --transform, by connector name
+    bool plane_rotation = true;   // false: the flush copy turns the frame even where the plane could
 };
 
-class KmsBackend final : public Backend {
+class KmsBackend final : public Backend, private SeatListener {
 public:
     // Opens the device through `seat`, which must outlive the backend; null:
     // through a seat session of the backend's own, or directly if none opens.
@@ -35,21 +37,29 @@ public:
     std::vector<Output*> outputs() override;
     const DrmDevice& device() const { return device_; }
 
-    KmsBackend(EventLoop& loop, std::unique_ptr<SeatSession> seat, DrmDevice device,
-               std::optional<ModeRequest> mode, std::unique_ptr<ScanoutAllocator> allocator);
+    KmsBackend(EventLoop& loop, std::unique_ptr<SeatSession> seat, DrmDevice device, const KmsOptions& options,
+               std::unique_ptr<ScanoutAllocator> allocator);
     const ScanoutAllocator& allocator() const { return *allocator_; }
 
 private:
+    // The seat switched away: the outputs stop committing; back: they set
+    // their modes again and redraw their whole frames.
+    void on_seat_disabled() override;
+    void on_seat_enabled() override;
     void dispatch_events();                 // loop thread
     void on_udev_event(const DrmEvent& e);  // loop thread
     void remove_output(size_t index, bool device_gone);
     void add_new_outputs();
     KmsOutput::Allocator allocate();
+    KmsOutputOptions output_options(const KmsPipe& pipe) const;
 
     EventLoop& loop_;
     std::unique_ptr<SeatSession> seat_;  // null: the caller's seat, or no seat (opened directly)
+    SeatSession* listened_ = nullptr;    // the seat (ours or the caller's) whose switches we follow
     DrmDevice device_;
     const std::optional<ModeRequest> mode_;
+    const OutputTransforms transforms_;
+    const bool plane_rotation_;
     dev_t devnum_ = 0;
     std::unique_ptr<ScanoutAllocator> allocator_;  // before outputs_: their buffers go first
     std::vector<std::unique_ptr<KmsOutput>> outputs_;

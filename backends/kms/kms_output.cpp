@@ -31,35 +31,92 @@ std::chrono::nanoseconds shown_at(std::chrono::nanoseconds stamp, std::chrono::n
     return std::max(stamp, issued);
 }
 
+// The plane's rotation value for `t` (wl_output_transform numbering: the
+// panel turned by t is what the user sees, so the plane turns the frame by
+// t's inverse onto the panel, counter-clockwise in DRM's terms, as
+// drm_rect_rotate() says): a reflection about the vertical axis is
+// REFLECT_X before the rotation, or REFLECT_Y before the opposite one.
+// nullopt when the plane offers neither.
+std::optional<uint64_t> plane_rotation(int fd, const DrmProperties& plane, Transform t)
+{
+    const auto id = plane.id("rotation");
+    if (!id)
+        return std::nullopt;
+    uint64_t offered = 0;
+    if (drmModePropertyRes* prop = drmModeGetProperty(fd, *id)) {
+        if (prop->flags & DRM_MODE_PROP_BITMASK)
+            for (int i = 0; i < prop->count_enums; ++i)
+                offered |= 1ull << prop->enums[i].value;
+        drmModeFreeProperty(prop);
+    }
+    static constexpr uint64_t kRotate[4] = {DRM_MODE_ROTATE_0, DRM_MODE_ROTATE_90, DRM_MODE_ROTATE_180,
+                                            DRM_MODE_ROTATE_270};
+    const unsigned turn = unsigned(t) & 3;
+    std::vector<uint64_t> candidates{kRotate[turn]};
+    if (unsigned(t) & 4)
+        candidates = {kRotate[turn] | DRM_MODE_REFLECT_X, kRotate[(turn + 2) & 3] | DRM_MODE_REFLECT_Y};
+    for (uint64_t wanted : candidates)
+        if ((wanted & ~offered) == 0)
+            return wanted;
+    return std::nullopt;
+}
+
 }  // namespace
 
 Result<std::unique_ptr<KmsOutput>> KmsOutput::create(EventLoop& loop, const DrmDevice& device, const KmsPipe& pipe,
-                                                     const Allocator& allocate)
+                                                     const Allocator& allocate, const KmsOutputOptions& options)
 {
-    std::array<std::unique_ptr<ScanoutBuffer>, 2> buffers;
-    for (auto& b : buffers) {
-        auto made = allocate(pipe.mode.hdisplay, pipe.mode.vdisplay);
-        if (!made)
-            return Error{made.error().code, device.path() + ": " + made.error().what};
-        b = std::move(made).value();
+    const OutputGeometry geometry{{int32_t(pipe.mode.hdisplay), int32_t(pipe.mode.vdisplay)}, options.transform};
+    std::optional<uint64_t> rotation;
+    if (options.transform != Transform::normal && options.plane_rotation && device.atomic())
+        rotation = plane_rotation(device.fd(), DrmProperties::read(device.fd(), pipe.plane_id, DRM_MODE_OBJECT_PLANE),
+                                  options.transform);
+    auto make = [&](std::optional<uint64_t> plane_turns) -> Result<std::unique_ptr<KmsOutput>> {
+        // The plane scans the frame out turned: its buffers are the frame's size.
+        const Size size = plane_turns ? geometry.logical() : geometry.panel;
+        std::array<std::unique_ptr<ScanoutBuffer>, 2> buffers;
+        for (auto& b : buffers) {
+            auto made = allocate(uint32_t(size.width), uint32_t(size.height));
+            if (!made)
+                return Error{made.error().code, device.path() + ": " + made.error().what};
+            b = std::move(made).value();
+        }
+        auto output =
+            std::make_unique<KmsOutput>(loop, device, pipe, options.transform, plane_turns, std::move(buffers));
+        if (auto r = output->set_mode(); !r)
+            return Error{r.error().code, device.path() + " " + pipe.name + ": " + r.error().what};
+        return output;
+    };
+    auto output = make(rotation);
+    if (!output && rotation) {
+        // The check of the modeset is the driver's word on this rotation for this format and mode.
+        UDEFIO_LOG(info, "%s: the plane refused rotation %s (%s); the flush copy turns the frame", pipe.name.c_str(),
+                   std::string(transform_name(options.transform)).c_str(), output.error().message().c_str());
+        output = make(std::nullopt);
     }
-    auto output = std::make_unique<KmsOutput>(loop, device, pipe, std::move(buffers));
-    if (auto r = output->set_mode(); !r)
-        return Error{r.error().code, device.path() + " " + pipe.name + ": " + r.error().what};
+    if (!output)
+        return output.error();
+    if (options.transform != Transform::normal)
+        UDEFIO_LOG(info, "%s: turned %s by %s", pipe.name.c_str(), std::string(transform_name(options.transform)).c_str(),
+                   (*output)->plane_turns()               ? "the plane's rotation property"
+                   : !options.plane_rotation              ? "the flush copy (--no-plane-rotation)"
+                   : !device.atomic()                     ? "the flush copy (legacy modesetting has no plane rotation)"
+                                                          : "the flush copy (the plane offers no such rotation)");
     // A vblank counter exists only where the driver has real vblanks; page
     // flips of the others complete at once and have no grid to aim at.
     uint64_t sequence = 0, ns = 0;
     if (drmCrtcGetSequence(device.fd(), pipe.crtc_id, &sequence, &ns) == 0)
-        output->vblank_.emplace(output->mode().refresh_period());
+        (*output)->vblank_.emplace((*output)->mode().refresh_period());
     else
         UDEFIO_LOG(info, "%s: no vblank counter (%s): flushes run when ready, not aimed at a vblank",
                    pipe.name.c_str(), std::strerror(errno));
     return output;
 }
 
-KmsOutput::KmsOutput(EventLoop& loop, const DrmDevice& device, const KmsPipe& pipe,
-                     std::array<std::unique_ptr<ScanoutBuffer>, 2> buffers)
-    : loop_(loop),
+KmsOutput::KmsOutput(EventLoop& loop, const DrmDevice& device, const KmsPipe& pipe, Transform transform,
+                     std::optional<uint64_t> plane_rotation, std::array<std::unique_ptr<ScanoutBuffer>, 2> buffers)
+    : Output(transform),
+      loop_(loop),
       fd_(device.fd()),
       atomic_(device.atomic()),
       pipe_(pipe),
@@ -68,8 +125,10 @@ KmsOutput::KmsOutput(EventLoop& loop, const DrmDevice& device, const KmsPipe& pi
       plane_props_(DrmProperties::read(fd_, pipe.plane_id, DRM_MODE_OBJECT_PLANE)),
       damage_clips_prop_(plane_props_.id("FB_DAMAGE_CLIPS")),
       shape_(kms_damage_shape(drm_driver_name(fd_))),
+      plane_rotation_(plane_rotation),
+      copy_(plane_rotation ? OutputGeometry{frame_size(), Transform::normal} : geometry()),
       buffers_(std::move(buffers)),
-      ages_(2, Rect{0, 0, int32_t(pipe.mode.hdisplay), int32_t(pipe.mode.vdisplay)}),
+      ages_(2, Rect{0, 0, frame_size().width, frame_size().height}),
       restore_(device.fd(), pipe.crtc_id, pipe.connector_id, pipe.name)
 {
 }
@@ -124,30 +183,33 @@ Result<void> KmsOutput::set_mode()
         drmModeModeInfo mode = pipe_.mode;
         if (drmModeSetCrtc(fd_, pipe_.crtc_id, shown.fb_id(), 0, 0, &connector, 1, &mode) != 0)
             return errno_error("drmModeSetCrtc");
-        return {};
+        return blanked_ ? set_active(false) : Result<void>();
     }
     uint32_t mode_blob = 0;
     if (drmModeCreatePropertyBlob(fd_, &pipe_.mode, sizeof pipe_.mode, &mode_blob) != 0)
         return errno_error("drmModeCreatePropertyBlob(mode)");
     drmModeAtomicReq* req = drmModeAtomicAlloc();
     const uint32_t w = pipe_.mode.hdisplay, h = pipe_.mode.vdisplay;
+    const Size source = copy_.buffer().panel;  // the buffer: the frame's size when the plane turns it
     auto add = [&](uint32_t object, const DrmProperties& props, const char* name, uint64_t value) {
         if (auto id = props.id(name))
             drmModeAtomicAddProperty(req, object, *id, value);
     };
     add(pipe_.connector_id, connector_props_, "CRTC_ID", pipe_.crtc_id);
     add(pipe_.crtc_id, crtc_props_, "MODE_ID", mode_blob);
-    add(pipe_.crtc_id, crtc_props_, "ACTIVE", 1);
+    add(pipe_.crtc_id, crtc_props_, "ACTIVE", blanked_ ? 0 : 1);
     add(pipe_.plane_id, plane_props_, "FB_ID", shown.fb_id());
     add(pipe_.plane_id, plane_props_, "CRTC_ID", pipe_.crtc_id);
     add(pipe_.plane_id, plane_props_, "SRC_X", 0);
     add(pipe_.plane_id, plane_props_, "SRC_Y", 0);
-    add(pipe_.plane_id, plane_props_, "SRC_W", uint64_t(w) << 16);
-    add(pipe_.plane_id, plane_props_, "SRC_H", uint64_t(h) << 16);
+    add(pipe_.plane_id, plane_props_, "SRC_W", uint64_t(source.width) << 16);
+    add(pipe_.plane_id, plane_props_, "SRC_H", uint64_t(source.height) << 16);
     add(pipe_.plane_id, plane_props_, "CRTC_X", 0);
     add(pipe_.plane_id, plane_props_, "CRTC_Y", 0);
     add(pipe_.plane_id, plane_props_, "CRTC_W", w);
     add(pipe_.plane_id, plane_props_, "CRTC_H", h);
+    // Set even when upright: the previous master may have left the plane turned.
+    add(pipe_.plane_id, plane_props_, "rotation", plane_rotation_.value_or(DRM_MODE_ROTATE_0));
     const int r = drmModeAtomicCommit(fd_, req, DRM_MODE_ATOMIC_ALLOW_MODESET, nullptr);
     const int err = errno;
     drmModeAtomicFree(req);
@@ -157,26 +219,106 @@ Result<void> KmsOutput::set_mode()
     return {};
 }
 
+Result<void> KmsOutput::set_active(bool active)
+{
+    if (!atomic_) {
+        const auto dpms = connector_props_.id("DPMS");
+        if (!dpms)
+            return plain_error("connector " + pipe_.name + " has no DPMS property");
+        if (drmModeConnectorSetProperty(fd_, pipe_.connector_id, *dpms,
+                                        active ? DRM_MODE_DPMS_ON : DRM_MODE_DPMS_OFF) != 0)
+            return errno_error(std::string("DPMS ") + (active ? "on" : "off"));
+        return {};
+    }
+    // Blocking: it waits for a commit in flight. ACTIVE alone keeps the
+    // mode, the connector and the plane: switching on shows what was shown.
+    drmModeAtomicReq* req = drmModeAtomicAlloc();
+    drmModeAtomicAddProperty(req, pipe_.crtc_id, *crtc_props_.id("ACTIVE"), active ? 1 : 0);
+    const int r = drmModeAtomicCommit(fd_, req, DRM_MODE_ATOMIC_ALLOW_MODESET, nullptr);
+    const int err = errno;
+    drmModeAtomicFree(req);
+    if (r != 0)
+        return Error{err, std::string("atomic commit of CRTC ACTIVE ") + (active ? "1" : "0")};
+    return {};
+}
+
+Result<void> KmsOutput::set_blanked(bool blanked)
+{
+    std::lock_guard lock(mutex_);
+    if (blanked == blanked_)
+        return {};
+    if (!suspended_) {  // else resume() sets the mode with it
+        if (auto r = set_active(!blanked); !r)
+            return Error{r.error().code, pipe_.name + ": " + r.error().what};
+        if (!blanked && vblank_)
+            vblank_->restart();
+    }
+    blanked_ = blanked;
+    return {};
+}
+
+bool KmsOutput::blanked() const
+{
+    std::lock_guard lock(mutex_);
+    return blanked_;
+}
+
+void KmsOutput::suspend()
+{
+    std::lock_guard lock(mutex_);
+    suspended_ = true;
+}
+
+Result<void> KmsOutput::resume()
+{
+    {
+        std::lock_guard lock(mutex_);
+        suspended_ = false;
+        // Our last commit completed while the other master had the CRTC.
+        in_flight_ = false;
+        if (auto r = set_mode(); !r)
+            return Error{r.error().code, pipe_.name + ": " + r.error().what};
+        if (vblank_)
+            vblank_->restart();
+    }
+    flipped_.notify_all();
+    // What was drawn while away is in the frame: all of it goes out again.
+    if (const auto& shown = state()) {
+        const Size frame = frame_size();
+        shown->add_damage({0, 0, frame.width, frame.height});
+    }
+    return {};
+}
+
 FlushResult KmsOutput::flush(const SharedBuffer& src, std::span<PageRef* const>, const Damage& damage)
 {
     std::unique_lock lock(mutex_);
-    if (!flipped_.wait_for(lock, kFlipTimeout, [&] { return !in_flight_ || closing_; })) {
+    if (suspended_)
+        return {};  // resume() redraws the whole frame
+    if (!flipped_.wait_for(lock, kFlipTimeout, [&] { return !in_flight_ || closing_ || suspended_; })) {
         UDEFIO_LOG(warn, "%s: no page flip event for %lld ms; committing anyway", pipe_.name.c_str(),
                    static_cast<long long>(kFlipTimeout.count()));
         in_flight_ = false;
     }
-    if (closing_)
+    if (closing_ || suspended_)
         return {};
+    if (blanked_) {
+        // Something drew: the panel comes on, showing what it showed, and then this frame.
+        if (auto r = set_active(true); !r) {
+            UDEFIO_LOG(warn, "%s: switching on: %s", pipe_.name.c_str(), r.error().message().c_str());
+            return {};
+        }
+        blanked_ = false;
+        if (vblank_)
+            vblank_->restart();
+    }
     const size_t back_index = size_t(1 - front_);
     ScanoutBuffer& back = *buffers_[back_index];
     const Damage todo = ages_.for_buffer(back_index, damage);
     uint64_t bytes = 0;
     const std::vector<Rect> rects = todo.rects();
     [[maybe_unused]] const ClientReadScope client_reads;
-    const bool copied = run_guarding_sigbus([&] {
-        for (const Rect& r : rects)
-            bytes += copy_rect(back.data(), back.pitch(), src.data(), src.layout().stride, r);
-    });
+    const bool copied = run_guarding_sigbus([&] { bytes = copy_.copy(back.data(), back.pitch(), src, rects); });
     if (!copied) {
         // The device memory is gone: unplugged. The udev event removes this output soon.
         UDEFIO_LOG(warn, "%s: the dumb buffer raised SIGBUS (device unplugged?); not flushing",
@@ -186,13 +328,20 @@ FlushResult KmsOutput::flush(const SharedBuffer& src, std::span<PageRef* const>,
     }
     ages_.rendered(back_index, damage);
     if (auto r = commit(back, damage); !r) {
-        if (r.error().code == ENODEV) {
+        const int code = r.error().code;
+        if (code == ENODEV) {
             // Unplugged: the udev event removes this output soon; say it once.
             UDEFIO_LOG(warn, "%s: the device is gone; no more flushes", pipe_.name.c_str());
             closing_ = true;
             return {bytes};
         }
-        UDEFIO_LOG(error, "%s: %s", pipe_.name.c_str(), r.error().message().c_str());
+        if (code == EACCES || code == EPERM)
+            // The seat daemon dropped our DRM master before it tells the
+            // seat's listeners (suspend): not an error; resume redraws it all.
+            UDEFIO_LOG(debug, "%s: not DRM master (the seat is being switched away): not shown",
+                       pipe_.name.c_str());
+        else
+            UDEFIO_LOG(error, "%s: %s", pipe_.name.c_str(), r.error().message().c_str());
         ages_.missed(back_index, todo);  // not shown: copy it again next time
     } else {
         front_ = 1 - front_;
@@ -205,7 +354,7 @@ FlushResult KmsOutput::flush(const SharedBuffer& src, std::span<PageRef* const>,
 
 Result<void> KmsOutput::commit(ScanoutBuffer& buffer, const Damage& damage)
 {
-    const std::vector<Rect> clips = damage.clips(shape_.max_rects);
+    const std::vector<Rect> clips = copy_.clips(damage, shape_.max_rects);
     return atomic_ ? commit_atomic(buffer, clips) : commit_legacy(buffer, clips);
 }
 
@@ -341,8 +490,11 @@ Result<void> KmsOutput::snapshot_png(const std::string& path) const
     {
         std::lock_guard lock(mutex_);
         const ScanoutBuffer& shown = *buffers_[front_];
-        copy_rect(reinterpret_cast<std::byte*>(image.pixels.data()), size_t(image.width) * 4, shown.data(),
-                  shown.pitch(), Rect{0, 0, int32_t(image.width), int32_t(image.height)});
+        // The panel's pixels: turned here when the plane turns the buffer.
+        const Size buffer = copy_.buffer().panel;
+        copy_rect_transformed(reinterpret_cast<std::byte*>(image.pixels.data()), size_t(image.width) * 4,
+                              shown.data(), shown.pitch(), Rect{0, 0, buffer.width, buffer.height},
+                              plane_turns() ? geometry() : OutputGeometry{buffer, Transform::normal});
     }
     return write_png(path, image);
 }

@@ -6,6 +6,12 @@
 // vblank they can catch (VblankClock), so they find no commit in flight; a
 // flush that still finds one waits for its page flip (damage written
 // meanwhile accumulates in the tracker and goes into the next commit).
+//
+// A transform is done by the plane (its `rotation` property, the buffers
+// the frame's turned size) where the driver takes it for this format and
+// mode, else by the flush copy onto buffers of the panel's size. While the
+// seat is away (suspend) nothing is copied or committed; resume sets the
+// mode again and redraws the whole frame. Blanked, the CRTC is inactive.
 #pragma once
 
 #include <array>
@@ -17,6 +23,7 @@
 #include <optional>
 
 #include "backends/damage_ring.hpp"
+#include "backends/frame_copy.hpp"
 #include "backends/kms/drm_device.hpp"
 #include "backends/kms/drm_properties.hpp"
 #include "backends/kms/kms_pipe.hpp"
@@ -58,6 +65,12 @@ private:
     bool forgotten_ = false;
 };
 
+// How the output shows its frame on the panel.
+struct KmsOutputOptions {
+    Transform transform = Transform::normal;
+    bool plane_rotation = true;  // false: the flush copy turns the frame even where the plane could
+};
+
 class KmsOutput final : public Output {
 public:
     // Makes a scanout buffer of the given size (dumb or GBM).
@@ -65,7 +78,7 @@ public:
 
     // Sets the mode (blocking) and shows a black buffer.
     static Result<std::unique_ptr<KmsOutput>> create(EventLoop& loop, const DrmDevice& device, const KmsPipe& pipe,
-                                                     const Allocator& allocate);
+                                                     const Allocator& allocate, const KmsOutputOptions& options = {});
     // Restores the CRTC as it was before create(). Loop thread.
     ~KmsOutput() override;
 
@@ -80,6 +93,19 @@ public:
     const KmsPipe& pipe() const { return pipe_; }
     // The device was unplugged: the destructor does not try to restore the CRTC.
     void forget_device() { restore_.forget(); }
+    // Whether the plane turns the frame (else the flush copy does, if it is turned at all).
+    bool plane_turns() const { return plane_rotation_.has_value(); }
+
+    // The seat is going (DRM master is gone): nothing is copied or
+    // committed until resume(). Loop thread.
+    void suspend();
+    // The seat is back: the mode is set again (the previous master left the
+    // CRTC as it liked) showing the last frame committed, then the whole
+    // frame is flushed again. Loop thread.
+    Result<void> resume();
+
+    Result<void> set_blanked(bool blanked) override;
+    bool blanked() const override;
 
     // Flush worker thread.
     FlushResult flush(const SharedBuffer& src, std::span<PageRef* const> pages, const Damage& damage) override;
@@ -98,12 +124,16 @@ public:
     // The last commit's OUT_FENCE_PTR fence (signalled when it is on screen), if any.
     std::shared_ptr<Fence> out_fence() const;
 
-    KmsOutput(EventLoop& loop, const DrmDevice& device, const KmsPipe& pipe,
-              std::array<std::unique_ptr<ScanoutBuffer>, 2> buffers);
+    KmsOutput(EventLoop& loop, const DrmDevice& device, const KmsPipe& pipe, Transform transform,
+              std::optional<uint64_t> plane_rotation, std::array<std::unique_ptr<ScanoutBuffer>, 2> buffers);
 
 private:
     SinkBinding& binding() override { return binding_; }
+    // The whole pipe (blocking): mode, connector, the plane on the front
+    // buffer, ACTIVE unless blanked. Under mutex_ or before the output is shared.
     Result<void> set_mode();
+    // The CRTC on or off (blocking). Under mutex_.
+    Result<void> set_active(bool active);
     Result<void> commit(ScanoutBuffer& buffer, const Damage& damage);
     Result<void> commit_atomic(ScanoutBuffer& buffer, const std::vector<Rect>& clips);
     Result<void> commit_legacy(ScanoutBuffer& buffer, const std::vector<Rect>& clips);
@@ -119,15 +149,21 @@ private:
     DrmProperties plane_props_;
     std::optional<uint32_t> damage_clips_prop_;
     const DamageShape shape_;  // from the driver's name
+    // The plane's rotation value when the plane turns the frame (the buffers
+    // are then of the frame's size); nullopt: the copy turns it, if at all.
+    const std::optional<uint64_t> plane_rotation_;
+    const FrameCopy copy_;
     // Set in create() when the CRTC has a real vblank, then never replaced.
     std::optional<VblankClock> vblank_;
 
-    // Protects buffers_' content, ages_, front_, in_flight_, closing_, the
-    // fences, in_flight_token_ and in_flight_issued_. Taken by flush() (flush
-    // worker, under the state lock; it commits while holding it, and records
-    // the commit in the profiler, whose lock nests inside), by on_page_flip()
-    // (loop), by the fence accessors and by the destructor; never held while
-    // calling back into the state or the presented callback.
+    // Protects buffers_' content, ages_, front_, in_flight_, closing_,
+    // suspended_, blanked_, the fences, in_flight_token_ and
+    // in_flight_issued_. Taken by flush() (flush worker, under the state
+    // lock; it commits while holding it, and records the commit in the
+    // profiler, whose lock nests inside, as does the cursor's), by
+    // on_page_flip(), suspend(), resume() and set_blanked() (loop), by the
+    // fence accessors and by the destructor; never held while calling back
+    // into the state or the presented callback.
     mutable std::mutex mutex_;
     std::condition_variable flipped_;
     std::array<std::unique_ptr<ScanoutBuffer>, 2> buffers_;
@@ -135,6 +171,8 @@ private:
     int front_ = 0;
     bool in_flight_ = false;
     bool closing_ = false;
+    bool suspended_ = false;  // the seat is away: no master, no commits
+    bool blanked_ = false;    // the CRTC is inactive
     std::shared_ptr<Fence> out_fence_;  // the last commit's OUT_FENCE_PTR fence, or null
     std::shared_ptr<Fence> in_fence_;   // for the next commit, or null
     uint64_t in_flight_token_ = 0;      // the profiler's token of the commit in flight

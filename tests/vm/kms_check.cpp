@@ -2,7 +2,9 @@
 // with a client that draws without reporting damage, and asks the host for a
 // screendump after each step, so the host can check the real scanout:
 //   a: a full-screen pattern      b: a, plus one square drawn afterwards
-// and then reports how many bytes a second small change cost.
+// and then reports how many bytes a second small change cost. With
+// --transform T the pattern is drawn into the upright (logical) frame and
+// the host checks that the panel shows it turned (only screendump a).
 // It prints the output's counters for the host to check FB_DAMAGE_CLIPS use.
 // On vkms, which has no screen to dump, it reads the CRTC's CRC instead and
 // compares the final picture with the same picture shown by a plain
@@ -11,6 +13,8 @@
 #include <cstdio>
 #include <cstring>
 #include <iostream>
+#include <future>
+#include <optional>
 #include <string>
 #include <thread>
 #include <vector>
@@ -50,17 +54,35 @@ int fail(const std::string& what)
 
 int main(int argc, char** argv)
 {
-    const bool atomic = !(argc > 1 && std::strcmp(argv[1], "--no-atomic") == 0);
-    const bool gbm = argc > 1 && std::strcmp(argv[1], "--gbm") == 0;
+    bool atomic = true, gbm = false, plane_rotation = true, blank = false;
+    std::optional<Transform> transform;
+    for (int i = 1; i < argc; ++i) {
+        if (std::strcmp(argv[i], "--no-atomic") == 0)
+            atomic = false;
+        else if (std::strcmp(argv[i], "--gbm") == 0)
+            gbm = true;
+        else if (std::strcmp(argv[i], "--blank") == 0)
+            blank = true;
+        else if (std::strcmp(argv[i], "--no-plane-rotation") == 0)
+            plane_rotation = false;
+        else if (std::strcmp(argv[i], "--transform") == 0 && i + 1 < argc && (transform = parse_transform(argv[++i])))
+            continue;
+        else
+            return fail(std::string("unknown or bad argument ") + argv[i]);
+    }
     auto loop = EventLoop::create();
     if (!loop)
         return fail(loop.error().message());
-    auto backend =
-        KmsBackend::create(**loop, KmsOptions{"", std::nullopt, atomic, gbm ? AllocatorKind::gbm : AllocatorKind::dumb});
+    KmsOptions kms_options{"", std::nullopt, atomic, gbm ? AllocatorKind::gbm : AllocatorKind::dumb};
+    kms_options.transforms.others = transform.value_or(Transform::normal);
+    kms_options.plane_rotation = plane_rotation;
+    auto backend = KmsBackend::create(**loop, kms_options);
     if (!backend)
         return fail(backend.error().message());
     auto* output = static_cast<KmsOutput*>((*backend)->outputs().front());
-    const OutputMode mode = output->mode();
+    // The frame drawn: the panel's mode turned (the same when upright).
+    const Size frame = output->frame_size();
+    const OutputMode mode{uint32_t(frame.width), uint32_t(frame.height), output->mode().refresh_mhz};
     DeferredIoOptions options;
     options.delay = 10ms;
     auto state = DeferredIoState::create(BufferLayout::make(mode.width, mode.height).value(), options);
@@ -96,10 +118,61 @@ int main(int argc, char** argv)
         for (uint32_t x = 0; x < mode.width; ++x)
             pixels[y * stride + x] = pattern(x, y);
     wait_presented(flips);
-    const std::string suffix = gbm ? "-gbm" : atomic ? "" : "-legacy";  // one boot runs each
+    const std::string suffix = blank ? std::string(atomic ? "-blank" : "-blank-legacy") : transform ? "-" + std::string(transform_name(*transform)) + (plane_rotation ? "" : "-copy")
+                               : gbm      ? "-gbm"
+                               : atomic   ? ""
+                                          : "-legacy";  // one boot runs each
     const bool a = crc.available() || screendump("a" + suffix);
     if (crc.available())
         crc_a = crc.settled();
+    if (blank) {
+        // Output::set_blanked (what --blank-after and FBIOBLANK call): CRTC
+        // ACTIVE 0 (atomic) or the connector's DPMS off (legacy); nothing is
+        // committed while off; a flush (something drew) switches it on and
+        // shows the new picture.
+        const int fd = (*backend)->device().fd();
+        auto read_state = [&] {
+            return atomic ? DrmProperties::read(fd, output->crtc_id(), DRM_MODE_OBJECT_CRTC).value("ACTIVE")
+                          : DrmProperties::read(fd, output->connector_id(), DRM_MODE_OBJECT_CONNECTOR).value("DPMS");
+        };
+        const auto before = read_state();
+        std::promise<Result<void>> off;
+        (*loop)->post([&] { off.set_value(output->set_blanked(true)); });
+        if (auto r = off.get_future().get(); !r)
+            return fail("set_blanked(true): " + r.error().message());
+        const auto blanked_state = read_state();
+        const uint64_t commits_off = output->counters().commits;
+        const bool dumped_off = screendump("off" + suffix);
+        const uint64_t commits_before_draw = output->counters().commits;
+        flips = output->counters().presented;
+        for (uint32_t y = 100; y < 164; ++y)
+            for (uint32_t x = 200; x < 264; ++x)
+                pixels[y * stride + x] = 0x00ff0000u;
+        wait_presented(flips);
+        const auto after = read_state();
+        const bool dumped_on = screendump("on" + suffix);
+        std::printf("UDEFIO-KMS-BLANK %s before=%lld off=%lld on=%lld blanked_after_draw=%d commits_while_off=%llu "
+                    "commits_after=%llu\n",
+                    atomic ? "ACTIVE" : "DPMS", (long long)before.value_or(-1), (long long)blanked_state.value_or(-1),
+                    (long long)after.value_or(-1), output->blanked() ? 1 : 0,
+                    static_cast<unsigned long long>(commits_before_draw - commits_off),
+                    static_cast<unsigned long long>(output->counters().commits - commits_off));
+        (*loop)->stop();
+        loop_thread.join();
+        backend->reset();
+        state->reset();
+        return a && dumped_off && dumped_on ? 0 : fail("screendump failed");
+    }
+    if (transform) {
+        std::printf("UDEFIO-KMS-TURNED panel=%ux%u frame=%ux%u transform=%s by=%s crc=%s\n", output->mode().width,
+                    output->mode().height, mode.width, mode.height, std::string(transform_name(*transform)).c_str(),
+                    output->plane_turns() ? "plane" : "copy", crc.available() ? crc_a.c_str() : "none");
+        (*loop)->stop();
+        loop_thread.join();
+        backend->reset();
+        state->reset();
+        return a ? 0 : fail("screendump failed");
+    }
 
     flips = output->counters().presented;
     for (uint32_t y = 100; y < 164; ++y)

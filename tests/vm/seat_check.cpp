@@ -4,13 +4,17 @@
 // away and back (chvt 2, chvt 1) makes seatd disable and enable the seat.
 // Checks that both are told: while disabled the DRM fd is no longer master
 // and the input devices are closed (keys typed then never arrive); after
-// enable, master is back and the keyboard types again.
+// enable, master is back and the keyboard types again. The KMS output
+// shows a frame: what is drawn while disabled is flushed (the worker runs)
+// but never committed, and after enable the output sets its mode again and
+// shows the current frame, drawn while away included (a screendump).
 #include <xf86drm.h>
 
 #include <condition_variable>
 #include <cstdio>
 #include <cstdlib>
 #include <mutex>
+#include <iostream>
 #include <thread>
 
 #include "backends/kms/kms_backend.hpp"
@@ -85,6 +89,43 @@ bool typed(const std::vector<InputEvent>& events, uint32_t key)
     return false;
 }
 
+// Asks the host for a screendump and waits for its answer on the console.
+bool screendump(const std::string& name)
+{
+    std::printf("UDEFIO-SCREENDUMP %s\n", name.c_str());
+    std::fflush(stdout);
+    std::string answer;
+    while (std::getline(std::cin, answer)) {
+        if (answer.find("done") != std::string::npos)
+            return true;
+        if (answer.find("failed") != std::string::npos)
+            return false;
+    }
+    return false;
+}
+
+template <class Pred>
+bool wait_until(Pred pred)
+{
+    const auto end = std::chrono::steady_clock::now() + 30s;
+    while (!pred()) {
+        if (std::chrono::steady_clock::now() > end)
+            return false;
+        std::this_thread::sleep_for(5ms);
+    }
+    return true;
+}
+
+void fill(DeferredIoState& state, int32_t x0, int32_t y0, int32_t w, int32_t h, uint32_t colour)
+{
+    const BufferLayout& layout = state.layout();
+    for (int32_t y = y0; y < y0 + h; ++y) {
+        auto* row = reinterpret_cast<uint32_t*>(state.buffer().data() + size_t(y) * layout.stride);
+        for (int32_t x = x0; x < x0 + w; ++x)
+            row[x] = colour;
+    }
+}
+
 bool chvt(int vt)
 {
     const std::string command = "chvt " + std::to_string(vt);
@@ -105,6 +146,16 @@ int main()
     if (!backend)
         return fail(backend.error().message());
     const int drm_fd = (*backend)->device().fd();
+    auto* output = static_cast<KmsOutput*>((*backend)->outputs().front());
+    const Size frame = output->frame_size();
+    DeferredIoOptions frame_options;
+    frame_options.delay = 10ms;
+    auto state =
+        DeferredIoState::create(BufferLayout::make(uint32_t(frame.width), uint32_t(frame.height)).value(), frame_options);
+    if (!state)
+        return fail(state.error().message());
+    if (auto r = output->attach(*state); !r)
+        return fail(r.error().message());
     InputRecorder recorder;
     InputConfig config;
     config.keyboard.layout = "us";
@@ -118,8 +169,13 @@ int main()
         (*loop)->stop();
         loop_thread.join();
         (*seat)->remove_listener(watch);
+        output->detach();
         return rc;
     };
+    // Grey, on screen before the switch.
+    fill(**state, 0, 0, frame.width, frame.height, 0x00404040u);
+    if (!wait_until([&] { return output->counters().presented > 0; }))
+        return finish(fail("the grey frame was never presented"));
 
     auto kbd = UinputDevice::keyboard("udefio-seat-keyboard");
     if (!kbd)
@@ -141,6 +197,15 @@ int main()
         return finish(fail("while disabled: DRM master " + std::to_string(away.master) + ", " +
                            std::to_string(away.devices) + " input devices open (expected neither)"));
     kbd->key(KEY_B, 1), kbd->key(KEY_B, 0);  // typed while away: must never arrive
+    // Drawn while away: the flush runs (the tracker keeps tracking) but nothing is committed.
+    const uint64_t commits_away = output->counters().commits;
+    const uint64_t flushes_away = (*state)->stats().flushes;
+    fill(**state, 200, 100, 64, 64, 0x00ff0000u);
+    if (!wait_until([&] { return (*state)->stats().flushes > flushes_away; }))
+        return finish(fail("the square drawn while away was never flushed"));
+    if (output->counters().commits != commits_away)
+        return finish(fail("committed while the seat was disabled: " +
+                           std::to_string(output->counters().commits - commits_away) + " commits"));
 
     if (!chvt(1))
         return finish(fail("chvt 1 failed"));
@@ -149,6 +214,14 @@ int main()
         return finish(fail("no enable after the switch back to VT 1"));
     if (!back.master)
         return finish(fail("after enable the DRM device is not master again"));
+    // The mode is set again and the whole frame redrawn: the square drawn while away is shown.
+    if (!wait_until([&] {
+            const OutputCounters c = output->counters();
+            return c.commits > commits_away && c.presented >= c.commits;
+        }))
+        return finish(fail("nothing committed and presented after enable"));
+    if (!screendump("seat-after-enable"))
+        return finish(fail("screendump failed"));
     if (!recorder.wait([&](const auto& events) { return added_count(events, kbd->name()) == 2; }, 30s))
         return finish(fail("the keyboard was not added again after enable"));
     kbd->key(KEY_C, 1), kbd->key(KEY_C, 0);
@@ -162,7 +235,8 @@ int main()
         return finish(fail("seat disables/enables: " + std::to_string(counts.first) + "/" +
                            std::to_string(counts.second)));
     std::printf("seat_check: ok (seat %s shared by KMS and input; disabled: master=0 devices=0; enabled: master=1 "
-                "devices=%zu; the key typed while away was not delivered)\n",
-                (*seat)->name().c_str(), back.devices);
+                "devices=%zu; the key typed while away was not delivered; commits while away=0, after enable=%llu)\n",
+                (*seat)->name().c_str(), back.devices,
+                static_cast<unsigned long long>(output->counters().commits - commits_away));
     return finish(0);
 }

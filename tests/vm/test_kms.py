@@ -36,6 +36,12 @@ CASES = {
     "scanout": "kms_check",
     "scanout-legacy": "kms_check --no-atomic",
     "scanout-gbm": "kms_check --gbm",
+    "scanout-90": "kms_check --transform 90",
+    "scanout-flipped-270": "kms_check --transform flipped-270",
+    "scanout-180-legacy": "kms_check --no-atomic --transform 180",
+    "scanout-90-copy": "kms_check --transform 90 --no-plane-rotation",
+    "blank": "kms_check --blank",
+    "blank-legacy": "kms_check --no-atomic --blank",
     "gbm-missing": "env GBM_BACKENDS_PATH=/nonexistent LIBGL_DRIVERS_PATH=/nonexistent "
                    "udefio demo --backend kms --allocator gbm --seconds 1",
     "demo": "udefio demo --backend kms --seconds 2",
@@ -73,12 +79,13 @@ CASES = {
     "unplug": "unplug_check",
 }
 DRIVER_CASES = {
-    "bochs": ["scanout", "scanout-legacy", "demo", "auto", "libseat", "no-seat", "bad-mode", "bad-device",
-              "non-root", "auto-unusable", "auto-fallback", "second-instance", "restore-sigint", "restore-sigterm", "fences", "info", "wait-device",
-              "hotplug", "unplug"],
+    "bochs": ["scanout", "scanout-legacy", "scanout-90", "scanout-flipped-270", "scanout-180-legacy", "blank", "blank-legacy",
+              "demo", "auto", "libseat", "no-seat", "bad-mode", "bad-device", "non-root", "auto-unusable",
+              "auto-fallback", "second-instance", "restore-sigint", "restore-sigterm", "fences", "info",
+              "wait-device", "hotplug", "unplug"],
     "virtio-gpu": ["scanout", "scanout-legacy", "scanout-gbm", "gbm-missing", "demo", "render-node", "profile",
                    "two-outputs", "info", "wait-device", "hotplug", "unplug"],
-    "vkms": ["scanout", "fences", "profile", "info", "wait-device"],
+    "vkms": ["scanout", "scanout-90", "scanout-90-copy", "fences", "profile", "info", "wait-device"],
 }
 # The input boot: udevd and seatd first (udefio-input-up, from guest.py's
 # input archive), then the checks through seatd.
@@ -242,6 +249,72 @@ class KmsLane(unittest.TestCase):
         self.check_out_fences(info)
         # Its flips complete at once: no vblank grid to aim at (PLATFORM.md).
         self.assertEqual(info["vblank_timed"], "0")
+
+    def check_turned(self, driver, name, transform, suffix):
+        """The pattern drawn into the upright frame is on the panel turned as
+        wl_output_transform says (wlroots' wlr_box_transform, written out)."""
+        rc, output = self.case(driver, name)
+        self.assertEqual(rc, 0, output)
+        info = report(output, "UDEFIO-KMS-TURNED")
+        w, h, a = read_ppm(os.path.join(self.dumps, driver, f"a-{transform}{suffix}.ppm"))
+        self.assertEqual(info["panel"], f"{w}x{h}")
+        fw, fh = (int(v) for v in info["frame"].split("x"))
+        self.assertEqual((fw, fh), (h, w) if transform in ("90", "270", "flipped-90", "flipped-270") else (w, h))
+        to_logical = {
+            "normal": lambda x, y: (x, y), "90": lambda x, y: (h - 1 - y, x),
+            "180": lambda x, y: (w - 1 - x, h - 1 - y), "270": lambda x, y: (y, w - 1 - x),
+            "flipped": lambda x, y: (w - 1 - x, y), "flipped-90": lambda x, y: (y, x),
+            "flipped-180": lambda x, y: (x, h - 1 - y), "flipped-270": lambda x, y: (h - 1 - y, w - 1 - x),
+        }[transform]
+        wrong = sum(1 for y in range(0, h, 3) for x in range(0, w, 3)
+                    if a[(y * w + x) * 3:(y * w + x) * 3 + 3] != pattern(*to_logical(x, y)))
+        self.assertEqual(wrong, 0, f"panel pixels wrong, turned {transform} by the {info['by']}")
+        return info
+
+    def test_bochs_turned_by_the_copy(self):
+        """bochs' plane has no rotation property: the flush copy turns the frame."""
+        for name, transform, suffix in (("scanout-90", "90", ""), ("scanout-flipped-270", "flipped-270", ""),
+                                        ("scanout-180-legacy", "180", "")):
+            with self.subTest(name):
+                info = self.check_turned("bochs", name, transform, suffix)
+                self.assertEqual(info["by"], "copy")
+
+    def test_vkms_turned_by_the_plane_or_the_copy_shows_the_same(self):
+        """vkms composes the CRTC's CRC from what it scans out: turned by the
+        plane's rotation (where it offers it) or by the flush copy, the panel
+        must show the same picture."""
+        results = {}
+        for name in ("scanout-90", "scanout-90-copy"):
+            rc, output = self.case("vkms", name)
+            self.assertEqual(rc, 0, output)
+            results[name] = report(output, "UDEFIO-KMS-TURNED")
+        self.assertEqual(results["scanout-90-copy"]["by"], "copy")
+        print(f"vkms: --transform 90 is done by the {results['scanout-90']['by']}", flush=True)
+        self.assertNotEqual(results["scanout-90"]["crc"], "none")
+        self.assertEqual(results["scanout-90"]["crc"], results["scanout-90-copy"]["crc"],
+                         f"turned by the {results['scanout-90']['by']} and by the copy, vkms saw different pictures")
+
+    def test_bochs_blanked_and_on_again(self):
+        """Output::set_blanked (--blank-after, FBIOBLANK): CRTC ACTIVE 0 in
+        an atomic commit, the connector's DPMS off on legacy; nothing is
+        committed while off; drawing switches it on with the new picture."""
+        for name, prop, suffix in (("blank", "ACTIVE", "-blank"), ("blank-legacy", "DPMS", "-blank-legacy")):
+            with self.subTest(name):
+                rc, output = self.case("bochs", name)
+                self.assertEqual(rc, 0, output)
+                line = next(l for l in output.splitlines() if l.startswith("UDEFIO-KMS-BLANK"))
+                info = dict(kv.split("=") for kv in line.split()[2:])
+                on, off = ("1", "0") if prop == "ACTIVE" else ("0", "3")  # DRM_MODE_DPMS_ON, _OFF
+                self.assertEqual((info["before"], info["off"], info["on"]), (on, off, on), line)
+                self.assertEqual(info["commits_while_off"], "0", line)
+                self.assertNotEqual(info["commits_after"], "0", line)
+                self.assertEqual(info["blanked_after_draw"], "0", line)
+                w, h, b = read_ppm(os.path.join(self.dumps, "bochs", f"on{suffix}.ppm"))
+                red = b"\xff\x00\x00"
+                self.assertEqual(sum(1 for y in range(SQUARE[1], SQUARE[1] + SQUARE[3])
+                                     for x in range(SQUARE[0], SQUARE[0] + SQUARE[2])
+                                     if b[(y * w + x) * 3:(y * w + x) * 3 + 3] != red), 0,
+                                 "the square drawn while off is not on screen after it came on")
 
     def test_bochs_legacy(self):
         self.check_scanout("bochs", "scanout-legacy", "-legacy")
@@ -460,6 +533,12 @@ class KmsLane(unittest.TestCase):
         self.assertIn("seat_check: ok", output)
         self.assertIn("seat seat0 disabled", output)
         self.assertIn("seat seat0 enabled again", output)
+        # The frame drawn while away (grey, a red square) is on screen after enable.
+        w, h, a = read_ppm(os.path.join(self.dumps, "input", "seat-after-enable.ppm"))
+        red, grey = b"\xff\x00\x00", b"\x40\x40\x40"
+        wrong = sum(1 for y in range(0, h, 2) for x in range(0, w, 2)
+                    if a[(y * w + x) * 3:(y * w + x) * 3 + 3] != (red if in_square(x, y) else grey))
+        self.assertEqual(wrong, 0, "after enable the screen does not show the frame drawn while away")
 
 
 if __name__ == "__main__":

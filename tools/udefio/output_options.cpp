@@ -28,6 +28,36 @@ Result<std::pair<uint32_t, uint32_t>> parse_size(const std::string& text)
     return std::pair{uint32_t(std::stoul(text.substr(0, x))), uint32_t(std::stoul(text.substr(x + 1)))};
 }
 
+// --transform VALUE...: "90" for every output, "HDMI-A-1:90" for one (the
+// output's own name wins over a plain value, whatever their order).
+Result<OutputTransforms> parse_transforms(const std::vector<std::string>& values)
+{
+    OutputTransforms transforms;
+    bool plain_seen = false;
+    for (const std::string& value : values) {
+        const size_t colon = value.rfind(':');
+        const std::string name = colon == std::string::npos ? "" : value.substr(0, colon);
+        const std::string what = colon == std::string::npos ? value : value.substr(colon + 1);
+        auto t = parse_transform(what);
+        if (!t)
+            return plain_error("--transform '" + value + "': '" + what +
+                               "' is not one of normal, 90, 180, 270, flipped, flipped-90, flipped-180, "
+                               "flipped-270");
+        if (colon == std::string::npos) {
+            if (plain_seen)
+                return plain_error("--transform '" + value + "': a second value for every output");
+            plain_seen = true;
+            transforms.others = *t;
+        } else {
+            if (name.empty())
+                return plain_error("--transform '" + value + "': no output name before ':'");
+            if (!transforms.named.emplace(name, *t).second)
+                return plain_error("--transform '" + value + "': output " + name + " was given twice");
+        }
+    }
+    return transforms;
+}
+
 }  // namespace
 
 std::vector<BackendSpecificOption> OutputOptions::given() const
@@ -78,12 +108,36 @@ void OutputOptions::add_to(CLI::App& app)
                    "permission, held by another, nothing connected); 'headless' runs headless then too; 'none' "
                    "always fails. Running headless is said in the log")
         ->capture_default_str();
+    app.add_option("--transform", transforms,
+                   "How the output is turned: normal, 90, 180, 270 (counter-clockwise, as wl_output), flipped, "
+                   "flipped-90, flipped-180, flipped-270; a plain value for every output, OUTPUT:VALUE for one "
+                   "(HDMI-A-1:90, headless-1:flipped); may be given more than once. Clients and programs draw "
+                   "the turned (upright) frame. KMS: by the plane's rotation where the driver takes it, else "
+                   "in the flush copy");
+    app.add_flag("--no-plane-rotation", no_plane_rotation,
+                 "KMS: turn the frame in the flush copy even where the plane could rotate it");
+    app.add_option("--blank-after", blank_after_s,
+                   "Switch the outputs off after this many seconds without input or drawing (KMS: CRTC ACTIVE 0, "
+                   "or DPMS off on legacy); the first input event or drawing switches them on; 0 = never")
+        ->capture_default_str();
+    app.add_option("--xkb-layout", keyboard.layout, "KMS: the seat's keyboard layout(s), e.g. us, de, us,ru "
+                                                    "(default: XKB_DEFAULT_LAYOUT, else us)");
+    app.add_option("--xkb-variant", keyboard.variant, "KMS: the layout's variant, e.g. dvorak, nodeadkeys");
+    app.add_option("--xkb-options", keyboard.options, "KMS: xkb options, e.g. ctrl:nocaps,grp:alt_shift_toggle");
+    app.add_option("--xkb-model", keyboard.model, "KMS: the keyboard model (default: pc105)");
+    app.add_option("--xkb-rules", keyboard.rules, "KMS: the xkb rules (default: evdev)");
+    app.add_option("--repeat-delay", repeat_delay_ms, "KMS: a held key repeats after this many ms")
+        ->capture_default_str();
+    app.add_option("--repeat-rate", keyboard.repeat_rate, "KMS: key repeats per second; 0 = no repeat")
+        ->capture_default_str();
     // Which options mean which backend.
     const std::vector<std::pair<const char*, std::vector<std::string>>> for_backends{
         {"--device", {"kms"}},   {"--wait-device", {"kms"}},        {"--mode", {"kms"}},
         {"--no-atomic", {"kms"}}, {"--allocator", {"kms"}},         {"--fullscreen", {"wayland"}},
         {"--size", {"headless", "wayland"}},                         {"--outputs", {"headless"}},
-        {"--refresh", {"headless"}}};
+        {"--refresh", {"headless"}},   {"--no-plane-rotation", {"kms"}}, {"--xkb-layout", {"kms"}},
+        {"--xkb-variant", {"kms"}}, {"--xkb-options", {"kms"}},     {"--xkb-model", {"kms"}},
+        {"--xkb-rules", {"kms"}},   {"--repeat-delay", {"kms"}},    {"--repeat-rate", {"kms"}}};
     for (const auto& [flag, backends] : for_backends)
         specific.push_back({app.get_option(flag), backends});
     app.add_option("--delay", delay_ms,
@@ -155,6 +209,28 @@ Result<SessionConfig> session_config(const OutputOptions& options, const std::st
     if (!allocator)
         return Error{0, "--allocator: " + allocator.error().what};
     config.backend.kms.allocator = *allocator;
+    auto transforms = parse_transforms(options.transforms);
+    if (!transforms)
+        return transforms.error();
+    if (options.backend == "wayland" &&
+        (transforms->others != Transform::normal || !transforms->named.empty()))
+        return plain_error("--transform: the wayland backend does not turn its window yet "
+                           "(wl_surface.set_buffer_transform is not done)");
+    config.backend.headless.transforms = *transforms;
+    config.backend.kms.transforms = *transforms;
+    config.backend.kms.plane_rotation = !options.no_plane_rotation;
+    if (!(options.blank_after_s >= 0 && options.blank_after_s <= 86400 * 365))
+        return plain_error("--blank-after " + number(options.blank_after_s) + ": must be between 0 and a year");
+    if (options.blank_after_s > 0 && options.blank_after_s < 0.1)
+        return plain_error("--blank-after " + number(options.blank_after_s) + ": at least 0.1 s (or 0: never)");
+    config.blank_after = std::chrono::milliseconds(int64_t(std::lround(options.blank_after_s * 1000)));
+    if (options.repeat_delay_ms < 1 || options.repeat_delay_ms > 10'000)
+        return plain_error("--repeat-delay " + std::to_string(options.repeat_delay_ms) +
+                           ": must be between 1 and 10000 ms");
+    if (options.keyboard.repeat_rate > 1000)
+        return plain_error("--repeat-rate " + std::to_string(options.keyboard.repeat_rate) + ": at most 1000");
+    config.input.keyboard = options.keyboard;
+    config.input.keyboard.repeat_delay = std::chrono::milliseconds(options.repeat_delay_ms);
     config.backend.wayland.fullscreen = options.fullscreen;
     config.backend.wayland.width = modes.front().width;
     config.backend.wayland.height = modes.front().height;

@@ -30,6 +30,11 @@ struct OutputOptions {
     std::string allocator = "dumb";  // kms: dumb | gbm
     bool fullscreen = false;         // wayland: ask for a fullscreen window
     std::string fallback = "absent"; // auto: when to run headless (backends/backend_factory.hpp)
+    std::vector<std::string> transforms;  // --transform: TRANSFORM (every output) or OUTPUT:TRANSFORM
+    bool no_plane_rotation = false;       // kms: the flush copy turns the frame even where the plane could
+    double blank_after_s = 0;             // --blank-after: seconds without input or drawing; 0: never
+    KeyboardConfig keyboard;              // --xkb-*, --repeat-delay, --repeat-rate (the seat's keyboard)
+    unsigned repeat_delay_ms = 600;
 
     void add_to(CLI::App& app);
 

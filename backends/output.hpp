@@ -76,6 +76,15 @@ public:
     virtual OutputMode mode() const = 0;
     OutputCounters counters() const;  // any thread
     virtual VblankTiming vblank_timing() const { return {}; }
+    // When the first vblank after `now` falls (CLOCK_MONOTONIC), whether or
+    // not anything is presented then: the grid's, on outputs that know one
+    // (VblankClock); else one refresh period from now. For waiters on the
+    // vblank (an fbdev program's FBIO_WAITFORVSYNC), so that they need no
+    // flush to be woken. Any thread.
+    virtual std::chrono::nanoseconds next_vblank(std::chrono::nanoseconds now) const
+    {
+        return now + mode().refresh_period();
+    }
 
     // Starts receiving flushes from `state` (its layout must fit the mode).
     Result<void> attach(std::shared_ptr<DeferredIoState> state);

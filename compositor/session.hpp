@@ -19,6 +19,7 @@
 #include <vector>
 
 #include "backends/backend_factory.hpp"
+#include "compositor/fbdev_client.hpp"
 #include "compositor/main_client.hpp"
 #include "compositor/output_binding.hpp"
 #include "compositor/program_supervisor.hpp"
@@ -35,6 +36,11 @@ struct SessionConfig {
     std::chrono::milliseconds lease_lifetime{0};  // 0: leases never expire
     std::vector<std::string> clients;             // shell commands kept running beside, as protocol clients
     RestartOptions restart;                       // for those
+    // Each of those also sees a /dev/fb0 (compositor/fbdev_client.hpp): the
+    // i-th, rows client_rows[i] of the main client's output (missing, or 0
+    // rows: all of them). It runs where the main client runs, and moves with it.
+    bool fbdev_clients = false;
+    std::vector<LeasePlace> client_rows;
 };
 
 class Session {
@@ -87,6 +93,7 @@ private:
     bool main_may_use(const Output& output) const;
     void attach_main(OutputBinding& binding);
     void detach_main();
+    void attach_fbdev_client(FbdevClient& client);
     void end(Result<void> outcome);
 
     EventLoop& loop_;
@@ -105,6 +112,7 @@ private:
     std::unique_ptr<Server> server_;
     std::unique_ptr<SocketListener> listener_;
     std::vector<std::unique_ptr<ProgramSupervisor>> clients_;
+    std::vector<std::unique_ptr<FbdevClient>> fbdev_clients_;  // attached with the main client
     std::vector<EventSource> signals_;
     std::optional<Result<void>> outcome_;  // set once the session ends
 };

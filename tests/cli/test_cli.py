@@ -467,7 +467,11 @@ class Kiosk(unittest.TestCase):
         self.assertEqual(err.count("at the limit of open files"), 1, err[-2000:])
 
     def test_bad_flags(self):
-        for args, needle in ((["--restart", "sometimes"], "sometimes"), (["--backoff", "0"], "--backoff")):
+        for args, needle in ((["--restart", "sometimes"], "sometimes"), (["--backoff", "0"], "--backoff"),
+                             (["--client", "true", "--client-rows", "10:0"], "FIRST:COUNT"),
+                             (["--client", "true", "--client-rows", "ten"], "FIRST:COUNT"),
+                             (["--client-rows", "0:10"], "--client-rows given 1 times for 0 --client"),
+                             (["--no-fbdev", "--client", "true", "--client-rows", "0:10"], "no /dev/fb0")):
             r = subprocess.run(self.kiosk(*args), capture_output=True, text=True, timeout=60)
             self.assertEqual(r.returncode, 1, r.stderr)
             self.assertIn(needle, r.stderr)

@@ -59,10 +59,12 @@ void RunOptions::add_kiosk_to(CLI::App& app)
     app.add_option("--client", clients,
                    "Also keep this shell command running as a protocol client (UDEFIO_SOCKET in its environment); "
                    "may be given more than once. It also sees a /dev/fb0 of its own: a band of rows of the main "
-                   "program's output (--client-rows; by default all of them), painted only once it opens /dev/fb0");
+                   "program's output (--client-rows; by default all of them), painted only once it opens /dev/fb0")
+        ->allow_extra_args(false);
     app.add_option("--client-rows", client_rows_text,
                    "FIRST:COUNT: the rows of the output that the /dev/fb0 of a --client shows (the first "
-                   "--client-rows is the first --client's, and so on); its /dev/fb0 is COUNT rows high");
+                   "--client-rows is the first --client's, and so on); its /dev/fb0 is COUNT rows high")
+        ->allow_extra_args(false);
     fbdev = true;
     app.add_flag("!--no-fbdev", fbdev,
                  "The program gets no emulated /dev/fb0: UDEFIO_BUFFER_FD is then the output's frame itself, "

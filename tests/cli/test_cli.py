@@ -74,6 +74,14 @@ class Cli(unittest.TestCase):
                      "kms", "wayland", "kernel", "other processes' writes"):
             self.assertIn(word, r.stdout)
 
+    def test_info_says_how_fbdev_programs_stores_are_found(self):
+        r = run("info")
+        self.assertEqual(r.returncode, 0, r.stderr)
+        line = re.search(r"fbdev programs .*\n  (.*)", r.stdout).group(1)
+        if os.geteuid() == 0:  # seccomp user notification, ptrace of our child, a private /dev
+            self.assertRegex(line, r"^yes  stores found by: userfaultfd write-protect in 1 process\(es\); "
+                                   r"private /dev with fb0: yes$")
+
     def test_info_lists_display_devices_and_waits_for_one(self):
         r = run("info")
         self.assertIn("display devices (DRM):", r.stdout)

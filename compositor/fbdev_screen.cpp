@@ -67,14 +67,10 @@ void FbdevScreen::damaged(const Rect& rect)
 
 void FbdevScreen::flush_hint()
 {
-    LeaseTarget* target;
-    {
-        std::lock_guard resv(resv_);
-        target = target_;
-    }
-    // Loop thread, where revoke() runs: the target stands until then.
-    if (target)
-        target->state().flush_now();
+    // What the paints reported is damage of the frame already, whose flush
+    // is timed to the output's vblank (Output::flush_time). Flushing it here,
+    // on the loop thread, could wait for a KMS page flip in flight that only
+    // this thread delivers.
 }
 
 void FbdevScreen::wait_vblank(std::function<void()> done)

@@ -36,7 +36,7 @@ public:
     fbdev::ScreenMode mode() const override { return mode_; }
     bool draw(const std::function<void(const fbdev::Canvas&)>& paint) override;
     void damaged(const Rect& rect) override;
-    void flush_hint() override;
+    void flush_hint() override;  // nothing to add: see the .cpp
     void wait_vblank(std::function<void()> done) override;
     void set_blanked(bool blanked) override;
 

@@ -98,6 +98,15 @@ public:
     Size frame_size() const { return geometry().logical(); }
     OutputCounters counters() const;  // any thread
     virtual VblankTiming vblank_timing() const { return {}; }
+    // When the first vblank after `now` falls (CLOCK_MONOTONIC), whether or
+    // not anything is presented then: the grid's, on outputs that know one
+    // (VblankClock); else one refresh period from now. For waiters on the
+    // vblank (an fbdev program's FBIO_WAITFORVSYNC), so that they need no
+    // flush to be woken. Any thread.
+    virtual std::chrono::nanoseconds next_vblank(std::chrono::nanoseconds now) const
+    {
+        return now + mode().refresh_period();
+    }
 
     // Switches the panel off (true: KMS sets the CRTC's ACTIVE to 0, or the
     // connector's DPMS off on legacy) or on again, showing what it showed.

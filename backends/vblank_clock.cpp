@@ -77,6 +77,14 @@ std::chrono::nanoseconds VblankClock::flush_time(std::chrono::nanoseconds now, s
     return target - margin_;
 }
 
+std::optional<std::chrono::nanoseconds> VblankClock::next_vblank(std::chrono::nanoseconds now) const
+{
+    std::lock_guard lock(mutex_);
+    if (!placed_)
+        return std::nullopt;
+    return vblank_after(now + std::chrono::nanoseconds(1));
+}
+
 std::chrono::nanoseconds VblankClock::margin() const
 {
     std::lock_guard lock(mutex_);

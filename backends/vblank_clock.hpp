@@ -17,6 +17,7 @@
 #include <chrono>
 #include <cstdint>
 #include <mutex>
+#include <optional>
 
 namespace udefio {
 
@@ -40,6 +41,9 @@ public:
     // first after that the margin still allows from `now`, and after the
     // flip in flight (a commit cannot catch earlier).
     std::chrono::nanoseconds flush_time(std::chrono::nanoseconds now, std::chrono::nanoseconds ready) const;
+
+    // The first vblank of the grid after `now`; nullopt until a flip placed it.
+    std::optional<std::chrono::nanoseconds> next_vblank(std::chrono::nanoseconds now) const;
 
     std::chrono::nanoseconds margin() const;
     std::chrono::nanoseconds period() const;

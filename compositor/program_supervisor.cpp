@@ -16,9 +16,11 @@ Result<RestartPolicy> parse_restart_policy(const std::string& name)
 }
 
 Result<std::unique_ptr<ProgramSupervisor>> ProgramSupervisor::start(EventLoop& loop, ChildSpec spec,
-                                                                    RestartOptions options, OnEnd on_end)
+                                                                    RestartOptions options, OnEnd on_end,
+                                                                    SpawnHooks hooks)
 {
-    auto supervisor = std::make_unique<ProgramSupervisor>(loop, std::move(spec), options, std::move(on_end));
+    auto supervisor =
+        std::make_unique<ProgramSupervisor>(loop, std::move(spec), options, std::move(on_end), std::move(hooks));
     auto timer = loop.make_timer(supervisor->self_.bind([](ProgramSupervisor& s) {
         if (s.stopped_)
             return;
@@ -35,17 +37,29 @@ Result<std::unique_ptr<ProgramSupervisor>> ProgramSupervisor::start(EventLoop& l
     return supervisor;
 }
 
-ProgramSupervisor::ProgramSupervisor(EventLoop& loop, ChildSpec spec, RestartOptions options, OnEnd on_end)
-    : loop_(loop), spec_(std::move(spec)), options_(options), on_end_(std::move(on_end)), next_backoff_(options.backoff)
+ProgramSupervisor::ProgramSupervisor(EventLoop& loop, ChildSpec spec, RestartOptions options, OnEnd on_end,
+                                     SpawnHooks hooks)
+    : loop_(loop), spec_(std::move(spec)), options_(options), on_end_(std::move(on_end)), hooks_(std::move(hooks)),
+      next_backoff_(options.backoff)
 {
 }
 
 Result<void> ProgramSupervisor::spawn()
 {
-    auto child = ChildProcess::spawn(loop_, spec_, [this](const ChildExit& exit) { on_exit(exit); });
+    ChildSpec spec = spec_;
+    if (hooks_.prepare)
+        if (auto r = hooks_.prepare(spec); !r)
+            return r.error();  // said once, by whoever started it
+    auto child = ChildProcess::spawn(loop_, spec, [this](const ChildExit& exit) { on_exit(exit); });
     if (!child)
-        return child.error();  // said once, by whoever started it
+        return child.error();
     child_ = std::move(child).value();
+    if (hooks_.started) {
+        if (auto r = hooks_.started(child_->pid()); !r) {
+            child_.reset();  // ends it: it cannot run as planned
+            return r.error();
+        }
+    }
     started_ = std::chrono::steady_clock::now();
     UDEFIO_LOG(info, "started %s (pid %d)", spec_.argv.front().c_str(), int(child_->pid()));
     return {};

@@ -25,6 +25,15 @@ struct RestartOptions {
     std::chrono::milliseconds healthy{10'000};   // a run this long starts the back-off over
 };
 
+// What changes with each run (each restart): `prepare` completes that run's
+// copy of the spec (an fbdev program's supervisor adds its in_child and fds),
+// `started` gets the child's pid in the parent right after the spawn. An
+// error of either fails that run as a failed start would.
+struct SpawnHooks {
+    std::function<Result<void>(ChildSpec&)> prepare;
+    std::function<Result<void>(pid_t)> started;
+};
+
 class ProgramSupervisor {
 public:
     // `on_end` runs on the loop thread when the program ended for good (the
@@ -32,12 +41,12 @@ public:
     using OnEnd = std::function<void(const ChildExit&)>;
 
     static Result<std::unique_ptr<ProgramSupervisor>> start(EventLoop& loop, ChildSpec spec, RestartOptions options,
-                                                            OnEnd on_end);
+                                                            OnEnd on_end, SpawnHooks hooks = {});
     // Ends the program (SIGTERM, then SIGKILL) and restarts nothing. Loop thread.
     void stop();
     unsigned restarts() const { return restarts_; }
 
-    ProgramSupervisor(EventLoop& loop, ChildSpec spec, RestartOptions options, OnEnd on_end);
+    ProgramSupervisor(EventLoop& loop, ChildSpec spec, RestartOptions options, OnEnd on_end, SpawnHooks hooks);
 
 private:
     Result<void> spawn();
@@ -47,6 +56,7 @@ private:
     const ChildSpec spec_;
     const RestartOptions options_;
     OnEnd on_end_;
+    const SpawnHooks hooks_;
     EventSource restart_timer_;
     std::unique_ptr<ChildProcess> child_;
     std::chrono::milliseconds next_backoff_;

@@ -118,7 +118,18 @@ Result<void> Session::set_up()
     }
     if (listener_)
         UDEFIO_LOG(info, "clients connect to %s", listener_->path().c_str());
-    for (const std::string& command : config_.clients) {
+    for (size_t i = 0; config_.fbdev_clients && i < config_.clients.size(); ++i) {
+        const std::string& command = config_.clients[i];
+        const LeasePlace rows = i < config_.client_rows.size() ? config_.client_rows[i] : LeasePlace{};
+        auto& client = fbdev_clients_.emplace_back(std::make_unique<FbdevClient>(
+            loop_, std::vector<std::string>{"/bin/sh", "-c", command}, config_.socket, config_.restart,
+            fbdev::FbdevOptions{}, rows));
+        client->set_ended_callback(
+            [command](const ChildExit&) { UDEFIO_LOG(info, "client '%s' ended for good", command.c_str()); });
+        attach_fbdev_client(*client);
+    }
+    for (size_t i = 0; !config_.fbdev_clients && i < config_.clients.size(); ++i) {
+        const std::string& command = config_.clients[i];
         ChildSpec spec{{"/bin/sh", "-c", command}, {{"UDEFIO_SOCKET", config_.socket}}, {}};
         auto started = ProgramSupervisor::start(loop_, std::move(spec), config_.restart, [command](const ChildExit&) {
             UDEFIO_LOG(info, "client '%s' ended for good", command.c_str());
@@ -223,6 +234,8 @@ void Session::attach_main(OutputBinding& binding)
     main_tracker_ = binding.state().tracker_kind();
     if (input_)
         input_->set_geometry(binding.output().geometry());  // again after every mode change
+    for (auto& client : fbdev_clients_)
+        attach_fbdev_client(*client);
     if (server_)
         server_->set_default_output(binding.id());
     const OutputMode mode = binding.output().mode();
@@ -231,10 +244,21 @@ void Session::attach_main(OutputBinding& binding)
                tracker_name(main_tracker_).data());
 }
 
+void Session::attach_fbdev_client(FbdevClient& client)
+{
+    if (!main_binding_)
+        return;  // it starts with the main client
+    if (auto r = client.attach(*main_binding_); !r)
+        UDEFIO_LOG(error, "client %s on %s: %s", client.name().c_str(), main_binding_->name().c_str(),
+                   r.error().message().c_str());
+}
+
 void Session::detach_main()
 {
     if (!main_binding_)
         return;
+    for (auto& client : fbdev_clients_)
+        client->detach();
     main_->detach();
     main_binding_ = nullptr;
     if (server_)

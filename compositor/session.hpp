@@ -19,6 +19,7 @@
 #include <vector>
 
 #include "backends/backend_factory.hpp"
+#include "compositor/fbdev_client.hpp"
 #include "compositor/main_client.hpp"
 #include "compositor/output_binding.hpp"
 #include "compositor/program_supervisor.hpp"
@@ -40,6 +41,11 @@ struct SessionConfig {
     RestartOptions restart;                       // for those
     std::chrono::milliseconds blank_after{0};     // --blank-after: idle this long, the outputs go off; 0: never
     InputConfig input;                            // the seat's keyboard (with a KMS backend)
+    // Each of those also sees a /dev/fb0 (compositor/fbdev_client.hpp): the
+    // i-th, rows client_rows[i] of the main client's output (missing, or 0
+    // rows: all of them). It runs where the main client runs, and moves with it.
+    bool fbdev_clients = false;
+    std::vector<LeasePlace> client_rows;
 };
 
 class Session final : private InputListener {
@@ -107,6 +113,7 @@ private:
     bool main_may_use(const Output& output) const;
     void attach_main(OutputBinding& binding);
     void detach_main();
+    void attach_fbdev_client(FbdevClient& client);
     void end(Result<void> outcome);
 
     EventLoop& loop_;
@@ -126,6 +133,7 @@ private:
     std::unique_ptr<Server> server_;
     std::unique_ptr<SocketListener> listener_;
     std::vector<std::unique_ptr<ProgramSupervisor>> clients_;
+    std::vector<std::unique_ptr<FbdevClient>> fbdev_clients_;  // attached with the main client
     std::vector<EventSource> signals_;
     std::optional<Result<void>> outcome_;  // set once the session ends
     std::unique_ptr<SeatInput> input_;      // with a seat of a KMS backend; its devices close first

@@ -17,6 +17,9 @@ int run_child_setup(const ChildPlan& plan)
 {
     if (plan.console_fd >= 0 && ::dup2(plan.console_fd, 0) < 0)
         return errno;
+    // A spawn that kept it open at its number (dup2 clears close-on-exec) must not leak it.
+    if (plan.console_fd > 0)
+        ::close(plan.console_fd);
     uint8_t status = kChildReady;
     if (plan.overlay && plan.overlay->mount_in_child() != 0)
         status = kChildNoOverlay;

@@ -290,6 +290,7 @@ void FbdevProgram::handle_open(const seccomp_notif& n)
         return;
     }
     ++stats_.framebuffer_opens;
+    fb_->show();
     listener_->reply_fd(n.id, fd.get(), cloexec);
 }
 
@@ -355,6 +356,8 @@ void FbdevProgram::handle_mmap(const seccomp_notif& n)
         listener_->reply_error(n.id, ENODEV);
         return;
     }
+    // A memfd given at the spawn (UDEFIO_BUFFER_FD) is mapped without an open.
+    fb_->show();
     // The memory maps natively; beyond smem_len it raises SIGBUS on access,
     // as fb_deferred_io_fault does. What we add is the tracking.
     if (!options_.track_in_program || untrackable_threads_.count(tid) || !replay_tracked_mmap(n)) {

@@ -23,6 +23,7 @@
 #include <set>
 #include <span>
 #include <string>
+#include <vector>
 
 #include "fbdev/child_setup.hpp"
 #include "fbdev/dev_overlay.hpp"
@@ -69,6 +70,12 @@ public:
     // ChildSpec::in_child: run in the forked child, after its fds are in
     // place (it makes fd 0 the console) and before exec.
     std::function<int()> child_setup() const;
+    // The fds child_setup() uses, at their numbers here: a spawn that closes
+    // what it was not given must give them (ChildSpec::fds, as {fd, fd}).
+    std::vector<int> child_fds() const { return {plan_->handover_fd, plan_->console_fd}; }
+    // The framebuffer's memory (its memfd): a program that is given it as
+    // UDEFIO_BUFFER_FD and maps it is tracked and shown as a mapping of /dev/fb0.
+    int memory_fd() const { return fb_->memfd(); }
     // The parent's side, right after the fork: `pid` is the child. Its
     // system calls are answered from the moment its listener arrives.
     Result<void> start(pid_t pid);

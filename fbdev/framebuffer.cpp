@@ -33,8 +33,6 @@ Result<std::unique_ptr<Framebuffer>> Framebuffer::create(Screen& screen, const T
                                                    std::move(tracker).value(), options);
     if (auto attached = fb->state_->attach(*fb); !attached)
         return attached.error();
-    // The program's screen starts black, whatever the canvas showed before.
-    fb->show_everything();
     return fb;
 }
 
@@ -50,6 +48,13 @@ void Framebuffer::revoke()
 {
     revoked_ = true;
     state_->detach();
+}
+
+void Framebuffer::show()
+{
+    if (std::exchange(shown_, true))
+        return;
+    show_everything();
 }
 
 void Framebuffer::show_everything()
@@ -184,16 +189,23 @@ FlushResult Framebuffer::flush(const SharedBuffer& src, std::span<PageRef* const
         rows.push_back({0, mode_.height});
     else
         rows = shown_rows_of_pages(pages, page_size(), shown);
-    const int64_t bytes = compose_rows(src.data(), shown, rows, screen_.canvas());
+    int64_t bytes = 0;
+    const bool drawn = screen_.draw([&](const Canvas& canvas) {
+        bytes = compose_rows(src.data(), shown, rows, canvas);
+        if (bytes < 0)
+            return;
+        for (const RowSpan& span : rows)
+            screen_.damaged(Rect{0, static_cast<int32_t>(span.first), static_cast<int32_t>(mode_.width),
+                                 static_cast<int32_t>(span.count)});
+    });
+    if (!drawn)
+        return {};  // the place is gone; output_gone() follows
     if (bytes < 0) {
         memory_lost_ = true;
         UDEFIO_LOG(error, "fbdev: the framebuffer memory or the output's canvas vanished during a flush "
                           "(SIGBUS); this program's flushes stop");
         return {};
     }
-    for (const RowSpan& span : rows)
-        screen_.damaged(Rect{0, static_cast<int32_t>(span.first), static_cast<int32_t>(mode_.width),
-                             static_cast<int32_t>(span.count)});
     return {static_cast<uint64_t>(bytes)};
 }
 

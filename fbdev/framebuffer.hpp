@@ -41,6 +41,12 @@ public:
     // the kernel answers a file of an unregistered framebuffer.
     IoctlOutcome ioctl(unsigned long cmd, uint64_t arg, TargetMemory& memory);
 
+    // The program opened or mapped the framebuffer for the first time: from
+    // now on it owns its place on the Screen, which starts black whatever it
+    // showed before. Until then nothing is drawn there (a program that never
+    // opens /dev/fb0 leaves its place to others). Loop thread; idempotent.
+    void show();
+
     // The output is gone: no flush runs into the Screen after this returns,
     // and the program's next access to its mapping raises SIGBUS.
     void revoke();
@@ -69,6 +75,7 @@ private:
     bool redraw_all_ = true;
     ColorMap cmap_;             // loop thread only
     bool revoked_ = false;      // loop thread only
+    bool shown_ = false;        // loop thread only: show() was called
     bool memory_lost_ = false;  // flush thread: a copy hit SIGBUS
 };
 

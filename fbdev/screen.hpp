@@ -34,12 +34,15 @@ public:
     // Fixed for the program's life: a new mode is a new program binding.
     virtual ScreenMode mode() const = 0;
 
-    // Called on the framebuffer's flush thread (or the loop thread, for a
-    // flush hint), never concurrently with itself. Valid until the session
-    // calls FbdevProgram::output_gone(), which waits for a flush in progress.
-    virtual Canvas canvas() = 0;
+    // Runs `paint` with the canvas if the place still exists, and returns
+    // whether it ran. Called on the framebuffer's flush thread (or the loop
+    // thread, for a flush hint), never concurrently with itself. The session
+    // holds its output's frame for the call, so the frame's teardown waits for
+    // a paint in progress and none starts after it; after
+    // FbdevProgram::output_gone() no call comes at all.
+    virtual bool draw(const std::function<void(const Canvas&)>& paint) = 0;
     // The pixels of `rect` (canvas coordinates) changed: the output shows them
-    // with its next flush. Same thread as canvas().
+    // with its next flush. Called only from inside draw()'s `paint`.
     virtual void damaged(const Rect& rect) = 0;
 
     // Loop thread. The program asked for what it drew to be shown now

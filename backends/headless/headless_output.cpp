@@ -171,6 +171,12 @@ Result<void> HeadlessOutput::snapshot_png(const std::string& path) const
     return udefio::write_png(path, frame());
 }
 
+std::chrono::nanoseconds HeadlessOutput::next_vblank(std::chrono::nanoseconds now) const
+{
+    const auto period = mode_.refresh_period();
+    return now + (period - now % period);
+}
+
 VblankTiming HeadlessOutput::vblank_timing() const { return {true, vblank_clock_.margin(), vblank_clock_.misses()}; }
 
 }  // namespace udefio

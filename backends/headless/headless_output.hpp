@@ -39,6 +39,8 @@ public:
     OutputMode mode() const override { return mode_; }
     // Its counters: commits are flushes copied into the frame; presented, vblanks that showed something new.
     VblankTiming vblank_timing() const override;
+    // The simulated vblanks fall on the multiples of the refresh period.
+    std::chrono::nanoseconds next_vblank(std::chrono::nanoseconds now) const override;
     uint64_t snapshots() const { return snapshots_taken_.load(std::memory_order_relaxed); }
     // Blanked, the screen shows black (frame() and the snapshots say so).
     Result<void> set_blanked(bool blanked) override;

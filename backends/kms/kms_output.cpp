@@ -516,6 +516,13 @@ std::chrono::nanoseconds KmsOutput::flush_time(std::chrono::nanoseconds now, std
     return vblank_ ? vblank_->flush_time(now, ready) : ready;
 }
 
+std::chrono::nanoseconds KmsOutput::next_vblank(std::chrono::nanoseconds now) const
+{
+    if (auto grid = vblank_ ? vblank_->next_vblank(now) : std::nullopt)
+        return *grid;
+    return Output::next_vblank(now);
+}
+
 VblankTiming KmsOutput::vblank_timing() const
 {
     if (!vblank_)

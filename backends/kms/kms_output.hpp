@@ -86,6 +86,8 @@ public:
     OutputMode mode() const override;
     // Its counters: commits are atomic or legacy page-flip commits; presented, their page flips.
     VblankTiming vblank_timing() const override;
+    // The CRTC's vblank grid, once a flip placed it.
+    std::chrono::nanoseconds next_vblank(std::chrono::nanoseconds now) const override;
     KmsCounters kms_counters() const;
     bool damage_clips_supported() const { return damage_clips_prop_.has_value(); }
     uint32_t crtc_id() const { return pipe_.crtc_id; }

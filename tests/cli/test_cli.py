@@ -76,6 +76,14 @@ class Cli(unittest.TestCase):
                      "kms", "wayland", "kernel", "other processes' writes"):
             self.assertIn(word, r.stdout)
 
+    def test_info_says_how_fbdev_programs_stores_are_found(self):
+        r = run("info")
+        self.assertEqual(r.returncode, 0, r.stderr)
+        line = re.search(r"fbdev programs .*\n  (.*)", r.stdout).group(1)
+        if os.geteuid() == 0:  # seccomp user notification, ptrace of our child, a private /dev
+            self.assertRegex(line, r"^yes  stores found by: userfaultfd write-protect in 1 process\(es\); "
+                                   r"private /dev with fb0: yes$")
+
     def test_info_lists_display_devices_and_waits_for_one(self):
         r = run("info")
         self.assertIn("display devices (DRM):", r.stdout)
@@ -702,7 +710,11 @@ class Kiosk(unittest.TestCase):
         self.assertEqual(err.count("at the limit of open files"), 1, err[-2000:])
 
     def test_bad_flags(self):
-        for args, needle in ((["--restart", "sometimes"], "sometimes"), (["--backoff", "0"], "--backoff")):
+        for args, needle in ((["--restart", "sometimes"], "sometimes"), (["--backoff", "0"], "--backoff"),
+                             (["--client", "true", "--client-rows", "10:0"], "FIRST:COUNT"),
+                             (["--client", "true", "--client-rows", "ten"], "FIRST:COUNT"),
+                             (["--client-rows", "0:10"], "--client-rows given 1 times for 0 --client"),
+                             (["--no-fbdev", "--client", "true", "--client-rows", "0:10"], "no /dev/fb0")):
             r = subprocess.run(self.kiosk(*args), capture_output=True, text=True, timeout=60)
             self.assertEqual(r.returncode, 2, r.stderr)
             self.assertIn(needle, r.stderr)

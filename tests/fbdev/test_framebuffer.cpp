@@ -47,6 +47,7 @@ protected:
             1ms);
         ASSERT_TRUE(fb) << fb.error().message();
         fb_ = std::move(fb).value();
+        fb_->show();  // what the program's first open does
         auto mapping = Mapping::map_shared(fb_->memfd(), fb_->memory_bytes(), PROT_READ | PROT_WRITE);
         ASSERT_TRUE(mapping) << mapping.error().message();
         program_ = std::move(mapping).value();

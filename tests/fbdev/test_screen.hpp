@@ -25,7 +25,11 @@ public:
     }
 
     fbdev::ScreenMode mode() const override { return mode_; }
-    fbdev::Canvas canvas() override { return {reinterpret_cast<std::byte*>(pixels_.data()), mode_.width * 4}; }
+    bool draw(const std::function<void(const fbdev::Canvas&)>& paint) override
+    {
+        paint({reinterpret_cast<std::byte*>(pixels_.data()), mode_.width * 4});
+        return true;
+    }
     void damaged(const Rect& rect) override
     {
         std::lock_guard lock(mutex_);

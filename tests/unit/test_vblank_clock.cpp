@@ -128,3 +128,15 @@ TEST(VblankClock, MarginNeverExceedsHalfAPeriod)
     }
     EXPECT_LE(clock.margin(), kPeriod / 2);
 }
+
+TEST(VblankClock, TheNextVblankIsOnTheGridOnceAFlipPlacedIt)
+{
+    VblankClock unplaced(kPeriod);
+    EXPECT_FALSE(unplaced.next_vblank(3s).has_value());
+    PlacedClock clock;
+    const auto last = 1s + kPeriod;
+    // Strictly after `now`: at a vblank itself, the next one.
+    EXPECT_EQ(clock.next_vblank(last), last + kPeriod);
+    EXPECT_EQ(clock.next_vblank(last + 1ms), last + kPeriod);
+    EXPECT_EQ(clock.next_vblank(last + 10 * kPeriod - 1ns), last + 10 * kPeriod);
+}

@@ -21,7 +21,7 @@ screendump() {
 }
 # QEMU enables the second head only when a display asks; a connector forced on is connected.
 echo on > /sys/class/drm/card0-Virtual-2/status
-udefio kiosk --backend kms --output Virtual-1 --socket /tmp/udefio-0 --restart never \
+udefio kiosk --backend kms --output Virtual-1 --socket /tmp/udefio-0 --restart never --no-fbdev \
     --client "UDEFIO_OUTPUT=Virtual-2 exec $client" -- "$plain" >$log 2>&1 &
 kiosk=$!
 wait_log "output Virtual-1: first frame presented"

@@ -7,6 +7,7 @@
 #include "backends/backend_factory.hpp"
 #include "backends/kms/display_wait.hpp"
 #include "defio/tracker_probe.hpp"
+#include "fbdev/fbdev_probe.hpp"
 #include "tools/udefio/drm_report.hpp"
 #include "util/log.hpp"
 
@@ -51,6 +52,15 @@ int run_info(double wait_device_s)
                 "  shadow     yes  compared against a copy at each look or commit (pre-leased programs, and the\n"
                 "                  fallback that always works)\n\n",
                 pagemap ? "yes" : "no", pagemap ? "" : ": this kernel lacks it (see uffd-async above)");
+
+    // Found by doing it: a child of ours stores into an emulated /dev/fb0.
+    std::printf("fbdev programs (the kiosk's: /dev/fb0 through seccomp user notification):\n");
+    if (auto fbdev = fbdev::probe_fbdev())
+        std::printf("  %-4s stores found by: %s%s; private /dev with fb0: %s\n\n", fbdev->store_shown ? "yes" : "no",
+                    fbdev->tracking.c_str(), fbdev->store_shown ? "" : " (a test store did not reach the screen)",
+                    fbdev->private_dev ? "yes" : "no (stat of /dev/fb0 fails in programs)");
+    else
+        std::printf("  no   %s\n\n", fbdev.error().message().c_str());
 
     std::printf("backends (--backend auto takes the first available):\n");
     for (const BackendAvailability& b : probe_backends())

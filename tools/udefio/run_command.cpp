@@ -6,6 +6,7 @@
 #include <cstdio>
 
 #include "compositor/exec_plan.hpp"
+#include "compositor/fbdev_client.hpp"
 #include "compositor/program_client.hpp"
 #include "compositor/session.hpp"
 #include "compositor/socket_listener.hpp"
@@ -112,13 +113,23 @@ void RunOptions::add_kiosk_to(CLI::App& app)
         ->capture_default_str();
     app.add_option("--client", clients,
                    "Also keep this shell command running as a protocol client (UDEFIO_SOCKET in its environment); "
-                   "may be given more than once")
-        ->allow_extra_args(false);  // one command per --client: what follows is not swallowed
+                   "may be given more than once. It also sees a /dev/fb0 of its own: a band of rows of the main "
+                   "program's output (--client-rows; by default all of them), painted only once it opens /dev/fb0")
+        ->allow_extra_args(false);
+    app.add_option("--client-rows", client_rows_text,
+                   "FIRST:COUNT: the rows of the output that the /dev/fb0 of a --client shows (the first "
+                   "--client-rows is the first --client's, and so on); its /dev/fb0 is COUNT rows high")
+        ->allow_extra_args(false);
+    fbdev = true;
+    app.add_flag("!--no-fbdev", fbdev,
+                 "The program gets no emulated /dev/fb0: UDEFIO_BUFFER_FD is then the output's frame itself, "
+                 "compared with a shadow copy each refresh to find the program's stores");
     add_run_options(app);
     app.add_option("program", program,
-                   "-- PROGRAM ARGS...: the program to keep running (default: the built-in demo); it gets the "
-                   "whole output pre-leased in UDEFIO_BUFFER_FD (with UDEFIO_WIDTH, UDEFIO_HEIGHT, UDEFIO_STRIDE, "
-                   "UDEFIO_FORMAT) and the socket in UDEFIO_SOCKET");
+                   "-- PROGRAM ARGS...: the program to keep running (default: the built-in demo); it sees a "
+                   "/dev/fb0 of the output's size (an unmodified fbdev program runs as on the kernel's "
+                   "framebuffer), gets the same memory in UDEFIO_BUFFER_FD (with UDEFIO_WIDTH, UDEFIO_HEIGHT, "
+                   "UDEFIO_STRIDE, UDEFIO_FORMAT) and the socket in UDEFIO_SOCKET");
 }
 
 Result<void> RunOptions::finish_kiosk()
@@ -136,6 +147,19 @@ Result<void> RunOptions::finish_kiosk()
     socket_access = *access;
     restart.policy = *policy;
     restart.backoff = std::chrono::milliseconds(int64_t(backoff_ms));
+    if (!client_rows_text.empty() && !fbdev)
+        return plain_error("--client-rows: the clients see no /dev/fb0 with --no-fbdev");
+    if (client_rows_text.size() > clients.size())
+        return plain_error("--client-rows given " + std::to_string(client_rows_text.size()) + " times for " +
+                           std::to_string(clients.size()) + " --client");
+    client_rows.clear();
+    for (const std::string& text : client_rows_text) {
+        unsigned first = 0, count = 0;
+        char end = 0;
+        if (std::sscanf(text.c_str(), "%u:%u%c", &first, &count, &end) != 2 || count == 0)
+            return plain_error("--client-rows " + text + ": expected FIRST:COUNT, COUNT at least 1 (e.g. 600:120)");
+        client_rows.push_back({first, count});
+    }
     if (socket.empty()) {
         auto path = SocketListener::default_path();
         if (!path)
@@ -182,7 +206,7 @@ int run_session(const RunOptions& options)
             return fail(r.error());
     SessionConfig config = std::move(configured).value();
     const auto forced = config.binding.defio.tracker;
-    if (!options.program.empty() && forced && *forced != TrackerKind::shadow)
+    if (!options.program.empty() && !options.fbdev && forced && *forced != TrackerKind::shadow)
         // Our trackers see this process's writes; another process's show only in the memory itself.
         return usage(plain_error("--tracker " + std::string(tracker_name(*forced)) +
                                 ": cannot see another process's writes; a program is tracked with shadow"));
@@ -191,6 +215,8 @@ int run_session(const RunOptions& options)
     config.lease_lifetime = std::chrono::milliseconds(int64_t(options.lease_seconds * 1000));
     config.clients = options.clients;
     config.restart = options.restart;
+    config.fbdev_clients = options.fbdev;
+    config.client_rows = options.client_rows;
 
     auto loop = EventLoop::create();
     if (!loop)
@@ -206,6 +232,8 @@ int run_session(const RunOptions& options)
     std::unique_ptr<MainClient> main;
     if (options.program.empty())
         main = std::make_unique<DemoClient>();
+    else if (options.fbdev)
+        main = std::make_unique<FbdevClient>(**loop, options.program, options.socket, options.restart);
     else
         main = std::make_unique<ProgramClient>(**loop, options.program, options.socket, options.restart);
     auto session = Session::start(**loop, std::move(config), std::move(main));

@@ -7,6 +7,7 @@
 #include <string>
 #include <vector>
 
+#include "compositor/lease.hpp"
 #include "compositor/program_supervisor.hpp"
 #include "compositor/socket_listener.hpp"
 #include "tools/udefio/output_options.hpp"
@@ -34,6 +35,9 @@ struct RunOptions {
     SocketListener::Options socket_access;  // those two, from finish_kiosk()
     std::vector<std::string> clients;  // kiosk: more programs (shell commands) that use the socket
     double lease_seconds = 0;          // kiosk: leases expire after this long; 0 = never
+    bool fbdev = false;                // kiosk: the programs see an emulated /dev/fb0 (--no-fbdev: off)
+    std::vector<std::string> client_rows_text;  // kiosk: --client-rows FIRST:COUNT, in --client order
+    std::vector<LeasePlace> client_rows;        // those, parsed
 
     void add_to(CLI::App& app);
     // --seconds, --png-dir, --profile.

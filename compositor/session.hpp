@@ -33,6 +33,7 @@ struct SessionConfig {
     std::string main_output;       // where the main client goes (--output); empty: the first output
     std::string socket;            // the protocol clients' socket; empty: no server
     std::chrono::milliseconds lease_lifetime{0};  // 0: leases never expire
+    ServerLimits limits;                          // on clients and their shadows
     std::vector<std::string> clients;             // shell commands kept running beside, as protocol clients
     RestartOptions restart;                       // for those
 };

@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "compositor/program_supervisor.hpp"
+#include "compositor/server.hpp"
 #include "tools/udefio/output_options.hpp"
 
 namespace udefio::cli {
@@ -23,6 +24,8 @@ struct RunOptions {
     std::string socket;                // kiosk: the clients' socket; empty: none
     std::vector<std::string> clients;  // kiosk: more programs (shell commands) that use the socket
     double lease_seconds = 0;          // kiosk: leases expire after this long; 0 = never
+    size_t max_clients = ServerLimits{}.max_clients;            // kiosk: --max-clients
+    size_t shadow_mib = ServerLimits{}.shadow_bytes >> 20;      // kiosk: --shadow-memory
 
     void add_to(CLI::App& app);
     // --seconds, --png-dir, --profile.

@@ -35,6 +35,12 @@ Result<void> Output::attach(std::shared_ptr<DeferredIoState> state)
     return {};
 }
 
+OutputCounters Output::counters() const
+{
+    return {commits_.load(std::memory_order_relaxed), presented_.load(std::memory_order_relaxed),
+            bytes_copied_.load(std::memory_order_relaxed), fences_signalled_.load(std::memory_order_relaxed)};
+}
+
 Result<void> Output::snapshot_png(const std::string& path) const
 {
     return plain_error("output " + name() + " cannot write snapshots (" + path + ")");
@@ -68,8 +74,8 @@ void Output::notify_presented(const Presentation& presentation, uint64_t token)
 {
     if (FrameRecorder* r = recorder())
         r->presented(token, presentation.timestamp, presentation.sequence);
-    if (presented_)
-        presented_(presentation);
+    if (presented_callback_)
+        presented_callback_(presentation);
 }
 
 }  // namespace udefio

@@ -4,6 +4,7 @@
 // SinkBinding (its last member) and a WeakSelf for its posted callbacks.
 #pragma once
 
+#include <atomic>
 #include <chrono>
 #include <cstdint>
 #include <functional>
@@ -73,7 +74,7 @@ class Output : public Sink {
 public:
     virtual std::string name() const = 0;
     virtual OutputMode mode() const = 0;
-    virtual OutputCounters counters() const = 0;
+    OutputCounters counters() const;  // any thread
     virtual VblankTiming vblank_timing() const { return {}; }
 
     // Starts receiving flushes from `state` (its layout must fit the mode).
@@ -90,7 +91,7 @@ public:
     // loop thread, or before the loop runs.
     void set_presented_callback(std::function<void(const Presentation&)> callback)
     {
-        presented_ = std::move(callback);
+        presented_callback_ = std::move(callback);
     }
     // Runs on the loop thread when the output changed size (a Wayland window
     // was resized). The attached state keeps its size until the callback
@@ -102,6 +103,11 @@ public:
     }
 
 protected:
+    // The counters every output keeps; any thread.
+    void count_commit() { commits_.fetch_add(1, std::memory_order_relaxed); }
+    void count_presented() { presented_.fetch_add(1, std::memory_order_relaxed); }
+    void count_bytes(uint64_t bytes) { bytes_copied_.fetch_add(bytes, std::memory_order_relaxed); }
+    void count_fence_signalled() { fences_signalled_.fetch_add(1, std::memory_order_relaxed); }
     // The output's SinkBinding member.
     virtual SinkBinding& binding() = 0;
     const SinkBinding& binding() const { return const_cast<Output*>(this)->binding(); }
@@ -125,8 +131,12 @@ protected:
 private:
     FrameRecorder* recorder() const;
 
-    std::function<void(const Presentation&)> presented_;
+    std::function<void(const Presentation&)> presented_callback_;
     std::function<void(const OutputMode&)> mode_changed_;
+    std::atomic<uint64_t> commits_{0};
+    std::atomic<uint64_t> presented_{0};
+    std::atomic<uint64_t> bytes_copied_{0};
+    std::atomic<uint64_t> fences_signalled_{0};
 };
 
 }  // namespace udefio

@@ -1,12 +1,13 @@
-// A client's lease of a sub-range of an output's frame (seed 003: an mmap'able
-// DMABUF of a BAR sub-range). The client maps its own memfd; the compositor
+// A client's lease of a sub-range of an output's frame, as "vfio/pci: Support
+// mmap() of a VFIO DMABUF" leases a BAR sub-range as a revocable, mmap'able
+// DMABUF. The client maps its own memfd; the compositor
 // copies what it committed into the output's frame at the lease's place. The
 // lease can be revoked at any time (the client died, the lease expired, the
 // output went away, udefio was told to): the memfd is truncated, so the
 // client's next access raises SIGBUS, and what it committed before stays on
 // screen.
 //
-// Every use of the lease (commit, flush, scanout) follows the seed-003 order:
+// Every use of the lease (commit, flush, scanout) follows that thread's order:
 //   1. lock the lease's reservation lock; revoked? stop;
 //   2. take a registration on the target (it cannot be torn down now);
 //   3. unlock the reservation lock (a racing revoke may now run);

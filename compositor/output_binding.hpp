@@ -41,6 +41,8 @@ public:
     ServedOutput served() const;
     // The flushes of its frame so far.
     FlushStats stats() const { return state_->stats(); }
+    // A presentation of this frame; true for the first one. Loop thread.
+    bool note_presented() { return presentations_++ == 0; }
 
     // Stops the output showing this frame (the frame's buffer is revoked: its
     // writers must have stopped), so that a new binding can take the output;
@@ -57,6 +59,7 @@ private:
     std::shared_ptr<DeferredIoState> state_;
     std::unique_ptr<LeaseTarget> target_;
     bool attached_ = true;
+    uint64_t presentations_ = 0;
 };
 
 }  // namespace udefio

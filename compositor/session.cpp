@@ -290,6 +290,8 @@ void Session::on_mode_changed(Output& output)
 
 void Session::on_presented(OutputBinding& binding, const Presentation& presentation)
 {
+    if (binding.note_presented())
+        UDEFIO_LOG(info, "output %s: first frame presented", binding.name().c_str());
     ++presented_;
     if (server_)
         server_->on_presented(binding.id(), presentation.sequence, presentation.timestamp);

@@ -1,5 +1,7 @@
 #include "defio/pixel_copy.hpp"
 
+#include <algorithm>
+
 namespace udefio {
 namespace {
 
@@ -15,6 +17,11 @@ void copy_row(uint32_t* __restrict to, const uint32_t* __restrict from, size_t n
         to[x] = from[x] | kSet;
 }
 
+// Quarter turns write down the panel's columns: in tiles of this many
+// logical rows and columns, each panel cache line a tile touches is
+// filled by the tile's rows before it is evicted.
+constexpr int32_t kTile = 16;
+
 }  // namespace
 
 uint64_t copy_rect(std::byte* dst, size_t dst_stride, const std::byte* src, size_t src_stride, const Rect& r,
@@ -25,6 +32,46 @@ uint64_t copy_rect(std::byte* dst, size_t dst_stride, const std::byte* src, size
         row(reinterpret_cast<uint32_t*>(dst + size_t(y) * dst_stride) + r.x,
             reinterpret_cast<const uint32_t*>(src + size_t(y) * src_stride) + r.x, size_t(r.width));
     return uint64_t(r.width) * uint64_t(r.height) * 4;
+}
+
+uint64_t copy_rect_transformed(std::byte* dst, size_t dst_stride, const std::byte* src, size_t src_stride,
+                               const Rect& rect, const OutputGeometry& geometry)
+{
+    const Transform to_panel = invert(geometry.transform);
+    if (to_panel == Transform::normal)
+        return copy_rect(dst, dst_stride, src, src_stride, rect);
+    // Logical pixel (x, y) lands at panel pixel origin + x * ex + y * ey:
+    // the transform is linear, so three points give it whole.
+    const Size logical = geometry.logical();
+    const PointF o = transform_point(to_panel, {0, 0}, logical);
+    const PointF px = transform_point(to_panel, {1, 0}, logical);
+    const PointF py = transform_point(to_panel, {0, 1}, logical);
+    const ptrdiff_t pitch = ptrdiff_t(dst_stride / 4);  // in pixels
+    const ptrdiff_t origin = ptrdiff_t(o.y) * pitch + ptrdiff_t(o.x);
+    const ptrdiff_t step_x = ptrdiff_t(px.y - o.y) * pitch + ptrdiff_t(px.x - o.x);
+    const ptrdiff_t step_y = ptrdiff_t(py.y - o.y) * pitch + ptrdiff_t(py.x - o.x);
+    auto* out = reinterpret_cast<uint32_t*>(dst);
+    auto row = [&](int32_t y, int32_t x0, int32_t x1) {
+        const auto* in = reinterpret_cast<const uint32_t*>(src + size_t(y) * src_stride);
+        uint32_t* to = out + origin + y * step_y + x0 * step_x;
+        for (int32_t x = x0; x < x1; ++x, to += step_x)
+            *to = in[x];
+    };
+    if (!swaps_axes(to_panel)) {
+        // Flips and the half turn: each row lands on one panel row.
+        for (int32_t y = rect.y; y < rect.y + rect.height; ++y)
+            row(y, rect.x, rect.x + rect.width);
+        return uint64_t(rect.area()) * 4;
+    }
+    for (int32_t ty = rect.y; ty < rect.y + rect.height; ty += kTile) {
+        const int32_t y_end = std::min(ty + kTile, rect.y + rect.height);
+        for (int32_t tx = rect.x; tx < rect.x + rect.width; tx += kTile) {
+            const int32_t x_end = std::min(tx + kTile, rect.x + rect.width);
+            for (int32_t y = ty; y < y_end; ++y)
+                row(y, tx, x_end);
+        }
+    }
+    return uint64_t(rect.area()) * 4;
 }
 
 }  // namespace udefio

@@ -8,6 +8,7 @@
 #include <cstdint>
 
 #include "util/rect.hpp"
+#include "util/transform.hpp"
 
 namespace udefio {
 
@@ -20,5 +21,13 @@ enum class XByte {
 // Copies `r` (the same coordinates in both) from `src` to `dst`. Returns the bytes copied.
 uint64_t copy_rect(std::byte* dst, size_t dst_stride, const std::byte* src, size_t src_stride, const Rect& r,
                    XByte x_byte = XByte::keep);
+
+// The flush copy of an output whose transform the display cannot do (no
+// plane `rotation` for it): `r` (logical pixels, inside geometry.logical())
+// of the upright image `src` onto the panel image `dst`, at
+// geometry.logical_to_panel(r). With the normal transform, copy_rect.
+// Returns the bytes copied.
+uint64_t copy_rect_transformed(std::byte* dst, size_t dst_stride, const std::byte* src, size_t src_stride,
+                               const Rect& r, const OutputGeometry& geometry);
 
 }  // namespace udefio

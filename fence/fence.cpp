@@ -92,7 +92,7 @@ bool Fence::signal(std::chrono::nanoseconds at)
         signalled_at_ = at;
         owner_ = nullptr;  // no new call into the owner starts from here
         // The synchronisation point the owner relies on: calls already inside
-        // it finish before signal() returns (seed 001). They run unlocked, so
+        // it finish before signal() returns ("dma-fence: Fix races of fence callbacks versus destructors by locking"). They run unlocked, so
         // waiting here holds nobody up but the signaller.
         owner_idle_.wait(lock, [this] { return owner_calls_ == 0; });
         callbacks.swap(callbacks_);

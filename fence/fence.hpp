@@ -2,7 +2,7 @@
 // Either a kernel sync_file (KMS OUT_FENCE_PTR, a client's IN_FENCE_FD) or a
 // software fence whose owner (a SoftwareTimeline) signals it.
 //
-// The rules of the dma-fence thread (seed 001):
+// The rules of the dma-fence thread "dma-fence: Fix races of fence callbacks versus destructors by locking":
 // - lock_ guards the signalling state only (signalled_, the callbacks, the
 //   owner pointer and the count of calls into the owner), never the owner's
 //   own state, and is never held while calling out;

@@ -1,6 +1,6 @@
 // Waiting for a fence the way the loop thread may: its poll fd is watched
 // in the event loop, and `then` runs there once it has signalled. Never a
-// blocking wait (seed 001). Destroying the FenceWait stops waiting; it is
+// blocking wait (as "dma-fence: Fix races of fence callbacks versus destructors by locking" asks). Destroying the FenceWait stops waiting; it is
 // loop-thread only, like every EventSource.
 #pragma once
 

@@ -2,7 +2,7 @@
 // headless output's "scanout done" fences, signalled at its simulated vblank.
 // It is the fences' owner; its destructor signals what is pending, and since
 // signal() returns only when no call into the owner is running, nothing calls
-// into a destroyed timeline (seed 001).
+// into a destroyed timeline (the rules of "dma-fence: Fix races of fence callbacks versus destructors by locking").
 #pragma once
 
 #include <chrono>

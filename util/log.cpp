@@ -3,6 +3,7 @@
 #include <atomic>
 #include <cstdarg>
 #include <cstdio>
+#include <cstring>
 
 namespace udefio {
 
@@ -25,6 +26,18 @@ void log(LogLevel level, const char* fmt, ...)
     va_end(ap);
     // One fprintf call per line so that lines from several threads do not interleave.
     std::fprintf(stderr, "udefio: %s: %s\n", kNames[static_cast<int>(level)], line);
+}
+
+void log_library(LogLevel level, const char* library, const char* fmt, va_list args)
+{
+    if (level < log_level() || level == LogLevel::quiet)
+        return;
+    char line[1024];
+    std::vsnprintf(line, sizeof line, fmt, args);
+    size_t n = std::strlen(line);
+    while (n > 0 && line[n - 1] == '\n')
+        line[--n] = '\0';
+    log(level, "%s: %s", library, line);
 }
 
 }  // namespace udefio

@@ -2,6 +2,8 @@
 // set once at start-up (--verbose / --quiet); logging is thread-safe.
 #pragma once
 
+#include <cstdarg>
+
 namespace udefio {
 
 enum class LogLevel { debug = 0, info = 1, warn = 2, error = 3, quiet = 4 };
@@ -10,6 +12,10 @@ void set_log_level(LogLevel level);
 LogLevel log_level();
 
 void log(LogLevel level, const char* fmt, ...) __attribute__((format(printf, 2, 3)));
+// A library's own log line (libinput's, xkbcommon's: they end in a newline),
+// as "<library>: <message>", for the log callbacks they take.
+void log_library(LogLevel level, const char* library, const char* fmt, va_list args)
+    __attribute__((format(printf, 3, 0)));
 
 #define UDEFIO_LOG(level, ...) ::udefio::log(::udefio::LogLevel::level, __VA_ARGS__)
 

@@ -48,4 +48,12 @@ Result<Mapping> Mapping::map_shared(int fd, size_t length, int prot, off_t offse
     return Mapping(addr, length);
 }
 
+Result<Mapping> Mapping::map_anonymous(size_t length)
+{
+    void* addr = ::mmap(nullptr, length, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    if (addr == MAP_FAILED)
+        return errno_error("mmap(anonymous, " + std::to_string(length) + " bytes)");
+    return Mapping(addr, length);
+}
+
 }  // namespace udefio

@@ -23,6 +23,8 @@ public:
 
     // mmap(fd, offset, length) with the given protection, always MAP_SHARED.
     static Result<Mapping> map_shared(int fd, size_t length, int prot, off_t offset = 0);
+    // Private zero pages, read-write: memory is used only where written.
+    static Result<Mapping> map_anonymous(size_t length);
 
     std::byte* data() const { return addr_; }
     size_t size() const { return length_; }

@@ -49,15 +49,15 @@ FlushResult HeadlessOutput::flush(const SharedBuffer& src, std::span<PageRef* co
             bytes += copy_rect(reinterpret_cast<std::byte*>(frame_.pixels.data()), size_t(frame_.width) * 4,
                                src.data(), layout.stride, r);
     }
-    flushes_.fetch_add(1, std::memory_order_relaxed);
-    bytes_copied_.fetch_add(bytes, std::memory_order_relaxed);
+    count_commit();
+    count_bytes(bytes);
     // The copy into the frame is this output's commit.
     const auto committed = monotonic_now();
     vblank_clock_.committed(committed);
     Committed entry{committed, 0, notify_committed(committed)};
     if (auto fence = timeline_.create_fence(); fence) {
         (void)(*fence)->add_callback([this, token = entry.token](std::chrono::nanoseconds at) {
-            fences_signalled_.fetch_add(1, std::memory_order_relaxed);
+            count_fence_signalled();
             notify_fence_signalled(token, at);
         });
         entry.fence_seqno = (*fence)->seqno();
@@ -129,7 +129,7 @@ void HeadlessOutput::on_vblank()
     if (!shown)
         return;  // the vblank before showed this one's flushes already
     ++sequence_;
-    presented_.fetch_add(1, std::memory_order_relaxed);
+    count_presented();
     timeline_.signal_until(fence_seqno, vblank);
     notify_presented({sequence_, vblank}, shown->token);
     maybe_snapshot(std::chrono::steady_clock::now());
@@ -159,12 +159,6 @@ Image HeadlessOutput::frame() const
 Result<void> HeadlessOutput::snapshot_png(const std::string& path) const
 {
     return udefio::write_png(path, frame());
-}
-
-OutputCounters HeadlessOutput::counters() const
-{
-    return {flushes_.load(std::memory_order_relaxed), presented_.load(std::memory_order_relaxed),
-            bytes_copied_.load(std::memory_order_relaxed), fences_signalled_.load(std::memory_order_relaxed)};
 }
 
 VblankTiming HeadlessOutput::vblank_timing() const { return {true, vblank_clock_.margin(), vblank_clock_.misses()}; }

@@ -34,8 +34,7 @@ public:
 
     std::string name() const override { return name_; }
     OutputMode mode() const override { return mode_; }
-    // commits: flushes copied into the frame; presented: vblanks that presented at least one.
-    OutputCounters counters() const override;
+    // Its counters: commits are flushes copied into the frame; presented, vblanks that showed something new.
     VblankTiming vblank_timing() const override;
     uint64_t snapshots() const { return snapshots_taken_.load(std::memory_order_relaxed); }
 
@@ -76,11 +75,7 @@ private:
     uint64_t sequence_ = 0;
     std::chrono::steady_clock::time_point last_snapshot_{};
 
-    std::atomic<uint64_t> flushes_{0};
-    std::atomic<uint64_t> presented_{0};
-    std::atomic<uint64_t> bytes_copied_{0};
     std::atomic<uint64_t> snapshots_taken_{0};
-    std::atomic<uint64_t> fences_signalled_{0};
 
     // When flushes start: fed with each flush and each simulated vblank.
     VblankClock vblank_clock_;

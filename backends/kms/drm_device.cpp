@@ -62,33 +62,33 @@ Result<DrmDevice> DrmDevice::open(const std::string& requested, bool allow_atomi
             return card.error();
         path = *card;
     }
-    UniqueFd fd;
+    SeatDevice fd;
     if (seat) {
         auto opened = seat->open_device(path);
         if (!opened)
             return opened.error();
         fd = std::move(opened).value();
-        ::fcntl(fd.get(), F_SETFL, ::fcntl(fd.get(), F_GETFL) | O_NONBLOCK);
+        ::fcntl(fd.fd(), F_SETFL, ::fcntl(fd.fd(), F_GETFL) | O_NONBLOCK);
     } else {
-        fd.reset(::open(path.c_str(), O_RDWR | O_CLOEXEC | O_NONBLOCK));
+        fd = SeatDevice(UniqueFd(::open(path.c_str(), O_RDWR | O_CLOEXEC | O_NONBLOCK)));
     }
-    if (!fd)
+    if (!fd.valid())
         return errno_error("open(" + path + ")" + (errno == EACCES ? " (run as root or join the 'video' group)" : ""));
-    if (drmGetNodeTypeFromFd(fd.get()) == DRM_NODE_RENDER)
+    if (drmGetNodeTypeFromFd(fd.fd()) == DRM_NODE_RENDER)
         return plain_error(path + " is a render node, not a display: use /dev/dri/cardN");
     uint64_t dumb = 0;
-    if (drmGetCap(fd.get(), DRM_CAP_DUMB_BUFFER, &dumb) != 0 || !dumb)
+    if (drmGetCap(fd.fd(), DRM_CAP_DUMB_BUFFER, &dumb) != 0 || !dumb)
         return plain_error(path + ": the driver has no dumb buffers (not a KMS display device?)");
-    if (!drmIsMaster(fd.get()) && drmSetMaster(fd.get()) != 0) {
+    if (!drmIsMaster(fd.fd()) && drmSetMaster(fd.fd()) != 0) {
         if (errno == EBUSY)
             return errno_error(path + ": cannot become DRM master: another program (a compositor or display "
                                       "server) holds it; stop it or switch to a free VT");
         return errno_error(path + ": not allowed to become DRM master: run as root or in a seat session "
                                   "(seatd, logind)");
     }
-    if (drmSetClientCap(fd.get(), DRM_CLIENT_CAP_UNIVERSAL_PLANES, 1) != 0)
+    if (drmSetClientCap(fd.fd(), DRM_CLIENT_CAP_UNIVERSAL_PLANES, 1) != 0)
         return errno_error(path + ": DRM_CLIENT_CAP_UNIVERSAL_PLANES");
-    const bool atomic = allow_atomic && drmSetClientCap(fd.get(), DRM_CLIENT_CAP_ATOMIC, 1) == 0;
+    const bool atomic = allow_atomic && drmSetClientCap(fd.fd(), DRM_CLIENT_CAP_ATOMIC, 1) == 0;
     UDEFIO_LOG(info, "%s: %s modesetting, opened %s", path.c_str(), atomic ? "atomic" : "legacy",
                seat ? ("through libseat, seat " + seat->name()).c_str() : "directly (no seat)");
     return DrmDevice(std::move(fd), std::move(path), atomic);

@@ -5,8 +5,7 @@
 #include <string>
 
 #include "util/result.hpp"
-#include "backends/kms/seat_session.hpp"
-#include "util/unique_fd.hpp"
+#include "seat/seat_session.hpp"
 
 namespace udefio {
 
@@ -16,14 +15,14 @@ public:
     // Through `seat` when there is one (it hands over DRM master), else directly.
     static Result<DrmDevice> open(const std::string& path, bool allow_atomic, SeatSession* seat);
 
-    int fd() const { return fd_.get(); }
+    int fd() const { return fd_.fd(); }
     const std::string& path() const { return path_; }
     bool atomic() const { return atomic_; }
 
 private:
-    DrmDevice(UniqueFd fd, std::string path, bool atomic) : fd_(std::move(fd)), path_(std::move(path)), atomic_(atomic) {}
+    DrmDevice(SeatDevice fd, std::string path, bool atomic) : fd_(std::move(fd)), path_(std::move(path)), atomic_(atomic) {}
 
-    UniqueFd fd_;
+    SeatDevice fd_;  // closed through the seat that opened it, if one did
     std::string path_;
     bool atomic_;
 };

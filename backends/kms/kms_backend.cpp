@@ -10,14 +10,17 @@
 
 namespace udefio {
 
-Result<std::unique_ptr<KmsBackend>> KmsBackend::create(EventLoop& loop, const KmsOptions& options)
+Result<std::unique_ptr<KmsBackend>> KmsBackend::create(EventLoop& loop, const KmsOptions& options,
+                                                      SeatSession* shared_seat)
 {
     std::unique_ptr<SeatSession> seat;
-    if (auto session = SeatSession::open(loop))
-        seat = std::move(session).value();
-    else
-        UDEFIO_LOG(info, "no seat: %s; opening the DRM device directly", session.error().message().c_str());
-    auto device = DrmDevice::open(options.device, options.atomic, seat.get());
+    if (!shared_seat) {
+        if (auto session = SeatSession::open(loop))
+            seat = std::move(session).value();
+        else
+            UDEFIO_LOG(info, "no seat: %s; opening the DRM device directly", session.error().message().c_str());
+    }
+    auto device = DrmDevice::open(options.device, options.atomic, shared_seat ? shared_seat : seat.get());
     if (!device)
         return device.error();
     auto pipes = find_pipes(device->fd(), device->path(), options.mode);

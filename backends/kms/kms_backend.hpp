@@ -22,7 +22,10 @@ struct KmsOptions {
 
 class KmsBackend final : public Backend {
 public:
-    static Result<std::unique_ptr<KmsBackend>> create(EventLoop& loop, const KmsOptions& options);
+    // Opens the device through `seat`, which must outlive the backend; null:
+    // through a seat session of the backend's own, or directly if none opens.
+    static Result<std::unique_ptr<KmsBackend>> create(EventLoop& loop, const KmsOptions& options,
+                                                      SeatSession* seat = nullptr);
     ~KmsBackend() override;
 
     std::string_view name() const override { return "kms"; }
@@ -41,7 +44,7 @@ private:
     KmsOutput::Allocator allocate();
 
     EventLoop& loop_;
-    std::unique_ptr<SeatSession> seat_;  // null: no seat, the device was opened directly
+    std::unique_ptr<SeatSession> seat_;  // null: the caller's seat, or no seat (opened directly)
     DrmDevice device_;
     const std::optional<ModeRequest> mode_;
     dev_t devnum_ = 0;

@@ -197,9 +197,9 @@ FlushResult KmsOutput::flush(const SharedBuffer& src, std::span<PageRef* const>,
     } else {
         front_ = 1 - front_;
         in_flight_ = true;
-        commits_.fetch_add(1, std::memory_order_relaxed);
+        count_commit();
     }
-    bytes_copied_.fetch_add(bytes, std::memory_order_relaxed);
+    count_bytes(bytes);
     return {bytes};
 }
 
@@ -267,7 +267,7 @@ void KmsOutput::adopt_out_fence(int fd, uint64_t token, std::chrono::nanoseconds
     // Runs once, on the loop thread (its wait or the flip), never after this
     // output is gone: both are members and die with it.
     (void)(*fence)->add_callback([this, token, issued](std::chrono::nanoseconds at) {
-        fences_signalled_.fetch_add(1, std::memory_order_relaxed);
+        count_fence_signalled();
         notify_fence_signalled(token, shown_at(at, issued));  // the fence carries the flip's stamp
     });
     out_fence_ = *fence;
@@ -330,7 +330,7 @@ void KmsOutput::on_page_flip(uint64_t sequence, std::chrono::nanoseconds timesta
     if (fence)
         fence->check_sync_file();
     flipped_.notify_all();
-    flips_.fetch_add(1, std::memory_order_relaxed);
+    count_presented();
     notify_presented({sequence, shown_at(timestamp, issued)}, token);
 }
 
@@ -362,12 +362,6 @@ std::shared_ptr<Fence> KmsOutput::out_fence() const
 std::chrono::nanoseconds KmsOutput::flush_time(std::chrono::nanoseconds now, std::chrono::nanoseconds ready) const
 {
     return vblank_ ? vblank_->flush_time(now, ready) : ready;
-}
-
-OutputCounters KmsOutput::counters() const
-{
-    return {commits_.load(std::memory_order_relaxed), flips_.load(std::memory_order_relaxed),
-            bytes_copied_.load(std::memory_order_relaxed), fences_signalled_.load(std::memory_order_relaxed)};
 }
 
 VblankTiming KmsOutput::vblank_timing() const

@@ -71,8 +71,7 @@ public:
 
     std::string name() const override { return pipe_.name; }
     OutputMode mode() const override;
-    // commits: atomic or legacy page-flip commits; presented: their page flips.
-    OutputCounters counters() const override;
+    // Its counters: commits are atomic or legacy page-flip commits; presented, their page flips.
     VblankTiming vblank_timing() const override;
     KmsCounters kms_counters() const;
     bool damage_clips_supported() const { return damage_clips_prop_.has_value(); }
@@ -142,12 +141,8 @@ private:
     // Loop thread only: the wait for the last out fence.
     std::unique_ptr<FenceWait> out_fence_wait_;
 
-    std::atomic<uint64_t> commits_{0};
-    std::atomic<uint64_t> flips_{0};
-    std::atomic<uint64_t> bytes_copied_{0};
     std::atomic<uint64_t> damage_clips_{0};
     std::atomic<uint64_t> out_fences_{0};
-    std::atomic<uint64_t> fences_signalled_{0};
     std::atomic<uint64_t> in_fences_{0};
 
     // After the state is detached, while the buffers still exist: sets the CRTC back.

@@ -74,12 +74,6 @@ WaylandOutput::~WaylandOutput()
     // binding_, the last member, detaches the state first.
 }
 
-OutputCounters WaylandOutput::counters() const
-{
-    return {commits_.load(std::memory_order_relaxed), presented_.load(std::memory_order_relaxed),
-            bytes_copied_.load(std::memory_order_relaxed), 0};
-}
-
 OutputMode WaylandOutput::mode() const
 {
     std::lock_guard lock(mutex_);
@@ -185,7 +179,7 @@ FlushResult WaylandOutput::flush(const SharedBuffer& src, std::span<PageRef* con
     surface_damage.add(stale_);
     surface_damage.clip_to(slot.buffer->layout());
     stale_.clear();
-    bytes_copied_.fetch_add(bytes, std::memory_order_relaxed);
+    count_bytes(bytes);
     loop_.post(self_.bind(
         [index, generation = generation_, surface_damage, frame = flushing_frame()](WaylandOutput& self) {
             self.commit(index, generation, surface_damage, frame);
@@ -220,7 +214,7 @@ void WaylandOutput::commit(int index, uint64_t generation, const Damage& damage,
     last_token_ = notify_committed(clock_now(CLOCK_MONOTONIC), frame);
     feedback_.request(surface, last_token_);
     wl_surface_commit(surface);
-    commits_.fetch_add(1, std::memory_order_relaxed);
+    count_commit();
     // A failure here shows as a hang-up on the fd; the backend's dispatch reports it.
     (void)connection_.flush();
 }
@@ -271,7 +265,7 @@ void WaylandOutput::on_presented(const Presentation& presentation, std::chrono::
         std::lock_guard lock(mutex_);
         mode_.refresh_mhz = uint32_t(1'000'000'000'000LL / refresh.count());
     }
-    presented_.fetch_add(1, std::memory_order_relaxed);
+    count_presented();
     if (!first_presented_) {
         first_presented_ = true;
         UDEFIO_LOG(info, "%s: first frame presented (%s)", name().c_str(),

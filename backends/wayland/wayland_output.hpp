@@ -55,8 +55,7 @@ public:
 
     std::string name() const override { return "window@" + connection_.name(); }
     OutputMode mode() const override;
-    // commits: flushes committed to the surface; presented: reported presented (wp_presentation).
-    OutputCounters counters() const override;
+    // Its counters: commits are flushes committed to the surface; presented, those reported presented.
 
     // Flush worker thread.
     FlushResult flush(const SharedBuffer& src, std::span<PageRef* const> pages, const Damage& damage) override;
@@ -129,12 +128,9 @@ private:
     bool first_presented_ = false;
     uint64_t last_token_ = 0;  // the profiler's token of the last commit
 
-    std::atomic<uint64_t> commits_{0};
     std::atomic<uint64_t> frame_callbacks_{0};
-    std::atomic<uint64_t> presented_{0};
     std::atomic<uint64_t> discarded_{0};
     std::atomic<uint64_t> deferred_{0};
-    std::atomic<uint64_t> bytes_copied_{0};
     std::atomic<uint64_t> resizes_{0};
     std::atomic<uint64_t> configures_{0};
 

@@ -1,5 +1,5 @@
 // Runs inside the QEMU guest (tests/vm/test_kms.py), where sw_sync gives
-// real sync_files that signal when we say (seed 001 on kernel fences):
+// real sync_files that signal when we say ("dma-fence: Fix races of fence callbacks versus destructors by locking", on kernel fences):
 // 1. a sync_file Fence is unsignalled, its FenceWait in the event loop fires
 //    only after the timeline advances, with the kernel's signal timestamp;
 // 2. a client's unsignalled fence given to the KMS output (IN_FENCE_FD)

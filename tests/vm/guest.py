@@ -3,17 +3,20 @@
 our binaries in a small initramfs, booted with TCG (no KVM needed).
 
   guest.py prepare                   build the cache (kernel, modules, busybox)
-  guest.py run DRIVER [--screendump-dir DIR] [--with BINARY] PROGRAM [ARGS...]
+  guest.py run DRIVER [--heads N] [--screendump-dir DIR] [--with BINARY] [--input] PROGRAM [ARGS...]
                                      boot with DRIVER (bochs, virtio-gpu), run
-                                     PROGRAM there, exit with its exit code
+                                     PROGRAM there, exit with its exit code;
+                                     --input adds udevd and seatd (started by
+                                     /bin/udefio-input-up) for input checks
 
 The cache lives outside the source tree (UDEFIO_VM_CACHE, default
 ~/.cache/udefio-vm) and is rebuilt when missing: CI starts from a clean clone.
 
 A guest program can ask the host for a screendump of the display by printing
-a line `UDEFIO-SCREENDUMP <name>` on the console and reading one line back:
-the host writes <name>.ppm into --screendump-dir (QMP screendump) and answers
-`done`.
+a line `UDEFIO-SCREENDUMP <name> [HEAD]` on the console and reading one line
+back: the host writes <name>.ppm into --screendump-dir (QMP screendump of that
+head, default 0) and answers `done`. `--heads 2` gives virtio-gpu two outputs
+(connectors Virtual-1 and Virtual-2).
 """
 import argparse
 import glob
@@ -39,6 +42,38 @@ DRIVERS = {
     # Debian does not build vkms: prepare() builds it from linux-source (PLATFORM.md).
     "vkms": ("drivers/gpu/drm/vkms/vkms.ko", []),
 }
+# Loaded in every boot after the driver: uinput (the input checks make
+# their devices with it) and evdev (the /dev/input/event* nodes libinput reads).
+INPUT_MODULES = ["drivers/input/misc/uinput.ko.xz", "drivers/input/evdev.ko.xz"]
+# What the input checks need besides our binaries (PLATFORM.md): udevd, since
+# libinput uses only devices udev tagged (ID_INPUT_*), with the rules that
+# tag input devices and libinput's helpers for them; seatd, which opens the
+# devices for its clients and takes them away on a VT switch; the xkb data
+# xkbcommon compiles keymaps from; libinput's quirks.
+INPUT_BINARIES = {"/usr/bin/udevadm": "/usr/bin/udevadm", "/usr/sbin/seatd": "/usr/sbin/seatd",
+                  "/lib/udev/libinput-device-group": None, "/lib/udev/libinput-fuzz-extract": None,
+                  "/lib/udev/libinput-fuzz-to-zero": None}
+INPUT_RULES = ["50-udev-default.rules", "60-input-id.rules", "60-persistent-input.rules", "70-mouse.rules",
+               "70-touchpad.rules", "80-libinput-device-groups.rules", "90-libinput-fuzz-override.rules"]
+INPUT_DATA = ["/usr/share/X11/xkb", "/usr/share/libinput"]
+# The groups udev's rules name (else it logs each unknown one).
+ETC_GROUP = "".join(f"{g}:x:{i}:\n" for g, i in [("root", 0), ("tty", 5), ("disk", 6), ("lp", 7), ("kmem", 15),
+                                                  ("dialout", 20), ("cdrom", 24), ("tape", 26), ("audio", 29),
+                                                  ("video", 44), ("input", 104), ("kvm", 105), ("render", 106),
+                                                  ("sgx", 107)])
+# Starts udevd and seatd for the input cases; the shell waits for seatd's
+# readiness line (seatd -n) and for udev to have processed every device.
+INPUT_UP = r"""#!/bin/sh
+mkdir -p /run/udev
+/lib/systemd/systemd-udevd --daemon --resolve-names=never || { echo "udefio-input-up: udevd did not start"; exit 1; }
+udevadm trigger --action=add --subsystem-match=input
+udevadm settle --timeout=60
+rm -f /tmp/seatd.ready && mkfifo /tmp/seatd.ready
+seatd -l info -n 3 3>/tmp/seatd.ready >/tmp/seatd.log 2>&1 &
+read ready < /tmp/seatd.ready
+[ -S /run/seatd.sock ] || { echo "udefio-input-up: seatd did not start"; cat /tmp/seatd.log; exit 1; }
+echo "udefio-input-up: udevd and seatd running"
+"""
 # A guest that prints nothing for this long has hung (a case prints at least
 # every few seconds; test_kms.py's per-case watchdog reports a stuck case
 # after 60 s, before this). Time, not silence, ends a boot only after
@@ -192,7 +227,7 @@ def build_sw_sync(work, headers):
 
 def prepare():
     cache = cache_dir()
-    done = os.path.join(cache, "ready-2")  # bump when what prepare() builds changes
+    done = os.path.join(cache, "ready-3")  # bump when what prepare() builds changes
     if os.path.exists(done):
         return
     os.makedirs(cache, exist_ok=True)
@@ -219,8 +254,11 @@ def prepare():
     cpio.host_file("/bin/busybox", "bin/busybox")
     cpio.file("init", INIT.encode())
     packed = set()
+    input_order = []
+    for module in INPUT_MODULES:
+        input_order += [m for m in list(reversed(deps["kernel/" + module])) + ["kernel/" + module] if m not in input_order]
     for driver, (module, _) in DRIVERS.items():
-        order = list(reversed(deps["kernel/" + module])) + ["kernel/" + module]
+        order = list(reversed(deps["kernel/" + module])) + ["kernel/" + module] + input_order
         names = []
         for mod in order:
             name = os.path.basename(mod).removesuffix(".xz")
@@ -238,11 +276,46 @@ def prepare():
         cpio.file("modules/sw_sync.ko", f.read(), 0o644)
     with open(os.path.join(cache, "base.cpio.gz"), "wb") as f:
         f.write(cpio.finish())
+    # A second archive, appended only to the boots that run input checks
+    # (guest.py run --input): it holds 7 MB that every other boot would
+    # unpack for nothing.
+    input_cpio = Cpio()
+    add_input_userspace(input_cpio)
+    with open(os.path.join(cache, "input.cpio.gz"), "wb") as f:
+        f.write(input_cpio.finish())
     shutil.copy(os.path.join(root, "boot", f"vmlinuz-{version}"), os.path.join(cache, "vmlinuz"))
     shutil.rmtree(work)
     with open(done, "w") as f:
         f.write(version + "\n")
     log(f"guest ready ({version}) in {time.time() - t0:.0f} s")
+
+
+def add_tree(cpio, top):
+    """A host directory as it is, symlinks included (xkb's rules/xorg)."""
+    for root, dirs, files in os.walk(top):
+        for name in dirs + files:
+            path = os.path.join(root, name)
+            if os.path.islink(path):
+                cpio.symlink(path, os.readlink(path))
+            elif os.path.isfile(path):
+                cpio.host_file(path)
+
+
+def add_input_userspace(cpio):
+    libraries = set()
+    for host, guest in INPUT_BINARIES.items():
+        cpio.host_file(host, guest or host)
+        libraries.update(shared_libraries(host))
+    for lib in sorted(libraries):
+        cpio.host_file(lib)
+    cpio.symlink("/lib/systemd/systemd-udevd", "/usr/bin/udevadm")  # udevadm is udevd by that name
+    for rule in INPUT_RULES:
+        cpio.host_file("/lib/udev/rules.d/" + rule)
+    for top in INPUT_DATA:
+        add_tree(cpio, top)
+    cpio.file("etc/group", ETC_GROUP.encode(), 0o644)
+    cpio.file("etc/passwd", b"root:x:0:0:root:/root:/bin/sh\n", 0o644)
+    cpio.file("bin/udefio-input-up", INPUT_UP.encode())
 
 
 def shared_libraries(binary):
@@ -272,6 +345,10 @@ def payload(program, args, extra_binaries=(), extra_libraries=()):
         libraries.update(shared_libraries(library))
     for lib in sorted(libraries):
         cpio.host_file(lib)
+        if not lib.startswith(("/lib", "/usr/lib")):
+            # One of ours (libudefio-client): its binaries find it through a
+            # RUNPATH relative to the build tree, which /usr/bin is not in.
+            cpio.host_file(lib, "/usr/lib/" + os.path.basename(lib))
     quoted = " ".join("'" + a.replace("'", "'\\''") + "'" for a in [os.path.basename(program), *args])
     cpio.file("run.sh", f"#!/bin/sh\ncd /tmp\nexec {quoted}\n".encode())
     return cpio.finish()
@@ -299,13 +376,26 @@ class Qmp:
                 return reply
 
 
-def run_guest(driver, program, args, screendump_dir, extra_binaries=(), extra_libraries=()):
+def display_device(driver, heads):
+    """The QEMU device of the driver, with `heads` outputs (virtio-gpu only)."""
+    device = list(DRIVERS[driver][1])
+    if heads > 1:
+        if driver != "virtio-gpu":
+            sys.exit(f"guest: --heads {heads}: only virtio-gpu has several outputs")
+        device[-1] += f",max_outputs={heads},id=gpu"
+    return device
+
+
+def run_guest(driver, program, args, screendump_dir, extra_binaries=(), extra_libraries=(), heads=1,
+              with_input=False):
     prepare()
     cache = cache_dir()
     with tempfile.TemporaryDirectory() as tmp:
         initrd = os.path.join(tmp, "initrd")
         with open(initrd, "wb") as f:
             f.write(open(os.path.join(cache, "base.cpio.gz"), "rb").read())
+            if with_input:
+                f.write(open(os.path.join(cache, "input.cpio.gz"), "rb").read())
             f.write(payload(program, args, extra_binaries, extra_libraries))
         qmp_path = os.path.join(tmp, "qmp")
         # One vCPU: with two, TCG sometimes breaks the kernel's live code
@@ -315,7 +405,7 @@ def run_guest(driver, program, args, screendump_dir, extra_binaries=(), extra_li
                "-qmp", f"unix:{qmp_path},server=on,wait=off",
                "-kernel", os.path.join(cache, "vmlinuz"), "-initrd", initrd,
                "-append", f"console=ttyS0 panic=-1 quiet loglevel=3 udefio.driver={driver}",
-               *DRIVERS[driver][1]]
+               *display_device(driver, heads)]
         qemu = subprocess.Popen(cmd, stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True, bufsize=1)
         qmp = None
         exit_code = None
@@ -341,10 +431,12 @@ def run_guest(driver, program, args, screendump_dir, extra_binaries=(), extra_li
             line = line.rstrip("\r\n")
             print(line, flush=True)
             if line.startswith("UDEFIO-SCREENDUMP "):
-                name = line.split()[1]
+                words = line.split()
+                name, head = words[1], int(words[2]) if len(words) > 2 else 0
                 qmp = qmp or Qmp(qmp_path)
                 target = os.path.join(screendump_dir or tmp, name + ".ppm")
-                reply = qmp.command("screendump", filename=target)
+                where = {"device": "gpu", "head": head} if heads > 1 else {}
+                reply = qmp.command("screendump", filename=target, **where)
                 qemu.stdin.write(("done" if "return" in reply else "failed") + "\n")
                 qemu.stdin.flush()
             elif line.startswith("UDEFIO-BOOTED"):
@@ -372,17 +464,21 @@ def main():
     r = sub.add_parser("run")
     r.add_argument("driver", choices=sorted(DRIVERS))
     r.add_argument("--screendump-dir")
+    r.add_argument("--heads", type=int, default=1, help="outputs of the display device (virtio-gpu)")
     r.add_argument("--with", dest="extra", action="append", default=[], metavar="BINARY",
                    help="another host binary the program runs (copied to /usr/bin with its libraries)")
     r.add_argument("--lib", dest="libs", action="append", default=[], metavar="LIBRARY",
                    help="a shared object the program loads at run time (copied to its host path with its libraries)")
+    r.add_argument("--input", action="store_true",
+                   help="add udevd, seatd, the udev rules and xkb data (then run udefio-input-up to start them)")
     r.add_argument("program")
     r.add_argument("args", nargs=argparse.REMAINDER)
     opts = parser.parse_args()
     if opts.command == "prepare":
         prepare()
         return 0
-    return run_guest(opts.driver, opts.program, opts.args, opts.screendump_dir, opts.extra, opts.libs)
+    return run_guest(opts.driver, opts.program, opts.args, opts.screendump_dir, opts.extra, opts.libs, opts.heads,
+                     opts.input)
 
 
 if __name__ == "__main__":

@@ -1,7 +1,7 @@
 // Runs inside the QEMU guest (tests/vm/test_kms.py): a display goes away and
 // comes back. The connector is forced off and on through DRM's debugfs and a
 // hotplug uevent is sent, as a real unplug would; udefio must remove the
-// output (through the seed-000 path) and then pick the new one up.
+// output (through the unplug path of "fbdev: defio: Protect against device/module removal") and then pick the new one up.
 #include <cstdio>
 #include <fstream>
 #include <future>

@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""The KMS lane (DESIGN.md, tests/vm): udefio's KMS backend on the kernel's
+"""The KMS lane (tests/vm): udefio's KMS backend on the kernel's
 bochs, virtio-gpu and vkms drivers in a QEMU guest. One boot per driver runs
 every case in turn (the destructive ones, hotplug and unplug, last); the
 tests then check each case's output. Pixels are read back from the host with
@@ -7,7 +7,12 @@ QMP screendump, on vkms through its CRC: the picture is right, a damaged
 region updates, the rest stays untouched, FB_DAMAGE_CLIPS is used where the
 driver offers it.
 
-  test_kms.py KMS_CHECK UNPLUG_CHECK RESTORE_CHECK HOTPLUG_CHECK FENCE_CHECK UDEFIO
+A boot of its own (bochs, with udevd and seatd) runs the input cases: uinput
+devices of each kind through udefio's input layer, and a VT switch that
+disables and enables the seat the KMS backend and the input layer share.
+
+  test_kms.py KMS_CHECK UNPLUG_CHECK RESTORE_CHECK HOTPLUG_CHECK FENCE_CHECK UDEFIO PLAIN_STORES CLIENT_DAMAGE
+              INPUT_CHECK SEAT_CHECK
 """
 import csv
 import os
@@ -18,7 +23,9 @@ import tempfile
 import unittest
 
 HERE = os.path.dirname(os.path.abspath(__file__))
-KMS_CHECK, UNPLUG_CHECK, RESTORE_CHECK, HOTPLUG_CHECK, FENCE_CHECK, UDEFIO = (sys.argv.pop(1) for _ in range(6))
+KMS_CHECK, UNPLUG_CHECK, RESTORE_CHECK, HOTPLUG_CHECK, FENCE_CHECK, UDEFIO, PLAIN_STORES, CLIENT_DAMAGE, INPUT_CHECK, \
+    SEAT_CHECK = (sys.argv.pop(1) for _ in range(10))
+TWO_OUTPUTS = os.path.join(HERE, "two_outputs.sh")
 SETPRIV = shutil.which("setpriv") or "/usr/bin/setpriv"
 # libgbm's software driver (Debian's libgl1-mesa-dri): the guest has no GPU driver Mesa knows.
 MESA_DRIVER = "/usr/lib/x86_64-linux-gnu/dri/kms_swrast_dri.so"
@@ -47,6 +54,7 @@ CASES = {
     "fences": "fence_check",
     "profile": ("udefio profile --backend kms --tracker uffd-sync --seconds 2 --out /tmp/profile && "
                 "echo UDEFIO-FRAMES-CSV && cat /tmp/profile/frames.csv"),
+    "two-outputs": f"two_outputs.sh /usr/bin/{os.path.basename(PLAIN_STORES)} /usr/bin/{os.path.basename(CLIENT_DAMAGE)}",
     "hotplug": "hotplug_check",
     "unplug": "unplug_check",
 }
@@ -54,8 +62,16 @@ DRIVER_CASES = {
     "bochs": ["scanout", "scanout-legacy", "demo", "auto", "libseat", "no-seat", "bad-mode", "bad-device",
               "non-root", "second-instance", "restore-sigint", "restore-sigterm", "fences", "hotplug", "unplug"],
     "virtio-gpu": ["scanout", "scanout-legacy", "scanout-gbm", "gbm-missing", "demo", "render-node", "profile",
-                   "hotplug", "unplug"],
+                   "two-outputs", "hotplug", "unplug"],
     "vkms": ["scanout", "fences", "profile"],
+}
+# The input boot: udevd and seatd first (udefio-input-up, from guest.py's
+# input archive), then the checks through seatd.
+INPUT_DRIVER = "bochs"
+INPUT_CASES = {
+    "input-up": "udefio-input-up",
+    "input-devices": "input_check",
+    "seat-switch": "env LIBSEAT_BACKEND=seatd seat_check",
 }
 
 
@@ -78,19 +94,24 @@ CASE_WATCHDOG = r"""stuck() {
 }""" % CASE_TIMEOUT
 
 
-def boot(driver, screendump_dir):
-    """Runs the driver's cases in one boot; returns {case: (exit code, output)}."""
+def boot(driver, cases, screendump_dir, with_input=False):
+    """Runs `cases` ({name: command}) in one boot of `driver`; returns {case: (exit code, output)}."""
     lines = [CASE_WATCHDOG,
              'run() { name=$1; shift; echo "UDEFIO-CASE-BEGIN $name"; (sleep %d; stuck $name) & dog=$!; '
              'sh -c "$*" 2>&1; rc=$?; kill $dog 2>/dev/null; echo "UDEFIO-CASE-END $name $rc"; }' % CASE_TIMEOUT]
-    for case in DRIVER_CASES[driver]:
-        lines.append(f"run {case} '{CASES[case]}'")
+    for case, command in cases.items():
+        lines.append(f"run {case} '{command}'")
     script = "\n".join(lines)
     os.makedirs(screendump_dir, exist_ok=True)
     cmd = [sys.executable, os.path.join(HERE, "guest.py"), "run", driver, "--screendump-dir", screendump_dir]
-    for binary in (KMS_CHECK, UNPLUG_CHECK, RESTORE_CHECK, HOTPLUG_CHECK, FENCE_CHECK, UDEFIO, SETPRIV):
+    if driver == "virtio-gpu":
+        cmd += ["--heads", "2"]  # Virtual-2 stays disconnected unless a case forces it on
+    for binary in (KMS_CHECK, UNPLUG_CHECK, RESTORE_CHECK, HOTPLUG_CHECK, FENCE_CHECK, UDEFIO, SETPRIV,
+                   PLAIN_STORES, CLIENT_DAMAGE, TWO_OUTPUTS):
         cmd += ["--with", binary]
-    if any(case.startswith("scanout-gbm") for case in DRIVER_CASES[driver]):
+    if with_input:
+        cmd += ["--input", "--with", INPUT_CHECK, "--with", SEAT_CHECK]
+    if any(case.startswith("scanout-gbm") for case in cases):
         cmd += ["--lib", MESA_DRIVER]
     r = subprocess.run(cmd + ["sh", "-c", script], capture_output=True, text=True, timeout=900)
     print(f"===== {driver} =====\n{r.stdout[-20000:]}\n{r.stderr[-3000:]}", flush=True)
@@ -155,7 +176,9 @@ class KmsLane(unittest.TestCase):
         if subprocess.run([sys.executable, os.path.join(HERE, "guest.py"), "prepare"]).returncode != 0:
             raise unittest.SkipTest("the guest could not be prepared")
         cls.dumps = tempfile.mkdtemp()
-        cls.results = {driver: boot(driver, os.path.join(cls.dumps, driver)) for driver in DRIVER_CASES}
+        cls.results = {driver: boot(driver, {c: CASES[c] for c in cases}, os.path.join(cls.dumps, driver))
+                       for driver, cases in DRIVER_CASES.items()}
+        cls.results["input"] = boot(INPUT_DRIVER, INPUT_CASES, os.path.join(cls.dumps, "input"), with_input=True)
 
     @classmethod
     def tearDownClass(cls):
@@ -287,7 +310,7 @@ class KmsLane(unittest.TestCase):
             self.assertEqual(rc, 0, f"{driver}: {output}")
 
     def test_seed000_unplug_while_client_writes(self):
-        """Seed 000: after the device is gone the client's mapping raises
+        """"fbdev: defio: Protect against device/module removal": after the device is gone the client's mapping raises
         SIGBUS, udefio survives and leaks no fd."""
         for driver in ("bochs", "virtio-gpu"):
             rc, output = self.case(driver, "unplug")
@@ -298,8 +321,32 @@ class KmsLane(unittest.TestCase):
             self.assertEqual(info["fds_before"], info["fds_after"], f"{driver}: fds leaked")
             self.assertEqual(rc, 0, output)
 
+    def test_two_outputs_show_two_programs_and_one_unplugged_keeps_the_other(self):
+        """virtio-gpu with two heads: the main program on Virtual-1 and a
+        protocol client on Virtual-2, each on its own head; Virtual-2
+        unplugged, the kiosk keeps running and the client draws on Virtual-1."""
+        rc, output = self.case("virtio-gpu", "two-outputs")
+        self.assertEqual(rc, 0, output)
+        self.assertIn("UDEFIO-TWO-OUTPUTS exit=0", output)
+        dumps = os.path.join(self.dumps, "virtio-gpu")
+        ground, plain_square, client_square = b"\x20\x28\x30", b"\xf0\xa0\x20", b"\xe0\xa0\x20"
+
+        def count(path, colour):
+            w, h, pixels = read_ppm(os.path.join(dumps, path))
+            return sum(1 for i in range(0, w * h * 3, 3) if pixels[i:i + 3] == colour), w * h
+
+        head0_ground, head0_size = count("two-a.ppm", ground)
+        self.assertGreater(head0_ground, head0_size // 2, "the main program is not on head 0")
+        self.assertEqual(count("two-a.ppm", client_square)[0], 0, "the client is on head 0 before the unplug")
+        self.assertGreater(count("two-a-1.ppm", client_square)[0], 0, "the client is not on head 1")
+        self.assertEqual(count("two-a-1.ppm", ground)[0], 0, "the main program is on head 1")
+        self.assertIn("output Virtual-2 went away", output)
+        # After the unplug the client leased Virtual-1's lower half and draws there.
+        self.assertGreater(count("two-b.ppm", client_square)[0], 0, "the client did not move to head 0")
+        self.assertGreater(count("two-b.ppm", plain_square)[0], 0, "the main program stopped showing")
+
     def test_seed001_kernel_fences(self):
-        """Seed 001 on real sync_files (sw_sync): a fence is waited for in the
+        """"dma-fence: Fix races of fence callbacks versus destructors by locking" on real sync_files (sw_sync): a fence is waited for in the
         event loop and carries the kernel's timestamp; a client's fence holds
         the KMS commit (IN_FENCE_FD) until it signals."""
         for driver in ("bochs", "vkms"):
@@ -323,6 +370,31 @@ class KmsLane(unittest.TestCase):
                 self.assertGreater(committed, 0, r)
                 self.assertGreaterEqual(shown, committed, r)
                 self.assertGreaterEqual(fence, committed, f"{driver}: a fence signalled before its commit: {r}")
+
+    def test_input_devices(self):
+        """uinput devices made while udefio's input layer runs (libinput
+        through seatd, udevd tagging them): keys as text and tty bytes,
+        key repeat, a storm of the kernel's repeats, 500 taps; the mouse,
+        the absolute tablet and 10 touch points, mapped for each of the 8
+        transforms; a keyboard and a touch screen removed mid-event."""
+        rc, output = self.case("input", "input-up")
+        self.assertEqual(rc, 0, output)
+        rc, output = self.case("input", "input-devices")
+        self.assertEqual(rc, 0, output)
+        for kind in ("keyboard", "mouse", "tablet", "touch"):
+            self.assertIn(f"input_check: {kind} ok", output)
+        self.assertIn("input_check: ok", output)
+
+    def test_seat_switch(self):
+        """A VT switch away and back through seatd: the seat shared by the
+        KMS backend and the input layer is disabled (DRM master dropped,
+        input devices closed, keys typed then lost) and enabled again
+        (master back, the keyboard types)."""
+        rc, output = self.case("input", "seat-switch")
+        self.assertEqual(rc, 0, output)
+        self.assertIn("seat_check: ok", output)
+        self.assertIn("seat seat0 disabled", output)
+        self.assertIn("seat seat0 enabled again", output)
 
 
 if __name__ == "__main__":

@@ -1,6 +1,6 @@
-// Runs inside the QEMU guest (tests/vm/test_kms.py), seed 000 on real
-// hardware: a client process maps the output's buffer and keeps writing; the
-// DRM driver is unbound under it. udefio must survive, remove the output,
+// Runs inside the QEMU guest (tests/vm/test_kms.py): "fbdev: defio: Protect
+// against device/module removal" on a real driver. A client process maps the
+// output's buffer and keeps writing; the DRM driver is unbound under it. udefio must survive, remove the output,
 // revoke the buffer (the client gets SIGBUS through its handler) and leak no fd.
 #include <dirent.h>
 #include <signal.h>

@@ -338,6 +338,9 @@ TEST_F(WaylandOutputTest, CompositorGoneRemovesTheOutput)
     attach();
     compositor_->disconnect_clients();
     ASSERT_TRUE(test::wait_for([&] { return removed_.load(); }));
+    // The removed callback runs just before the output goes; after the loop's
+    // turn, it is gone and has detached the state.
+    loop_.run_on_loop([] {});
     EXPECT_FALSE(state_->attached());  // clients' mappings are revoked
 }
 
@@ -347,6 +350,9 @@ TEST_F(WaylandOutputTest, ClosedWindowRemovesTheOutput)
     attach();
     compositor_->close_window();
     ASSERT_TRUE(test::wait_for([&] { return removed_.load(); }));
+    // The removed callback runs just before the output goes; after the loop's
+    // turn, it is gone and has detached the state.
+    loop_.run_on_loop([] {});
     EXPECT_FALSE(state_->attached());
 }
 

@@ -10,6 +10,7 @@
 #include "defio/tracker_probe.hpp"
 #include "tools/bench/idle_wakeups.hpp"
 #include "tools/bench/profiling_overhead.hpp"
+#include "tools/bench/rotation_benchmarks.hpp"
 #include "tools/bench/tracker_benchmarks.hpp"
 #include "tools/bench/tracker_fixture.hpp"
 
@@ -89,6 +90,10 @@ void print_ratios(const RecordingReporter& r)
         std::printf("\nprofiling: a cursor flush costs %.2f us off, %.2f us on (+%.0f%%, %.2f us per frame)\n",
                     off->real_ns / 1000, on->real_ns / 1000, 100.0 * (on->real_ns - off->real_ns) / off->real_ns,
                     (on->real_ns - off->real_ns) / 1000);
+    std::printf("%s", udefio::bench::report_rotation([&r](const std::string& name) {
+                          const Measured* m = find(r, name);
+                          return m ? m->cpu_ns : 0.0;
+                      }).c_str());
     std::printf("\ncollect+rearm in us (dirty pages: 0 / 1 / 16 / 256 / all) and first write in ns/page:\n");
     for (const auto& probe : udefio::probe_trackers()) {
         const std::string t(udefio::tracker_name(probe.kind));
@@ -119,6 +124,7 @@ int main(int argc, char** argv)
             std::printf("tracker %s skipped: %s\n", udefio::tracker_name(probe.kind).data(), probe.reason.c_str());
     udefio::bench::register_tracker_benchmarks();
     udefio::bench::register_profiling_benchmarks();
+    udefio::bench::register_rotation_benchmarks();
     RecordingReporter reporter;
     benchmark::RunSpecifiedBenchmarks(&reporter);
     print_ratios(reporter);

@@ -69,6 +69,7 @@ int main(int argc, char **argv)
     }
     uint32_t x = 0;
     long n = 0;
+    int leased_again = 0;
     while (frames == 0 || n < frames) {
         const uint32_t side = b.rows / 2 ? b.rows / 2 : 1;
         const uint32_t old = x;
@@ -83,6 +84,10 @@ int main(int argc, char **argv)
             serial = udefio_commit(c, surface);
         }
         if (serial >= 0 && udefio_wait_presented(c, surface, serial, 2000) == 0) {
+            if (leased_again) {
+                fprintf(stderr, "client-damage: drawing again, on a %ux%u surface\n", width, height);
+                leased_again = 0;
+            }
             ++n;
             continue;
         }
@@ -90,6 +95,7 @@ int main(int argc, char **argv)
             fprintf(stderr, "client-damage: %s; stopping\n", udefio_last_error(c));
             break;
         }
+        leased_again = 1;
         x = 0;
     }
     printf("client-damage: %ld frames presented\n", n);

@@ -10,6 +10,7 @@
 #include <fuzzer/FuzzedDataProvider.h>
 
 #include <cstdio>
+#include <cstdlib>
 
 #include "tests/fuzz/server_harness.hpp"
 #include "util/log.hpp"
@@ -19,6 +20,8 @@ using udefio::fuzz::ServerHarness;
 extern "C" int LLVMFuzzerInitialize(int*, char***)
 {
     udefio::set_log_level(udefio::LogLevel::quiet);
+    if (const char* v = std::getenv("FUZZ_SERVER_STATS"); v && *v == '1')
+        std::atexit(ServerHarness::print_stats);
     if (!ServerHarness::have_sync_files())
         std::fprintf(stderr, "fuzz_server: no sw_sync on this kernel: attach_fence gets only fds that are no "
                              "sync_file\n");
@@ -40,17 +43,20 @@ void run_step(ServerHarness& h, FuzzedDataProvider& in)
         if (!bad)
             h.hello(slot, 1 + uint32_t(n(1)));
         break;
-    case 1:
-        h.create_surface(slot, uint32_t(n(5)), std::nullopt);
+    case 1: {
+        const uint32_t id = uint32_t(n(5));
+        h.create_surface(slot, bad ? id : h.unused_surface_id(slot, id), std::nullopt);
         break;
+    }
     case 2: {
         const uint32_t id = uint32_t(n(5));
-        h.create_surface(slot, id, size_t(n(7)));
+        h.create_surface(slot, bad ? id : h.unused_surface_id(slot, id), size_t(n(7)));
         break;
     }
     case 3:
         if (auto s = h.surface_id(slot, pick)) {
-            const uint32_t lease = uint32_t(n(5)), offset = uint32_t(n(2));
+            const uint32_t wanted = uint32_t(n(5)), offset = uint32_t(n(2));
+            const uint32_t lease = bad ? wanted : h.unused_lease_id(slot, wanted);
             h.lease(slot, *s, lease, offset, uint32_t(n(bad ? 40 : 2)));
         }
         break;

@@ -100,6 +100,36 @@ struct ServerHarness::Client {
     uint32_t serial = 0;
 };
 
+ServerHarness::Stats& ServerHarness::stats()
+{
+    static Stats counts{};
+    return counts;
+}
+
+std::map<std::string, uint64_t>& ServerHarness::error_messages()
+{
+    static auto* counts = new std::map<std::string, uint64_t>;  // still there at exit
+    return *counts;
+}
+
+void ServerHarness::print_stats()
+{
+    for (const auto& [message, count] : error_messages())
+        std::fprintf(stderr, "  %6llu  %s\n", (unsigned long long)count, message.c_str());
+    const Stats& n = stats();
+    std::fprintf(stderr,
+                 "fuzz_server stats: %llu inputs, %llu steps, %llu leases, %llu revoked leases checked for SIGBUS, "
+                 "%llu commits, %llu presented, %llu sync_files attached, %llu clients ended by the server, "
+                 "%llu frame pixels checked; errors by code (bad_message, bad_fd, bad_object, no_memory, "
+                 "revoked, other): %llu %llu %llu %llu %llu %llu\n",
+                 (unsigned long long)n.inputs, (unsigned long long)n.steps, (unsigned long long)n.leased,
+                 (unsigned long long)n.revoked_checked, (unsigned long long)n.committed,
+                 (unsigned long long)n.presented, (unsigned long long)n.sync_files,
+                 (unsigned long long)n.clients_dropped, (unsigned long long)n.frame_pixels_checked,
+                 (unsigned long long)n.errors[1], (unsigned long long)n.errors[2], (unsigned long long)n.errors[3],
+                 (unsigned long long)n.errors[4], (unsigned long long)n.errors[5], (unsigned long long)n.errors[0]);
+}
+
 bool ServerHarness::have_sync_files()
 {
     static const bool have = ::access(kSwSync, R_OK | W_OK) == 0;
@@ -108,6 +138,7 @@ bool ServerHarness::have_sync_files()
 
 ServerHarness::ServerHarness() : fds_before_(open_fds())
 {
+    ++stats().inputs;
     loop_ = EventLoop::create().value();
     server_ = std::make_unique<Server>(*loop_);
     for (int i = 0; i < 2; ++i)
@@ -312,6 +343,26 @@ std::optional<uint32_t> ServerHarness::lease_id(size_t slot, uint8_t pick)
     return it->first;
 }
 
+uint32_t ServerHarness::unused_surface_id(size_t slot, uint32_t wanted)
+{
+    Client* c = client(slot);
+    for (uint32_t id = 0; c->surfaces.count(wanted) && id < 6; ++id)
+        wanted = id;
+    return wanted;
+}
+
+uint32_t ServerHarness::unused_lease_id(size_t slot, uint32_t wanted)
+{
+    Client* c = client(slot);
+    auto used = [&](uint32_t id) {
+        auto it = c->leases.find(id);
+        return it != c->leases.end() && !it->second->revoked;
+    };
+    for (uint32_t id = 0; used(wanted) && id < 6; ++id)
+        wanted = id;
+    return wanted;
+}
+
 void ServerHarness::connect(size_t slot)
 {
     auto& c = clients_[slot % kClients];
@@ -345,6 +396,7 @@ void ServerHarness::create_surface(size_t slot, uint32_t surface, std::optional<
     Client* c = client(slot);
     if (!c)
         return;
+    c->surfaces.try_emplace(surface);  // known before it is configured (it may wait for an output)
     if (!on_output)
         return send(*c, wire::CreateSurface{surface});
     Output* o = output_at(*on_output);
@@ -385,6 +437,7 @@ void ServerHarness::commit(size_t slot, uint32_t surface)
     if (auto s = c->surfaces.find(surface); s != c->surfaces.end())
         s->second.committed = serial;
     send(*c, wire::Commit{surface, serial});
+    ++stats().committed;
 }
 
 void ServerHarness::attach_fence(size_t slot, uint32_t surface, FenceKind kind)
@@ -399,8 +452,10 @@ void ServerHarness::attach_fence(size_t slot, uint32_t surface, FenceKind kind)
             sw_sync_create_fence_data data{};
             data.value = uint32_t(++fences_made_);
             std::strncpy(data.name, "fuzz", sizeof data.name - 1);
-            if (::ioctl(timeline_.get(), SW_SYNC_IOC_CREATE_FENCE, &data) == 0)
+            if (::ioctl(timeline_.get(), SW_SYNC_IOC_CREATE_FENCE, &data) == 0) {
                 fd.reset(data.fence);
+                ++stats().sync_files;
+            }
         }
         break;
     case FenceKind::eventfd:
@@ -417,8 +472,10 @@ void ServerHarness::attach_fence(size_t slot, uint32_t surface, FenceKind kind)
 
 void ServerHarness::destroy_surface(size_t slot, uint32_t surface)
 {
-    if (Client* c = client(slot))
+    if (Client* c = client(slot)) {
         send(*c, wire::DestroySurface{surface});
+        c->surfaces.erase(surface);
+    }
 }
 
 void ServerHarness::release(size_t slot, uint32_t lease)
@@ -526,6 +583,7 @@ void ServerHarness::truncate(size_t slot, uint32_t lease)
 
 void ServerHarness::step()
 {
+    ++stats().steps;
     event_base_loop(loop_->base(), EVLOOP_ONCE | EVLOOP_NONBLOCK);
     drain_all();
     check_frames();
@@ -547,6 +605,7 @@ void ServerHarness::drain(Client& c)
         if (packet.bytes < 0 && errno == EAGAIN)
             return;
         if (packet.bytes <= 0) {  // the server ended it
+            ++stats().clients_dropped;
             c.socket.reset();
             c.gone = true;
             return;
@@ -592,12 +651,18 @@ void ServerHarness::on_event(Client& c, const wire::Event& event, UniqueFd fd)
             c.old_leases.push_back(std::move(old->second));
         }
         c.leases[leased->lease] = std::move(lease);
+        ++stats().leased;
     } else if (auto* revoked = std::get_if<wire::Revoked>(&event)) {
         if (auto it = c.leases.find(revoked->lease); it != c.leases.end()) {
             it->second->revoked = true;
             check_revoked(*it->second, "when its client was told");
         }
+    } else if (auto* error = std::get_if<wire::ErrorEvent>(&event)) {
+        ++stats().errors[error->code < 6 ? error->code : 0];
+        if (std::getenv("FUZZ_SERVER_STATS"))
+            ++error_messages()[std::string(error->message, strnlen(error->message, sizeof error->message)).substr(0, 48)];
     } else if (auto* presented = std::get_if<wire::Presented>(&event)) {
+        ++stats().presented;
         Surface& s = c.surfaces[presented->surface];
         s.presented = std::max(s.presented, presented->serial);
     }
@@ -605,6 +670,7 @@ void ServerHarness::on_event(Client& c, const wire::Event& event, UniqueFd fd)
 
 void ServerHarness::check_revoked(const Lease& lease, const char* when) const
 {
+    ++stats().revoked_checked;
     volatile uint32_t* p = lease.pixels;
     if (run_guarding_sigbus([&] { (void)p[0]; }))
         fail(std::string("a revoked lease's mapping does not raise SIGBUS ") + when);
@@ -620,6 +686,7 @@ __attribute__((no_sanitize("coverage"))) void ServerHarness::check_frames()
             uint32_t* checked = o->checked.data() + size_t(y) * o->width;
             if (std::memcmp(row, checked, o->width * 4) == 0)
                 continue;
+            stats().frame_pixels_checked += o->width;
             for (uint32_t x = 0; x < o->width; ++x) {
                 const uint32_t v = row[x];
                 const auto& allowed = o->allowed[size_t(y) * o->width + x];

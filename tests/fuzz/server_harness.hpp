@@ -36,7 +36,10 @@ public:
     // (slots 0 and 2 in version 2, 1 and 3 in version 1), so that scripts
     // get deep. Surfaces and leases are named by `pick`: one the client has,
     // or (pick >= kAnyId) any small id; nullopt: it has none to pick.
-    static constexpr uint8_t kAnyId = 240;
+    static constexpr uint8_t kAnyId = 250;
+    // `wanted`, or the smallest id below 6 that the client does not use yet.
+    uint32_t unused_surface_id(size_t slot, uint32_t wanted);
+    uint32_t unused_lease_id(size_t slot, uint32_t wanted);
     std::optional<uint32_t> surface_id(size_t slot, uint8_t pick);
     std::optional<uint32_t> lease_id(size_t slot, uint8_t pick);
     void connect(size_t slot);
@@ -71,6 +74,16 @@ public:
     void step();
 
     static bool have_sync_files();
+
+    // What the scripts reached, over all inputs of this process: with
+    // FUZZ_SERVER_STATS=1 the target prints them at exit (docs/RELIABILITY.md).
+    struct Stats {
+        uint64_t inputs, steps, leased, revoked_checked, committed, presented, errors[6], sync_files,
+            frame_pixels_checked, clients_dropped;
+    };
+    static Stats& stats();
+    static void print_stats();
+    static std::map<std::string, uint64_t>& error_messages();
 
 private:
     struct Output;

@@ -33,4 +33,4 @@ if [ "$jobs" -gt 1 ]; then
 fi
 cd "$out"
 echo "fuzz-long: $target for ${seconds}s, $jobs worker(s), in $PWD" >&2
-exec nice -n 15 "../../../build-fuzz/tests/fuzz/$target" "${args[@]}" corpus
+exec nice -n 10 "../../../build-fuzz/tests/fuzz/$target" "${args[@]}" corpus

@@ -34,13 +34,15 @@ namespace {
 void run_step(ServerHarness& h, FuzzedDataProvider& in)
 {
     const size_t slot = in.ConsumeIntegralInRange<size_t>(0, ServerHarness::kClients - 1);
-    const uint8_t pick = in.ConsumeIntegral<uint8_t>();  // which surface or lease, or any id
-    const bool bad = in.ConsumeIntegralInRange(0, 15) == 0;  // a step that is a protocol error
+    uint8_t pick = in.ConsumeIntegral<uint8_t>();  // which surface or lease, or (bad) any id
+    // Once the input is used up every value is its least: a step then is neither bad nor more than a wakeup.
+    const bool bad = in.ConsumeIntegralInRange(0, 15) == 15;  // a step that is a protocol error
+    if (!bad)
+        pick %= ServerHarness::kAnyId;
     auto n = [&](int most) { return in.ConsumeIntegralInRange(0, most); };
-    switch (in.ConsumeIntegralInRange(0, 23)) {
-    case 0:
-        h.connect(slot);
-        if (!bad)
+    switch (in.ConsumeIntegralInRange(0, 25)) {
+    case 18:
+        if (h.connect(slot) != bad)  // bad: a hello twice, or none
             h.hello(slot, 1 + uint32_t(n(1)));
         break;
     case 1: {
@@ -50,7 +52,9 @@ void run_step(ServerHarness& h, FuzzedDataProvider& in)
     }
     case 2: {
         const uint32_t id = uint32_t(n(5));
-        h.create_surface(slot, bad ? id : h.unused_surface_id(slot, id), size_t(n(7)));
+        const size_t output = size_t(n(7));
+        if (bad || h.version(slot) >= 2)  // else create_surface_on is a protocol error
+            h.create_surface(slot, bad ? id : h.unused_surface_id(slot, id), output);
         break;
     }
     case 3:
@@ -72,6 +76,8 @@ void run_step(ServerHarness& h, FuzzedDataProvider& in)
             h.commit(slot, *s);
         break;
     case 7:
+        if (!bad && !ServerHarness::have_sync_files())
+            break;  // no fence a client could send without an error
         if (auto s = h.surface_id(slot, pick))
             h.attach_fence(slot, *s, bad ? ServerHarness::FenceKind(n(3)) : ServerHarness::FenceKind::sync_file);
         break;
@@ -114,7 +120,7 @@ void run_step(ServerHarness& h, FuzzedDataProvider& in)
                 h.truncate(slot, *l);
         }
         break;
-    case 18:
+    case 0:
         for (int steps = n(7); steps > 0; --steps)
             h.step();
         break;
@@ -153,6 +159,12 @@ void run_step(ServerHarness& h, FuzzedDataProvider& in)
         h.present(size_t(n(7)));
         h.step();
         break;
+    case 24:
+    case 25: {
+        const uint32_t x = uint32_t(n(255)), y = uint32_t(n(63)), w = 1 + uint32_t(n(63));
+        h.frame(slot, pick, x, y, w, 1 + uint32_t(n(63)), n(3) != 0);
+        break;
+    }
     }
     h.step();
 }

@@ -75,6 +75,7 @@ struct ServerHarness::Lease {
     std::vector<uint32_t> drawn;  // per lease pixel: the last token stored there (0: none)
     std::optional<Userfaultfd> uffd;
     bool revoked = false;  // the server said so
+    bool released = false;  // the client let it go: the server revokes it without an event
 
     ~Lease()
     {
@@ -97,6 +98,7 @@ struct ServerHarness::Client {
     std::map<uint32_t, Surface> surfaces;
     std::map<uint32_t, std::unique_ptr<Lease>> leases;
     std::vector<std::unique_ptr<Lease>> old_leases;  // replaced under their id, kept for the end's check
+    uint32_t version = 0;
     uint32_t serial = 0;
 };
 
@@ -356,18 +358,23 @@ uint32_t ServerHarness::unused_lease_id(size_t slot, uint32_t wanted)
     Client* c = client(slot);
     auto used = [&](uint32_t id) {
         auto it = c->leases.find(id);
-        return it != c->leases.end() && !it->second->revoked;
+        return it != c->leases.end() && !it->second->revoked && !it->second->released;
     };
     for (uint32_t id = 0; used(wanted) && id < 6; ++id)
         wanted = id;
     return wanted;
 }
 
-void ServerHarness::connect(size_t slot)
+uint32_t ServerHarness::version(size_t slot)
+{
+    return client(slot)->version;
+}
+
+bool ServerHarness::connect(size_t slot)
 {
     auto& c = clients_[slot % kClients];
     if (c && c->socket)
-        return;
+        return false;
     int sv[2];
     if (::socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) != 0)
         fail("socketpair");
@@ -382,12 +389,15 @@ void ServerHarness::connect(size_t slot)
         c = std::make_unique<Client>();
     }
     c->socket.reset(sv[1]);
+    c->version = 0;
     server_->add_client(UniqueFd(sv[0]));
+    return true;
 }
 
 void ServerHarness::hello(size_t slot, uint32_t version)
 {
     Client& c = *clients_[slot % kClients];
+    c.version = version;
     send(c, wire::Hello{version});
 }
 
@@ -484,7 +494,10 @@ void ServerHarness::release(size_t slot, uint32_t lease)
     if (!c)
         return;
     send(*c, wire::ReleaseLease{lease});
-    // libudefio-client unmaps it here; the harness keeps the mapping for the check that it is revoked.
+    // libudefio-client unmaps it here; the harness keeps the mapping for the check that it is revoked
+    // (once the server has read the release: when the id is leased again, or at the end).
+    if (auto it = c->leases.find(lease); it != c->leases.end())
+        it->second->released = true;
 }
 
 void ServerHarness::track(size_t slot, uint32_t lease, TrackAt where)
@@ -572,6 +585,46 @@ void ServerHarness::draw(size_t slot, uint32_t lease, uint32_t x, uint32_t y, ui
     });
 }
 
+void ServerHarness::frame(size_t slot, uint8_t pick, uint32_t x, uint32_t y, uint32_t width, uint32_t height,
+                          bool damaged)
+{
+    Client* c = client(slot);
+    if (c->surfaces.empty()) {
+        create_surface(slot, unused_surface_id(slot, 0), std::nullopt);
+        step();
+    }
+    if (!c->socket || c->surfaces.empty())
+        return;
+    auto s = c->surfaces.begin();
+    std::advance(s, pick % c->surfaces.size());
+    const uint32_t surface = s->first;
+    auto standing = [&]() -> std::pair<uint32_t, Lease*> {
+        for (auto& [id, l] : c->leases)
+            if (l->surface == surface && !l->revoked && !l->released)
+                return {id, l.get()};
+        return {0, nullptr};
+    };
+    if (!standing().second) {
+        lease(slot, surface, unused_lease_id(slot, 0), 0, 0);  // the whole frame
+        step();
+    }
+    auto [id, l] = standing();
+    if (!c->socket || !l)
+        return;
+    draw(slot, id, x, y, width, height);
+    if (damaged) {
+        x %= l->width;
+        y %= l->rows;
+        damage(slot, surface, int32_t(x), int32_t(l->first_row + y), int32_t(std::min(width, l->width - x)),
+               int32_t(std::min(height, l->rows - y)));
+    }
+    commit(slot, surface);
+    step();
+    for (size_t i = 0; i < outputs_.size(); ++i)
+        if (outputs_[i]->id == s->second.output)
+            present(i);
+}
+
 void ServerHarness::truncate(size_t slot, uint32_t lease)
 {
     Client* c = client(slot);
@@ -646,8 +699,10 @@ void ServerHarness::on_event(Client& c, const wire::Event& event, UniqueFd fd)
         lease->pixels = static_cast<uint32_t*>(p);
         lease->fd = std::move(fd);
         if (auto old = c.leases.find(leased->lease); old != c.leases.end()) {
-            if (!old->second->revoked)
+            if (!old->second->revoked && !old->second->released)
                 fail("lease " + std::to_string(leased->lease) + " was given again while it stands");
+            if (old->second->released)  // its release came before this lease's request
+                check_revoked(*old->second, "after its release");
             c.old_leases.push_back(std::move(old->second));
         }
         c.leases[leased->lease] = std::move(lease);

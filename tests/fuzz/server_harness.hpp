@@ -42,7 +42,8 @@ public:
     uint32_t unused_lease_id(size_t slot, uint32_t wanted);
     std::optional<uint32_t> surface_id(size_t slot, uint8_t pick);
     std::optional<uint32_t> lease_id(size_t slot, uint8_t pick);
-    void connect(size_t slot);
+    bool connect(size_t slot);  // false: the slot has a client already
+    uint32_t version(size_t slot);  // of the hello it sent
     void hello(size_t slot, uint32_t version);
     void create_surface(size_t slot, uint32_t surface, std::optional<size_t> on_output);
     void lease(size_t slot, uint32_t surface, uint32_t lease, uint32_t offset_pages, uint32_t length_pages);
@@ -60,6 +61,11 @@ public:
     void draw(size_t slot, uint32_t lease, uint32_t x, uint32_t y, uint32_t width, uint32_t height);
     // A hostile client shrinks its lease's memfd.
     void truncate(size_t slot, uint32_t lease);
+
+    // A well-behaved client's whole frame, for depth in few bytes: a surface
+    // and a lease of it if it has none, a rectangle drawn, damage for it (or
+    // none: the server finds what changed), the commit, its output presenting.
+    void frame(size_t slot, uint8_t pick, uint32_t x, uint32_t y, uint32_t width, uint32_t height, bool damaged);
 
     // What the session does.
     void present(size_t output);

@@ -1,6 +1,7 @@
 #include "compositor/client_connection.hpp"
 
 #include <fcntl.h>
+#include <poll.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -19,12 +20,11 @@ std::atomic<uint32_t> next_client_id{1};
 
 Result<std::unique_ptr<ClientConnection>> ClientConnection::start(EventLoop& loop, UniqueFd socket, Handler& handler)
 {
-    ucred cred{};
-    socklen_t len = sizeof cred;
-    if (::getsockopt(socket.get(), SOL_SOCKET, SO_PEERCRED, &cred, &len) != 0)
-        return errno_error("SO_PEERCRED of a new client");
+    auto peer = PeerProcess::of_socket(socket.get());
+    if (!peer)
+        return peer.error();
     auto client = std::make_unique<ClientConnection>(loop, std::move(socket), handler,
-                                                     next_client_id.fetch_add(1), cred.pid);
+                                                     next_client_id.fetch_add(1), std::move(peer).value());
     auto watch = loop.watch_readable(client->socket_.get(), [c = client.get()] { c->on_readable(); });
     if (!watch)
         return watch.error();
@@ -32,20 +32,22 @@ Result<std::unique_ptr<ClientConnection>> ClientConnection::start(EventLoop& loo
     return client;
 }
 
-ClientConnection::ClientConnection(EventLoop& loop, UniqueFd socket, Handler& handler, uint32_t id, pid_t pid)
+ClientConnection::ClientConnection(EventLoop& loop, UniqueFd socket, Handler& handler, uint32_t id, PeerProcess peer)
     : loop_(loop),
       socket_(std::move(socket)),
       handler_(handler),
       id_(id),
-      pid_(pid),
+      peer_(std::move(peer)),
       self_(std::make_shared<ClientConnection*>(this))
 {
 }
 
 void ClientConnection::on_readable()
 {
-    // A bounded number per wakeup, so that one busy client cannot starve the loop.
-    for (int n = 0; n < 64 && !gone_; ++n) {
+    // A bounded number per wakeup, so that one busy client cannot starve the
+    // loop; fewer when one of them was costly (end_wakeup) or must be finished first (pause).
+    wakeup_ended_ = false;
+    for (int n = 0; n < kMaxRequestsPerWakeup && !gone_ && !paused_ && !wakeup_ended_; ++n) {
         std::byte data[wire::kMaxMessage + 1];
         ReceivedPacket packet = receive_with_fds(socket_.get(), data, wire::kMaxFds + 3, MSG_DONTWAIT);
         if (packet.bytes < 0) {
@@ -55,7 +57,7 @@ void ClientConnection::on_readable()
         }
         const size_t got = size_t(packet.bytes);
         std::vector<UniqueFd>& fds = packet.fds;
-        if (got == 0 && fds.empty())
+        if (got == 0 && fds.empty() && peer_hung_up())
             return end("disconnected");
         if (packet.fds_truncated)
             return fail(wire::ErrorCode::bad_fd, "more fds than a message may carry");
@@ -70,18 +72,55 @@ void ClientConnection::on_readable()
     }
 }
 
-void ClientConnection::send(const wire::Event& event, int fd)
+bool ClientConnection::peer_hung_up() const
 {
+    pollfd p{socket_.get(), POLLRDHUP, 0};
+    return ::poll(&p, 1, 0) == 1 && (p.revents & (POLLRDHUP | POLLHUP | POLLERR));
+}
+
+void ClientConnection::send(const wire::Event& event)
+{
+    if (auto sent = send(event, -1); !sent)
+        UDEFIO_LOG(error, "client %u: %s", id_, sent.error().message().c_str());
+}
+
+Result<void> ClientConnection::send(const wire::Event& event, int fd)
+{
+    const std::string_view name = wire::opcode_name(std::visit([](const auto& m) { return m.opcode; }, event));
+    if (wire::fds_of(event) != (fd >= 0 ? 1 : 0))
+        return plain_error(std::string(name) + " must carry " + std::to_string(wire::fds_of(event)) + " fds");
     if (gone_)
-        return;
+        return {};
     Packet packet{wire::encode(event), UniqueFd()};
-    if (fd >= 0)
+    if (fd >= 0) {
         packet.fd.reset(::fcntl(fd, F_DUPFD_CLOEXEC, 0));
+        if (!packet.fd)
+            return errno_error("duplicate the fd of " + std::string(name) + " for client " + std::to_string(id_));
+    }
     queue_.push_back(std::move(packet));
-    if (queue_.size() > kMaxQueuedEvents)
-        return end("it does not read its socket (" + std::to_string(kMaxQueuedEvents) + " events queued)");
+    if (queue_.size() > kMaxQueuedEvents) {
+        end("it does not read its socket (" + std::to_string(kMaxQueuedEvents) + " events queued)");
+        return {};
+    }
     if (!flush_queue() && !gone_ && queue_.size() > kMaxQueuedEvents / 2)
         UDEFIO_LOG(debug, "client %u: %zu events queued", id_, queue_.size());
+    return {};
+}
+
+void ClientConnection::pause()
+{
+    if (gone_ || paused_)
+        return;
+    paused_ = true;
+    watch_.disarm();
+}
+
+void ClientConnection::resume()
+{
+    if (gone_ || !paused_)
+        return;
+    paused_ = false;
+    watch_.rearm();  // level-triggered: what waited in the socket is read at the next wakeup
 }
 
 bool ClientConnection::flush_queue()
@@ -102,7 +141,7 @@ void ClientConnection::fail(wire::ErrorCode code, const std::string& why)
 {
     if (gone_)
         return;
-    UDEFIO_LOG(warn, "client %u (pid %d): protocol error: %s; disconnecting it", id_, int(pid_), why.c_str());
+    UDEFIO_LOG(warn, "client %u (pid %d): protocol error: %s; disconnecting it", id_, int(pid()), why.c_str());
     send(wire::make_error(code, why));
     end("protocol error: " + why);
 }

@@ -1,5 +1,6 @@
 #include "compositor/lease.hpp"
 
+#include <algorithm>
 #include <cstring>
 
 #include "defio/pixel_copy.hpp"
@@ -71,19 +72,19 @@ Result<void> Lease::commit(const Damage& damage)
     return {};
 }
 
-Result<Damage> Lease::find_changes()
+Result<Damage> Lease::find_changes(uint32_t first_row, uint32_t rows)
 {
     Damage changed;
     bool read = true;
     auto used = use([&](LeaseTarget&, const SharedBuffer& lease) {
         const uint32_t stride = lease.layout().stride;
-        const uint32_t rows = lease.layout().height;
+        const uint32_t end = std::min(first_row + rows, lease.layout().height);
         if (shadow_.size() != lease.size())
             shadow_.assign(lease.size(), std::byte{0});  // a fresh lease is zeros, as its memfd
         std::vector<uint32_t> changed_rows;
-        changed_rows.reserve(rows);
+        changed_rows.reserve(end > first_row ? end - first_row : 0);
         read = run_guarding_sigbus([&] {
-            for (uint32_t y = 0; y < rows; ++y) {
+            for (uint32_t y = first_row; y < end; ++y) {
                 const size_t at = size_t(y) * stride;
                 if (std::memcmp(shadow_.data() + at, lease.data() + at, stride) != 0) {
                     std::memcpy(shadow_.data() + at, lease.data() + at, stride);
@@ -116,6 +117,7 @@ void Lease::revoke()
         return;
     revoked_ = true;
     target_ = nullptr;
+    shadow_ = {};  // no compare runs now: it holds the memory lock
     if (auto r = buffer_.revoke(); !r)
         UDEFIO_LOG(error, "revoking a lease: %s; its client keeps a stale mapping", r.error().message().c_str());
 }

@@ -47,10 +47,11 @@ public:
     // Copies the rows of `damage` (lease coordinates) into the target's frame
     // and adds them as damage there: a commit.
     Result<void> commit(const Damage& damage);
-    // For a client that says nothing of what it drew: the rows that differ
-    // from what the last call saw (a shadow compare of the lease, lease
-    // coordinates).
-    Result<Damage> find_changes();
+    // For a client that says nothing of what it drew: the rows among
+    // [first_row, first_row + rows) that differ from what the last look at
+    // them saw (a shadow compare of the lease, lease coordinates). The
+    // shadow is the lease's size, allocated at the first call.
+    Result<Damage> find_changes(uint32_t first_row, uint32_t rows);
 
     // Revokes: no use starts after this returns, none is running, and the
     // client's mapping raises SIGBUS on its next access. Idempotent. On the
@@ -64,7 +65,7 @@ public:
 private:
     const LeasePlace place_;
     SharedBuffer buffer_;
-    std::vector<std::byte> shadow_;  // find_changes(): the lease as last compared; under the memory lock
+    std::vector<std::byte> shadow_;  // find_changes(): the lease as last compared; under the memory lock; freed by revoke
 
     // resv_ (the DMABUF's reservation lock) protects target_ and revoked_.
     // revoked_ is written only with both resv_ and the target's memory lock

@@ -1,13 +1,28 @@
 #include "compositor/server.hpp"
 
+#include <sys/socket.h>
+
 #include "util/log.hpp"
+#include "util/scm_rights.hpp"
 
 namespace udefio {
 
 using wire::ErrorCode;
 using wire::RevokeReason;
 
+namespace {
+
+constexpr auto kRefusalLogEvery = std::chrono::seconds(10);
+
+}  // namespace
+
 Server::Server(EventLoop& loop) : loop_(loop) {}
+
+void Server::set_limits(const ServerLimits& limits)
+{
+    limits_ = limits;
+    shadows_.set_limit(limits.shadow_bytes);
+}
 
 Server::~Server()
 {
@@ -16,6 +31,8 @@ Server::~Server()
 
 void Server::add_client(UniqueFd socket)
 {
+    if (clients_.size() >= limits_.max_clients)
+        return refuse_client(std::move(socket));
     auto connection = ClientConnection::start(loop_, std::move(socket), *this);
     if (!connection) {
         UDEFIO_LOG(warn, "a new client: %s", connection.error().message().c_str());
@@ -26,13 +43,31 @@ void Server::add_client(UniqueFd socket)
     clients_[id].connection = std::move(connection).value();
 }
 
+// Told why, never served; logged at most every 10 s, a flood of them included.
+void Server::refuse_client(UniqueFd socket)
+{
+    const std::string why = "udefio serves at most " + std::to_string(limits_.max_clients) +
+                            " clients (--max-clients); try again later";
+    const auto error = wire::encode(wire::Event(wire::make_error(ErrorCode::no_memory, why)));
+    (void)send_with_fd(socket.get(), error, -1, MSG_DONTWAIT);
+    ++refused_;
+    const auto now = std::chrono::steady_clock::now();
+    if (now - refusal_logged_ >= kRefusalLogEvery) {
+        UDEFIO_LOG(warn, "%llu client(s) refused since the last such line: %zu are connected, the most "
+                   "--max-clients allows",
+                   static_cast<unsigned long long>(refused_), clients_.size());
+        refused_ = 0;
+        refusal_logged_ = now;
+    }
+}
+
 void Server::on_gone(ClientConnection& connection, const std::string& why)
 {
     auto it = clients_.find(connection.id());
     if (it == clients_.end())
         return;
     UDEFIO_LOG(info, "client %u (pid %d) gone: %s", connection.id(), int(connection.pid()), why.c_str());
-    revoke_leases(it->second, [](const LeaseEntry&) { return true; }, RevokeReason::client_gone);
+    revoke_leases(it->second, [](const ClientLease&) { return true; }, RevokeReason::client_gone);
     clients_.erase(it);
 }
 
@@ -66,7 +101,7 @@ void Server::replace_output(const ServedOutput& o)
         // A version-1 client does not know output_changed: its lease went away with the old frame.
         const RevokeReason reason =
             c.version >= wire::OutputInfo::since ? RevokeReason::output_changed : RevokeReason::output_gone;
-        revoke_leases(c, [&](const LeaseEntry& e) { return e.output == o.id; }, reason);
+        revoke_leases(c, [&](const ClientLease& e) { return e.output == o.id; }, reason);
         if (c.version >= wire::OutputInfo::since)
             send_output_info(c, o);
         for (auto& [surface_id, s] : c.surfaces) {
@@ -83,7 +118,7 @@ void Server::remove_output(uint32_t gone)
     if (default_output_ == gone)
         default_output_ = 0;
     for (auto& [id, c] : clients_) {
-        revoke_leases(c, [&](const LeaseEntry& e) { return e.output == gone; }, RevokeReason::output_gone);
+        revoke_leases(c, [&](const ClientLease& e) { return e.output == gone; }, RevokeReason::output_gone);
         if (c.version >= wire::OutputRemoved::since)
             c.connection->send(wire::OutputRemoved{gone});
         for (auto& [surface_id, s] : c.surfaces) {
@@ -227,10 +262,14 @@ void Server::handle(Client& c, const wire::LeaseBuffer& m)
     if (!lease)
         return c.connection->fail(ErrorCode::no_memory, lease.error().message());
     const int fd = (*lease)->buffer().fd();
-    c.connection->send(wire::Leased{m.surface, m.lease, m.offset, end - m.offset, frame.stride, 0}, fd);
+    if (auto sent = c.connection->send(wire::Leased{m.surface, m.lease, m.offset, end - m.offset, frame.stride, 0},
+                                       fd);
+        !sent)
+        return c.connection->fail(ErrorCode::no_memory,
+                                  "lease " + std::to_string(m.lease) + " not made: " + sent.error().message());
     const uint64_t generation = next_generation_++;
-    LeaseEntry& entry = c.leases[m.lease];
-    entry = {m.surface, s->output, generation, std::move(lease).value(), EventSource(), std::nullopt};
+    ClientLease& entry = c.leases[m.lease];
+    entry = {m.surface, s->output, generation, std::move(lease).value(), EventSource(), std::nullopt, std::nullopt};
     if (lease_lifetime_.count() > 0) {
         auto timer = loop_.make_timer(
             [this, client = c.connection->id(), id = m.lease, generation] { expire(client, id, generation); });
@@ -243,8 +282,10 @@ void Server::handle(Client& c, const wire::LeaseBuffer& m)
 
 void Server::handle(Client& c, const wire::DamageRect& m)
 {
-    if (Surface* s = surface(c, m.surface))
+    if (Surface* s = surface(c, m.surface)) {
         s->damage.add({m.x, m.y, m.width, m.height});
+        s->damage.collapse_past();  // a few rectangles, however many come
+    }
 }
 
 void Server::handle(Client& c, const wire::Commit& m)
@@ -252,68 +293,100 @@ void Server::handle(Client& c, const wire::Commit& m)
     Surface* s = surface(c, m.surface);
     if (!s)
         return;
-    if (!s->fence)
-        return compose(c, m.surface, m.serial);
-    // Composed once the client's fence signalled, from the loop (never a blocking wait).
-    auto wait = FenceWait::start(loop_, std::exchange(s->fence, nullptr),
-                                 [this, client_id = c.connection->id(), id = m.surface,
-                                  serial = m.serial](std::chrono::nanoseconds) {
-                                     auto it = clients_.find(client_id);
-                                     if (it != clients_.end() && it->second.surfaces.count(id))
-                                         compose(it->second, id, serial);
-                                 });
-    if (!wait)
-        return c.connection->fail(ErrorCode::bad_fd, wait.error().message());
-    s->fence_wait = std::move(wait).value();
+    if (s->waiting.size() >= kMaxWaitingCommits)
+        return c.connection->fail(ErrorCode::no_memory, "more than " + std::to_string(kMaxWaitingCommits) +
+                                                             " commits of surface " + std::to_string(m.surface) +
+                                                             " wait for their fences");
+    s->waiting.push_back({m.serial, std::exchange(s->damage, Damage()), std::exchange(s->fence, nullptr)});
+    if (s->waiting.size() == 1)
+        advance_commits(c, m.surface);
 }
 
-// The rows of the lease the client changed, when it did not say: from its
-// pagemap where it registered the lease (track_lease), else by comparing the
-// lease with a shadow of it. Lease coordinates.
-Result<Damage> Server::written_rows(Client& c, uint32_t lease_id, LeaseEntry& entry)
-{
-    const BufferLayout& layout = entry.lease->buffer().layout();
-    if (entry.pagemap) {
-        auto pages = entry.pagemap->written();
-        if (pages) {
-            Damage written;
-            written.add_page_indices(*pages, layout);
-            return written;
-        }
-        UDEFIO_LOG(warn, "client %u lease %u: %s; back to shadow compare", c.connection->id(), lease_id,
-                   pages.error().message().c_str());
-        entry.pagemap.reset();
-        return Damage::full(layout);  // what it wrote since the last scan is not known
-    }
-    return entry.lease->find_changes();
-}
-
-void Server::compose(Client& c, uint32_t surface_id, uint32_t serial)
+void Server::advance_commits(Client& c, uint32_t surface_id)
 {
     Surface& s = c.surfaces.at(surface_id);
-    Damage damage = std::move(s.damage);
-    s.damage = Damage();
-    const bool told = !damage.empty();  // else: find the changed rows ourselves
-    for (auto& [id, entry] : c.leases) {
-        if (entry.surface != surface_id || entry.output != s.output)
-            continue;
-        Damage mine;
-        if (told) {
-            mine = damage;
-            mine.translate(0, -int32_t(entry.lease->place().first_row));
-        } else if (auto found = written_rows(c, id, entry); found) {
-            mine = std::move(found).value();
-        } else if (!entry.lease->revoked()) {
-            return c.connection->fail(ErrorCode::bad_fd, "lease " + std::to_string(id) + ": " +
-                                                             found.error().message());
+    while (!s.waiting.empty()) {
+        WaitingCommit& first = s.waiting.front();
+        if (first.fence && !first.fence->check_sync_file()) {
+            // Waited for in the loop (never a blocking wait); then the next
+            // ones, from a posted call (not from inside this wait's own callback).
+            auto wait = FenceWait::start(
+                loop_, first.fence,
+                [this, client_id = c.connection->id(), surface_id](std::chrono::nanoseconds) {
+                    loop_.post(self_.bind([client_id, surface_id](Server& server) {
+                        auto it = server.clients_.find(client_id);
+                        if (it == server.clients_.end())
+                            return;
+                        auto waiting = it->second.surfaces.find(surface_id);
+                        if (waiting == it->second.surfaces.end() || waiting->second.waiting.empty())
+                            return;
+                        waiting->second.waiting.front().fence.reset();
+                        server.advance_commits(it->second, surface_id);
+                    }));
+                });
+            if (!wait)
+                return c.connection->fail(ErrorCode::bad_fd, wait.error().message());
+            s.fence_wait = std::move(wait).value();
+            return;
         }
-        mine.clip_to(entry.lease->buffer().layout());
-        if (mine.empty())
-            continue;
-        if (auto r = entry.lease->commit(mine); !r && !entry.lease->revoked())
-            return c.connection->fail(ErrorCode::bad_fd, "lease " + std::to_string(id) + ": " + r.error().message());
+        start_copy(c, surface_id, first.serial, std::move(first.damage));
+        s.waiting.pop_front();
     }
-    s.shown_serial = serial;
+}
+
+void Server::start_copy(Client& c, uint32_t surface_id, uint32_t serial, Damage damage)
+{
+    Surface& s = c.surfaces.at(surface_id);
+    std::vector<CommitCopy::LeaseRef> leases;
+    for (const auto& [id, entry] : c.leases) {
+        if (entry.surface == surface_id && entry.output == s.output && !entry.lease->revoked())
+            leases.push_back({id, entry.generation});
+    }
+    c.copies.emplace_back(surface_id, s.output, serial, std::move(damage), std::move(leases));
+    c.connection->pause();
+    if (c.copies.size() == 1)
+        copying_.push_back(c.connection->id());
+    if (!copies_posted_) {
+        copies_posted_ = true;
+        loop_.post(self_.bind([](Server& server) { server.run_copies(); }));
+    }
+}
+
+void Server::run_copies()
+{
+    copies_posted_ = false;
+    size_t budget = kCopyBudget;
+    while (budget > 0 && !copying_.empty()) {
+        const uint32_t id = copying_.front();
+        copying_.pop_front();
+        auto it = clients_.find(id);
+        if (it == clients_.end() || it->second.copies.empty())
+            continue;
+        Client& c = it->second;
+        CommitCopy& copy = c.copies.front();
+        const CommitCopy::Progress progress = copy.step(c.leases, shadows_, budget);
+        budget -= std::min(budget, progress.bytes);
+        if (progress.fault) {
+            c.copies.clear();
+            c.connection->fail(progress.fault->code, progress.fault->why);
+            continue;
+        }
+        if (progress.done) {
+            // Presented with its output's next frame, if the surface is still there.
+            auto s = c.surfaces.find(copy.surface());
+            if (s != c.surfaces.end() && s->second.output == copy.output())
+                s->second.shown_serial = copy.serial();
+            c.copies.pop_front();
+        }
+        if (c.copies.empty())
+            c.connection->resume();
+        else
+            copying_.push_back(id);
+    }
+    if (!copying_.empty() && !copies_posted_) {
+        copies_posted_ = true;
+        loop_.post(self_.bind([](Server& server) { server.run_copies(); }));
+    }
 }
 
 void Server::handle(Client& c, const wire::AttachFence& m, UniqueFd fd)
@@ -331,7 +404,7 @@ void Server::handle(Client& c, const wire::DestroySurface& m)
 {
     if (!surface(c, m.surface))
         return;
-    revoke_leases(c, [&](const LeaseEntry& e) { return e.surface == m.surface; }, RevokeReason::compositor);
+    revoke_leases(c, [&](const ClientLease& e) { return e.surface == m.surface; }, RevokeReason::compositor);
     c.surfaces.erase(m.surface);
 }
 
@@ -347,12 +420,36 @@ void Server::handle(Client& c, const wire::ReleaseLease& m)
 
 void Server::handle(Client& c, const wire::TrackLease& m)
 {
+    c.connection->end_wakeup();  // it reads the client's page tables
     auto it = c.leases.find(m.lease);
     if (it == c.leases.end())
         return c.connection->fail(ErrorCode::bad_object, "no lease " + std::to_string(m.lease));
-    auto watch = PagemapWatch::open(c.connection->pid(), m.address, it->second.lease->buffer().size());
+    const Lease& lease = *it->second.lease;
+    // Its process's memory, opened once, through the process that connected, if it still runs as its user.
+    if (!c.memory && c.memory_error.empty()) {
+        auto memory = ProcessMemory::open(c.connection->peer());
+        if (memory)
+            c.memory = std::move(memory).value();
+        else
+            c.memory_error = memory.error().message();
+    }
+    if (!c.memory) {
+        // Not the client's fault: its writes are found by shadow compare.
+        UDEFIO_LOG(info, "client %u lease %u: its pagemap cannot be read (%s); its writes are found by shadow compare",
+                   c.connection->id(), m.lease, c.memory_error.c_str());
+        return;
+    }
+    const ProcessMemory::Where where = c.memory->find(m.address, lease.buffer().size(), lease.buffer());
+    if (where.placement == ProcessMemory::Placement::elsewhere)
+        return c.connection->fail(ErrorCode::bad_object, "track_lease " + std::to_string(m.lease) + ": " + where.what);
+    if (where.placement == ProcessMemory::Placement::unknown) {
+        UDEFIO_LOG(info, "client %u lease %u: cannot check %s; its writes are found by shadow compare",
+                   c.connection->id(), m.lease, where.what.c_str());
+        return;
+    }
+    auto watch = PagemapWatch::open(c.memory, m.address, lease.buffer().size());
     if (!watch) {
-        // Not an error of the client's: we cannot read its page tables. It gets the shadow compare.
+        // Not an error of the client's: this kernel cannot scan it, or it did not register it.
         UDEFIO_LOG(info, "client %u lease %u: %s; its writes are found by shadow compare", c.connection->id(),
                    m.lease, watch.error().message().c_str());
         return;
@@ -404,7 +501,7 @@ size_t Server::pagemap_leases() const
 void Server::revoke_all(RevokeReason reason)
 {
     for (auto& [id, c] : clients_)
-        revoke_leases(c, [](const LeaseEntry&) { return true; }, reason);
+        revoke_leases(c, [](const ClientLease&) { return true; }, reason);
 }
 
 void Server::on_presented(uint32_t output_id, uint64_t sequence, std::chrono::nanoseconds timestamp)

@@ -4,18 +4,27 @@
 // of the client's that commits copy into the frame (compositor/lease.hpp).
 // Any request that does not make sense (an unknown or reused id, a lease that
 // does not fit, an fd that is not a sync_file) is that client's protocol
-// error; nothing else is affected. Loop thread only.
+// error; nothing else is affected.
+//
+// No client holds the loop for long: its damage is a few rectangles
+// whatever it sends, a request that costs more (track_lease, commit) ends
+// its wakeup, and commits are copied a budget of bytes per wakeup, the
+// clients taking turns (compositor/commit_copy.hpp); a committing client's
+// later requests wait until its commit is copied. Loop thread only.
 #pragma once
 
+#include <chrono>
+#include <deque>
 #include <map>
 #include <memory>
 #include <optional>
 #include <string>
 
 #include "compositor/client_connection.hpp"
-#include "compositor/lease.hpp"
-#include "compositor/pagemap_watch.hpp"
+#include "compositor/client_lease.hpp"
+#include "compositor/commit_copy.hpp"
 #include "fence/fence_wait.hpp"
+#include "util/weak_self.hpp"
 
 namespace udefio {
 
@@ -28,10 +37,20 @@ struct ServedOutput {
     LeaseTarget* target = nullptr;
 };
 
+// What all clients together may take.
+struct ServerLimits {
+    size_t max_clients = 64;                // more are refused with an error
+    size_t shadow_bytes = size_t(256) << 20;  // the shadows of damage-less commits, all clients
+};
+
 class Server final : public ClientConnection::Handler {
 public:
     static constexpr size_t kMaxSurfaces = 16;  // per client
     static constexpr size_t kMaxLeases = 16;    // per client
+    static constexpr size_t kMaxWaitingCommits = 16;  // per surface
+    // Bytes of leases compared or copied per wakeup of the loop, all clients
+    // together: about a millisecond of memcpy.
+    static constexpr size_t kCopyBudget = size_t(4) << 20;
 
     explicit Server(EventLoop& loop);
     // Revokes every lease and drops every client.
@@ -60,6 +79,7 @@ public:
     // Leases made from now on expire (are revoked, reason `expired`) this long
     // after they were made; zero: never.
     void set_lease_lifetime(std::chrono::milliseconds lifetime) { lease_lifetime_ = lifetime; }
+    void set_limits(const ServerLimits& limits);
     size_t clients() const { return clients_.size(); }
     // Leases whose client's writes are found through its pagemap.
     size_t pagemap_leases() const;
@@ -68,27 +88,31 @@ public:
     void on_gone(ClientConnection& client, const std::string& why) override;
 
 private:
+    struct WaitingCommit {
+        uint32_t serial;
+        Damage damage;                 // what the client said it changed; empty: find out
+        std::shared_ptr<Fence> fence;  // its attach_fence; null once signalled
+    };
     struct Surface {
         uint32_t output = 0;                  // 0: none yet (its own went away, no default)
         Damage damage;                        // since the last commit, in frame coordinates
         std::shared_ptr<Fence> fence;         // the next commit waits for it
-        std::unique_ptr<FenceWait> fence_wait;
-        std::optional<uint32_t> shown_serial; // committed, not yet presented
-    };
-    struct LeaseEntry {
-        uint32_t surface;
-        uint32_t output;
-        uint64_t generation;  // which lease of this id: an expiry names the one it was armed for
-                              // (an expired entry lingers, revoked, until its id is reused)
-        std::unique_ptr<Lease> lease;
-        EventSource expiry;  // armed when leases have a lifetime
-        std::optional<PagemapWatch> pagemap;  // the client's writes, if it asked (track_lease)
+        // Commits waiting for their fence, or for one before them: a
+        // surface's commits are copied in the order they came.
+        std::deque<WaitingCommit> waiting;
+        std::unique_ptr<FenceWait> fence_wait;  // the first one's
+        std::optional<uint32_t> shown_serial;   // copied, not yet presented
     };
     struct Client {
         std::unique_ptr<ClientConnection> connection;
         uint32_t version = 0;  // 0 until hello
         std::map<uint32_t, Surface> surfaces;
-        std::map<uint32_t, LeaseEntry> leases;
+        ClientLeases leases;
+        std::deque<CommitCopy> copies;  // commits being copied, in order; its requests wait meanwhile
+        // Its process's pagemap and maps, opened at its first track_lease
+        // (null: not yet, or it cannot be opened: `memory_error` says why).
+        std::shared_ptr<ProcessMemory> memory;
+        std::string memory_error;
     };
 
     void handle(Client& c, const wire::Hello& m);
@@ -106,8 +130,14 @@ private:
     // The surface is (now) on its output: tell the client where and how big.
     void configure(Client& c, uint32_t surface_id);
     void send_output_info(Client& c, const ServedOutput& output);
-    void compose(Client& c, uint32_t surface_id, uint32_t serial);
-    Result<Damage> written_rows(Client& c, uint32_t lease_id, LeaseEntry& entry);
+    // Queues the copies of the surface's commits whose fences signalled, up
+    // to the first that waits; that one's fence is waited for.
+    void advance_commits(Client& c, uint32_t surface_id);
+    // The commit's copy is queued; the client waits until it is done.
+    void start_copy(Client& c, uint32_t surface_id, uint32_t serial, Damage damage);
+    // One wakeup's budget of copying, the clients with commits in turn.
+    void run_copies();
+    void refuse_client(UniqueFd socket);
     // Revokes the leases matching `which`, telling the client why.
     template <class Which>
     void revoke_leases(Client& c, Which which, wire::RevokeReason reason);
@@ -115,11 +145,18 @@ private:
     const ServedOutput* output(uint32_t id) const;
 
     EventLoop& loop_;
+    ServerLimits limits_;
+    MemoryBudget shadows_{limits_.shadow_bytes};  // outlives the clients' reservations
     std::map<uint32_t, Client> clients_;  // by connection id
     std::map<uint32_t, ServedOutput> outputs_;
     uint32_t default_output_ = 0;
     uint64_t next_generation_ = 1;
     std::chrono::milliseconds lease_lifetime_{0};
+    std::deque<uint32_t> copying_;  // clients with commits to copy, whose turn is next first
+    bool copies_posted_ = false;
+    uint64_t refused_ = 0;  // clients refused (--max-clients) since the last log line about it
+    std::chrono::steady_clock::time_point refusal_logged_{};
+    WeakSelf<Server> self_{*this};  // run_copies, posted
 };
 
 }  // namespace udefio

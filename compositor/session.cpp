@@ -16,6 +16,7 @@ Result<std::unique_ptr<Session>> Session::start(EventLoop& loop, SessionConfig c
     if (!config.socket.empty()) {
         server = std::make_unique<Server>(loop);
         server->set_lease_lifetime(config.lease_lifetime);
+        server->set_limits(config.limits);
         auto listening = SocketListener::listen(
             loop, config.socket, [s = server.get()](UniqueFd client) { s->add_client(std::move(client)); },
             config.socket_access);

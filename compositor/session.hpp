@@ -37,6 +37,7 @@ struct SessionConfig {
     std::string socket;            // the protocol clients' socket; empty: no server
     SocketListener::Options socket_access;  // its group and mode (--socket-group, --socket-mode)
     std::chrono::milliseconds lease_lifetime{0};  // 0: leases never expire
+    ServerLimits limits;                          // on clients and their shadows
     std::vector<std::string> clients;             // shell commands kept running beside, as protocol clients
     RestartOptions restart;                       // for those
     std::chrono::milliseconds blank_after{0};     // --blank-after: idle this long, the outputs go off; 0: never

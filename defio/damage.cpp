@@ -145,6 +145,14 @@ void Damage::clip_to(const BufferLayout& layout)
     pixman_region32_intersect_rect(&region_, &region_, 0, 0, layout.width, layout.height);
 }
 
+void Damage::collapse_past(size_t max_rects)
+{
+    if (size_t(pixman_region32_n_rects(&region_)) <= max_rects)
+        return;
+    const pixman_box32_t extents = *pixman_region32_extents(&region_);
+    pixman_region32_reset(&region_, &extents);
+}
+
 void Damage::clear() { pixman_region32_clear(&region_); }
 
 bool Damage::empty() const

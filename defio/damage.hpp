@@ -14,6 +14,12 @@
 
 namespace udefio {
 
+// Damage of more rectangles than this is merged into their extents, as
+// wlroots' damage ring does past WLR_DAMAGE_RING_MAX_RECTS: past it, keeping
+// each rectangle costs more than copying the pixels between them, and a
+// client's damage is never more than a few region operations.
+inline constexpr size_t kMaxKeptRects = 20;
+
 class Damage {
 public:
     Damage();
@@ -34,6 +40,8 @@ public:
     // Moves every rectangle by (dx, dy).
     void translate(int32_t dx, int32_t dy);
     void clip_to(const BufferLayout& layout);
+    // More than `max_rects` rectangles become their extents.
+    void collapse_past(size_t max_rects = kMaxKeptRects);
     void clear();
 
     bool empty() const;

@@ -125,6 +125,7 @@ bool DeferredIoState::add_damage(const Rect& rect)
         if (!info_)
             return false;
         explicit_damage_.add(rect);
+        explicit_damage_.collapse_past();  // every client's commits add here: it must stay small
     }
     return notify_write();
 }

@@ -60,6 +60,34 @@ struct pm_scan_arg {
 #define PAGEMAP_SCAN _IOWR(PAGEMAP_IOCTL_MAGIC, 16, struct pm_scan_arg)
 #endif
 
+#ifndef PROCMAP_QUERY  // 6.11, include/uapi/linux/fs.h: an ioctl on /proc/<pid>/maps
+#define PROCMAP_QUERY_VMA_SHARED 0x08
+
+struct procmap_query {
+    __u64 size;
+    __u64 query_flags;
+    __u64 query_addr;
+    __u64 vma_start;
+    __u64 vma_end;
+    __u64 vma_flags;
+    __u64 vma_page_size;
+    __u64 vma_offset;
+    __u64 inode;
+    __u32 dev_major;
+    __u32 dev_minor;
+    __u32 vma_name_size;
+    __u32 build_id_size;
+    __u64 vma_name_addr;
+    __u64 build_id_addr;
+};
+
+#define PROCMAP_QUERY _IOWR('f', 17, struct procmap_query)
+#endif
+
+#ifndef SO_PEERPIDFD
+#define SO_PEERPIDFD 77  // 6.5: a pidfd of the process that connected
+#endif
+
 namespace udefio::uapi {
 
 // /proc/<pid>/pagemap entry bits (Documentation/admin-guide/mm/pagemap.rst).

@@ -42,6 +42,8 @@ void EventSource::arm(std::chrono::nanoseconds after)
 
 void EventSource::disarm() { event_del(impl_->ev); }
 
+void EventSource::rearm() { event_add(impl_->ev, nullptr); }
+
 Result<std::unique_ptr<EventLoop>> EventLoop::create()
 {
     // Precise timers (timerfd under epoll): the headless vblank and flush

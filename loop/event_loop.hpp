@@ -27,7 +27,10 @@ public:
 
     // For timers: (re)arms it to fire once after `after`.
     void arm(std::chrono::nanoseconds after);
+    // Timers: stops it firing. Watches: stops watching until rearm().
     void disarm();
+    // For fd watches: watches again after disarm().
+    void rearm();
 
     struct Impl;
 

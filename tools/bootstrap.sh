@@ -75,7 +75,7 @@ cmd_test() {
     # libFuzzer needs clang; only the fuzz targets are built there.
     CC=clang CXX=clang++ configure build-fuzz -Dfuzz=true -Dtests=false -Dbench=false \
         -Db_sanitize=address,undefined -Db_lundef=false
-    ninja -C build-fuzz -j"$(nproc)" tests/fuzz/fuzz_wire tests/fuzz/make_corpus
+    ninja -C build-fuzz -j"$(nproc)" tests/fuzz/fuzz_wire tests/fuzz/fuzz_server tests/fuzz/make_corpus
     # The KMS lane's guest: kernel image, modules, vkms built from source
     # (installs that kernel's headers and source). Cached outside the tree.
     python3 tests/vm/guest.py prepare

@@ -1,10 +1,12 @@
 // A protocol server on the test's loop thread with clients on socketpairs
-// (tests/unit/test_server*.cpp): the client's end of a connection, and a
-// fixture with one output (more can be added).
+// (tests/unit/test_server*.cpp): the client's end of a connection, a
+// fixture with one output (more can be added), and one whose loop the test
+// steps itself, a wakeup at a time.
 #pragma once
 
 #include <gtest/gtest.h>
 
+#include <event2/event.h>
 #include <poll.h>
 #include <sys/socket.h>
 
@@ -75,23 +77,42 @@ public:
         return message;
     }
     int fd() const { return fd_.get(); }
+    // An event is waiting (no wait).
+    bool has_event() const
+    {
+        pollfd p{fd_.get(), POLLIN, 0};
+        return ::poll(&p, 1, 0) == 1;
+    }
 
 private:
     UniqueFd fd_;
 };
 
-class ServerTest : public testing::Test {
+// The server's parts that do not depend on how its loop runs: an output of
+// 256x64 (a 1024-byte stride, so a page is 4 rows) and more on demand.
+class ServerOutputs {
 protected:
     static constexpr uint32_t kOutput = 1;
 
-    void SetUp() override
+    std::shared_ptr<DeferredIoState> make_state(uint32_t width, uint32_t height)
     {
         DeferredIoOptions options;
         options.tracker = TrackerKind::explicit_damage;
-        options.delay = 1ms;
-        // 256 px: a 1024-byte stride, so a page is 4 rows.
-        state_ = DeferredIoState::create(BufferLayout::make(256, 64).value(), options).value();
-        ASSERT_TRUE(state_->attach(sink_).ok());
+        options.delay = std::chrono::milliseconds(1);
+        auto state = DeferredIoState::create(BufferLayout::make(width, height).value(), options).value();
+        EXPECT_TRUE(state->attach(sink_).ok());
+        return state;
+    }
+    struct NullSink : Sink {
+        FlushResult flush(const SharedBuffer&, std::span<PageRef* const>, const Damage&) override { return {}; }
+    } sink_;
+};
+
+class ServerTest : public testing::Test, protected ServerOutputs {
+protected:
+    void SetUp() override
+    {
+        state_ = make_state(256, 64);
         target_ = LeaseTarget::create(state_).value();
         loop_.run_on_loop([this] {
             server_ = std::make_unique<Server>(loop_.loop());
@@ -153,18 +174,12 @@ protected:
     LeaseTarget& add_output(uint32_t id, const std::string& name, uint32_t width, uint32_t height)
     {
         Extra& extra = extras_.emplace_back();
-        DeferredIoOptions options;
-        options.tracker = TrackerKind::explicit_damage;
-        extra.state = DeferredIoState::create(BufferLayout::make(width, height).value(), options).value();
-        EXPECT_TRUE(extra.state->attach(sink_).ok());
+        extra.state = make_state(width, height);
         extra.target = LeaseTarget::create(extra.state).value();
         loop_.run_on_loop([&] { server_->add_output({id, name, 60'000, extra.target.get()}); });
         return *extra.target;
     }
 
-    struct NullSink : Sink {
-        FlushResult flush(const SharedBuffer&, std::span<PageRef* const>, const Damage&) override { return {}; }
-    } sink_;
     std::shared_ptr<DeferredIoState> state_;
     std::unique_ptr<LeaseTarget> target_;
     struct Extra {
@@ -173,6 +188,95 @@ protected:
     };
     std::deque<Extra> extras_;
     test::LoopThread loop_;
+    std::unique_ptr<Server> server_;
+};
+
+// A server whose loop only runs when the test calls step(): one wakeup of
+// the loop (what is ready runs once), so what the server does between two
+// wakeups is the test's to see. Everything runs on the test's thread.
+class SteppedServerTest : public testing::Test, protected ServerOutputs {
+protected:
+    void SetUp() override
+    {
+        loop_ = EventLoop::create().value();
+        state_ = make_state(256, 64);
+        target_ = LeaseTarget::create(state_).value();
+        server_ = std::make_unique<Server>(*loop_);
+        server_->add_output({kOutput, "test-0", 60'000, target_.get()});
+    }
+    void TearDown() override
+    {
+        server_.reset();
+        for (Extra& e : extras_) {
+            e.target.reset();
+            e.state->detach();
+        }
+        target_.reset();
+        state_->detach();
+    }
+
+    void step() { event_base_loop(loop_->base(), EVLOOP_ONCE | EVLOOP_NONBLOCK); }
+    // Steps until the client has an event (at most `steps` wakeups).
+    bool step_until_event(TestClient& c, int steps = 10000)
+    {
+        for (int i = 0; i < steps && !c.has_event(); ++i)
+            step();
+        return c.has_event();
+    }
+    template <class T>
+    T await(TestClient& c, UniqueFd* fd = nullptr)
+    {
+        EXPECT_TRUE(step_until_event(c)) << "no event came";
+        auto e = c.next(fd);
+        EXPECT_TRUE(e && std::holds_alternative<T>(*e)) << "another event, or none";
+        return e && std::holds_alternative<T>(*e) ? std::get<T>(*e) : T{};
+    }
+    // Sends without blocking the one thread: while the socket is full, the loop reads it.
+    void send(TestClient& c, const wire::Request& r)
+    {
+        const auto bytes = wire::encode(r);
+        while (send_with_fd(c.fd(), bytes, -1, MSG_DONTWAIT) < 0) {
+            ASSERT_EQ(errno, EAGAIN) << std::strerror(errno);
+            step();
+        }
+    }
+    TestClient connect()
+    {
+        int sv[2];
+        EXPECT_EQ(::socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv), 0);
+        server_->add_client(UniqueFd(sv[0]));
+        return TestClient(sv[1]);
+    }
+    TestClient greeted(uint32_t version = 1)
+    {
+        TestClient c = connect();
+        c.send(wire::Hello{version});
+        for (;;) {
+            EXPECT_TRUE(step_until_event(c));
+            auto e = c.next();
+            if (e && std::holds_alternative<wire::OutputInfo>(*e))
+                continue;
+            EXPECT_TRUE(e && std::holds_alternative<wire::Welcome>(*e)) << "no welcome";
+            return c;
+        }
+    }
+    LeaseTarget& add_output(uint32_t id, const std::string& name, uint32_t width, uint32_t height)
+    {
+        Extra& extra = extras_.emplace_back();
+        extra.state = make_state(width, height);
+        extra.target = LeaseTarget::create(extra.state).value();
+        server_->add_output({id, name, 60'000, extra.target.get()});
+        return *extra.target;
+    }
+
+    std::unique_ptr<EventLoop> loop_;
+    std::shared_ptr<DeferredIoState> state_;
+    std::unique_ptr<LeaseTarget> target_;
+    struct Extra {
+        std::shared_ptr<DeferredIoState> state;
+        std::unique_ptr<LeaseTarget> target;
+    };
+    std::deque<Extra> extras_;
     std::unique_ptr<Server> server_;
 };
 

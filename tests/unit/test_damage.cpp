@@ -96,3 +96,16 @@ TEST(Damage, ClipToLayout)
     EXPECT_EQ(d.extents(), (Rect{90, 90, 10, 10}));
     EXPECT_EQ(d.area(), 100);
 }
+
+TEST(Damage, PastTwentyRectanglesItIsTheirExtents)
+{
+    Damage d;
+    for (int i = 0; i < 20; ++i)
+        d.add(Rect{i * 10, i * 3, 2, 2});
+    d.collapse_past();
+    EXPECT_EQ(d.rects().size(), 20u) << "twenty are kept as they are";
+    d.add(Rect{500, 400, 1, 1});
+    d.collapse_past();
+    ASSERT_EQ(d.rects().size(), 1u);
+    EXPECT_EQ(d.extents(), (Rect{0, 0, 501, 401}));
+}

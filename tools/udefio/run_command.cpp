@@ -111,6 +111,15 @@ void RunOptions::add_kiosk_to(CLI::App& app)
                    "Leases expire (are revoked) this long after they were made; 0 = never. SIGUSR1 revokes "
                    "every lease at once")
         ->capture_default_str();
+    app.add_option("--max-clients", max_clients, "Serve at most this many protocol clients; more are refused "
+                                                 "with an error")
+        ->check(CLI::Range(size_t(1), size_t(4096)))
+        ->capture_default_str();
+    app.add_option("--shadow-memory", shadow_mib,
+                   "MiB that all clients' shadows may take (a copy of each lease that commits without damage, "
+                   "to find what changed); past it such a commit is an error")
+        ->check(CLI::Range(size_t(0), size_t(1) << 20))
+        ->capture_default_str();
     app.add_option("--client", clients,
                    "Also keep this shell command running as a protocol client (UDEFIO_SOCKET in its environment); "
                    "may be given more than once. It also sees a /dev/fb0 of its own: a band of rows of the main "
@@ -213,6 +222,7 @@ int run_session(const RunOptions& options)
     config.socket = options.socket;
     config.socket_access = options.socket_access;
     config.lease_lifetime = std::chrono::milliseconds(int64_t(options.lease_seconds * 1000));
+    config.limits = {options.max_clients, options.shadow_mib << 20};
     config.clients = options.clients;
     config.restart = options.restart;
     config.fbdev_clients = options.fbdev;

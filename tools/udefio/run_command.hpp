@@ -10,6 +10,7 @@
 #include "compositor/lease.hpp"
 #include "compositor/program_supervisor.hpp"
 #include "compositor/socket_listener.hpp"
+#include "compositor/server.hpp"
 #include "tools/udefio/output_options.hpp"
 
 namespace udefio::cli {
@@ -38,6 +39,8 @@ struct RunOptions {
     bool fbdev = false;                // kiosk: the programs see an emulated /dev/fb0 (--no-fbdev: off)
     std::vector<std::string> client_rows_text;  // kiosk: --client-rows FIRST:COUNT, in --client order
     std::vector<LeasePlace> client_rows;        // those, parsed
+    size_t max_clients = ServerLimits{}.max_clients;            // kiosk: --max-clients
+    size_t shadow_mib = ServerLimits{}.shadow_bytes >> 20;      // kiosk: --shadow-memory
 
     void add_to(CLI::App& app);
     // --seconds, --png-dir, --profile.

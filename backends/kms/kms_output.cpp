@@ -172,8 +172,7 @@ FlushResult KmsOutput::flush(const SharedBuffer& src, std::span<PageRef* const>,
     const Damage todo = ages_.for_buffer(back_index, damage);
     uint64_t bytes = 0;
     const std::vector<Rect> rects = todo.rects();
-    [[maybe_unused]] const ClientReadScope client_reads;
-    const bool copied = run_guarding_sigbus([&] {
+    const bool copied = read_client_pixels_guarding_sigbus([&] {
         for (const Rect& r : rects)
             bytes += copy_rect(back.data(), back.pitch(), src.data(), src.layout().stride, r);
     });

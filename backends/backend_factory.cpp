@@ -4,6 +4,7 @@
 
 #include <cstdlib>
 
+#include "backends/kms/display_wait.hpp"
 #if defined(UDEFIO_HAVE_WAYLAND)
 #include "backends/wayland/wayland_backend.hpp"
 #endif
@@ -79,6 +80,12 @@ Result<std::unique_ptr<Backend>> make_wayland(EventLoop& loop, const BackendOpti
 Result<std::unique_ptr<Backend>> make_backend(EventLoop& loop, const BackendOptions& options)
 {
     std::string name = options.name;
+    if (options.kms.wait_device.count() > 0 && (name == "kms" || name == "auto")) {
+        auto display = wait_for_display(options.kms.device, options.kms.wait_device);
+        if (!display && name == "kms")
+            return display.error();
+        // auto: the probes below say what is missing and go on to the next backend.
+    }
     if (name == "auto") {
         for (const BackendAvailability& b : probe_backends()) {
             if (!b.available) {

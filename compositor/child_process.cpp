@@ -2,22 +2,16 @@
 
 #include <poll.h>
 #include <signal.h>
-#include <spawn.h>
 #include <string.h>
-#include <sys/syscall.h>
 #include <sys/wait.h>
-#include <unistd.h>
 
 // glibc 2.36 declares these without C linkage for C++.
 extern "C" {
 #include <sys/pidfd.h>
 }
 
-#include <map>
-
+#include "compositor/exec_plan.hpp"
 #include "util/log.hpp"
-
-extern char** environ;
 
 namespace udefio {
 
@@ -30,52 +24,19 @@ std::string ChildExit::describe() const
 
 Result<std::unique_ptr<ChildProcess>> ChildProcess::spawn(EventLoop& loop, const ChildSpec& spec, OnExit on_exit)
 {
-    if (spec.argv.empty())
-        return plain_error("no program to start");
-    std::map<std::string, std::string> env_map;
-    for (char** e = environ; *e; ++e) {
-        const std::string entry = *e;
-        const size_t eq = entry.find('=');
-        if (eq != std::string::npos)
-            env_map[entry.substr(0, eq)] = entry.substr(eq + 1);
-    }
-    for (const auto& [key, value] : spec.env)
-        env_map[key] = value;
-    std::vector<std::string> env_strings;
-    for (const auto& [key, value] : env_map)
-        env_strings.push_back(key + "=" + value);
-    std::vector<char*> envp, argv;
-    for (std::string& s : env_strings)
-        envp.push_back(s.data());
-    envp.push_back(nullptr);
-    std::vector<std::string> args = spec.argv;
-    for (std::string& s : args)
-        argv.push_back(s.data());
-    argv.push_back(nullptr);
-
-    posix_spawn_file_actions_t actions;
-    posix_spawn_file_actions_init(&actions);
-    int highest = 2;
-    for (const auto& [ours, theirs] : spec.fds) {
-        posix_spawn_file_actions_adddup2(&actions, ours, theirs);
-        highest = std::max(highest, theirs);
-    }
-    // Nothing of ours leaks into the child beyond what it was given.
-    posix_spawn_file_actions_addclosefrom_np(&actions, highest + 1);
-    posix_spawnattr_t attr;
-    posix_spawnattr_init(&attr);
-    sigset_t none;
-    sigemptyset(&none);
-    posix_spawnattr_setsigmask(&attr, &none);
-    // A process group of its own: ending the program ends what it started.
-    posix_spawnattr_setpgroup(&attr, 0);
-    posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETPGROUP);
-    pid_t pid = -1;
-    const int err = ::posix_spawnp(&pid, argv[0], &actions, &attr, argv.data(), envp.data());
-    posix_spawn_file_actions_destroy(&actions);
-    posix_spawnattr_destroy(&attr);
-    if (err != 0)
-        return Error{err, "start " + spec.argv[0]};
+    auto plan = ExecPlan::make(spec.argv, spec.env, spec.fds);
+    if (!plan)
+        return plan.error();
+    auto keeper = GroupKeeper::start();
+    if (!keeper)
+        return keeper.error();
+    plan->process_group = keeper->group();
+    plan->parent_death_signal = SIGKILL;
+    plan->in_child = spec.in_child;
+    auto started = fork_exec(*plan);
+    if (!started)
+        return started.error();  // the keeper ends with its group
+    const pid_t pid = *started;
 
     UniqueFd pidfd(::pidfd_open(pid, 0));
     if (!pidfd) {
@@ -84,7 +45,7 @@ Result<std::unique_ptr<ChildProcess>> ChildProcess::spawn(EventLoop& loop, const
         ::waitpid(pid, nullptr, 0);
         return error;
     }
-    auto child = std::make_unique<ChildProcess>(pid, std::move(pidfd), std::move(on_exit));
+    auto child = std::make_unique<ChildProcess>(std::move(keeper).value(), pid, std::move(pidfd), std::move(on_exit));
     auto watch = loop.watch_readable(child->pidfd_.get(), [c = child.get()] { c->reap(); });
     if (!watch)
         return watch.error();  // the destructor ends and reaps it
@@ -92,8 +53,8 @@ Result<std::unique_ptr<ChildProcess>> ChildProcess::spawn(EventLoop& loop, const
     return child;
 }
 
-ChildProcess::ChildProcess(pid_t pid, UniqueFd pidfd, OnExit on_exit)
-    : pid_(pid), pidfd_(std::move(pidfd)), on_exit_(std::move(on_exit))
+ChildProcess::ChildProcess(GroupKeeper keeper, pid_t pid, UniqueFd pidfd, OnExit on_exit)
+    : keeper_(std::move(keeper)), pid_(pid), pidfd_(std::move(pidfd)), on_exit_(std::move(on_exit))
 {
 }
 
@@ -111,7 +72,7 @@ void ChildProcess::reap()
     running_ = false;
     if (exit_watch_.active())
         exit_watch_.disarm();
-    ::kill(-pid_, SIGKILL);  // what it started and left behind (its group outlives it while they live)
+    keeper_.end_group();  // what it started and left behind
     const ChildExit exit{info.si_code != CLD_EXITED, info.si_status};
     if (on_exit_)
         on_exit_(exit);
@@ -121,14 +82,14 @@ void ChildProcess::terminate(std::chrono::milliseconds grace)
 {
     if (!running_)
         return;
-    // The whole group: a shell's children too. The group id is the child's
-    // pid, which cannot be reused before we reap it.
-    ::kill(-pid_, SIGTERM);
+    // The whole group (a shell's children too); its keeper stays, ignoring
+    // SIGTERM, and holds the group's id until it is reaped.
+    ::kill(-keeper_.group(), SIGTERM);
     pollfd p{pidfd_.get(), POLLIN, 0};
     if (::poll(&p, 1, int(grace.count())) != 1)
         UDEFIO_LOG(warn, "child %d did not end %lld ms after SIGTERM: SIGKILL", int(pid_),
                    static_cast<long long>(grace.count()));
-    ::kill(-pid_, SIGKILL);  // whatever of the group is left
+    keeper_.end_group();  // SIGKILL to whatever of the group is left
     siginfo_t info{};
     ::waitid(P_PIDFD, unsigned(pidfd_.get()), &info, WEXITED);
     running_ = false;

@@ -1,8 +1,14 @@
-// A program udefio started (a kiosk client, a profiled program): spawned
-// with chosen fds and environment in a process group of its own, watched
-// through a pidfd in the event loop, and never left behind: the destructor
-// ends its group (SIGTERM, then SIGKILL after a grace period) and reaps it;
-// when it ends by itself, what it started and left running is killed.
+// A program udefio started (a kiosk client, a profiled program): forked and
+// exec'd (compositor/exec_plan.hpp) with chosen fds and environment, watched
+// through a pidfd in the event loop, and never left behind:
+// - the destructor ends its process group (SIGTERM, then SIGKILL after a
+//   grace period) and reaps it; when it ends by itself, what it started and
+//   left running is killed;
+// - when udefio dies, however (SIGKILL, a crash), the program gets SIGKILL
+//   (PR_SET_PDEATHSIG) and its group's keeper (compositor/group_keeper.hpp)
+//   kills what it started.
+// PR_SET_PDEATHSIG follows the thread that forked: spawn on the thread that
+// runs the loop, which lives as long as the program should.
 #pragma once
 
 #include <sys/types.h>
@@ -14,6 +20,7 @@
 #include <utility>
 #include <vector>
 
+#include "compositor/group_keeper.hpp"
 #include "loop/event_loop.hpp"
 #include "util/unique_fd.hpp"
 
@@ -23,6 +30,10 @@ struct ChildSpec {
     std::vector<std::string> argv;                            // argv[0] is looked up in PATH
     std::vector<std::pair<std::string, std::string>> env;     // added to (or replacing in) ours
     std::vector<std::pair<int, int>> fds;                     // {our fd, its number in the child}
+    // Runs in the forked child just before exec (a seccomp filter, say):
+    // async-signal-safe system calls only, on data prepared before the fork.
+    // Returns 0, or an errno that fails the spawn with that errno.
+    std::function<int()> in_child;
 };
 
 // How it ended, in words for the log ("exited with status 3", "killed by SIGSEGV").
@@ -42,15 +53,18 @@ public:
     ~ChildProcess();
 
     pid_t pid() const { return pid_; }
+    // Its group, led by the keeper; what it starts joins it.
+    pid_t process_group() const { return keeper_.group(); }
     bool running() const { return running_; }
     // SIGTERM to its group, SIGKILL to what is left after `grace`; reaps it. Loop thread.
     void terminate(std::chrono::milliseconds grace = std::chrono::milliseconds(1000));
 
-    ChildProcess(pid_t pid, UniqueFd pidfd, OnExit on_exit);
+    ChildProcess(GroupKeeper keeper, pid_t pid, UniqueFd pidfd, OnExit on_exit);
 
 private:
     void reap();
 
+    GroupKeeper keeper_;
     const pid_t pid_;
     UniqueFd pidfd_;
     OnExit on_exit_;

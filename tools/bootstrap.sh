@@ -11,18 +11,19 @@ readonly SRC=$PWD
 readonly PACKAGES=(
     g++ meson ninja-build pkg-config
     libdrm-dev libgbm-dev libwayland-dev wayland-protocols libevent-dev libpixman-1-dev libpng-dev
-    libudev-dev libseat-dev libinput-dev libxkbcommon-dev xkb-data libcli11-dev nlohmann-json3-dev libseccomp-dev
+    libudev-dev libseat-dev libinput-dev libxkbcommon-dev xkb-data libcli11-dev nlohmann-json3-dev libseccomp-dev libsystemd-dev
     libgtest-dev libgmock-dev libbenchmark-dev libevdev-dev
     python3
 )
 # Test lanes only: the KMS lane's QEMU guest (tests/vm), weston for the Wayland lane (tests/wayland).
 # Mesa's kms_swrast (libgl1-mesa-dri) gives libgbm a driver in the guest.
 # clang and its runtimes build the libFuzzer targets (build-fuzz).
+# systemd: systemd-analyze verify checks the installed udefio-kiosk.service (tests/install).
 # The guest's input checks run udevd (udev) and seatd there (they make their
 # uinput devices with libevdev, built with the tests).
 # Real fbdev programs for tests/fbdev: fbi, fbset, fbcat, and the -dev packages our SDL 1.2 and Qt 5 test programs build with.
 readonly TEST_PACKAGES=(qemu-system-x86 busybox-static cpio kmod xz-utils make weston libgl1-mesa-dri clang
-    libclang-rt-14-dev udev seatd fbi fbset fbcat libsdl1.2-dev qtbase5-dev)
+    libclang-rt-14-dev udev seatd fbi fbset fbcat libsdl1.2-dev qtbase5-dev systemd)
 
 install_missing() {
     local missing=()

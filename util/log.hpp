@@ -1,5 +1,11 @@
-// One-line logs on stderr: "udefio: <level>: <message>". The level threshold is
-// set once at start-up (--verbose / --quiet); logging is thread-safe.
+// One-line logs on stderr. The level threshold is set once at start-up
+// (--verbose / --quiet); logging is thread-safe. The form of a line follows
+// where stderr goes, decided by init_log():
+// - the journal (JOURNAL_STREAM names stderr's device and inode, as systemd
+//   sets it for a service): "<N>level: message", N the syslog priority,
+//   which journald keeps (and colours) instead of printing it;
+// - anywhere else: "udefio: level: message", and with --verbose the time of
+//   day first ("udefio: 12:34:56.789 info: ...").
 #pragma once
 
 #include <cstdarg>
@@ -8,6 +14,9 @@ namespace udefio {
 
 enum class LogLevel { debug = 0, info = 1, warn = 2, error = 3, quiet = 4 };
 
+// The threshold and the form of the lines (udefio's start-up).
+void init_log(LogLevel level);
+// The threshold only (tools and tests: plain lines).
 void set_log_level(LogLevel level);
 LogLevel log_level();
 

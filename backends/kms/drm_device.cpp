@@ -27,20 +27,34 @@ bool has_connected_connector(int fd)
     return connected;
 }
 
-Result<std::string> find_card()
+// Why `path` cannot show a display, or "" if it can.
+std::string why_not_a_display(const char* path)
 {
+    UniqueFd fd(::open(path, O_RDWR | O_CLOEXEC));
+    if (!fd)
+        return errno == EACCES ? "permission denied: run as root or join the 'video' group" : std::strerror(errno);
+    return has_connected_connector(fd.get()) ? "" : "no connected connector";
+}
+
+}  // namespace
+
+Result<std::string> DrmDevice::find_display(const std::string& requested)
+{
+    if (!requested.empty()) {
+        if (const std::string why = why_not_a_display(requested.c_str()); !why.empty())
+            return plain_error(requested + ": " + why);
+        return requested;
+    }
     glob_t g{};
     std::string found;
     std::string tried;
     if (::glob("/dev/dri/card*", 0, nullptr, &g) == 0) {
         for (size_t i = 0; i < g.gl_pathc && found.empty(); ++i) {
-            UniqueFd fd(::open(g.gl_pathv[i], O_RDWR | O_CLOEXEC));
-            if (fd && has_connected_connector(fd.get()))
+            const std::string why = why_not_a_display(g.gl_pathv[i]);
+            if (why.empty())
                 found = g.gl_pathv[i];
-            const std::string why = fd              ? "no connected connector"
-                                    : errno == EACCES ? "permission denied: run as root or join the 'video' group"
-                                                      : std::strerror(errno);
-            tried += std::string(tried.empty() ? "" : ", ") + g.gl_pathv[i] + " (" + why + ")";
+            else
+                tried += std::string(tried.empty() ? "" : ", ") + g.gl_pathv[i] + " (" + why + ")";
         }
     }
     ::globfree(&g);
@@ -51,13 +65,11 @@ Result<std::string> find_card()
     return plain_error("no DRM device with a connected display: tried " + tried);
 }
 
-}  // namespace
-
 Result<DrmDevice> DrmDevice::open(const std::string& requested, bool allow_atomic, SeatSession* seat)
 {
     std::string path = requested;
     if (path.empty()) {
-        auto card = find_card();
+        auto card = find_display("");
         if (!card)
             return card.error();
         path = *card;

@@ -14,6 +14,9 @@ public:
     // `path` empty: the first /dev/dri/card* with a connected connector.
     // Through `seat` when there is one (it hands over DRM master), else directly.
     static Result<DrmDevice> open(const std::string& path, bool allow_atomic, SeatSession* seat);
+    // The card a display would go to: `path` if it has a connected connector,
+    // or (empty) the first /dev/dri/card* that has one; else why there is none.
+    static Result<std::string> find_display(const std::string& path);
 
     int fd() const { return fd_.fd(); }
     const std::string& path() const { return path_; }

@@ -2,6 +2,7 @@
 // the DRM fd watched on the event loop for page-flip events.
 #pragma once
 
+#include <chrono>
 #include <optional>
 #include <string>
 
@@ -18,6 +19,8 @@ struct KmsOptions {
     std::optional<ModeRequest> mode;
     bool atomic = true;  // false: legacy SetCrtc + DirtyFB + PageFlip
     AllocatorKind allocator = AllocatorKind::dumb;
+    // The factory (kms, auto) first waits this long for the card (--wait-device).
+    std::chrono::milliseconds wait_device{0};
 };
 
 class KmsBackend final : public Backend {

@@ -22,6 +22,9 @@ class GbmDevice;
 class ScanoutAllocator {
 public:
     static std::unique_ptr<ScanoutAllocator> choose(int drm_fd, AllocatorKind wanted);
+    // Whether `kind` gives scanout buffers on this device, as choose() finds
+    // out (a buffer made and freed now): what describe() would say, or why not.
+    static Result<std::string> probe(int drm_fd, AllocatorKind kind);
     ~ScanoutAllocator();
 
     Result<std::unique_ptr<ScanoutBuffer>> allocate(uint32_t width, uint32_t height);

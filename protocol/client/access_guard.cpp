@@ -11,7 +11,7 @@
 #include <cstring>
 #include <mutex>
 
-#include "protocol/client/udefio-client.h"
+#include "udefio/udefio-client.h"
 #include "util/fault_signal_chain.hpp"
 
 namespace {

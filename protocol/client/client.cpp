@@ -15,8 +15,8 @@
 
 #include "defio/trackers/userfaultfd.hpp"
 #include "defio/uapi.hpp"
-#include "protocol/client/udefio-client.h"
 #include "protocol/wire.hpp"
+#include "udefio/udefio-client.h"
 #include "util/scm_rights.hpp"
 
 using namespace udefio;

@@ -8,6 +8,8 @@ import mmap
 import os
 import pty
 import re
+import resource
+import select
 import shutil
 import signal
 import socket
@@ -72,6 +74,25 @@ class Cli(unittest.TestCase):
                      "kms", "wayland", "kernel", "other processes' writes"):
             self.assertIn(word, r.stdout)
 
+    def test_info_lists_display_devices_and_waits_for_one(self):
+        r = run("info")
+        self.assertIn("display devices (DRM):", r.stdout)
+        if os.path.exists("/dev/dri/card0"):
+            self.skipTest("this machine has a DRM card: the KMS lane checks --wait-device")
+        self.assertIn("none: no /dev/dri/card*", r.stdout)
+        r = run("info", "--wait-device", "0.2")
+        self.assertEqual(r.returncode, 1, r.stderr)
+        self.assertEqual(r.stderr.count("waiting up to 0.2 s for one to appear (--wait-device)"), 1, r.stderr)
+        self.assertIn("no display device after waiting 0.2 s", r.stderr)
+        self.assertIn("display devices (DRM):", r.stdout, "the report comes all the same")
+        self.assert_one_line_error(["info", "--wait-device", "-1"], "--wait-device")
+        # The commands that drive outputs wait the same way (the backend factory).
+        r = run("demo", "--backend", "kms", "--wait-device", "0.2", "--seconds", "1")
+        self.assertEqual(r.returncode, 1, r.stderr)
+        self.assertEqual(r.stderr.count("waiting up to 0.2 s for one to appear (--wait-device)"), 1, r.stderr)
+        self.assertIn("no display device after waiting 0.2 s", r.stderr)
+        self.assert_one_line_error(["demo", "--wait-device", "-1"], "--wait-device")
+
     def test_impossible_sizes(self):
         self.assert_one_line_error(["demo", "--size", "0x600"], "0x600")
         self.assert_one_line_error(["demo", "--size", "100000x100000"], "100000x100000")
@@ -118,6 +139,41 @@ class Cli(unittest.TestCase):
     def test_unwritable_png_dir(self):
         self.assert_one_line_error(["demo", "--backend", "headless", "--seconds", "1", "--png-dir",
                                     "/proc/no-such-dir/frames"], "/proc/no-such-dir/frames")
+
+
+class Logs(unittest.TestCase):
+    """Under systemd stderr is the journal (JOURNAL_STREAM names it): lines carry their syslog
+    priority as "<N>"; elsewhere they say "udefio:", with the time of day under -v."""
+
+    def log_of_a_demo(self, *flags, journal=None):
+        env = {k: v for k, v in os.environ.items() if k != "JOURNAL_STREAM"}
+        with tempfile.NamedTemporaryFile("w+") as log:
+            st = os.fstat(log.fileno())
+            if journal == "this file":
+                env["JOURNAL_STREAM"] = f"{st.st_dev}:{st.st_ino}"
+            elif journal == "another file":
+                env["JOURNAL_STREAM"] = f"{st.st_dev}:{st.st_ino + 1}"
+            r = subprocess.run([UDEFIO, *flags, "demo", "--backend", "headless", "--size", "320x240",
+                                "--seconds", "0.3"], stdout=subprocess.PIPE, stderr=log, env=env, timeout=60)
+            self.assertEqual(r.returncode, 0)
+            log.seek(0)
+            lines = log.read().splitlines()
+        self.assertTrue(lines, "nothing was logged")
+        return lines
+
+    def test_priority_prefixes_when_stderr_is_the_journal(self):
+        lines = self.log_of_a_demo(journal="this file")
+        for line in lines:
+            self.assertRegex(line, r"^<[3467]>(debug|info|warning|error): ")
+        self.assertTrue(any(line.startswith("<6>info: ") for line in lines), lines)
+
+    def test_plain_lines_when_the_journal_is_another_file(self):
+        for line in self.log_of_a_demo(journal="another file"):
+            self.assertRegex(line, r"^udefio: (info|warning|error): ")
+
+    def test_verbose_lines_carry_the_time_of_day(self):
+        for line in self.log_of_a_demo("-v"):
+            self.assertRegex(line, r"^udefio: \d\d:\d\d:\d\d\.\d{3} (debug|info|warning|error): ")
 
 
 class Profile(unittest.TestCase):
@@ -272,8 +328,143 @@ class Kiosk(unittest.TestCase):
         p.send_signal(signal.SIGTERM)
         _, err = p.communicate(timeout=30)
         self.assertEqual(p.returncode, 0, err)
+        # It failed before it brought up an output (the first says when it does).
+        self.assertIn("output headless-0: 256x64", err)
+        self.assertNotIn("output headless-0", second.stderr)
         self.assertFalse(os.path.exists(self.socket))
         self.assertNotIn("SIGKILL", err)
+
+    def assert_ends(self, pid, what):
+        """`pid` ends (a zombie counts) within a bound; killed here if not, so that no test leaves it."""
+        try:
+            pidfd = os.pidfd_open(pid)
+        except ProcessLookupError:
+            return
+        try:
+            ended = select.select([pidfd], [], [], 30)[0]
+            if not ended:
+                os.kill(pid, signal.SIGKILL)
+            self.assertTrue(ended, f"{what} (pid {pid}) outlived udefio")
+        finally:
+            os.close(pidfd)
+
+    # The program prints its pid and its background child's on udefio's stdout.
+    SHELL_WITH_A_CHILD = ("sh", "-c", "sleep 1000 & echo pids $$ $!; wait")
+
+    def start_shell_with_a_child(self, *args):
+        p = subprocess.Popen(self.kiosk(*args, program=self.SHELL_WITH_A_CHILD), stdout=subprocess.PIPE,
+                             stderr=subprocess.PIPE, text=True)
+        line = p.stdout.readline()
+        self.assertTrue(line.startswith("pids "), f"the program did not start: {line!r}")
+        pids = [int(pid) for pid in line.split()[1:]]
+        self.addCleanup(self.kill_leftovers, pids)
+        return p, pids
+
+    @staticmethod
+    def kill_leftovers(pids):
+        for pid in pids:
+            try:
+                os.kill(pid, signal.SIGKILL)
+            except ProcessLookupError:
+                pass
+
+    def test_children_end_when_udefio_is_killed(self):
+        p = subprocess.Popen(self.kiosk(program=("/bin/sleep", "1000")), stdout=subprocess.PIPE,
+                             stderr=subprocess.PIPE, text=True)
+        started = None
+        while started is None and (line := p.stderr.readline()):
+            started = re.search(r"started /bin/sleep \(pid (\d+)\)", line)
+        self.assertIsNotNone(started, "the program did not start")
+        p.kill()
+        p.wait()
+        self.assert_ends(int(started.group(1)), "the program")
+        p.stdout.close()
+        p.stderr.close()
+
+        p, (shell, background) = self.start_shell_with_a_child()
+        p.kill()
+        p.wait()
+        self.assert_ends(shell, "the program")
+        self.assert_ends(background, "what the program started")
+        p.stdout.close()
+        p.stderr.close()
+
+    def test_sighup_is_a_clean_stop(self):
+        p, pids = self.start_shell_with_a_child()
+        p.send_signal(signal.SIGHUP)
+        p.wait(timeout=60)
+        for pid in pids:
+            self.assert_ends(pid, "the program or its child")
+        _, err = p.communicate(timeout=60)  # its pipes close with the program
+        self.assertEqual(p.returncode, 0, err)
+        self.assertFalse(os.path.exists(self.socket))
+
+    def test_what_is_at_the_socket_path_is_left_alone(self):
+        precious = os.path.join(self.dir, "precious.txt")
+        with open(precious, "w") as f:
+            f.write("keep me")
+        directory = os.path.join(self.dir, "a-directory")
+        os.mkdir(directory)
+        for path, kind in ((precious, "regular file"), (directory, "directory")):
+            r = subprocess.run([UDEFIO, "kiosk", "--backend", "headless", "--socket", path, "--", "true"],
+                               capture_output=True, text=True, timeout=60)
+            self.assertEqual(r.returncode, 1, r.stderr)
+            self.assertIn(f"{kind} is there, not a socket", r.stderr)
+            self.assertFalse(os.path.exists(path + ".lock"), f"{path}.lock left behind")
+        with open(precious) as f:
+            self.assertEqual(f.read(), "keep me")
+        self.assertTrue(os.path.isdir(directory))
+
+    def test_a_full_fd_table_refuses_clients_without_spinning(self):
+        """RLIMIT_NOFILE 64 and 80 clients: each one is answered, welcomed or closed at once, and the
+        kiosk says so once instead of spinning on EMFILE with a flood of log."""
+        p = subprocess.Popen(self.kiosk(), stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                             preexec_fn=lambda: resource.setrlimit(resource.RLIMIT_NOFILE, (64, 64)))
+        try:
+            for _ in range(500):
+                if os.path.exists(self.socket):
+                    break
+                time.sleep(0.02)
+            clients = []
+            welcomed = refused = 0
+            for _ in range(80):
+                c = socket.socket(socket.AF_UNIX, socket.SOCK_SEQPACKET)
+                c.connect(self.socket)
+                try:
+                    c.send(struct.pack("=III", 1, 12, 1))  # hello
+                    clients.append(c)
+                except (BrokenPipeError, ConnectionResetError):
+                    refused += 1  # closed already
+                    c.close()
+            deadline = time.monotonic() + 30
+            for c in clients:
+                c.settimeout(max(0.1, deadline - time.monotonic()))
+                try:
+                    data = c.recv(256)
+                except ConnectionResetError:
+                    data = b""
+                except TimeoutError:
+                    self.fail(f"a client was neither welcomed nor refused in 30 s ({welcomed} welcomed, "
+                              f"{refused} refused before it)")
+                if data:
+                    self.assertEqual(struct.unpack("=I", data[:4])[0], 101)  # welcome
+                    welcomed += 1
+                else:
+                    refused += 1
+                c.close()
+            self.assertGreater(welcomed, 0)
+            self.assertGreater(refused, 0)
+        finally:
+            p.send_signal(signal.SIGTERM)
+            try:
+                _, err = p.communicate(timeout=60)
+            except subprocess.TimeoutExpired:
+                p.kill()
+                _, err = p.communicate()
+                err += "\n(test: it did not stop on SIGTERM)"
+        self.assertEqual(p.returncode, 0, err[-2000:])
+        self.assertLess(len(err), 20000, "the log was flooded")
+        self.assertEqual(err.count("at the limit of open files"), 1, err[-2000:])
 
     def test_bad_flags(self):
         for args, needle in ((["--restart", "sometimes"], "sometimes"), (["--backoff", "0"], "--backoff")):

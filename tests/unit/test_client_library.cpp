@@ -7,9 +7,9 @@
 
 #include "compositor/server.hpp"
 #include "compositor/socket_listener.hpp"
-#include "protocol/client/udefio-client.h"
 #include "tests/loop_thread.hpp"
 #include "tests/test_support.hpp"
+#include "udefio/udefio-client.h"
 
 using namespace udefio;
 using namespace std::chrono_literals;

@@ -1,16 +1,27 @@
-// The compositor's socket: one owner at a time, stale sockets replaced,
-// nothing left behind, clients accepted on the loop.
+// The compositor's socket: one owner at a time, claimed before it serves,
+// stale sockets replaced and nothing else, nothing left behind, the mode and
+// group asked for, clients accepted on the loop, and refused rather than
+// spun on at the fd limit.
 #include <gtest/gtest.h>
 
+#include <fcntl.h>
+#include <grp.h>
+#include <poll.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/un.h>
 #include <unistd.h>
 
+#include <atomic>
 #include <cstdlib>
 #include <cstring>
+#include <fstream>
+#include <future>
 
 #include "compositor/socket_listener.hpp"
+#include "tests/loop_thread.hpp"
+#include "tests/test_support.hpp"
 
 using namespace udefio;
 
@@ -42,7 +53,20 @@ UniqueFd connect_to(const std::string& path)
 bool exists(const std::string& path)
 {
     struct stat st {};
-    return ::stat(path.c_str(), &st) == 0;
+    return ::lstat(path.c_str(), &st) == 0;
+}
+
+std::string contents(const std::string& path)
+{
+    std::ifstream in(path);
+    return std::string(std::istreambuf_iterator<char>(in), {});
+}
+
+struct stat stat_of(const std::string& path)
+{
+    struct stat st {};
+    EXPECT_EQ(::lstat(path.c_str(), &st), 0) << path;
+    return st;
 }
 
 }  // namespace
@@ -121,4 +145,191 @@ TEST(SocketListener, ClearErrorsForBadPlaces)
         ::setenv("XDG_RUNTIME_DIR", keep.c_str(), 1);
     else
         ::unsetenv("XDG_RUNTIME_DIR");
+}
+
+TEST(SocketListener, ReplacesNothingButASocket)
+{
+    auto loop = EventLoop::create().value();
+    TempDir dir;
+    const std::string file = dir.path + "/precious.txt";
+    std::ofstream(file) << "keep me";
+    const std::string subdir = dir.path + "/a-directory";
+    ASSERT_EQ(::mkdir(subdir.c_str(), 0755), 0);
+    const std::string link = dir.path + "/a-link";
+    ASSERT_EQ(::symlink(file.c_str(), link.c_str()), 0);
+    const std::string fifo = dir.path + "/a-fifo";
+    ASSERT_EQ(::mkfifo(fifo.c_str(), 0600), 0);
+    for (const auto& [path, kind] : {std::pair{file, "regular file"}, std::pair{subdir, "directory"},
+                                     std::pair{link, "symbolic link"}, std::pair{fifo, "FIFO"}}) {
+        auto listener = SocketListener::listen(*loop, path, [](UniqueFd) {});
+        ASSERT_FALSE(listener.ok()) << path;
+        EXPECT_NE(listener.error().message().find(kind), std::string::npos) << listener.error().message();
+        EXPECT_NE(listener.error().message().find("not a socket"), std::string::npos) << listener.error().message();
+        EXPECT_TRUE(exists(path)) << path << " was removed";
+        EXPECT_FALSE(exists(path + ".lock")) << "a lock file was left next to " << path;
+    }
+    EXPECT_EQ(contents(file), "keep me");
+    EXPECT_TRUE(S_ISDIR(stat_of(subdir).st_mode));
+    for (const std::string& path : {file, link, fifo})
+        EXPECT_EQ(::unlink(path.c_str()), 0);
+    EXPECT_EQ(::rmdir(subdir.c_str()), 0);
+}
+
+TEST(SocketListener, FollowsNoLinkAtTheLockFile)
+{
+    auto loop = EventLoop::create().value();
+    TempDir dir;
+    const std::string path = dir.path + "/udefio-0";
+    const std::string elsewhere = dir.path + "/elsewhere";
+    ASSERT_EQ(::symlink(elsewhere.c_str(), (path + ".lock").c_str()), 0);
+    auto listener = SocketListener::listen(*loop, path, [](UniqueFd) {});
+    EXPECT_FALSE(listener.ok());
+    EXPECT_FALSE(exists(elsewhere)) << "the link was followed";
+    EXPECT_FALSE(exists(path));
+    EXPECT_EQ(::unlink((path + ".lock").c_str()), 0);
+}
+
+// The session claims the socket before it brings up outputs, and serves once
+// its server is there: a second udefio fails first; early clients wait.
+TEST(SocketListener, ClaimedBeforeItServes)
+{
+    auto loop = EventLoop::create().value();
+    TempDir dir;
+    const std::string path = dir.path + "/udefio-0";
+    auto claimed = SocketListener::claim(path);
+    ASSERT_TRUE(claimed.ok()) << claimed.error().message();
+    auto second = SocketListener::claim(path);
+    ASSERT_FALSE(second.ok());
+    EXPECT_NE(second.error().message().find("another running udefio"), std::string::npos);
+    UniqueFd early = connect_to(path);
+    ASSERT_TRUE(early.valid()) << "a client may connect before the server is up";
+    int accepted = 0;
+    ASSERT_TRUE((*claimed)->serve(*loop, [&](UniqueFd) {
+        ++accepted;
+        loop->stop();
+    }).ok());
+    loop->run();
+    EXPECT_EQ(accepted, 1);
+}
+
+TEST(SocketListener, TheModeAndGroupAskedFor)
+{
+    auto loop = EventLoop::create().value();
+    TempDir dir;
+    const std::string path = dir.path + "/udefio-0";
+    const mode_t saved_umask = ::umask(022);  // would take group write away from 0770
+    const auto mode_of = [&](const SocketListener::Options& options) {
+        auto listener = SocketListener::claim(path, options);
+        EXPECT_TRUE(listener.ok()) << listener.error().message();
+        struct stat st {};
+        if (listener)
+            st = stat_of(path);
+        return st;
+    };
+    EXPECT_EQ(mode_of({}).st_mode & 07777, 0700u) << "default: the owner only";
+    const struct stat grouped = mode_of(SocketListener::Options::from_flags("12345", "").value());
+    EXPECT_EQ(grouped.st_mode & 07777, 0770u) << "with a group: the group may connect too";
+    if (::geteuid() == 0) {
+        EXPECT_EQ(grouped.st_gid, 12345u);
+    }
+    EXPECT_EQ(mode_of(SocketListener::Options::from_flags("", "0666").value()).st_mode & 07777, 0666u);
+    ::umask(saved_umask);
+    EXPECT_FALSE(exists(path));
+
+    EXPECT_EQ(SocketListener::Options::from_flags("root", "").value().group, gid_t(0));
+    EXPECT_EQ(SocketListener::Options::from_flags("", "660").value().effective_mode(), 0660u);
+    for (const auto& [group, mode, needle] : {std::tuple{"no-such-group-udefio", "", "no such group"},
+                                              std::tuple{"", "999", "--socket-mode 999"},
+                                              std::tuple{"", "rwx", "--socket-mode rwx"},
+                                              std::tuple{"", "1777", "at most 0777"}}) {
+        auto parsed = SocketListener::Options::from_flags(group, mode);
+        ASSERT_FALSE(parsed.ok()) << group << " " << mode;
+        EXPECT_NE(parsed.error().message().find(needle), std::string::npos) << parsed.error().message();
+    }
+}
+
+// With RLIMIT_NOFILE reached, a level-triggered listener that only logs the
+// EMFILE is woken at once, again and again: 100 % CPU and a flood of log.
+// Instead every client is answered (accepted, or closed at once) and the
+// line is logged once.
+TEST(SocketListener, AtTheFdLimitRefusesClientsInsteadOfSpinning)
+{
+    TempDir dir;
+    const std::string path = dir.path + "/udefio-0";
+    test::LoopThread thread;
+    std::vector<UniqueFd> accepted;  // loop thread; kept open, so that we stay at the limit
+    std::atomic<int> accepted_count{0};
+    std::unique_ptr<SocketListener> listener;
+    thread.run_on_loop([&] {
+        auto made = SocketListener::listen(thread.loop(), path, [&](UniqueFd client) {
+            accepted.push_back(std::move(client));
+            ++accepted_count;
+        });
+        ASSERT_TRUE(made.ok()) << made.error().message();
+        listener = std::move(made).value();
+    });
+    ASSERT_TRUE(listener);
+
+    // The log goes into a pipe we read; the loop waits until every client
+    // is queued and the limit is lowered.
+    int log_pipe[2];
+    ASSERT_EQ(::pipe2(log_pipe, O_CLOEXEC | O_NONBLOCK), 0);
+    UniqueFd log_read(log_pipe[0]), log_write(log_pipe[1]), saved_stderr(::dup(2));
+    std::promise<void> go;
+    thread.loop().post([f = go.get_future().share()] { f.wait(); });
+    constexpr int kClients = 80;
+    std::vector<UniqueFd> clients;
+    for (int i = 0; i < kClients; ++i) {
+        clients.push_back(connect_to(path));
+        ASSERT_TRUE(clients.back().valid()) << "client " << i;
+    }
+    ::dup2(log_write.get(), 2);
+    rlimit saved{};
+    ASSERT_EQ(::getrlimit(RLIMIT_NOFILE, &saved), 0);
+    const int lowest_free = ::open("/dev/null", O_RDONLY | O_CLOEXEC);
+    ::close(lowest_free);
+    rlimit low = saved;
+    low.rlim_cur = rlim_t(lowest_free + 4);  // room for at most 4 clients
+    ASSERT_EQ(::setrlimit(RLIMIT_NOFILE, &low), 0);
+    go.set_value();
+
+    std::string log;
+    int answered = 0;
+    const bool settled = test::wait_for(
+        [&] {
+            char chunk[4096];
+            for (ssize_t n; (n = ::read(log_read.get(), chunk, sizeof chunk)) > 0;)
+                log.append(chunk, size_t(n));
+            if (log.size() > 100'000)
+                return true;  // spinning
+            int closed = 0;
+            for (const UniqueFd& c : clients) {
+                pollfd p{c.get(), POLLIN, 0};
+                closed += ::poll(&p, 1, 0) == 1 && (p.revents & (POLLHUP | POLLIN));
+            }
+            answered = closed + accepted_count;
+            return answered == kClients;
+        },
+        std::chrono::milliseconds(30'000));
+    // Still at the limit, the loop is idle, not spinning: it runs what is posted.
+    std::promise<void> ran;
+    thread.loop().post([&] { ran.set_value(); });
+    const bool idle = ran.get_future().wait_for(std::chrono::seconds(30)) == std::future_status::ready;
+    ::setrlimit(RLIMIT_NOFILE, &saved);
+    ::dup2(saved_stderr.get(), 2);
+    ASSERT_TRUE(idle) << "the loop is busy at the fd limit";
+    ASSERT_TRUE(settled) << answered << " of " << kClients << " clients answered";
+    EXPECT_LT(log.size(), 100'000u) << "the loop spun, logging";
+    EXPECT_LE(accepted_count, 4);
+    size_t lines = 0;
+    for (size_t at = 0; (at = log.find("limit of open files", at)) != std::string::npos; ++at)
+        ++lines;
+    EXPECT_EQ(lines, 1u) << log;
+    uint64_t refused = 0;
+    thread.run_on_loop([&] {
+        refused = listener->refused();
+        listener.reset();
+        accepted.clear();
+    });
+    EXPECT_EQ(refused, uint64_t(kClients - accepted_count));
 }

@@ -16,6 +16,7 @@ disables and enables the seat the KMS backend and the input layer share.
 """
 import csv
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -55,15 +56,25 @@ CASES = {
     "profile": ("udefio profile --backend kms --tracker uffd-sync --seconds 2 --out /tmp/profile && "
                 "echo UDEFIO-FRAMES-CSV && cat /tmp/profile/frames.csv"),
     "two-outputs": f"two_outputs.sh /usr/bin/{os.path.basename(PLAIN_STORES)} /usr/bin/{os.path.basename(CLIENT_DAMAGE)}",
+    "info": "udefio info",
+    # The driver loaded after udefio started, as at boot: udefio says once that it waits and finds
+    # the card; `udefio info` and the demo (the backend factory) in turn.
+    "wait-device": ('m=$(sed -n "s/.*udefio[.]driver=\\([^ ]*\\).*/\\1/p" /proc/cmdline); '
+                    'late() { rm -f /tmp/late; rmmod $(echo $m | tr - _) || return 1; '
+                    '{ "$@" >/tmp/late 2>&1; echo "UDEFIO-LATE-EXIT=$?" >>/tmp/late; } & job=$!; '
+                    'while kill -0 $job 2>/dev/null && ! grep -q "waiting up to" /tmp/late 2>/dev/null; do '
+                    'sleep 0.1; done; insmod /modules/$m.ko; wait; cat /tmp/late; }; '
+                    'late udefio info --wait-device 50; late udefio demo --backend kms --wait-device 50 --seconds 1'),
     "hotplug": "hotplug_check",
     "unplug": "unplug_check",
 }
 DRIVER_CASES = {
     "bochs": ["scanout", "scanout-legacy", "demo", "auto", "libseat", "no-seat", "bad-mode", "bad-device",
-              "non-root", "second-instance", "restore-sigint", "restore-sigterm", "fences", "hotplug", "unplug"],
+              "non-root", "second-instance", "restore-sigint", "restore-sigterm", "fences", "info", "wait-device",
+              "hotplug", "unplug"],
     "virtio-gpu": ["scanout", "scanout-legacy", "scanout-gbm", "gbm-missing", "demo", "render-node", "profile",
-                   "two-outputs", "hotplug", "unplug"],
-    "vkms": ["scanout", "fences", "profile"],
+                   "two-outputs", "info", "wait-device", "hotplug", "unplug"],
+    "vkms": ["scanout", "fences", "profile", "info", "wait-device"],
 }
 # The input boot: udevd and seatd first (udefio-input-up, from guest.py's
 # input archive), then the checks through seatd.
@@ -353,6 +364,45 @@ class KmsLane(unittest.TestCase):
             rc, output = self.case(driver, "fences")
             self.assertEqual(rc, 0, f"{driver}: {output}")
             self.assertIn("fence_check: ok", output, driver)
+
+    # What each driver offers (PLATFORM.md): FB_DAMAGE_CLIPS on virtio-gpu only (6.12); GBM where the
+    # boot has Mesa's kms_swrast (the virtio-gpu boot, for scanout-gbm).
+    INFO = {"bochs": ("bochs-drm", "no", False), "virtio-gpu": ("virtio_gpu", "yes", True),
+            "vkms": ("vkms", "no", False)}
+
+    def check_info(self, driver, output):
+        name, damage_clips, gbm = self.INFO[driver]
+        self.assertRegex(output, rf"/dev/dri/card0: driver {name} \d+\.\d+\.\d+ ")
+        self.assertIn("DRM master: free", output)
+        self.assertIn("capabilities: dumb buffers yes, atomic modesetting yes", output)
+        self.assertIn("dumb buffers: work (dumb,", output)
+        self.assertRegex(output, r"GBM: work \(gbm \(" if gbm else r"GBM: no: ")
+        self.assertRegex(output, r"connector \d+ [\w-]+: connected, [1-9]\d* modes?: \d+x\d+@\d+")
+        self.assertIn("(preferred)", output)
+        self.assertRegex(output, r"crtc \d+ \(index 0\): (active \d+x\d+@\d+|inactive), OUT_FENCE_PTR yes")
+        self.assertRegex(output, rf"plane \d+ primary, crtcs 0x\d+: XRGB8888 yes, FB_DAMAGE_CLIPS {damage_clips}, "
+                                 r"IN_FENCE_FD yes")
+
+    def test_info_shows_every_drm_device(self):
+        """`udefio info` as drm_info: the driver, its connectors and modes, CRTCs and planes with the
+        properties udefio uses, whether DRM master is free, whether dumb buffers and GBM work."""
+        for driver in DRIVER_CASES:
+            rc, output = self.case(driver, "info")
+            self.assertEqual(rc, 0, f"{driver}: {output}")
+            self.check_info(driver, output)
+
+    def test_wait_device_finds_a_driver_loaded_late(self):
+        """--wait-device: the driver module is loaded after udefio started; udefio says once that it
+        waits, sees the card through udev and goes on: `udefio info`, then the demo on KMS."""
+        for driver in DRIVER_CASES:
+            rc, output = self.case(driver, "wait-device")
+            self.assertEqual(rc, 0, f"{driver}: {output}")
+            self.assertEqual(output.count("UDEFIO-LATE-EXIT=0"), 2, f"{driver}: {output}")
+            self.assertEqual(output.count("waiting up to 50 s for one to appear (--wait-device)"), 2, output)
+            self.assertEqual(len(re.findall(r"display device /dev/dri/card0 is there after [\d.]+ s", output)), 2,
+                             output)
+            self.check_info(driver, output)
+            self.assertRegex(output, r"demo: [1-9]\d* flushes, [1-9]\d* presented")
 
     def test_profile_on_kms(self):
         """Profiling on a real driver: every frame is committed, its

@@ -21,9 +21,9 @@
 #include "backends/headless/headless_backend.hpp"
 #include "compositor/server.hpp"
 #include "compositor/socket_listener.hpp"
+#include "udefio/udefio-client.h"
 #include "util/clock.hpp"
 #include "util/log.hpp"
-#include "protocol/client/udefio-client.h"
 
 using namespace udefio;
 using namespace std::chrono_literals;

@@ -12,7 +12,7 @@
 #include <stdlib.h>
 #include <unistd.h>
 
-#include "udefio-client.h"
+#include <udefio/udefio-client.h>
 
 static void fill(struct udefio_buffer *b, uint32_t x, uint32_t y, uint32_t side, uint32_t color)
 {

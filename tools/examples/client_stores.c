@@ -9,7 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "udefio-client.h"
+#include <udefio/udefio-client.h>
 
 static void fill(struct udefio_buffer *b, uint32_t x, uint32_t y, uint32_t side, uint32_t color)
 {

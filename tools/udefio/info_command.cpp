@@ -5,12 +5,27 @@
 #include <cstdio>
 
 #include "backends/backend_factory.hpp"
+#include "backends/kms/display_wait.hpp"
 #include "defio/tracker_probe.hpp"
+#include "tools/udefio/drm_report.hpp"
+#include "util/log.hpp"
 
 namespace udefio::cli {
 
-int run_info()
+int run_info(double wait_device_s)
 {
+    if (!(wait_device_s >= 0 && wait_device_s <= 86400)) {
+        UDEFIO_LOG(error, "--wait-device %g: must be between 0 and 86400 s", wait_device_s);
+        return 1;
+    }
+    bool display_missing = false;
+    if (wait_device_s > 0) {
+        auto display = wait_for_display("", std::chrono::milliseconds(int64_t(wait_device_s * 1000)));
+        if (!display) {
+            UDEFIO_LOG(error, "%s", display.error().message().c_str());
+            display_missing = true;
+        }
+    }
     utsname uts{};
     uname(&uts);
     std::printf("udefio %s\nkernel: %s %s %s\n\n", UDEFIO_VERSION, uts.sysname, uts.release, uts.machine);
@@ -40,7 +55,9 @@ int run_info()
     std::printf("backends (--backend auto takes the first available):\n");
     for (const BackendAvailability& b : probe_backends())
         std::printf("  %-9s %-4s %s\n", b.name.c_str(), b.available ? "yes" : "no", b.reason.c_str());
-    return 0;
+    std::printf("\n");
+    print_drm_devices();
+    return display_missing ? 1 : 0;
 }
 
 }  // namespace udefio::cli

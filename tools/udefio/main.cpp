@@ -1,14 +1,40 @@
 // udefio: the command line. Each subcommand lives in its own file.
 #include <CLI/CLI.hpp>
 
+#include <signal.h>
+#include <unistd.h>
+
+#include <cerrno>
 #include <cstdio>
 
 #include "util/log.hpp"
 #include "tools/udefio/run_command.hpp"
 #include "tools/udefio/info_command.hpp"
 
+namespace {
+
+// SIGHUP (the terminal or the session went away, `systemctl kill -s HUP`)
+// stops udefio cleanly, as SIGTERM does: it is passed on as SIGTERM, which
+// every command handles in its event loop. Until the session watches SIGHUP
+// itself.
+void stop_on_sighup()
+{
+    struct sigaction pass_on {};
+    pass_on.sa_handler = [](int) {
+        const int saved = errno;
+        ::kill(::getpid(), SIGTERM);
+        errno = saved;
+    };
+    sigemptyset(&pass_on.sa_mask);
+    pass_on.sa_flags = SA_RESTART;
+    ::sigaction(SIGHUP, &pass_on, nullptr);
+}
+
+}  // namespace
+
 int main(int argc, char** argv)
 {
+    stop_on_sighup();
     CLI::App app{"udefio: userspace deferred I/O. Applications draw into a plain mapped framebuffer;\n"
                  "udefio finds the pages they wrote and flushes only that damage to the display."};
     app.set_version_flag("--version", std::string("udefio ") + UDEFIO_VERSION);
@@ -19,7 +45,12 @@ int main(int argc, char** argv)
     app.add_flag("-q,--quiet", quiet, "Log errors only");
 
     CLI::App* info = app.add_subcommand("info", "Show the kernel, which write trackers work here and why the "
-                                                "others don't, and which backends are available");
+                                                "others don't, which backends are available, and every DRM "
+                                                "display device (driver, connectors, CRTCs, planes, allocators)");
+    double info_wait_device = 0;
+    info->add_option("--wait-device", info_wait_device,
+                     "First wait up to SECONDS for a display device (a DRM card with a connected connector) to "
+                     "appear; exit 1 if none did");
     udefio::cli::RunOptions demo_options;
     CLI::App* demo = app.add_subcommand("demo", "Run the built-in demo client (clock, moving cursor, now and "
                                                 "then a full-screen change) on an output");
@@ -43,12 +74,12 @@ int main(int argc, char** argv)
     } catch (const CLI::ParseError& e) {
         return app.exit(e);
     }
-    udefio::set_log_level(verbose ? udefio::LogLevel::debug
-                          : quiet ? udefio::LogLevel::error
-                                  : udefio::LogLevel::info);
+    udefio::init_log(verbose ? udefio::LogLevel::debug
+                     : quiet ? udefio::LogLevel::error
+                             : udefio::LogLevel::info);
 
     if (*info)
-        return udefio::cli::run_info();
+        return udefio::cli::run_info(info_wait_device);
     if (*demo)
         return udefio::cli::run_session(demo_options);
     if (*kiosk) {

@@ -34,6 +34,9 @@ void OutputOptions::add_to(CLI::App& app)
                    "and the compositor answers, else headless), kms, wayland, headless; see 'udefio info'")
         ->capture_default_str();
     app.add_option("--device", device, "KMS: DRM device, e.g. /dev/dri/card0 (default: the first with a display)");
+    app.add_option("--wait-device", wait_device_s,
+                   "KMS and auto: wait up to SECONDS for that device (a DRM card with a connected connector) to "
+                   "appear, as at boot before its driver probed");
     app.add_option("--mode", kms_mode, "KMS: mode WIDTHxHEIGHT[@HZ] (default: the connector's preferred mode)");
     app.add_flag("--no-atomic", no_atomic, "KMS: legacy modesetting (SetCrtc, DirtyFB, PageFlip) even if atomic works");
     app.add_option("--allocator", allocator,
@@ -99,6 +102,9 @@ Result<SessionConfig> session_config(const OutputOptions& options, const std::st
     config.backend.name = options.backend;
     config.backend.headless.snapshots.dir = png_dir;
     config.backend.kms.device = options.device;
+    if (!(options.wait_device_s >= 0 && options.wait_device_s <= 86400))
+        return plain_error("--wait-device " + number(options.wait_device_s) + ": must be between 0 and 86400 s");
+    config.backend.kms.wait_device = std::chrono::milliseconds(int64_t(options.wait_device_s * 1000));
     config.backend.kms.atomic = !options.no_atomic;
     if (!options.kms_mode.empty()) {
         auto mode = parse_mode_request(options.kms_mode);

@@ -24,6 +24,7 @@ struct OutputOptions {
     std::string tracker;             // empty: the best that works here
     std::optional<double> delay_ms;  // unset: one refresh period
     std::string device;              // kms: DRM device, empty = auto
+    double wait_device_s = 0;        // kms, auto: wait this long for the device to appear
     std::string kms_mode;            // kms: WxH[@Hz], empty = preferred
     bool no_atomic = false;          // kms: legacy modesetting
     std::string allocator = "dumb";  // kms: dumb | gbm

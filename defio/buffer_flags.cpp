@@ -7,7 +7,7 @@
 
 namespace udefio {
 
-Result<void> BufferFlags::set_shared(uint32_t flags, const std::shared_lock<std::shared_mutex>&)
+Result<uint32_t> BufferFlags::set_shared(uint32_t flags, const std::shared_lock<std::shared_mutex>&)
 {
     if ((flags & ~kSharedSettable) != 0) {
         char what[128];
@@ -18,8 +18,7 @@ Result<void> BufferFlags::set_shared(uint32_t flags, const std::shared_lock<std:
         assert(!"buffer flag outside the shared-lock allow-list");
         return plain_error(what);
     }
-    bits_.fetch_or(flags, std::memory_order_acq_rel);
-    return {};
+    return bits_.fetch_or(flags, std::memory_order_acq_rel);
 }
 
 }  // namespace udefio

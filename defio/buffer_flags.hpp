@@ -1,5 +1,5 @@
-// Per-buffer/lease flags as one atomic bitmask (seed 002: VMA flags set
-// atomically under the read lock). Most flags change only while the owner's
+// Per-buffer flags as one atomic bitmask, as "mm: add atomic VMA flags and set
+// VM_MAYBE_GUARD as such" sets VMA flags atomically under the read lock. Most flags change only while the owner's
 // lock is held exclusively; the few in kSharedSettable may also be set while
 // holding it shared, because every reader that cares takes the lock
 // exclusively and the others can tolerate seeing the bit either way. Setting
@@ -17,10 +17,13 @@
 namespace udefio {
 
 enum BufferFlag : uint32_t {
-    kFlagMapped = 1u << 0,    // at least one mapping/lease refers to the buffer
-    kFlagWritten = 1u << 1,   // something was written since the last flush (a hint)
-    kFlagScanout = 1u << 2,   // an output is showing it
-    kFlagRevoked = 1u << 3,   // the output is gone; mappings get SIGBUS
+    // Written since the last flush began, and the flush timer armed for it:
+    // set by notify_write under the shared lock (a second thread: the flush
+    // worker's doorbell, a client's damage), read there to skip arming it again,
+    // cleared by the flush under the exclusive lock.
+    kFlagWritten = 1u << 0,
+    // The output is gone for good: mappings get SIGBUS, attach is refused.
+    kFlagRevoked = 1u << 1,
 };
 
 // The allow-list: only hints that a racing reader may see either way.
@@ -42,7 +45,8 @@ public:
     }
 
     // Only flags in kSharedSettable, with the owner's lock held shared.
-    Result<void> set_shared(uint32_t flags, const std::shared_lock<std::shared_mutex>& lock);
+    // Returns the bits as they were before.
+    Result<uint32_t> set_shared(uint32_t flags, const std::shared_lock<std::shared_mutex>& lock);
 
 private:
     std::atomic<uint32_t> bits_{0};

@@ -1,6 +1,7 @@
 // A user's mapping of a buffer (the kernel's VMA of the framebuffer): its own
 // mmap of the memfd plus references on the DeferredIoState and on the backend,
-// so neither is destroyed under it (seed 000 patches 1/4 and 2/4). When the
+// so neither is destroyed under it ("fbdev: defio: Disconnect deferred I/O from
+// the lifetime of struct fb_info", "fbdev: defio: Keep module reference from VMAs"). When the
 // output goes away the memory is revoked and access raises SIGBUS.
 #pragma once
 

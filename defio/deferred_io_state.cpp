@@ -43,14 +43,14 @@ DeferredIoState::~DeferredIoState()
 void DeferredIoState::set_recorder(std::shared_ptr<FrameRecorder> recorder)
 {
     std::unique_lock lock(lock_);
-    if (!info_ && !detached_)
+    if (!info_ && !flags_.test(kFlagRevoked))
         recorder_ = std::move(recorder);
 }
 
 Result<void> DeferredIoState::attach(Sink& sink)
 {
     std::unique_lock lock(lock_);
-    if (info_ || detached_)
+    if (info_ || flags_.test(kFlagRevoked))
         return plain_error("deferred I/O state is already attached to an output (or was detached)");
     DamageFinderOptions damage = options_.damage;
     damage.exact = damage.exact && sink.damage_shape().exact;
@@ -69,7 +69,6 @@ Result<void> DeferredIoState::attach(Sink& sink)
     finder_ = std::move(finder).value();
     worker_ = std::move(worker).value();
     info_ = &sink;
-    flags_.set(kFlagScanout, lock);
     // The first look: it says when to look again (and arms a doorbell).
     NextLook next = NextLook::when_told;
     if (auto found = finder_->look(next); !found)
@@ -87,12 +86,11 @@ void DeferredIoState::detach()
         if (!info_)
             return;
         // From here on notify_write() refuses and a queued flush finds no sink:
-        // this closes the seed-000 review race (a flush scheduled after unlock
+        // this closes the review race of "fbdev: defio: Protect against
+        // device/module removal" (a flush scheduled after unlock
         // vs cancel in cleanup), because scheduling only happens under lock_
         // with info_ set, and the work re-checks info_ under lock_.
         info_ = nullptr;
-        detached_ = true;
-        flags_.clear(kFlagScanout, lock);
         flags_.set(kFlagRevoked, lock);
     }
     worker_->cancel_sync();
@@ -109,12 +107,16 @@ bool DeferredIoState::notify_write()
     std::shared_lock lock(lock_);
     if (!info_)
         return false;
-    (void)flags_.set_shared(kFlagWritten, lock);
+    auto before = flags_.set_shared(kFlagWritten, lock);
     if (recorder_) {
         int64_t none = 0;
         first_write_ns_.compare_exchange_strong(none, monotonic_now().count(), std::memory_order_relaxed);
     }
-    schedule_flush();
+    // Already written since the flush began: the flush it armed is still to
+    // come (its timer armed, or fired and waiting for the lock), and it
+    // collects this write too.
+    if (!before || !(*before & kFlagWritten))
+        schedule_flush();
     return true;
 }
 

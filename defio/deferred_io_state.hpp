@@ -1,5 +1,6 @@
 // Everything a flush touches, shared by the output and every mapping of the
-// buffer (fb_deferred_io_state, seed 000). The output attaches itself as the
+// buffer (fb_deferred_io_state, from "fbdev: defio: Move variable state into
+// struct fb_deferred_io_state"). The output attaches itself as the
 // sink; when it goes away, detach() clears the sink under the state lock,
 // stops the flush worker and revokes the buffer, while the state itself lives
 // on for as long as any mapping holds a reference: later writes get SIGBUS and
@@ -127,7 +128,6 @@ private:
     // detach() waits for a running flush. Lock order: lock_, then the worker's mutex.
     mutable std::shared_mutex lock_;
     Sink* info_ = nullptr;  // the output; nullptr before attach and after detach
-    bool detached_ = false;
     SharedBuffer buffer_;
     std::vector<PageRef> pagerefs_;  // one per page, 1:1 with the buffer
     PageRefList pagereflist_;

@@ -123,13 +123,9 @@ Result<ExactDamage::Compared> ExactDamage::compare(const std::byte* live, std::s
     spans_.clear();
     reached_ = 0;
     unchanged_ = 0;
-    bool read;
-    {
-        [[maybe_unused]] const ClientReadScope client_reads;
-        // Everything the guarded code touches is a member: a SIGBUS jumps
-        // out of it with nothing on its frame to destroy.
-        read = run_guarding_sigbus([&] { compare_pages(live, pages, changed); });
-    }
+    // Everything the guarded code touches is a member: a SIGBUS jumps out of
+    // it with nothing on its frame to destroy.
+    const bool read = read_client_pixels_guarding_sigbus([&] { compare_pages(live, pages, changed); });
     damage.add(spans_);
     if (!read)
         return plain_error("the buffer's memory vanished while it was compared (its memfd was truncated)");
@@ -140,8 +136,7 @@ Result<void> ExactDamage::take(const std::byte* live, const Damage& damage)
 {
     const uint32_t stride = shadow_.layout().stride;
     const std::vector<Rect> rects = damage.rects();
-    [[maybe_unused]] const ClientReadScope client_reads;
-    const bool read = run_guarding_sigbus([&] {
+    const bool read = read_client_pixels_guarding_sigbus([&] {
         for (const Rect& r : rects) {
             for (int32_t y = r.y; y < r.y + r.height; ++y) {
                 const size_t at = size_t(y) * stride + size_t(r.x) * kBytesPerPixel;

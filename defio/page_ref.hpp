@@ -1,5 +1,6 @@
 // One PageRef per page of a buffer, allocated 1:1 with the buffer by its
-// DeferredIoState (fb_deferred_io_pageref, seed 000 patch 4/4).
+// DeferredIoState (fb_deferred_io_pageref, as in "fbdev: defio: Move pageref
+// array to struct fb_deferred_io_state").
 #pragma once
 
 #include <cstddef>

@@ -31,7 +31,8 @@ public:
     Result<UniqueFd> dup_fd() const;
 
     // Truncates the memfd to 0: every mapping of it, in every process, gets
-    // SIGBUS on its next access (seed 000: access after unplug). Our own
+    // SIGBUS on its next access (as after "fbdev: defio: Protect against
+    // device/module removal"). Our own
     // mapping too, so the caller must have stopped everything that reads it.
     Result<void> revoke();
     bool revoked() const { return revoked_; }

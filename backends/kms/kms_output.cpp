@@ -317,8 +317,8 @@ FlushResult KmsOutput::flush(const SharedBuffer& src, std::span<PageRef* const>,
     const Damage todo = ages_.for_buffer(back_index, damage);
     uint64_t bytes = 0;
     const std::vector<Rect> rects = todo.rects();
-    [[maybe_unused]] const ClientReadScope client_reads;
-    const bool copied = run_guarding_sigbus([&] { bytes = copy_.copy(back.data(), back.pitch(), src, rects); });
+    const bool copied =
+        read_client_pixels_guarding_sigbus([&] { bytes = copy_.copy(back.data(), back.pitch(), src, rects); });
     if (!copied) {
         // The device memory is gone: unplugged. The udev event removes this output soon.
         UDEFIO_LOG(warn, "%s: the dumb buffer raised SIGBUS (device unplugged?); not flushing",

@@ -1,4 +1,5 @@
-// Seed 002: flags that may be set under the shared lock are an allow-list.
+// Flags that may be set under the shared lock are an allow-list (as in "mm: add
+// atomic VMA flags and set VM_MAYBE_GUARD as such").
 #include <gtest/gtest.h>
 
 #include <thread>
@@ -8,7 +9,7 @@
 
 using namespace udefio;
 
-TEST(Seed002AtomicFlags, AllowListedFlagSetUnderSharedLock)
+TEST(SharedLockFlagAllowList, AllowListedFlagSetUnderSharedLock)
 {
     std::shared_mutex lock;
     BufferFlags flags;
@@ -25,7 +26,17 @@ TEST(Seed002AtomicFlags, AllowListedFlagSetUnderSharedLock)
     EXPECT_TRUE(flags.test(kFlagWritten));
 }
 
-TEST(Seed002AtomicFlags, FlagOutsideAllowListIsRefusedUnderSharedLock)
+TEST(SharedLockFlagAllowList, SetSharedSaysWhetherTheFlagWasSetBefore)
+{
+    // notify_write arms the flush timer only for the first write after a flush began.
+    std::shared_mutex lock;
+    BufferFlags flags;
+    std::shared_lock shared(lock);
+    EXPECT_EQ(flags.set_shared(kFlagWritten, shared).value() & kFlagWritten, 0u);
+    EXPECT_EQ(flags.set_shared(kFlagWritten, shared).value() & kFlagWritten, kFlagWritten);
+}
+
+TEST(SharedLockFlagAllowList, FlagOutsideAllowListIsRefusedUnderSharedLock)
 {
     std::shared_mutex lock;
     BufferFlags flags;
@@ -41,14 +52,14 @@ TEST(Seed002AtomicFlags, FlagOutsideAllowListIsRefusedUnderSharedLock)
     EXPECT_FALSE(flags.test(kFlagRevoked));
 }
 
-TEST(Seed002AtomicFlags, AnyFlagUnderExclusiveLock)
+TEST(SharedLockFlagAllowList, AnyFlagUnderExclusiveLock)
 {
     std::shared_mutex lock;
     BufferFlags flags;
     std::unique_lock exclusive(lock);
-    flags.set(kFlagRevoked | kFlagScanout, exclusive);
-    EXPECT_TRUE(flags.test(kFlagRevoked | kFlagScanout));
-    flags.clear(kFlagScanout, exclusive);
-    EXPECT_FALSE(flags.test(kFlagScanout));
+    flags.set(kFlagRevoked | kFlagWritten, exclusive);
+    EXPECT_TRUE(flags.test(kFlagRevoked | kFlagWritten));
+    flags.clear(kFlagWritten, exclusive);
+    EXPECT_FALSE(flags.test(kFlagWritten));
     EXPECT_TRUE(flags.test(kFlagRevoked));
 }

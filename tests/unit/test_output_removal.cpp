@@ -1,5 +1,6 @@
-// Seed 000 (fbdev: defio: disconnect deferred I/O from the lifetime of
-// struct fb_info): one test per lifetime rule, named after the rule.
+// The output goes while clients still map its buffer, as in "fbdev: defio:
+// Disconnect deferred I/O from the lifetime of struct fb_info": one test per
+// lifetime rule, named after the rule.
 #include <gtest/gtest.h>
 #include <unistd.h>
 
@@ -96,7 +97,7 @@ std::shared_ptr<DeferredIoState> make_state(TrackerKind tracker, std::chrono::na
 
 }  // namespace
 
-TEST(Seed000Lifetime, StateOutlivesOutput)
+TEST(OutputRemoval, StateOutlivesOutput)
 {
     auto state = make_state(TrackerKind::explicit_damage);
     std::weak_ptr<DeferredIoState> weak = state;
@@ -114,7 +115,7 @@ TEST(Seed000Lifetime, StateOutlivesOutput)
     EXPECT_TRUE(mapping->state()->flags().test(kFlagRevoked));
 }
 
-TEST(Seed000Lifetime, MappingAccessAfterOutputGoneRaisesSigbus)
+TEST(OutputRemoval, MappingAccessAfterOutputGoneRaisesSigbus)
 {
     auto state = make_state(TrackerKind::shadow);
     auto canary = std::make_shared<Canary>();
@@ -128,7 +129,7 @@ TEST(Seed000Lifetime, MappingAccessAfterOutputGoneRaisesSigbus)
     EXPECT_EXIT((void)pixels[0], testing::KilledBySignal(SIGBUS), "");
 }
 
-TEST(Seed000Lifetime, FlushAfterOutputGoneIsNoop)
+TEST(OutputRemoval, FlushAfterOutputGoneIsNoop)
 {
     auto state = make_state(TrackerKind::explicit_damage);
     auto canary = std::make_shared<Canary>();
@@ -144,7 +145,7 @@ TEST(Seed000Lifetime, FlushAfterOutputGoneIsNoop)
     EXPECT_EQ(canary->flushes_after_destroy.load(), 0);
 }
 
-TEST(Seed000Lifetime, MappingsHoldRefsOnStateAndBackend)
+TEST(OutputRemoval, MappingsHoldRefsOnStateAndBackend)
 {
     struct FakeBackend {};
     auto backend = std::make_shared<FakeBackend>();
@@ -163,7 +164,7 @@ TEST(Seed000Lifetime, MappingsHoldRefsOnStateAndBackend)
     EXPECT_TRUE(weak_backend.expired());
 }
 
-TEST(Seed000Lifetime, DetachWaitsForRunningFlush)
+TEST(OutputRemoval, DetachWaitsForRunningFlush)
 {
     auto state = make_state(TrackerKind::explicit_damage, 0ns);
     auto canary = std::make_shared<Canary>();
@@ -192,7 +193,7 @@ TEST(Seed000Lifetime, DetachWaitsForRunningFlush)
 // in cleanup. Writers hammer notify_write()/add_damage() while outputs come and
 // go; no flush may ever run into a destroyed output. Run under TSan in the
 // sanitizer lane.
-TEST(Seed000Lifetime, ScheduleVsCancelRaceIsClosed)
+TEST(OutputRemoval, ScheduleVsCancelRaceIsClosed)
 {
     std::mt19937 rng(42);
     int flushes = 0;

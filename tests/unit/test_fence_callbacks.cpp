@@ -1,5 +1,6 @@
-// Seed 001 (dma-fence: races of fence callbacks versus destructors): one test
-// per rule, named after the rule.
+// Fence callbacks versus the owner's destruction, as in "dma-fence: Fix races
+// of fence callbacks versus destructors by locking": one test per rule, named
+// after the rule.
 #include <gtest/gtest.h>
 
 #include <sys/eventfd.h>
@@ -74,7 +75,7 @@ std::shared_ptr<Fence> software_fence(FenceOwner& owner)
 
 }  // namespace
 
-TEST(Seed001Fence, FenceLockGuardsSignallingStateOnly)
+TEST(FenceCallbacks, FenceLockGuardsSignallingStateOnly)
 {
     GatedOwner owner;
     auto fence = software_fence(owner);
@@ -88,7 +89,7 @@ TEST(Seed001Fence, FenceLockGuardsSignallingStateOnly)
     EXPECT_EQ(owner.deadlines(), 1);
 }
 
-TEST(Seed001Fence, SignalReturnsOnlyWhenNoCallIsInsideTheOwner)
+TEST(FenceCallbacks, SignalReturnsOnlyWhenNoCallIsInsideTheOwner)
 {
     GatedOwner owner;
     auto fence = software_fence(owner);
@@ -111,7 +112,7 @@ TEST(Seed001Fence, SignalReturnsOnlyWhenNoCallIsInsideTheOwner)
     EXPECT_EQ(owner.inside(), 0);
 }
 
-TEST(Seed001Fence, NoCallIntoTheOwnerAfterSignal)
+TEST(FenceCallbacks, NoCallIntoTheOwnerAfterSignal)
 {
     GatedOwner owner;
     owner.release();
@@ -126,7 +127,7 @@ TEST(Seed001Fence, NoCallIntoTheOwnerAfterSignal)
     EXPECT_FALSE(fence->signal(monotonic_now())) << "a fence signals once";
 }
 
-TEST(Seed001Fence, CallbackAddedAfterSignalIsRefused)
+TEST(FenceCallbacks, CallbackAddedAfterSignalIsRefused)
 {
     GatedOwner owner;
     auto fence = software_fence(owner);
@@ -147,7 +148,7 @@ TEST(Seed001Fence, CallbackAddedAfterSignalIsRefused)
 // while other threads keep calling into its fences. A call that reached the
 // destroyed owner is a heap-use-after-free under ASan and a race under TSan;
 // in the plain build the owner's canary catches it.
-TEST(Seed001Fence, OwnerDestroyedRightAfterSignalStress)
+TEST(FenceCallbacks, OwnerDestroyedRightAfterSignalStress)
 {
     struct Canary {
         std::atomic<int> calls_after_death{0};
@@ -210,7 +211,7 @@ TEST(Seed001Fence, OwnerDestroyedRightAfterSignalStress)
     EXPECT_EQ(canary.calls_after_death.load(), 0);
 }
 
-TEST(Seed001Fence, TimelineSignalsPendingFencesWhenDestroyed)
+TEST(FenceCallbacks, TimelineSignalsPendingFencesWhenDestroyed)
 {
     std::shared_ptr<Fence> first, second;
     {

@@ -408,7 +408,7 @@ class KmsLane(unittest.TestCase):
             rc, output = self.case(driver, "hotplug")
             self.assertEqual(rc, 0, f"{driver}: {output}")
 
-    def test_seed000_unplug_while_client_writes(self):
+    def test_unplug_while_client_writes(self):
         """"fbdev: defio: Protect against device/module removal": after the device is gone the client's mapping raises
         SIGBUS, udefio survives and leaks no fd."""
         for driver in ("bochs", "virtio-gpu"):
@@ -444,7 +444,7 @@ class KmsLane(unittest.TestCase):
         self.assertGreater(count("two-b.ppm", client_square)[0], 0, "the client did not move to head 0")
         self.assertGreater(count("two-b.ppm", plain_square)[0], 0, "the main program stopped showing")
 
-    def test_seed001_kernel_fences(self):
+    def test_kernel_fences(self):
         """"dma-fence: Fix races of fence callbacks versus destructors by locking" on real sync_files (sw_sync): a fence is waited for in the
         event loop and carries the kernel's timestamp; a client's fence holds
         the KMS commit (IN_FENCE_FD) until it signals."""

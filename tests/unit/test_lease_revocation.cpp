@@ -1,4 +1,4 @@
-// Seed 003 (vfio/pci: mmap() of a VFIO DMABUF, revocable sub-ranges): one
+// "vfio/pci: Support mmap() of a VFIO DMABUF" (revocable sub-ranges): one
 // test per rule, named after it, and a stress test that races revoke against
 // commit and flush (run under ThreadSanitizer by the tsan lane).
 #include <gtest/gtest.h>
@@ -61,7 +61,7 @@ Damage whole(const Lease& lease)
 
 }  // namespace
 
-TEST(Seed003Lease, CommitCopiesIntoItsPlaceOnly)
+TEST(LeaseRevocation, CommitCopiesIntoItsPlaceOnly)
 {
     Output out;
     auto lease = Lease::create(*out.target, {16, 8}).value();
@@ -75,7 +75,7 @@ TEST(Seed003Lease, CommitCopiesIntoItsPlaceOnly)
     EXPECT_FALSE(Lease::create(*out.target, {60, 8}).ok()) << "a lease beyond the frame";
 }
 
-TEST(Seed003Lease, NoUseAfterRevoke)
+TEST(LeaseRevocation, NoUseAfterRevoke)
 {
     Output out;
     auto lease = Lease::create(*out.target, {0, 8}).value();
@@ -89,7 +89,7 @@ TEST(Seed003Lease, NoUseAfterRevoke)
     EXPECT_FALSE(lease->commit(whole(*lease)).ok());
 }
 
-TEST(Seed003Lease, WhatWasCommittedBeforeRevokeStaysOnScreen)
+TEST(LeaseRevocation, WhatWasCommittedBeforeRevokeStaysOnScreen)
 {
     Output out;
     auto lease = Lease::create(*out.target, {0, 8}).value();
@@ -99,7 +99,7 @@ TEST(Seed003Lease, WhatWasCommittedBeforeRevokeStaysOnScreen)
     EXPECT_EQ(out.state->buffer().row(3)[7], 0x11111111u);
 }
 
-TEST(Seed003Lease, ClientAccessAfterRevokeRaisesSigbus)
+TEST(LeaseRevocation, ClientAccessAfterRevokeRaisesSigbus)
 {
     Output out;
     auto lease = Lease::create(*out.target, {0, 8}).value();
@@ -131,7 +131,7 @@ TEST(Seed003Lease, ClientAccessAfterRevokeRaisesSigbus)
         ::close(fd);
 }
 
-TEST(Seed003Lease, TargetTeardownWaitsForARunningUse)
+TEST(LeaseRevocation, TargetTeardownWaitsForARunningUse)
 {
     Output out;
     auto lease = Lease::create(*out.target, {0, 8}).value();
@@ -166,7 +166,7 @@ TEST(Seed003Lease, TargetTeardownWaitsForARunningUse)
 // Revoke races commits from two threads and the output's flushes. A commit
 // that read the lease after its memfd was truncated would die of SIGBUS; a
 // use after revoke returned would be counted.
-TEST(Seed003Lease, RevokeRacesCommitAndFlushStress)
+TEST(LeaseRevocation, RevokeRacesCommitAndFlushStress)
 {
     for (int round = 0; round < 40; ++round) {
         Output out;

@@ -14,7 +14,7 @@
 // ("hot") after its fault, and each collect compares hot pages with a copy
 // taken when they were last reported; a page that stopped changing, and
 // every page once a collect found nothing, is write-protected again (hence
-// doorbell_only_when_idle: while pages change, the flush worker collects
+// NextLook::after_delay while pages change, the flush worker collects
 // again after its delay instead of waiting for a fault).
 //
 // write() and friends on /dev/fb0 change the memory without a fault: an

@@ -230,12 +230,11 @@ TEST_F(FbdevSessionTest, AClientSeesAFramebufferOfItsBandOfRows)
 class EverWritten final : public Tracker {
 public:
     TrackerKind kind() const override { return TrackerKind::explicit_damage; }
-    Result<void> collect(std::vector<uint32_t>& out) override
+    Result<NextLook> collect(std::vector<uint32_t>& out, const PageSet&) override
     {
         out.insert(out.end(), {0, 1});  // the shown rows of a 64x32 framebuffer
-        return {};
+        return NextLook::after_delay;   // written again by then
     }
-    bool doorbell_only_when_idle() const override { return true; }
 };
 
 TEST(FbdevScreenLifetime, TeardownOfTheBindingRacesTheFramebuffersFlushes)

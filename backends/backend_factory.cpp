@@ -111,15 +111,22 @@ bool may_use_kms(const BackendOptions& options)
     return options.name == "kms" || (options.name == "auto" && (have_drm_card() || options.kms.wait_device.count() > 0));
 }
 
+Result<void> wait_for_display_if_asked(const BackendOptions& options)
+{
+    if (options.kms.wait_device.count() == 0 || (options.name != "kms" && options.name != "auto"))
+        return {};
+    auto display = wait_for_display(options.kms.device, options.kms.wait_device);
+    if (!display && options.name == "kms")
+        return display.error();
+    // auto: make_backend's probes say what is missing and go on to the next backend.
+    return {};
+}
+
 Result<std::unique_ptr<Backend>> make_backend(EventLoop& loop, const BackendOptions& options)
 {
+    if (auto waited = wait_for_display_if_asked(options); !waited)
+        return waited.error();
     std::string name = options.name;
-    if (options.kms.wait_device.count() > 0 && (name == "kms" || name == "auto")) {
-        auto display = wait_for_display(options.kms.device, options.kms.wait_device);
-        if (!display && name == "kms")
-            return display.error();
-        // auto: the probes below say what is missing and go on to the next backend.
-    }
     if (name == "auto") {
         std::string absent;  // why there is no display, for the line that says so
         for (const BackendAvailability& b : probe_backends()) {

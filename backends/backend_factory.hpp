@@ -61,6 +61,13 @@ std::vector<BackendAvailability> probe_backends();
 // seat it shares with the input layer first).
 bool may_use_kms(const BackendOptions& options);
 
+// --wait-device (options.kms.wait_device > 0, backend kms or auto): waits
+// for a display device to appear. An error only for kms; auto goes on
+// without one (make_backend then says what is missing).
+Result<void> wait_for_display_if_asked(const BackendOptions& options);
+
+// The backend `options` name (auto: the first that works here), after
+// wait_for_display_if_asked.
 Result<std::unique_ptr<Backend>> make_backend(EventLoop& loop, const BackendOptions& options);
 
 }  // namespace udefio

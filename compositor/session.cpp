@@ -10,7 +10,31 @@ namespace udefio {
 Result<std::unique_ptr<Session>> Session::start(EventLoop& loop, SessionConfig config,
                                                 std::unique_ptr<MainClient> main)
 {
-    // The socket first: a second udefio on it fails before it takes a display.
+    // A display to wait for (--wait-device) first: until there is one, a
+    // signal ends udefio at once, with nothing to clean up.
+    if (auto waited = wait_for_display_if_asked(config.backend); !waited)
+        return waited.error();
+    config.backend.kms.wait_device = {};
+    // From here on SIGINT and SIGTERM stop udefio cleanly, however early they
+    // come (the loop delivers them; one before the session exists is kept).
+    struct StopRequest {
+        Session* session = nullptr;
+        bool early = false;
+    };
+    auto stop_request = std::make_shared<StopRequest>();
+    std::vector<EventSource> signals;
+    for (int signo : {SIGINT, SIGTERM}) {
+        auto watch = loop.watch_signal(signo, [stop_request] {
+            if (stop_request->session)
+                stop_request->session->stop();
+            else
+                stop_request->early = true;
+        });
+        if (!watch)
+            return watch.error();
+        signals.push_back(std::move(watch).value());
+    }
+    // The socket next: a second udefio on it fails before it takes a display.
     std::unique_ptr<Server> server;
     std::unique_ptr<SocketListener> listener;
     if (!config.socket.empty()) {
@@ -48,10 +72,14 @@ Result<std::unique_ptr<Session>> Session::start(EventLoop& loop, SessionConfig c
         else
             UDEFIO_LOG(warn, "no input: %s", input.error().message().c_str());
     }
+    stop_request->session = session.get();
+    session->signals_ = std::move(signals);
     session->server_ = std::move(server);
     session->listener_ = std::move(listener);
     if (auto r = session->set_up(); !r)
         return r.error();
+    if (stop_request->early)
+        session->stop();  // run() then only cleans up
     return session;
 }
 
@@ -87,12 +115,6 @@ Result<void> Session::set_up()
         }
         if (!found)
             return plain_error("--output " + config_.main_output + ": no such output (there are: " + names + ")");
-    }
-    for (int signo : {SIGINT, SIGTERM}) {
-        auto watch = loop_.watch_signal(signo, [this] { stop(); });
-        if (!watch)
-            return watch.error();
-        signals_.push_back(std::move(watch).value());
     }
     if (server_) {
         // The administrator's "stop drawing".

@@ -235,7 +235,12 @@ void SocketListener::accept_clients()
     for (;;) {
         UniqueFd client(::accept4(socket_.get(), nullptr, nullptr, SOCK_CLOEXEC | SOCK_NONBLOCK));
         if (client) {
-            on_client_(std::move(client));
+            rlimit limit{};
+            if (::getrlimit(RLIMIT_NOFILE, &limit) == 0 && limit.rlim_cur != RLIM_INFINITY &&
+                rlim_t(client.get()) + kFdHeadroom >= limit.rlim_cur)
+                refused_client();  // closed as `client` goes
+            else
+                on_client_(std::move(client));
             continue;
         }
         switch (errno) {
@@ -283,19 +288,25 @@ SocketListener::Refusal SocketListener::refuse_one()
         // That client gave up (go on), or another thread took the freed fd first.
         return accept_errno == EMFILE || accept_errno == ENFILE ? Refusal::failed : Refusal::refused;
     }
+    refused_client();
+    return Refusal::refused;
+}
+
+void SocketListener::refused_client()
+{
     ++refused_;
     const auto now = std::chrono::steady_clock::now();
     if (refused_logged_ == 0 || now - last_log_ >= kLogEvery) {
         rlimit limit{};
         ::getrlimit(RLIMIT_NOFILE, &limit);
         const auto count = static_cast<unsigned long long>(refused_ - refused_logged_);
-        UDEFIO_LOG(warn, "socket %s: at the limit of open files (RLIMIT_NOFILE %llu): refused %llu client%s (said "
-                   "at most every 10 s)",
-                   path_.c_str(), static_cast<unsigned long long>(limit.rlim_cur), count, count == 1 ? "" : "s");
+        UDEFIO_LOG(warn, "socket %s: at the limit of open files (RLIMIT_NOFILE %llu, the last %d kept for udefio's "
+                   "own): refused %llu client%s (said at most every 10 s)",
+                   path_.c_str(), static_cast<unsigned long long>(limit.rlim_cur), kFdHeadroom, count,
+                   count == 1 ? "" : "s");
         refused_logged_ = refused_;
         last_log_ = now;
     }
-    return Refusal::refused;
 }
 
 // An error a spare fd does not cure (ENOBUFS, ENOMEM, the spare taken):

@@ -13,10 +13,16 @@
 // same socket fails before it brings up an output; clients that connect in
 // between wait in the backlog.
 //
-// At the fd limit (RLIMIT_NOFILE) a pending client is accepted on a spare fd
-// kept for it and closed at once, so that it learns and the level-triggered
-// listener does not wake the loop for it again and again; what was refused
-// is logged at most every few seconds.
+// Clients never take the compositor's last fds: a client whose socket lands
+// among the last kFdHeadroom of RLIMIT_NOFILE is closed at once (fds are
+// handed out lowest first, so the number says the table below is full).
+// What the compositor itself still opens - a restarted program's pipes and
+// seccomp listener, a lease's memfd, a flip's fence - has room left, and so
+// do the sanitizers, which test memory through a pipe. At the fd limit
+// itself (the compositor filled it) a pending client is accepted on a spare
+// fd kept for it and closed at once, so that it learns and the
+// level-triggered listener does not wake the loop for it again and again.
+// What was refused is logged at most every few seconds.
 #pragma once
 
 #include <sys/types.h>
@@ -34,6 +40,8 @@ namespace udefio {
 
 class SocketListener {
 public:
+    static constexpr int kFdHeadroom = 16;
+
     // Who may connect: a connection needs write permission on the socket.
     struct Options {
         std::optional<gid_t> group;  // --socket-group: the socket's group
@@ -58,7 +66,7 @@ public:
     ~SocketListener();
 
     const std::string& path() const { return path_; }
-    // Clients closed at once because we were at the fd limit.
+    // Clients closed at once because we were at (or kFdHeadroom from) the fd limit.
     uint64_t refused() const { return refused_; }
 
     SocketListener(std::string path, UniqueFd lock, UniqueFd socket);
@@ -67,6 +75,8 @@ private:
     enum class Refusal { refused, nobody_waiting, failed };
     void accept_clients();
     Refusal refuse_one();
+    // A client refused: counted, and said at most every kLogEvery.
+    void refused_client();
     void pause_accepting(int error);
     Result<void> watch();
 

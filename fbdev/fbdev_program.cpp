@@ -130,6 +130,13 @@ void FbdevProgram::receive_listener()
     ReceivedPacket packet = receive_with_fds(handover_.get(), std::as_writable_bytes(std::span(&status, 1)), 1);
     handover_watch_.disarm();  // one message, once
     handover_.reset();
+    if (packet.bytes == 1 && packet.fds_truncated) {
+        // The kernel drops an fd it cannot install; the program's filtered
+        // calls then fail (ENOSYS) and it ends.
+        UDEFIO_LOG(error, "fbdev: the program's seccomp listener was lost: udefio is at its limit of open files "
+                   "(RLIMIT_NOFILE)");
+        return;
+    }
     if (packet.bytes != 1 || packet.fds.empty()) {
         UDEFIO_LOG(error, "fbdev: the program ended before its seccomp filter was set up");
         return;

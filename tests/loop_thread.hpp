@@ -10,6 +10,18 @@
 
 namespace udefio::test {
 
+// Runs `fn` on `loop`'s thread and waits for it.
+template <class Fn>
+void run_on(EventLoop& loop, Fn fn)
+{
+    std::promise<void> done;
+    loop.post([&] {
+        fn();
+        done.set_value();
+    });
+    done.get_future().wait();
+}
+
 class LoopThread {
 public:
     LoopThread() : loop_(EventLoop::create().value()), thread_([this] { loop_->run(); }) {}
@@ -23,15 +35,7 @@ public:
     EventLoop& loop() { return *loop_; }
 
     // Runs `fn` on the loop thread and waits for it.
-    void run_on_loop(std::function<void()> fn)
-    {
-        std::promise<void> done;
-        loop_->post([&] {
-            fn();
-            done.set_value();
-        });
-        done.get_future().wait();
-    }
+    void run_on_loop(std::function<void()> fn) { run_on(*loop_, std::move(fn)); }
 
 private:
     std::unique_ptr<EventLoop> loop_;

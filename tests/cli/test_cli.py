@@ -308,7 +308,7 @@ class ConfigFile(unittest.TestCase):
 
     def test_the_default_file_is_named_in_the_help(self):
         r = run("--help")
-        self.assertRegex(r.stdout, r"--config.*\n?.*udefio/udefio\.conf")
+        self.assertRegex(r.stdout, r"--config.*\n?.*/etc/udefio/udefio\.conf")  # whatever the prefix
 
 
 def have_a_display():
@@ -576,6 +576,19 @@ class Kiosk(unittest.TestCase):
         self.assertNotIn("output headless-0", second.stderr)
         self.assertFalse(os.path.exists(self.socket))
         self.assertNotIn("SIGKILL", err)
+
+    def test_sigterm_as_soon_as_the_socket_is_there(self):
+        """The socket comes before the output (a big one here, slow to make): a SIGTERM in between is a
+        clean stop too, not death by the signal with the socket and its lock left behind."""
+        for _ in range(3):
+            p = subprocess.Popen(self.kiosk("--size", "4096x4096"), stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                                 text=True)
+            self.assertTrue(wait_until(lambda: os.path.exists(self.socket)), "the kiosk did not make its socket")
+            p.send_signal(signal.SIGTERM)
+            _, err = p.communicate(timeout=60)
+            self.assertEqual(p.returncode, 0, err)
+            self.assertFalse(os.path.exists(self.socket))
+            self.assertFalse(os.path.exists(self.socket + ".lock"))
 
     def assert_ends(self, pid, what):
         """`pid` ends (a zombie counts) within a bound; killed here if not, so that no test leaves it."""

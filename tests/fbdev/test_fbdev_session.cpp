@@ -23,6 +23,7 @@
 #include "compositor/session.hpp"
 #include "fbdev/framebuffer.hpp"
 #include "tests/loop_thread.hpp"
+#include "tests/headless_pixels.hpp"
 #include "tests/test_support.hpp"
 #include "util/mapping.hpp"
 
@@ -72,26 +73,10 @@ protected:
     }
     HeadlessBackend& headless() { return static_cast<HeadlessBackend&>(session_->backend()); }
     template <class Fn>
-    void on_loop(Fn fn)
-    {
-        std::promise<void> done;
-        loop_->post([&] {
-            fn();
-            done.set_value();
-        });
-        done.get_future().wait();
-    }
+    void on_loop(Fn fn) { test::run_on(*loop_, fn); }
     size_t pixels_of(const std::string& output, uint32_t colour)
     {
-        size_t n = 0;
-        on_loop([&] {
-            if (HeadlessOutput* o = headless().output(output)) {
-                const Image frame = o->frame();
-                n = size_t(std::count_if(frame.pixels.begin(), frame.pixels.end(),
-                                         [colour](uint32_t p) { return (p & 0xffffff) == colour; }));
-            }
-        });
-        return n;
+        return test::headless_pixels(*loop_, headless(), output, colour);
     }
     bool running()
     {

@@ -13,6 +13,7 @@
 #include "backends/headless/headless_backend.hpp"
 #include "compositor/program_client.hpp"
 #include "compositor/session.hpp"
+#include "tests/headless_pixels.hpp"
 #include "tests/test_support.hpp"
 
 using namespace udefio;
@@ -66,26 +67,10 @@ protected:
     HeadlessBackend& headless() { return static_cast<HeadlessBackend&>(session_->backend()); }
     // Runs `fn` on the loop thread and waits for it.
     template <class Fn>
-    void on_loop(Fn fn)
-    {
-        std::promise<void> done;
-        loop_->post([&] {
-            fn();
-            done.set_value();
-        });
-        done.get_future().wait();
-    }
-    // How many pixels of the named output's picture have this colour (0 if it is gone).
+    void on_loop(Fn fn) { test::run_on(*loop_, fn); }
     size_t pixels_of(const std::string& output, uint32_t colour)
     {
-        size_t n = 0;
-        on_loop([&] {
-            if (HeadlessOutput* o = headless().output(output)) {
-                const Image frame = o->frame();
-                n = size_t(std::count(frame.pixels.begin(), frame.pixels.end(), colour));
-            }
-        });
-        return n;
+        return test::headless_pixels(*loop_, headless(), output, colour);
     }
     bool running() { return !outcome_.has_value(); }
 

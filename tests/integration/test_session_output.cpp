@@ -13,6 +13,7 @@
 #include "backends/headless/headless_backend.hpp"
 #include "backends/png_file.hpp"
 #include "compositor/session.hpp"
+#include "tests/loop_thread.hpp"
 #include "tests/test_support.hpp"
 
 using namespace udefio;
@@ -76,15 +77,7 @@ protected:
     }
     HeadlessOutput& output() { return *static_cast<HeadlessBackend&>(session_->backend()).output("headless-0"); }
     template <class Fn>
-    void on_loop(Fn fn)
-    {
-        std::promise<void> done;
-        loop_->post([&] {
-            fn();
-            done.set_value();
-        });
-        done.get_future().wait();
-    }
+    void on_loop(Fn fn) { test::run_on(*loop_, fn); }
 
     // Returns once a timer of the session's loop ran `after` from now.
     void loop_timer(std::chrono::nanoseconds after)

@@ -298,9 +298,14 @@ TEST(SocketListener, TheModeAndGroupAskedFor)
 // With RLIMIT_NOFILE reached, a level-triggered listener that only logs the
 // EMFILE is woken at once, again and again: 100 % CPU and a flood of log.
 // Instead every client is answered (accepted, or closed at once) and the
-// line is logged once.
-TEST(SocketListener, AtTheFdLimitRefusesClientsInsteadOfSpinning)
+// line is logged once. Clients stop being accepted kFdHeadroom fds before
+// the limit (false); when the compositor itself took the last fds (true),
+// the spare fd refuses them.
+class AtTheFdLimit : public testing::TestWithParam<bool> {};
+
+TEST_P(AtTheFdLimit, RefusesClientsInsteadOfSpinning)
 {
+    const bool table_full = GetParam();
     TempDir dir;
     const std::string path = dir.path + "/udefio-0";
     test::LoopThread thread;
@@ -336,8 +341,15 @@ TEST(SocketListener, AtTheFdLimitRefusesClientsInsteadOfSpinning)
     const int lowest_free = ::open("/dev/null", O_RDONLY | O_CLOEXEC);
     ::close(lowest_free);
     rlimit low = saved;
-    low.rlim_cur = rlim_t(lowest_free + 4);  // room for at most 4 clients
+    low.rlim_cur = rlim_t(lowest_free + SocketListener::kFdHeadroom + 4);  // room for at most 4 clients
     ASSERT_EQ(::setrlimit(RLIMIT_NOFILE, &low), 0);
+    std::vector<UniqueFd> filler;  // what the compositor's own work would hold
+    while (table_full) {
+        UniqueFd fd(::open("/dev/null", O_RDONLY | O_CLOEXEC));
+        if (!fd)
+            break;
+        filler.push_back(std::move(fd));
+    }
     go.set_value();
 
     std::string log;
@@ -362,12 +374,16 @@ TEST(SocketListener, AtTheFdLimitRefusesClientsInsteadOfSpinning)
     std::promise<void> ran;
     thread.loop().post([&] { ran.set_value(); });
     const bool idle = ran.get_future().wait_for(std::chrono::seconds(30)) == std::future_status::ready;
+    filler.clear();
     ::setrlimit(RLIMIT_NOFILE, &saved);
     ::dup2(saved_stderr.get(), 2);
     ASSERT_TRUE(idle) << "the loop is busy at the fd limit";
     ASSERT_TRUE(settled) << answered << " of " << kClients << " clients answered";
     EXPECT_LT(log.size(), 100'000u) << "the loop spun, logging";
-    EXPECT_LE(accepted_count, 4);
+    if (table_full)
+        EXPECT_EQ(accepted_count, 0);
+    else
+        EXPECT_TRUE(accepted_count >= 1 && accepted_count <= 4) << accepted_count << " accepted";
     size_t lines = 0;
     for (size_t at = 0; (at = log.find("limit of open files", at)) != std::string::npos; ++at)
         ++lines;
@@ -380,3 +396,6 @@ TEST(SocketListener, AtTheFdLimitRefusesClientsInsteadOfSpinning)
     });
     EXPECT_EQ(refused, uint64_t(kClients - accepted_count));
 }
+
+INSTANTIATE_TEST_SUITE_P(SocketListener, AtTheFdLimit, testing::Values(false, true),
+                         [](const auto& param) { return param.param ? "TheCompositorTookTheLast" : "ClientsLeaveHeadroom"; });

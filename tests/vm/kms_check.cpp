@@ -92,6 +92,7 @@ int main(int argc, char** argv)
         return fail(r.error().message());
     std::thread loop_thread([&] { (*loop)->run(); });
     CrtcCrc crc;  // vkms only
+    const VblankCounter vblanks;
     std::string crc_a, crc_b, crc_c;
 
     auto* pixels = reinterpret_cast<uint32_t*>((*state)->buffer().data());
@@ -124,7 +125,7 @@ int main(int argc, char** argv)
                                           : "-legacy";  // one boot runs each
     const bool a = crc.available() || screendump("a" + suffix);
     if (crc.available())
-        crc_a = crc.settled();
+        crc_a = crc.settled(vblanks);
     if (blank) {
         // Output::set_blanked (what --blank-after and FBIOBLANK call): CRTC
         // ACTIVE 0 (atomic) or the connector's DPMS off (legacy); nothing is
@@ -181,7 +182,7 @@ int main(int argc, char** argv)
     wait_presented(flips);
     const bool b = crc.available() || screendump("b" + suffix);
     if (crc.available())
-        crc_b = crc.settled();
+        crc_b = crc.settled(vblanks);
 
     // A second small change: now both buffers are current, so what is copied
     // is this square and the first one (which the other buffer missed). Its
@@ -198,7 +199,7 @@ int main(int argc, char** argv)
     const OutputCounters after = output->counters();
     const KmsCounters kms_after = output->kms_counters();
     if (crc.available())
-        crc_c = crc.settled();
+        crc_c = crc.settled(vblanks);
 
     std::string allocator = (*backend)->allocator().describe();  // "gbm (dri)": one word for the report
     std::replace(allocator.begin(), allocator.end(), ' ', '_');
@@ -237,7 +238,7 @@ int main(int argc, char** argv)
         (*ref_state)->add_damage({0, 0, int32_t(mode.width), int32_t(mode.height)});
         for (int i = 0; i < 500 && ref_output->counters().presented <= ref_flips; ++i)
             std::this_thread::sleep_for(10ms);
-        const std::string crc_ref = crc.settled();
+        const std::string crc_ref = crc.settled(vblanks);
         (*loop)->stop();
         ref_loop.join();
         reference->reset();

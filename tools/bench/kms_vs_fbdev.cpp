@@ -12,8 +12,6 @@
 #include <sys/ioctl.h>
 #include <sys/mman.h>
 #include <unistd.h>
-#include <xf86drm.h>
-#include <xf86drmMode.h>
 
 #include <algorithm>
 #include <chrono>
@@ -25,6 +23,7 @@
 
 #include "backends/kms/kms_backend.hpp"
 #include "tools/crc/crtc_crc.hpp"
+#include "tools/crc/vblank_counter.hpp"
 #include "util/clock.hpp"
 
 using namespace udefio;
@@ -43,40 +42,10 @@ double median(std::vector<double> v)
     return v.empty() ? -1 : v[v.size() / 2];
 }
 
-// CRTC 0's vblank counter, to tell how far behind vkms's composer runs: it
-// composes in a worker, once for every vblank queued since it last ran, and
-// labels the CRC entries with those vblanks, so under TCG the entry that first
-// shows a change may carry a vblank from before the change was made.
-class Vblanks {
-public:
-    Vblanks()
-    {
-        fd_.reset(::open("/dev/dri/card0", O_RDWR | O_CLOEXEC));
-        // The first opener may become master: the KMS backend needs that.
-        if (fd_)
-            drmDropMaster(fd_.get());
-        drmModeRes* res = fd_ ? drmModeGetResources(fd_.get()) : nullptr;
-        if (!res)
-            return;
-        if (res->count_crtcs > 0)
-            crtc_ = res->crtcs[0];
-        drmModeFreeResources(res);
-    }
-
-    // The CRTC's vblank counter now (0 if it cannot be read).
-    uint64_t sequence() const
-    {
-        uint64_t sequence = 0, ns = 0;
-        if (drmCrtcGetSequence(fd_.get(), crtc_, &sequence, &ns) != 0)
-            return 0;
-        return sequence;
-    }
-
-private:
-    UniqueFd fd_;
-    uint32_t crtc_ = 0;
-};
-
+// vkms's composer runs in a worker, once for every vblank queued since it
+// last ran, and labels the CRC entries with those vblanks: under TCG the
+// entry that first shows a change may carry a vblank from before the change
+// was made. VblankCounter tells how far behind it runs.
 // One store of `value` at `pixel` after the picture settled, until vkms's CRC changed.
 struct Sample {
     std::chrono::nanoseconds written{};
@@ -85,7 +54,7 @@ struct Sample {
     bool ok = false;
 };
 
-Sample sample(volatile uint32_t* pixels, size_t pixel, uint32_t value, CrtcCrc& crc, const Vblanks& vblanks)
+Sample sample(volatile uint32_t* pixels, size_t pixel, uint32_t value, CrtcCrc& crc, const VblankCounter& vblanks)
 {
     Sample s;
     const std::string before = crc.latest().crc;
@@ -144,7 +113,7 @@ struct Measured {
     double cursor_bytes = -1;
 };
 
-Measured measure_fbdev(CrtcCrc& crc, const Vblanks& vblanks)
+Measured measure_fbdev(CrtcCrc& crc, const VblankCounter& vblanks)
 {
     Measured r;
     const int fd = ::open("/dev/fb0", O_RDWR);
@@ -176,7 +145,7 @@ Measured measure_fbdev(CrtcCrc& crc, const Vblanks& vblanks)
 }
 
 // `crc` null: vkms composes nothing (no CRC is asked for); only the stages are measured.
-Measured measure_udefio(CrtcCrc* crc, const Vblanks& vblanks)
+Measured measure_udefio(CrtcCrc* crc, const VblankCounter& vblanks)
 {
     Measured r;
     auto loop = EventLoop::create().value();
@@ -285,14 +254,14 @@ int main()
             std::fprintf(stderr, "kms-bench: no vkms CRC in debugfs: run it in the vkms guest\n");
             return 77;
         }
-        const Vblanks vblanks;
+        const VblankCounter vblanks;
         fbdev = measure_fbdev(crc, vblanks);
         ours = measure_udefio(&crc, vblanks);
         ours.sleep_late_ms = sleep_lateness_ms();
     }
     // The same without CRCs: vkms then composes nothing, and its worker no
     // longer takes the one vCPU from everything else.
-    quiet = measure_udefio(nullptr, Vblanks());
+    quiet = measure_udefio(nullptr, VblankCounter());
     quiet.sleep_late_ms = sleep_lateness_ms();
     std::printf("\n%-44s %14s %14s %14s\n", "", "kernel fbdev", "udefio", "udefio, no CRC");
     std::printf("%-44s %14.0f %14.0f %14.0f\n", "first write to a page (ns)", fbdev.first_write_ns, ours.first_write_ns,

@@ -1,10 +1,10 @@
 #include "tools/crc/crtc_crc.hpp"
 
 #include <fcntl.h>
+#include <poll.h>
 #include <unistd.h>
 
 #include <chrono>
-#include <thread>
 
 namespace udefio {
 namespace {
@@ -46,11 +46,20 @@ CrtcCrc::Entry CrtcCrc::latest()
     return last;
 }
 
-std::string CrtcCrc::settled()
+std::string CrtcCrc::settled(const VblankCounter& vblanks)
 {
-    (void)latest();
-    std::this_thread::sleep_for(std::chrono::milliseconds(100));
-    return latest().crc;
+    const uint64_t now = vblanks.sequence();
+    const auto end = std::chrono::steady_clock::now() + std::chrono::seconds(30);
+    for (;;) {
+        for (Entry e = next(); !e.crc.empty(); e = next())
+            if (e.frame > now)
+                return e.crc;
+        const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(end - std::chrono::steady_clock::now());
+        if (left.count() <= 0)
+            return {};
+        pollfd p{data_.get(), POLLIN, 0};
+        (void)::poll(&p, 1, int(left.count()) + 1);
+    }
 }
 
 }  // namespace udefio

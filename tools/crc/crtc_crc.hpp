@@ -5,6 +5,7 @@
 #include <cstdint>
 #include <string>
 
+#include "tools/crc/vblank_counter.hpp"
 #include "util/unique_fd.hpp"
 
 namespace udefio {
@@ -25,8 +26,12 @@ public:
     Entry latest();
     // The oldest entry queued, or an empty one.
     Entry next();
-    // Drops the queued entries, lets a few frames pass, returns the newest.
-    std::string settled();
+    // The CRC of the first frame composed after `vblanks`' counter now:
+    // vkms composes in a worker that may run several vblanks late and labels
+    // its CRC with every vblank queued since it last ran, so only an entry
+    // labelled after now was composed after now (from what is committed now).
+    // Waits for it (poll on the data file) for up to 30 s; empty if none came.
+    std::string settled(const VblankCounter& vblanks);
 
 private:
     UniqueFd data_;

@@ -88,8 +88,12 @@ inline std::vector<pid_t> threads_named(const std::string& name)
             continue;
         std::ifstream comm(std::string("/proc/self/task/") + e->d_name + "/comm");
         std::string line;
-        if (std::getline(comm, line) && line == name)
-            tids.push_back(pid_t(std::atoi(e->d_name)));
+        const pid_t tid = pid_t(std::atoi(e->d_name));
+        // A thread joined a moment ago may still be listed while it exits
+        // (a busy machine widens that): it is not one of the living.
+        const char state = thread_state(tid);
+        if (std::getline(comm, line) && line == name && state != 'Z' && state != 'X' && state != 0)
+            tids.push_back(tid);
     }
     if (dir)
         ::closedir(dir);

@@ -77,13 +77,21 @@ protected:
     {
         const auto until = std::chrono::steady_clock::now() + 10s;
         while (differing_pixels() != 0) {
-            if (std::chrono::steady_clock::now() > until)
+            if (std::chrono::steady_clock::now() > until) {
+                ADD_FAILURE() << differing_pixels() << " pixels still differ after 10 s";
                 return false;
+            }
             std::this_thread::sleep_for(5ms);
         }
         const auto workers = test::threads_named("udefio-flush");
-        if (workers.size() != 1 || !test::wait_until_blocked(workers[0]))
+        if (workers.size() != 1) {
+            ADD_FAILURE() << workers.size() << " flush workers (one expected)";
             return false;
+        }
+        if (!test::wait_until_blocked(workers[0])) {
+            ADD_FAILURE() << "the flush worker did not go to sleep";
+            return false;
+        }
         state_->flush_now();
         return true;
     }
@@ -114,7 +122,7 @@ TEST_P(DemoOnHeadless, OutputShowsWhatTheClientDrewWithoutBeingTold)
         if (t.count() % 5 == 0)
             std::this_thread::sleep_for(2ms);  // let some flushes happen mid-drawing
     }
-    EXPECT_TRUE(settle()) << differing_pixels() << " pixels differ after 10 s";
+    EXPECT_TRUE(settle());
     EXPECT_GT(state_->stats().flushes, 0u);
 }
 

@@ -50,6 +50,12 @@ void Server::refuse_client(UniqueFd socket)
                             " clients (--max-clients); try again later";
     const auto error = wire::encode(wire::Event(wire::make_error(ErrorCode::no_memory, why)));
     (void)send_with_fd(socket.get(), error, -1, MSG_DONTWAIT);
+    // What it sent already (its hello) is read and dropped: closing a unix
+    // socket with unread data resets the peer, whose next read then fails
+    // with ECONNRESET instead of returning the error above.
+    std::byte unread[64];
+    for (int i = 0; i < 16 && ::recv(socket.get(), unread, sizeof unread, MSG_DONTWAIT) >= 0; ++i) {
+    }
     ++refused_;
     const auto now = std::chrono::steady_clock::now();
     if (now - refusal_logged_ >= kRefusalLogEvery) {

@@ -577,6 +577,61 @@ class Kiosk(unittest.TestCase):
         self.assertFalse(os.path.exists(self.socket))
         self.assertNotIn("SIGKILL", err)
 
+    def test_max_clients_refuses_the_one_too_many_and_serves_the_rest(self):
+        """--max-clients 2: a third client is told why and closed; the two go on being served, and a
+        place that frees up is taken again. A bad count is a usage error."""
+        p = subprocess.Popen(self.kiosk("--max-clients", "2"), stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                             text=True)
+        try:
+            self.assertTrue(wait_until(lambda: os.path.exists(self.socket)), "the kiosk did not make its socket")
+
+            def hello():
+                c = socket.socket(socket.AF_UNIX, socket.SOCK_SEQPACKET)
+                c.connect(self.socket)
+                c.settimeout(30)  # a bound for a hang, not a wait
+                c.send(struct.pack("=III", 1, 12, 1))
+                return c, c.recv(4096)
+
+            first, a = hello()
+            second, b = hello()
+            self.assertEqual(struct.unpack("=I", a[:4])[0], 101)
+            self.assertEqual(struct.unpack("=I", b[:4])[0], 101)
+            # Refused as it connects: told why, then closed (it sends nothing, so nothing of its is unread).
+            third = socket.socket(socket.AF_UNIX, socket.SOCK_SEQPACKET)
+            third.connect(self.socket)
+            third.settimeout(30)
+            self.assertIn(b"--max-clients", third.recv(4096))
+            self.assertEqual(third.recv(4096), b"", "the refused client was not closed")
+            third.close()
+            first.close()
+            # The first one's place is free once the kiosk has seen it go.
+            welcomed = False
+            for _ in range(100):
+                try:
+                    again, d = hello()
+                    again.close()
+                except ConnectionResetError:  # refused still, its hello unread
+                    continue
+                if struct.unpack("=I", d[:4])[0] == 101:
+                    welcomed = True
+                    break
+            self.assertTrue(welcomed, "the freed place was not given to a new client")
+            second.send(struct.pack("=III", 1, 12, 1))  # hello twice: the second client is still served
+            self.assertIn(b"hello twice", second.recv(4096))
+            second.close()
+        finally:
+            p.send_signal(signal.SIGTERM)
+            _, err = p.communicate(timeout=60)
+        self.assertEqual(p.returncode, 0, err)
+        self.assertIn("the most --max-clients allows", err)
+        for bad in ("0", "5000", "many"):
+            r = subprocess.run(self.kiosk("--max-clients", bad), capture_output=True, text=True, timeout=60)
+            self.assertEqual(r.returncode, 2, r.stderr)
+            self.assertIn("--max-clients", r.stderr)
+        r = subprocess.run(self.kiosk("--shadow-memory", "-1"), capture_output=True, text=True, timeout=60)
+        self.assertEqual(r.returncode, 2, r.stderr)
+        self.assertIn("--shadow-memory", r.stderr)
+
     def test_sigterm_as_soon_as_the_socket_is_there(self):
         """The socket comes before the output (a big one here, slow to make): a SIGTERM in between is a
         clean stop too, not death by the signal with the socket and its lock left behind."""

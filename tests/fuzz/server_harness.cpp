@@ -17,20 +17,11 @@
 
 #include "defio/sigbus_guard.hpp"
 #include "defio/uapi.hpp"
+#include "tests/sw_sync.hpp"
 #include "util/scm_rights.hpp"
 
 namespace udefio::fuzz {
 namespace {
-
-// drivers/dma-buf/sw_sync.c: a debugfs file, not a uapi header.
-struct sw_sync_create_fence_data {
-    uint32_t value;
-    char name[32];
-    int32_t fence;
-};
-#define SW_SYNC_IOC_CREATE_FENCE _IOWR('W', 0, struct sw_sync_create_fence_data)
-#define SW_SYNC_IOC_INC _IOW('W', 1, uint32_t)
-constexpr const char* kSwSync = "/sys/kernel/debug/sync/sw_sync";
 
 // Outputs of distinct sizes, so that a configure says which output a surface is on.
 // Each has whole-page, whole-row lease places: 256-byte rows are 16 to a page.
@@ -134,7 +125,7 @@ void ServerHarness::print_stats()
 
 bool ServerHarness::have_sync_files()
 {
-    static const bool have = ::access(kSwSync, R_OK | W_OK) == 0;
+    static const bool have = ::access(test::kSwSyncPath, R_OK | W_OK) == 0;
     return have;
 }
 
@@ -147,7 +138,7 @@ ServerHarness::ServerHarness() : fds_before_(open_fds())
         add_output();
     clients_.resize(kClients);
     if (have_sync_files())
-        timeline_.reset(::open(kSwSync, O_RDWR | O_CLOEXEC));
+        timeline_.reset(::open(test::kSwSyncPath, O_RDWR | O_CLOEXEC));
 }
 
 ServerHarness::~ServerHarness()
@@ -310,9 +301,8 @@ void ServerHarness::present(size_t index)
 
 void ServerHarness::signal_fences()
 {
-    uint32_t one = 1;
     if (timeline_)
-        (void)::ioctl(timeline_.get(), SW_SYNC_IOC_INC, &one);
+        (void)test::sw_sync_advance(timeline_.get());
 }
 
 void ServerHarness::send(Client& c, const wire::Request& request, int fd)
@@ -459,13 +449,9 @@ void ServerHarness::attach_fence(size_t slot, uint32_t surface, FenceKind kind)
     switch (kind) {
     case FenceKind::sync_file:
         if (timeline_) {
-            sw_sync_create_fence_data data{};
-            data.value = uint32_t(++fences_made_);
-            std::strncpy(data.name, "fuzz", sizeof data.name - 1);
-            if (::ioctl(timeline_.get(), SW_SYNC_IOC_CREATE_FENCE, &data) == 0) {
-                fd.reset(data.fence);
+            fd.reset(test::sw_sync_fence(timeline_.get(), uint32_t(++fences_made_), "fuzz"));
+            if (fd)
                 ++stats().sync_files;
-            }
         }
         break;
     case FenceKind::eventfd:

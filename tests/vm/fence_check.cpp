@@ -19,20 +19,12 @@
 #include "backends/kms/kms_backend.hpp"
 #include "util/clock.hpp"
 #include "fence/fence_wait.hpp"
+#include "tests/sw_sync.hpp"
 
 using namespace udefio;
 using namespace std::chrono_literals;
 
 namespace {
-
-// drivers/dma-buf/sw_sync.c: a debugfs file, not a uapi header.
-struct sw_sync_create_fence_data {
-    uint32_t value;
-    char name[32];
-    int32_t fence;
-};
-#define SW_SYNC_IOC_CREATE_FENCE _IOWR('W', 0, struct sw_sync_create_fence_data)
-#define SW_SYNC_IOC_INC _IOW('W', 1, uint32_t)
 
 int fail(const std::string& what)
 {
@@ -51,18 +43,10 @@ void step(const char* what)
 
 Result<std::shared_ptr<Fence>> timeline_fence(int timeline, uint32_t value)
 {
-    sw_sync_create_fence_data data{};
-    data.value = value;
-    std::snprintf(data.name, sizeof data.name, "client-%u", value);
-    if (::ioctl(timeline, SW_SYNC_IOC_CREATE_FENCE, &data) != 0)
+    const int fence = test::sw_sync_fence(timeline, value, ("client-" + std::to_string(value)).c_str());
+    if (fence < 0)
         return errno_error("SW_SYNC_IOC_CREATE_FENCE");
-    return Fence::adopt_sync_file(UniqueFd(data.fence));
-}
-
-bool advance(int timeline)
-{
-    uint32_t one = 1;
-    return ::ioctl(timeline, SW_SYNC_IOC_INC, &one) == 0;
+    return Fence::adopt_sync_file(UniqueFd(fence));
 }
 
 // Polls `pred` until it holds or 10 s pass (TCG on a busy host is slow).
@@ -91,9 +75,9 @@ void round_trip(EventLoop& loop)
 
 int main()
 {
-    UniqueFd timeline(::open("/sys/kernel/debug/sync/sw_sync", O_RDWR | O_CLOEXEC));
+    UniqueFd timeline(::open(test::kSwSyncPath, O_RDWR | O_CLOEXEC));
     if (!timeline)
-        return fail(std::string("open /sys/kernel/debug/sync/sw_sync: ") + std::strerror(errno));
+        return fail(std::string("open ") + test::kSwSyncPath + ": " + std::strerror(errno));
     auto loop = EventLoop::create();
     if (!loop)
         return fail(loop.error().message());
@@ -129,7 +113,7 @@ int main()
     if (seen_at != 0)
         return fail_stopping("the loop saw the fence signalled before the timeline advanced");
     const auto before = monotonic_now();
-    if (!advance(timeline.get()))
+    if (!test::sw_sync_advance(timeline.get()))
         return fail_stopping(std::string("SW_SYNC_IOC_INC: ") + std::strerror(errno));
     const auto after = monotonic_now();
     if (!wait_until([&] { return seen_at != 0; }))
@@ -166,7 +150,7 @@ int main()
     if (output->counters().presented != flips)
         return fail_stopping("the commit flipped before the client's fence signalled");
     const auto signalled = monotonic_now();
-    advance(timeline.get());
+    test::sw_sync_advance(timeline.get());
     if (!wait_until([&] { return output->counters().presented != flips; }))
         return fail_stopping("no page flip after the client's fence signalled");
     const double after_ms = double((monotonic_now() - signalled).count()) / 1e6;

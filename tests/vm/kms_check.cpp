@@ -21,28 +21,16 @@
 
 #include "tools/crc/crtc_crc.hpp"
 #include "backends/kms/kms_backend.hpp"
+#include "tests/vm/screendump.hpp"
 
 using namespace udefio;
 using namespace std::chrono_literals;
 
+using test::screendump;
+
 namespace {
 
 uint32_t pattern(uint32_t x, uint32_t y) { return ((x * 7) ^ (y * 13)) & 0x00ffffffu; }
-
-// Asks the host for a screendump and waits for its answer on the console.
-bool screendump(const std::string& name)
-{
-    std::printf("UDEFIO-SCREENDUMP %s\n", name.c_str());
-    std::fflush(stdout);
-    std::string answer;
-    while (std::getline(std::cin, answer)) {
-        if (answer.find("done") != std::string::npos)
-            return true;
-        if (answer.find("failed") != std::string::npos)
-            return false;
-    }
-    return false;
-}
 
 int fail(const std::string& what)
 {

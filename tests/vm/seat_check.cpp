@@ -21,10 +21,13 @@
 #include "input/seat_input.hpp"
 #include "tests/vm/input_recorder.hpp"
 #include "tests/vm/uinput_device.hpp"
+#include "tests/vm/screendump.hpp"
 
 using namespace udefio;
 using namespace udefio::test;
 using namespace std::chrono_literals;
+
+using test::screendump;
 
 namespace {
 
@@ -85,21 +88,6 @@ bool typed(const std::vector<InputEvent>& events, uint32_t key)
     for (const auto& [e, k] : events_of<KeyEvent>(events)) {
         if (k.key == key && k.pressed)
             return true;
-    }
-    return false;
-}
-
-// Asks the host for a screendump and waits for its answer on the console.
-bool screendump(const std::string& name)
-{
-    std::printf("UDEFIO-SCREENDUMP %s\n", name.c_str());
-    std::fflush(stdout);
-    std::string answer;
-    while (std::getline(std::cin, answer)) {
-        if (answer.find("done") != std::string::npos)
-            return true;
-        if (answer.find("failed") != std::string::npos)
-            return false;
     }
     return false;
 }

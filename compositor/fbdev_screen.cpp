@@ -97,10 +97,22 @@ void FbdevScreen::on_vblank()
 
 void FbdevScreen::set_blanked(bool blanked)
 {
-    // Output blanking (DPMS) is the input/seat layer's; until outputs offer it
-    // the program's FBIOBLANK succeeds and the output keeps showing its frame.
-    UDEFIO_LOG(debug, "fbdev: FBIOBLANK %s on %s: outputs cannot blank yet", blanked ? "blank" : "unblank",
-               output_ ? output_->name().c_str() : "a gone output");
+    // FBIOBLANK. Only a program that has the whole output may switch it off
+    // (a --client band would darken the main program's rows too). As with
+    // --blank-after, what the program draws next switches the output on.
+    if (!output_)
+        return;
+    if (place_.first_row != 0 || int64_t(place_.rows) != int64_t(output_->frame_size().height)) {
+        UDEFIO_LOG(info, "fbdev: FBIOBLANK %s on %s ignored: the program has rows %u+%u of the output, not all",
+                   blanked ? "blank" : "unblank", output_->name().c_str(), place_.first_row, place_.rows);
+        return;
+    }
+    if (auto r = output_->set_blanked(blanked); !r)
+        UDEFIO_LOG(warn, "fbdev: FBIOBLANK %s on %s: %s", blanked ? "blank" : "unblank", output_->name().c_str(),
+                   r.error().message().c_str());
+    else
+        UDEFIO_LOG(info, "fbdev: output %s switched %s by the program (FBIOBLANK)", output_->name().c_str(),
+                   blanked ? "off" : "on");
 }
 
 void FbdevScreen::revoke()

@@ -139,6 +139,21 @@ TEST_F(FbdevSessionTest, VblankWaitsEndWithNothingDrawn)
     EXPECT_TRUE(ended->ok()) << ended->error().message();
 }
 
+TEST_F(FbdevSessionTest, FbioblankSwitchesTheOutputOff)
+{
+    // The program fills, blanks (FB_BLANK_POWERDOWN) and then only waits for
+    // vblanks: the output is off (a blanked headless output reads black) and
+    // stays off while nothing is drawn.
+    start({FB_PROBE_PATH, "blank", "0x123456"});
+    ASSERT_TRUE(test::wait_for([&] {
+        bool off = false;
+        on_loop([&] { off = headless().output("headless-0")->blanked(); });
+        return off;
+    }, 20s)) << "FBIOBLANK did not switch the output off";
+    EXPECT_EQ(pixels_of("headless-0", 0x123456), 0u);
+    EXPECT_TRUE(running());
+}
+
 TEST_F(FbdevSessionTest, EachRunGetsANewFramebuffer)
 {
     // `paint` fills and exits; restarted always, each run is a new program

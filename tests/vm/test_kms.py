@@ -31,6 +31,15 @@ SETPRIV = shutil.which("setpriv") or "/usr/bin/setpriv"
 # libgbm's software driver (Debian's libgl1-mesa-dri): the guest has no GPU driver Mesa knows.
 MESA_DRIVER = "/usr/lib/x86_64-linux-gnu/dri/kms_swrast_dri.so"
 
+
+
+def while_another_is_master(command):
+    """`command` run while another udefio shows the demo on the card (it is DRM master once it says so)."""
+    return ("udefio demo --backend kms --seconds 0 >/tmp/first.log 2>&1 & first=$!; "
+            "while kill -0 $first 2>/dev/null && ! grep -q 'on kms output' /tmp/first.log; do "
+            f"sleep 0.05; done; {command}; rc=$?; kill $first; wait; exit $rc")
+
+
 # name: shell command, run in this order in one boot of each driver that lists it.
 CASES = {
     "scanout": "kms_check",
@@ -56,10 +65,8 @@ CASES = {
     "auto-unusable": "/usr/bin/setpriv --reuid=1000 --regid=1000 --clear-groups udefio demo --seconds 1",
     "auto-fallback": ("/usr/bin/setpriv --reuid=1000 --regid=1000 --clear-groups "
                       "udefio demo --fallback headless --seconds 1"),
-    # The second one starts once the first says it shows the demo (it is DRM master then).
-    "second-instance": ("udefio demo --backend kms --seconds 0 >/tmp/first.log 2>&1 & first=$!; "
-                        "while kill -0 $first 2>/dev/null && ! grep -q 'on kms output' /tmp/first.log; do "
-                        "sleep 0.05; done; udefio demo --backend kms --seconds 1; rc=$?; kill $first; wait; exit $rc"),
+    "second-instance": while_another_is_master("udefio demo --backend kms --seconds 1"),
+    "auto-master-held": while_another_is_master("udefio demo --seconds 1"),
     "restore-sigint": "restore_check /usr/bin/udefio 2",
     "restore-sigterm": "restore_check /usr/bin/udefio 15",
     "fences": "fence_check",
@@ -81,7 +88,7 @@ CASES = {
 DRIVER_CASES = {
     "bochs": ["scanout", "scanout-legacy", "scanout-90", "scanout-flipped-270", "scanout-180-legacy", "blank", "blank-legacy",
               "demo", "auto", "libseat", "no-seat", "bad-mode", "bad-device", "non-root", "auto-unusable",
-              "auto-fallback", "second-instance", "restore-sigint", "restore-sigterm", "fences", "info",
+              "auto-fallback", "second-instance", "auto-master-held", "restore-sigint", "restore-sigterm", "fences", "info",
               "wait-device", "hotplug", "unplug"],
     "virtio-gpu": ["scanout", "scanout-legacy", "scanout-gbm", "gbm-missing", "demo", "render-node", "profile",
                    "two-outputs", "info", "wait-device", "hotplug", "unplug"],
@@ -397,6 +404,12 @@ class KmsLane(unittest.TestCase):
         self.assertEqual(rc, 0, output)
         self.assertIn("trying the next (--fallback headless)", output)
         self.assertIn("running on the headless output instead", output)
+        # A card whose master another holds is there and unusable too.
+        rc, output = self.case("bochs", "auto-master-held")
+        self.assertEqual(rc, 1, output)
+        self.assertIn("backend kms: a display is there but cannot be used", output)
+        self.assertIn("cannot become DRM master", output)
+        self.assertNotIn("output headless-0", output)
 
     def test_sigint_and_sigterm_restore_the_crtc(self):
         for name in ("restore-sigint", "restore-sigterm"):

@@ -282,6 +282,21 @@ static int cmd_vsync(struct fb* fb, int times)
     return 0;
 }
 
+/* Fills with `color`, lets two vblanks pass, blanks the screen
+ * (FB_BLANK_POWERDOWN) and then only waits for vblanks, until killed. */
+static int cmd_blank(struct fb* fb, uint32_t color)
+{
+    fill_rows(fb, 0, 0, fb->var.yres, color);
+    for (int i = 0; i < 2; ++i)
+        fb_ioctl(fb->fd, FBIO_WAITFORVSYNC, 0);
+    long r = fb_ioctl(fb->fd, FBIOBLANK, (void*)(long)FB_BLANK_POWERDOWN);
+    if (r < 0)
+        return fail("FBIOBLANK", r);
+    printf("blanked=1\n");
+    for (;;)
+        fb_ioctl(fb->fd, FBIO_WAITFORVSYNC, 0);
+}
+
 /* Draws page 1 while page 0 is shown, then pans to it. */
 static int cmd_flip(struct fb* fb, uint32_t front, uint32_t back)
 {
@@ -339,6 +354,8 @@ int main(int argc, char** argv)
         return cmd_crash(&fb, a);
     if (!strcmp(cmd, "vsync"))
         return cmd_vsync(&fb, (int)a);
+    if (!strcmp(cmd, "blank"))
+        return cmd_blank(&fb, a);
     if (!strcmp(cmd, "flip"))
         return cmd_flip(&fb, a, b);
     return fail("unknown command", -EINVAL);

@@ -1,6 +1,7 @@
 #include "defio/pixel_copy.hpp"
 
 #include <algorithm>
+#include <cstring>
 
 namespace udefio {
 namespace {
@@ -27,6 +28,14 @@ constexpr int32_t kTile = 16;
 uint64_t copy_rect(std::byte* dst, size_t dst_stride, const std::byte* src, size_t src_stride, const Rect& r,
                    XByte x_byte)
 {
+    if (x_byte == XByte::keep && r.x == 0 && dst_stride == src_stride && size_t(r.width) * 4 == src_stride) {
+        // Whole rows, back to back in both (a full-screen video frame): one
+        // memcpy, which past a size threshold streams (non-temporal stores)
+        // instead of pulling the destination through the cache.
+        const size_t start = size_t(r.y) * src_stride;
+        std::memcpy(dst + start, src + start, size_t(r.height) * src_stride);
+        return uint64_t(r.width) * uint64_t(r.height) * 4;
+    }
     auto* const row = x_byte == XByte::opaque ? &copy_row<0xff000000u> : &copy_row<0u>;
     for (int32_t y = r.y; y < r.y + r.height; ++y)
         row(reinterpret_cast<uint32_t*>(dst + size_t(y) * dst_stride) + r.x,

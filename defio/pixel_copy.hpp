@@ -1,7 +1,8 @@
 // The one copy of a rectangle of XRGB8888 pixels between two buffers: every
 // flush (headless, KMS, Wayland), every lease commit and every snapshot uses
 // it. Row by row, each row a loop g++ vectorises (in blocks of 8 on pointers
-// that cannot alias; a plain loop it leaves scalar, at three times memcpy's time).
+// that cannot alias; a plain loop it leaves scalar, at three times memcpy's
+// time); whole rows that lie back to back in both buffers in one memcpy.
 #pragma once
 
 #include <cstddef>

@@ -77,3 +77,38 @@ TEST(TransformedCopy, APartialCopyWritesExactlyItsRectangleOnThePanel)
         }
     }
 }
+
+// Whole rows back to back in both buffers go in one memcpy; rows with a
+// margin, other pitches and the opaque X byte go row by row: each copies
+// exactly the rectangle, and the bytes it says.
+TEST(PlainCopy, WholeRowsAndPartsOfRowsCopyExactlyTheRectangle)
+{
+    const Size size{48, 20};
+    const auto src = numbered(size);
+    struct Case {
+        Rect rect;
+        uint32_t dst_pitch_px;
+        XByte x_byte;
+    } cases[] = {{{0, 3, 48, 9}, 48, XByte::keep},    // whole rows, same pitch: one memcpy
+                 {{0, 3, 48, 9}, 56, XByte::keep},    // whole rows, another pitch
+                 {{1, 3, 47, 9}, 48, XByte::keep},    // a margin on the left
+                 {{0, 0, 48, 20}, 48, XByte::opaque}};
+    for (const Case& c : cases) {
+        std::vector<uint32_t> dst(size_t(c.dst_pitch_px) * size_t(size.height), 0xdeadbeef);
+        const uint64_t bytes = copy_rect(reinterpret_cast<std::byte*>(dst.data()), c.dst_pitch_px * 4,
+                                         reinterpret_cast<const std::byte*>(src.data()), uint32_t(size.width) * 4,
+                                         c.rect, c.x_byte);
+        EXPECT_EQ(bytes, uint64_t(c.rect.area()) * 4);
+        for (int32_t y = 0; y < size.height; ++y) {
+            for (int32_t x = 0; x < int32_t(c.dst_pitch_px); ++x) {
+                const bool inside = x >= c.rect.x && x < c.rect.x + c.rect.width && y >= c.rect.y &&
+                                    y < c.rect.y + c.rect.height;
+                const uint32_t want = inside ? src[size_t(y) * size_t(size.width) + size_t(x)] |
+                                                   (c.x_byte == XByte::opaque ? 0xff000000u : 0u)
+                                             : 0xdeadbeef;
+                ASSERT_EQ(dst[size_t(y) * c.dst_pitch_px + size_t(x)], want)
+                    << "pitch " << c.dst_pitch_px << " at " << x << "," << y;
+            }
+        }
+    }
+}

@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "defio/buffer_layout.hpp"
+#include "defio/pixel_copy.hpp"
 #include "util/rect.hpp"
 
 namespace udefio::bench {
@@ -74,20 +75,13 @@ inline std::vector<Rect> pattern_damage(const BufferLayout& layout, Pattern patt
     return {};
 }
 
-// Copies the damage rectangles from src to dst, as the headless and KMS sinks do.
+// Copies the damage rectangles from src to dst with the sinks' own copy.
 template <class Rects>
 inline uint64_t copy_rects(std::byte* dst, const std::byte* src, const BufferLayout& layout, const Rects& rects)
 {
     uint64_t bytes = 0;
-    for (const Rect& r : rects) {
-        const size_t offset = size_t(r.x) * kBytesPerPixel;
-        const size_t len = size_t(r.width) * kBytesPerPixel;
-        for (int32_t y = r.y; y < r.y + r.height; ++y) {
-            const size_t row = size_t(y) * layout.stride + offset;
-            std::memcpy(dst + row, src + row, len);
-        }
-        bytes += len * size_t(r.height);
-    }
+    for (const Rect& r : rects)
+        bytes += copy_rect(dst, layout.stride, src, layout.stride, r);
     return bytes;
 }
 

@@ -41,17 +41,25 @@ struct LeaseMapping {
     uint32_t* pixels;
 };
 
+// Surface 1 and lease 1 of its whole output: the lease's memfd (none if no event came).
+UniqueFd lease_whole_output(TestClient& c)
+{
+    c.send(wire::CreateSurface{1});
+    (void)c.expect<wire::Configure>();
+    c.send(wire::LeaseBuffer{1, 1, 0, 0});
+    UniqueFd fd;
+    EXPECT_TRUE(c.next(&fd).has_value());
+    return fd;
+}
+
 }  // namespace
 
 // Finding 1. wlroots collapses past 20 rectangles; so does a commit here.
 TEST_F(ServerTest, ManyDamageRectanglesAreCopiedAsTheirExtents)
 {
     TestClient c = greeted();
-    c.send(wire::CreateSurface{1});
-    (void)c.expect<wire::Configure>();
-    c.send(wire::LeaseBuffer{1, 1, 0, 0});
-    UniqueFd fd;
-    ASSERT_TRUE(c.next(&fd).has_value());
+    UniqueFd fd = lease_whole_output(c);
+    ASSERT_TRUE(fd);
     LeaseMapping lease(fd.get(), 256 * 64 * 4);
     lease.pixels[10 * 256 + 10] = 0x11;
     lease.pixels[50 * 256 + 200] = 0x11;
@@ -299,11 +307,8 @@ TEST_F(ServerTest, TrackLeaseReachesOnlyTheProcessThatConnectedNotOneThatReusedI
     char byte;
     ASSERT_EQ(::read(ready[0], &byte, 1), 1);
 
-    c.send(wire::CreateSurface{1});
-    (void)c.expect<wire::Configure>();
-    c.send(wire::LeaseBuffer{1, 1, 0, 0});
-    UniqueFd fd;
-    ASSERT_TRUE(c.next(&fd).has_value());
+    UniqueFd fd = lease_whole_output(c);
+    ASSERT_TRUE(fd);
     c.send(wire::TrackLease{1, 0, reinterpret_cast<uintptr_t>(region)});
     c.send(wire::Commit{1, 1});  // a scan of that pagemap would reset the other process's marks
     c.send(wire::CreateSurface{2});
@@ -353,11 +358,8 @@ TEST_F(ServerTest, TrackLeaseOfAProcessThatNoLongerRunsAsItsUserFallsBackToShado
     TestClient c(child.client_end.release());
     c.send(wire::Hello{1});
     (void)c.expect<wire::Welcome>();
-    c.send(wire::CreateSurface{1});
-    (void)c.expect<wire::Configure>();
-    c.send(wire::LeaseBuffer{1, 1, 0, 0});
-    UniqueFd fd;
-    ASSERT_TRUE(c.next(&fd).has_value());
+    UniqueFd fd = lease_whole_output(c);
+    ASSERT_TRUE(fd);
     c.send(wire::TrackLease{1, 0, reinterpret_cast<uintptr_t>(region)});
     c.send(wire::CreateSurface{2});
     EXPECT_EQ(c.expect<wire::Configure>().surface, 2u);
@@ -390,11 +392,8 @@ TEST_F(ServerTest, TrackLeaseOfAnAddressThatIsNotTheLeasesMappingIsAnError)
     for (const Case& k : cases) {
         SCOPED_TRACE(k.what);
         TestClient c = greeted();
-        c.send(wire::CreateSurface{1});
-        (void)c.expect<wire::Configure>();
-        c.send(wire::LeaseBuffer{1, 1, 0, 0});
-        UniqueFd fd;
-        ASSERT_TRUE(c.next(&fd).has_value());
+        UniqueFd fd = lease_whole_output(c);
+        ASSERT_TRUE(fd);
         c.send(wire::TrackLease{1, 0, k.address});
         EXPECT_NE(c.expect_error_and_disconnect().find(k.says), std::string::npos);
     }
@@ -402,11 +401,8 @@ TEST_F(ServerTest, TrackLeaseOfAnAddressThatIsNotTheLeasesMappingIsAnError)
     if (const std::string why = test::why_tracker_cannot_run(TrackerKind::uffd_async); !why.empty())
         GTEST_SKIP() << why;
     TestClient c = greeted();
-    c.send(wire::CreateSurface{1});
-    (void)c.expect<wire::Configure>();
-    c.send(wire::LeaseBuffer{1, 1, 0, 0});
-    UniqueFd fd;
-    ASSERT_TRUE(c.next(&fd).has_value());
+    UniqueFd fd = lease_whole_output(c);
+    ASSERT_TRUE(fd);
     LeaseMapping lease(fd.get(), size);
     auto uffd = Userfaultfd::open_for_write_protect(std::span(reinterpret_cast<std::byte*>(lease.pixels), size),
                                                     UFFD_FEATURE_WP_ASYNC | UFFD_FEATURE_WP_UNPOPULATED);
@@ -464,11 +460,8 @@ TEST_F(ServerTest, ShadowsHaveABudgetForAllClients)
     ASSERT_TRUE(test::wait_for([&] { return clients() == 0; }));
     // The client went, and its shadows with it.
     TestClient c = greeted();
-    c.send(wire::CreateSurface{1});
-    (void)c.expect<wire::Configure>();
-    c.send(wire::LeaseBuffer{1, 1, 0, 0});
-    UniqueFd fd;
-    ASSERT_TRUE(c.next(&fd).has_value());
+    UniqueFd fd = lease_whole_output(c);
+    ASSERT_TRUE(fd);
     LeaseMapping mapping(fd.get(), lease);
     mapping.pixels[5] = 0x5;
     c.send(wire::Commit{1, 1});

@@ -42,12 +42,26 @@ struct TempDir {
     std::string path;
 };
 
-UniqueFd connect_to(const std::string& path)
+sockaddr_un address_of(const std::string& path)
 {
-    UniqueFd fd(::socket(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0));
     sockaddr_un addr{};
     addr.sun_family = AF_UNIX;
     std::strncpy(addr.sun_path, path.c_str(), sizeof addr.sun_path - 1);
+    return addr;
+}
+
+// What a udefio that died leaves: its socket file, bound, and nobody holding the lock.
+bool leave_a_dead_socket(const std::string& path)
+{
+    UniqueFd dead(::socket(AF_UNIX, SOCK_SEQPACKET, 0));
+    const sockaddr_un addr = address_of(path);
+    return ::bind(dead.get(), reinterpret_cast<const sockaddr*>(&addr), sizeof addr) == 0;
+}
+
+UniqueFd connect_to(const std::string& path)
+{
+    UniqueFd fd(::socket(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0));
+    const sockaddr_un addr = address_of(path);
     if (::connect(fd.get(), reinterpret_cast<const sockaddr*>(&addr), sizeof addr) != 0)
         return UniqueFd();
     return fd;
@@ -111,14 +125,7 @@ TEST(SocketListener, ReplacesAStaleSocketAndCleansUp)
     auto loop = EventLoop::create().value();
     TempDir dir;
     const std::string path = dir.path + "/udefio-0";
-    {
-        // A udefio that died: its socket file stays, nobody holds the lock.
-        UniqueFd dead(::socket(AF_UNIX, SOCK_SEQPACKET, 0));
-        sockaddr_un addr{};
-        addr.sun_family = AF_UNIX;
-        std::strncpy(addr.sun_path, path.c_str(), sizeof addr.sun_path - 1);
-        ASSERT_EQ(::bind(dead.get(), reinterpret_cast<const sockaddr*>(&addr), sizeof addr), 0);
-    }
+    ASSERT_TRUE(leave_a_dead_socket(path));
     ASSERT_TRUE(exists(path));
     {
         auto listener = SocketListener::listen(*loop, path, [](UniqueFd) {});
@@ -138,13 +145,7 @@ TEST(SocketListener, ThePathOnlyEverNamesAListeningSocket)
     auto loop = EventLoop::create().value();
     TempDir dir;
     const std::string path = dir.path + "/udefio-0";
-    {
-        UniqueFd dead(::socket(AF_UNIX, SOCK_SEQPACKET, 0));
-        sockaddr_un addr{};
-        addr.sun_family = AF_UNIX;
-        std::strncpy(addr.sun_path, path.c_str(), sizeof addr.sun_path - 1);
-        ASSERT_EQ(::bind(dead.get(), reinterpret_cast<const sockaddr*>(&addr), sizeof addr), 0);
-    }
+    ASSERT_TRUE(leave_a_dead_socket(path));
     UniqueFd notify(::inotify_init1(IN_CLOEXEC | IN_NONBLOCK));
     ASSERT_TRUE(notify.valid());
     ASSERT_GE(::inotify_add_watch(notify.get(), dir.path.c_str(), IN_CREATE | IN_DELETE | IN_MOVED_TO), 0);

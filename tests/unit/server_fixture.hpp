@@ -103,9 +103,34 @@ protected:
         EXPECT_TRUE(state->attach(sink_).ok());
         return state;
     }
+    // The state and lease target of one more output (the server is told by the fixture).
+    LeaseTarget& make_output(uint32_t width, uint32_t height)
+    {
+        Extra& extra = extras_.emplace_back();
+        extra.state = make_state(width, height);
+        extra.target = LeaseTarget::create(extra.state).value();
+        return *extra.target;
+    }
+    // Once the server is gone.
+    void detach_outputs()
+    {
+        for (Extra& e : extras_) {
+            e.target.reset();
+            e.state->detach();
+        }
+        target_.reset();
+        state_->detach();
+    }
     struct NullSink : Sink {
         FlushResult flush(const SharedBuffer&, std::span<PageRef* const>, const Damage&) override { return {}; }
     } sink_;
+    std::shared_ptr<DeferredIoState> state_;
+    std::unique_ptr<LeaseTarget> target_;
+    struct Extra {
+        std::shared_ptr<DeferredIoState> state;
+        std::unique_ptr<LeaseTarget> target;
+    };
+    std::deque<Extra> extras_;
 };
 
 class ServerTest : public testing::Test, protected ServerOutputs {
@@ -123,12 +148,7 @@ protected:
     {
         loop_.run_on_loop([this] { server_.reset(); });
         loop_.stop();
-        target_.reset();
-        state_->detach();
-        for (Extra& e : extras_) {
-            e.target.reset();
-            e.state->detach();
-        }
+        detach_outputs();
     }
 
     TestClient connect()
@@ -173,20 +193,11 @@ protected:
     // Another output of the given size, added to the server as `id`.
     LeaseTarget& add_output(uint32_t id, const std::string& name, uint32_t width, uint32_t height)
     {
-        Extra& extra = extras_.emplace_back();
-        extra.state = make_state(width, height);
-        extra.target = LeaseTarget::create(extra.state).value();
-        loop_.run_on_loop([&] { server_->add_output({id, name, 60'000, extra.target.get()}); });
-        return *extra.target;
+        LeaseTarget& target = make_output(width, height);
+        loop_.run_on_loop([&] { server_->add_output({id, name, 60'000, &target}); });
+        return target;
     }
 
-    std::shared_ptr<DeferredIoState> state_;
-    std::unique_ptr<LeaseTarget> target_;
-    struct Extra {
-        std::shared_ptr<DeferredIoState> state;
-        std::unique_ptr<LeaseTarget> target;
-    };
-    std::deque<Extra> extras_;
     test::LoopThread loop_;
     std::unique_ptr<Server> server_;
 };
@@ -207,12 +218,7 @@ protected:
     void TearDown() override
     {
         server_.reset();
-        for (Extra& e : extras_) {
-            e.target.reset();
-            e.state->detach();
-        }
-        target_.reset();
-        state_->detach();
+        detach_outputs();
     }
 
     void step() { event_base_loop(loop_->base(), EVLOOP_ONCE | EVLOOP_NONBLOCK); }
@@ -262,21 +268,12 @@ protected:
     }
     LeaseTarget& add_output(uint32_t id, const std::string& name, uint32_t width, uint32_t height)
     {
-        Extra& extra = extras_.emplace_back();
-        extra.state = make_state(width, height);
-        extra.target = LeaseTarget::create(extra.state).value();
-        server_->add_output({id, name, 60'000, extra.target.get()});
-        return *extra.target;
+        LeaseTarget& target = make_output(width, height);
+        server_->add_output({id, name, 60'000, &target});
+        return target;
     }
 
     std::unique_ptr<EventLoop> loop_;
-    std::shared_ptr<DeferredIoState> state_;
-    std::unique_ptr<LeaseTarget> target_;
-    struct Extra {
-        std::shared_ptr<DeferredIoState> state;
-        std::unique_ptr<LeaseTarget> target;
-    };
-    std::deque<Extra> extras_;
     std::unique_ptr<Server> server_;
 };
 

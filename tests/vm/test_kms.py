@@ -67,6 +67,10 @@ CASES = {
                       "udefio demo --fallback headless --seconds 1"),
     "second-instance": while_another_is_master("udefio demo --backend kms --seconds 1"),
     "auto-master-held": while_another_is_master("udefio demo --seconds 1"),
+    # Every connector forced off through sysfs (drm_sysfs's writable `status`), then back to detection.
+    "auto-disconnected": ("for s in /sys/class/drm/card0-*/status; do echo off >$s; done; "
+                          "cat /sys/class/drm/card0-*/status; udefio demo --seconds 1; rc=$?; "
+                          "for s in /sys/class/drm/card0-*/status; do echo detect >$s; done; exit $rc"),
     "restore-sigint": "restore_check /usr/bin/udefio 2",
     "restore-sigterm": "restore_check /usr/bin/udefio 15",
     "fences": "fence_check",
@@ -88,7 +92,7 @@ CASES = {
 DRIVER_CASES = {
     "bochs": ["scanout", "scanout-legacy", "scanout-90", "scanout-flipped-270", "scanout-180-legacy", "blank", "blank-legacy",
               "demo", "auto", "libseat", "no-seat", "bad-mode", "bad-device", "non-root", "auto-unusable",
-              "auto-fallback", "second-instance", "auto-master-held", "restore-sigint", "restore-sigterm", "fences", "info",
+              "auto-fallback", "second-instance", "auto-master-held", "auto-disconnected", "restore-sigint", "restore-sigterm", "fences", "info",
               "wait-device", "hotplug", "unplug"],
     "virtio-gpu": ["scanout", "scanout-legacy", "scanout-gbm", "gbm-missing", "demo", "render-node", "profile",
                    "two-outputs", "info", "wait-device", "hotplug", "unplug"],
@@ -395,6 +399,8 @@ class KmsLane(unittest.TestCase):
             self.assertNotIn("Segmentation", output, name)
 
     def test_auto_fails_on_a_display_it_may_not_use(self):
+        """A DRM card that is there and cannot be used (permission, another's master, nothing connected):
+        --backend auto fails with why, unless --fallback headless."""
         rc, output = self.case("bochs", "auto-unusable")
         self.assertEqual(rc, 1, output)
         self.assertIn("backend kms: a display is there but cannot be used", output)
@@ -409,6 +415,13 @@ class KmsLane(unittest.TestCase):
         self.assertEqual(rc, 1, output)
         self.assertIn("backend kms: a display is there but cannot be used", output)
         self.assertIn("cannot become DRM master", output)
+        self.assertNotIn("output headless-0", output)
+        # A card with nothing connected is there and unusable too.
+        rc, output = self.case("bochs", "auto-disconnected")
+        self.assertIn("disconnected", output)  # the connectors' status, forced
+        self.assertEqual(rc, 1, output)
+        self.assertIn("backend kms: a display is there but cannot be used", output)
+        self.assertIn("no connected connector", output)
         self.assertNotIn("output headless-0", output)
 
     def test_sigint_and_sigterm_restore_the_crtc(self):

@@ -54,7 +54,7 @@ void Server::refuse_client(UniqueFd socket)
     // socket with unread data resets the peer, whose next read then fails
     // with ECONNRESET instead of returning the error above.
     std::byte unread[64];
-    for (int i = 0; i < 16 && ::recv(socket.get(), unread, sizeof unread, MSG_DONTWAIT) >= 0; ++i) {
+    for (int i = 0; i < 16 && ::recv(socket.get(), unread, sizeof unread, MSG_DONTWAIT) > 0; ++i) {
     }
     ++refused_;
     const auto now = std::chrono::steady_clock::now();

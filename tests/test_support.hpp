@@ -88,11 +88,13 @@ inline std::vector<pid_t> threads_named(const std::string& name)
             continue;
         std::ifstream comm(std::string("/proc/self/task/") + e->d_name + "/comm");
         std::string line;
-        const pid_t tid = pid_t(std::atoi(e->d_name));
+        if (!std::getline(comm, line) || line != name)
+            continue;
         // A thread joined a moment ago may still be listed while it exits
         // (a busy machine widens that): it is not one of the living.
+        const pid_t tid = pid_t(std::atoi(e->d_name));
         const char state = thread_state(tid);
-        if (std::getline(comm, line) && line == name && state != 'Z' && state != 'X' && state != 0)
+        if (state != 'Z' && state != 'X' && state != 0)
             tids.push_back(tid);
     }
     if (dir)

@@ -42,15 +42,15 @@ double median(std::vector<double> v)
     return v.empty() ? -1 : v[v.size() / 2];
 }
 
-// vkms's composer runs in a worker, once for every vblank queued since it
-// last ran, and labels the CRC entries with those vblanks: under TCG the
-// entry that first shows a change may carry a vblank from before the change
-// was made. VblankCounter tells how far behind it runs.
 // One store of `value` at `pixel` after the picture settled, until vkms's CRC changed.
 struct Sample {
     std::chrono::nanoseconds written{};
     std::chrono::nanoseconds crc_read{};  // when we read the first CRC of the new picture
-    uint64_t backlog = 0;                 // vblanks between that CRC's label and the counter then
+    // vblanks between that CRC's label and the counter then: vkms composes in
+    // a worker, once for every vblank queued since it last ran, and labels its
+    // CRC with those vblanks, so under TCG the entry that first shows a change
+    // may carry a vblank from before the change was made.
+    uint64_t backlog = 0;
     bool ok = false;
 };
 

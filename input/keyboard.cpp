@@ -3,6 +3,7 @@
 #include <xkbcommon/xkbcommon.h>
 
 #include <cstdarg>
+#include <cstdio>
 #include <string>
 
 #include "util/log.hpp"
@@ -22,10 +23,26 @@ std::string describe_names(const KeyboardConfig& c)
            field("variant", c.variant) + " " + field("options", c.options);
 }
 
-// xkbcommon's complaints (a missing symbols file, ...) in udefio's log.
-void log_xkb(xkb_context*, xkb_log_level level, const char* format, va_list args)
+// xkbcommon's complaints (a missing symbols file, ...) in udefio's log. While
+// the keymap is compiled, the context's user data collects its errors: one of
+// them (an option no rule knows, which xkbcommon only logs and ignores) makes
+// the keymap another than the one asked for, so it fails the keymap.
+void log_xkb(xkb_context* context, xkb_log_level level, const char* format, va_list args)
 {
-    log_library(level <= XKB_LOG_LEVEL_ERROR ? LogLevel::warn : LogLevel::debug, "xkbcommon", format, args);
+    auto* errors = static_cast<std::string*>(xkb_context_get_user_data(context));
+    if (errors && errors->empty() && level <= XKB_LOG_LEVEL_ERROR) {
+        char line[512];
+        va_list copy;
+        va_copy(copy, args);
+        std::vsnprintf(line, sizeof line, format, copy);
+        va_end(copy);
+        std::string text = line;
+        while (!text.empty() && text.back() == '\n')
+            text.pop_back();
+        *errors = text;  // the first says what; the rest list include paths
+    }
+    log_library(level <= XKB_LOG_LEVEL_ERROR && !errors ? LogLevel::warn : LogLevel::debug, "xkbcommon", format,
+                args);
 }
 
 }  // namespace
@@ -35,14 +52,20 @@ Result<std::unique_ptr<Keyboard>> Keyboard::create(const KeyboardConfig& config)
     xkb_context* context = xkb_context_new(XKB_CONTEXT_NO_FLAGS);
     if (!context)
         return plain_error("xkb_context_new failed (is xkb-data installed?)");
+    std::string errors;
+    xkb_context_set_user_data(context, &errors);
     xkb_context_set_log_fn(context, log_xkb);
     const xkb_rule_names names{or_null(config.rules), or_null(config.model), or_null(config.layout),
                                or_null(config.variant), or_null(config.options)};
     xkb_keymap* keymap = xkb_keymap_new_from_names(context, &names, XKB_KEYMAP_COMPILE_NO_FLAGS);
-    if (!keymap) {
+    xkb_context_set_user_data(context, nullptr);
+    if (!keymap || !errors.empty()) {
+        if (keymap)
+            xkb_keymap_unref(keymap);
         xkb_context_unref(context);
-        return plain_error("no xkb keymap for " + describe_names(config) +
-                           " (an unknown layout, variant or option? see /usr/share/X11/xkb/rules/evdev.lst)");
+        return plain_error("no xkb keymap for " + describe_names(config) + ": " +
+                           (errors.empty() ? std::string("xkbcommon failed") : errors) +
+                           " (see /usr/share/X11/xkb/rules/evdev.lst for the known names)");
     }
     xkb_state* state = xkb_state_new(keymap);
     if (!state) {

@@ -336,6 +336,21 @@ class Fallback(unittest.TestCase):
         self.assertEqual(r.returncode, 2, r.stderr)
         self.assertIn("sometimes", r.stderr)
 
+    def test_a_keymap_xkbcommon_cannot_make_fails_the_start(self):
+        """A bad --xkb-* value is a usage error at once, on auto too (it may find a display), not a kiosk that
+        runs without a keyboard; an option xkbcommon would only log and leave out is one as well."""
+        for args, needle in ((["--xkb-layout", "zz"], 'symbols/zz'),
+                             (["--xkb-layout", "us", "--xkb-variant", "nosuch"], "us(nosuch)"),
+                             (["--xkb-options", "ctrl:nocap"], '"ctrl:nocap"')):
+            for backend in ("auto", "kms"):
+                r = run("demo", "--backend", backend, "--seconds", "0.2", *args)
+                self.assertEqual(r.returncode, 2, f"{backend} {args}: {r.stderr}")
+                self.assertIn("no xkb keymap", r.stderr)
+                self.assertIn(needle, r.stderr)
+        r = run("demo", "--seconds", "0.2", "--size", "64x64", "--fallback", "headless", "--xkb-layout", "de",
+                "--xkb-options", "ctrl:nocaps")
+        self.assertEqual(r.returncode, 0, r.stderr)
+
     def test_auto_without_a_display(self):
         if have_a_display():
             self.skipTest("this machine has a display: the KMS lane")

@@ -95,6 +95,19 @@ TEST(Keyboard, AnUnknownLayoutIsAClearError)
     EXPECT_NE(k.error().message().find("layout=no-such-layout"), std::string::npos) << k.error().message();
 }
 
+TEST(Keyboard, AnUnknownVariantOrOptionIsAClearError)
+{
+    KeyboardConfig config = layout("us");
+    config.variant = "no-such-variant";
+    auto v = Keyboard::create(config);
+    ASSERT_FALSE(v);
+    EXPECT_NE(v.error().message().find("us(no-such-variant)"), std::string::npos) << v.error().message();
+    // xkbcommon only logs an option no rule knows and leaves it out: the keymap is not the one asked for.
+    auto o = Keyboard::create(layout("us", "ctrl:nocap"));
+    ASSERT_FALSE(o);
+    EXPECT_NE(o.error().message().find("\"ctrl:nocap\""), std::string::npos) << o.error().message();
+}
+
 TEST(Keyboard, LettersRepeatAndModifiersDoNot)
 {
     auto k = us();

@@ -3,6 +3,8 @@
 #include <cmath>
 #include <cstdio>
 
+#include "input/keyboard.hpp"
+
 namespace udefio::cli {
 
 namespace {
@@ -231,6 +233,12 @@ Result<SessionConfig> session_config(const OutputOptions& options, const std::st
         return plain_error("--repeat-rate " + std::to_string(options.keyboard.repeat_rate) + ": at most 1000");
     config.input.keyboard = options.keyboard;
     config.input.keyboard.repeat_delay = std::chrono::milliseconds(options.repeat_delay_ms);
+    // A keymap xkbcommon cannot compile (the --xkb-* values, or XKB_DEFAULT_* from the environment) is
+    // a mistake in the options: said before anything runs, not later as a kiosk without a keyboard.
+    if (options.backend == "kms" || options.backend == "auto") {
+        if (auto keyboard = Keyboard::create(config.input.keyboard); !keyboard)
+            return Error{0, keyboard.error().what};
+    }
     config.backend.wayland.fullscreen = options.fullscreen;
     config.backend.wayland.width = modes.front().width;
     config.backend.wayland.height = modes.front().height;

@@ -35,6 +35,8 @@ bool syscall_failed(long result) { return result < 0 && result > -4096; }
 
 Result<std::unique_ptr<FbdevProgram>> FbdevProgram::create(EventLoop& loop, Screen& screen, FbdevOptions options)
 {
+    if (auto notifying = check_user_notification(); !notifying)
+        return notifying.error();
     auto program = std::make_unique<FbdevProgram>(loop, screen, std::move(options));
     FbdevProgram& p = *program;
 

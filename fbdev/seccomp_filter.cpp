@@ -1,6 +1,8 @@
 #include "fbdev/seccomp_filter.hpp"
 
+#include <linux/seccomp.h>
 #include <seccomp.h>
+#include <sys/syscall.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -21,6 +23,18 @@ using FilterCtx = std::unique_ptr<void, FilterDeleter>;
 Error seccomp_error(int rc, const char* what) { return Error{-rc, std::string("libseccomp: ") + what}; }
 
 }  // namespace
+
+Result<void> check_user_notification()
+{
+    uint32_t action = SECCOMP_RET_USER_NOTIF;
+    if (::syscall(SYS_seccomp, SECCOMP_GET_ACTION_AVAIL, 0, &action) == 0)
+        return {};
+    const int error = errno;
+    return Error{error, "fbdev: this kernel offers no seccomp user notification (SECCOMP_RET_USER_NOTIF, Linux 5.0, "
+                        "through which udefio answers a program's /dev/fb0): unmodified fbdev programs cannot run "
+                        "here, programs that draw through udefio's socket (libudefio-client) can; "
+                        "seccomp(SECCOMP_GET_ACTION_AVAIL)"};
+}
 
 Result<std::vector<sock_filter>> build_fbdev_filter()
 {

@@ -27,4 +27,10 @@ inline constexpr uint64_t kReplayedMmapFlag = MAP_SYNC;
 // pass unfiltered: they see no framebuffer.
 Result<std::vector<sock_filter>> build_fbdev_filter();
 
+// Whether this kernel offers what the filter needs: SECCOMP_RET_USER_NOTIF
+// (Linux 5.0). Without it (an older kernel, or a seccomp filter of a
+// container that refuses seccomp() to us) no unmodified fbdev program can
+// run; the error says so and that udefio's own clients can.
+Result<void> check_user_notification();
+
 }  // namespace udefio::fbdev

@@ -3,6 +3,7 @@
 #include <dirent.h>
 #include <gtest/gtest.h>
 #include <linux/kd.h>
+#include <seccomp.h>
 
 #include "tests/fbdev/program_run.hpp"
 
@@ -250,4 +251,26 @@ TEST_F(FbdevProgramTest, TwoProgramsEachSeeAFramebufferOfTheirOwnSize)
         loop_.run_on_loop([&] { run->program().keyboard_input(std::vector<uint8_t>{'q', '\n'}); });
     EXPECT_EQ(main_run.wait_exit(), 0);
     EXPECT_EQ(band_run.wait_exit(), 0);
+}
+
+// As on a kernel before 5.0, or in a container whose filter refuses seccomp()
+// to us: the program is not started, and the error says why and what still runs.
+TEST_F(FbdevProgramTest, WithoutSeccompUserNotificationTheErrorSaysWhy)
+{
+    GTEST_FLAG_SET(death_test_style, "threadsafe");
+    EXPECT_EXIT(
+        {
+            scmp_filter_ctx refuse = seccomp_init(SCMP_ACT_ALLOW);
+            // Every thread: the program is made on the loop thread.
+            if (!refuse || seccomp_attr_set(refuse, SCMP_FLTATR_CTL_TSYNC, 1) != 0 ||
+                seccomp_rule_add(refuse, SCMP_ACT_ERRNO(EOPNOTSUPP), SCMP_SYS(seccomp), 0) != 0 ||
+                seccomp_load(refuse) != 0)
+                ::_exit(3);
+            ProgramRun run(loop_, screen_, {probe(), "info"});
+            std::fprintf(stderr, "started=%d error=%s\n", run.pid() > 0, run.error().c_str());
+            ::_exit(run.ok() ? 1 : 0);
+        },
+        testing::ExitedWithCode(0),
+        "started=0 error=fbdev: this kernel offers no seccomp user notification.*libudefio-client.*"
+        "Operation not supported");
 }

@@ -6,6 +6,13 @@
 #include "util/log.hpp"
 
 namespace udefio {
+namespace {
+
+// The profile's names of the outputs' gaps (FrameRecorder::gap_began).
+constexpr const char* kSeatGap = "seat switched away";
+constexpr const char* kBlankedGap = "blanked (idle)";
+
+}  // namespace
 
 Result<std::unique_ptr<Session>> Session::start(EventLoop& loop, SessionConfig config,
                                                 std::unique_ptr<MainClient> main)
@@ -62,8 +69,10 @@ Result<std::unique_ptr<Session>> Session::start(EventLoop& loop, SessionConfig c
         return backend.error();
     const bool kms = (*backend)->name() == "kms";
     auto session = std::make_unique<Session>(loop, std::move(config), std::move(backend).value(), std::move(main));
-    if (kms && seat)
+    if (kms && seat) {
         session->seat_ = std::move(seat);
+        session->seat_->add_listener(*session);
+    }
     if (kms) {
         // Input runs while there is a seat; without one, libinput opens the devices itself.
         auto input = SeatInput::create(loop, session->seat_.get(), session->config_.input, *session);
@@ -91,6 +100,8 @@ Session::Session(EventLoop& loop, SessionConfig config, std::unique_ptr<Backend>
 
 Session::~Session()
 {
+    if (seat_)
+        seat_->remove_listener(*this);
     input_.reset();
     signals_.clear();
     clients_.clear();
@@ -388,6 +399,7 @@ void Session::on_blank_timer()
         return;
     }
     blanked_ = true;
+    gap_began(kBlankedGap);
     for (Output* o : backend_->outputs()) {
         if (auto r = o->set_blanked(true); !r)
             UDEFIO_LOG(warn, "output %s stays on: %s", o->name().c_str(), r.error().message().c_str());
@@ -403,6 +415,7 @@ void Session::wake(const char* why)
     if (!blanked_)
         return;
     blanked_ = false;
+    gap_ended(kBlankedGap);
     // The output that was drawn on switched itself on in its flush; the others follow.
     for (Output* o : backend_->outputs()) {
         if (auto r = o->set_blanked(false); !r)
@@ -411,6 +424,22 @@ void Session::wake(const char* why)
             UDEFIO_LOG(info, "output %s switched on: %s", o->name().c_str(), why);
     }
     blank_timer_.arm(config_.blank_after);
+}
+
+void Session::on_seat_disabled() { gap_began(kSeatGap); }
+
+void Session::on_seat_enabled() { gap_ended(kSeatGap); }
+
+void Session::gap_began(const char* why)
+{
+    if (config_.binding.recorder)
+        config_.binding.recorder->gap_began(why, monotonic_now());
+}
+
+void Session::gap_ended(const char* why)
+{
+    if (config_.binding.recorder)
+        config_.binding.recorder->gap_ended(why, monotonic_now());
 }
 
 void Session::on_input(const InputEvent&) { on_input_activity(); }

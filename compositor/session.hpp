@@ -49,7 +49,7 @@ struct SessionConfig {
     std::vector<LeasePlace> client_rows;
 };
 
-class Session final : private InputListener {
+class Session final : private InputListener, private SeatListener {
 public:
     static Result<std::unique_ptr<Session>> start(EventLoop& loop, SessionConfig config,
                                                   std::unique_ptr<MainClient> main);
@@ -105,6 +105,12 @@ private:
     void on_blank_timer();
     void note_activity();
     void wake(const char* why);
+    // The seat switched away and back: the backend stops and resumes its
+    // commits; the session marks the gap in the profile.
+    void on_seat_disabled() override;
+    void on_seat_enabled() override;
+    void gap_began(const char* why);
+    void gap_ended(const char* why);
 
     // The binding for `output`, made (and its callbacks set) now; one for
     // the main client is tracked as the main client needs.

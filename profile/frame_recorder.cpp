@@ -25,6 +25,29 @@ void FrameRecorder::flush_ended(uint64_t frame, std::chrono::nanoseconds at, uin
     }
 }
 
+void FrameRecorder::gap_began(std::string why, std::chrono::nanoseconds at)
+{
+    std::lock_guard lock(mutex_);
+    gaps_.push_back({std::move(why), at, {}});
+}
+
+void FrameRecorder::gap_ended(const std::string& why, std::chrono::nanoseconds at)
+{
+    std::lock_guard lock(mutex_);
+    for (auto it = gaps_.rbegin(); it != gaps_.rend(); ++it) {
+        if (it->why == why && !it->end.count()) {
+            it->end = at;
+            return;
+        }
+    }
+}
+
+std::vector<OutputGap> FrameRecorder::gaps() const
+{
+    std::lock_guard lock(mutex_);
+    return gaps_;
+}
+
 FrameRecord* FrameRecorder::find(uint64_t frame)
 {
     if (frames_.empty() || frame < frames_.front().frame || frame > frames_.back().frame)

@@ -10,6 +10,7 @@
 #include <cstdint>
 #include <deque>
 #include <mutex>
+#include <string>
 #include <vector>
 
 #include "util/rect.hpp"
@@ -49,6 +50,15 @@ struct FrameRecord {
     bool full_copy = false;
 };
 
+// A time the outputs showed nothing new on purpose: the seat was switched
+// away (no commits allowed) or the outputs were blanked. The profile shows it,
+// so that a frame that waited through one is not read as a slow frame.
+struct OutputGap {
+    std::string why;  // "seat switched away", "blanked"
+    std::chrono::nanoseconds start{};
+    std::chrono::nanoseconds end{};  // 0: it lasted to the end of the run
+};
+
 class FrameRecorder {
 public:
     // Keeps at most `capacity` frames (the oldest are dropped, and counted).
@@ -68,7 +78,13 @@ public:
     void fence_signalled(uint64_t upto, std::chrono::nanoseconds at);
     void presented(uint64_t upto, std::chrono::nanoseconds at, uint64_t sequence);
 
+    // The session (loop thread): a gap begins, and the latest open one for
+    // the same reason ends.
+    void gap_began(std::string why, std::chrono::nanoseconds at);
+    void gap_ended(const std::string& why, std::chrono::nanoseconds at);
+
     std::vector<FrameRecord> frames() const;
+    std::vector<OutputGap> gaps() const;
     // The newest `n` frames, and how many were recorded in all (a live status).
     std::vector<FrameRecord> recent(size_t n) const;
     uint64_t recorded() const;
@@ -79,10 +95,11 @@ private:
 
     const size_t capacity_;
     // mutex_ protects everything below. Taken by the flush worker (flushed,
-    // and committed from inside a flush), the loop thread (fence, present)
-    // and readers; never held while calling out.
+    // and committed from inside a flush), the loop thread (fence, present,
+    // gaps) and readers; never held while calling out.
     mutable std::mutex mutex_;
     std::deque<FrameRecord> frames_;
+    std::vector<OutputGap> gaps_;  // a few per run: seat switches and blanking
     uint64_t dropped_ = 0;
     uint64_t last_frame_ = 0;
     uint64_t committed_upto_ = 0;  // frames up to here have a commit time

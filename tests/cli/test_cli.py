@@ -501,6 +501,27 @@ class Profile(unittest.TestCase):
             self.check_outputs(out, stdout)
             self.assertNotIn("SIGKILL", stderr, "the program ends on SIGTERM")
 
+    def test_blanked_time_is_a_gap_in_the_profile(self):
+        """--blank-after: the time the outputs were off is named in the summary and the trace."""
+        with tempfile.TemporaryDirectory() as out:
+            p = subprocess.Popen([UDEFIO, "profile", "--backend", "headless", "--size", "64x64", "--blank-after",
+                                  "0.2", "--out", out, "--", "sleep", "600"], stdout=subprocess.PIPE,
+                                 stderr=subprocess.PIPE, text=True)
+            log = ""
+            for line in p.stderr:  # until the log says the output went off
+                log += line
+                if "switched off" in line:
+                    break
+            p.send_signal(signal.SIGTERM)
+            stdout, stderr = p.communicate(timeout=60)
+            self.assertIn("switched off: no input and no drawing", log, log + stderr)
+            self.assertRegex(stdout, r"output gap +blanked \(idle\) \(to the end\) for \d+\.\d+ s", stdout)
+            with open(os.path.join(out, "trace.json")) as f:
+                trace = json.load(f)["traceEvents"]
+            gaps = [e for e in trace if e["ph"] == "X" and e["name"].startswith("blanked (idle)")]
+            self.assertEqual(len(gaps), 1, trace)
+            self.assertGreater(gaps[0]["dur"], 0)
+
     def test_live_status_on_a_terminal(self):
         master, slave = pty.openpty()
         with tempfile.TemporaryDirectory() as out:

@@ -132,6 +132,37 @@ TEST(ProfileSummary, HowTheDamageWasFoundPerFrame)
     EXPECT_NE(format_summary(s).find("write faults taken"), std::string::npos);
 }
 
+TEST(ProfileSummary, OutputGapsAndTheFramesThatWaitedThroughOne)
+{
+    FrameRecorder recorder;
+    recorder.gap_began("seat switched away", 100ms);
+    recorder.gap_began("blanked (idle)", 150ms);
+    recorder.gap_ended("seat switched away", 1100ms);
+    recorder.gap_ended("seat switched away", 1200ms);  // none open: ignored
+    const std::vector<OutputGap> gaps = recorder.gaps();
+    ASSERT_EQ(gaps.size(), 2u);
+    EXPECT_EQ(gaps[0].end, 1100ms);
+    EXPECT_EQ(gaps[1].end, 0ms) << "still blanked";
+
+    FrameRecord before = frame(1, 10ms), across = frame(2, 90ms), after = frame(3, 1150ms);
+    before.presented = 30ms;
+    across.presented = 1120ms;  // written before the switch, shown after it
+    after.presented = 1160ms;
+    std::vector<OutputGap> closed = {gaps[0]};
+    const ProfileSummary s = summarize({before, across, after}, 0, 2s, closed);
+    EXPECT_EQ(s.frames_across_gaps, 1u);
+    const std::string text = format_summary(s);
+    EXPECT_NE(text.find("output gap         seat switched away for 1.000 s"), std::string::npos) << text;
+    EXPECT_NE(text.find("across a gap       1 frames"), std::string::npos) << text;
+    EXPECT_EQ(format_summary(summarize({before}, 0, 1s)).find("gap"), std::string::npos) << "no gap, no line";
+
+    const auto trace = nlohmann::json::parse(perfetto_trace({before}, closed));
+    bool found = false;
+    for (const auto& e : trace["traceEvents"])
+        found |= e["ph"] == "X" && e["name"] == "seat switched away" && e["dur"].get<double>() == 1e6;
+    EXPECT_TRUE(found) << trace.dump();
+}
+
 TEST(HeatMap, CountsEachCellOncePerFrame)
 {
     std::vector<FrameRecord> frames = {frame(1, 0ms, {{0, 0, 8, 8}, {4, 4, 8, 8}}), frame(2, 0ms, {{0, 0, 16, 8}})};
@@ -165,7 +196,7 @@ TEST(PerfettoTrace, OneTrackPerStageAndSpansInOrder)
             EXPECT_GE(e["dur"].get<double>(), 0) << e.dump();
         }
     }
-    EXPECT_EQ(tracks.size(), 6u);
+    EXPECT_EQ(tracks.size(), 7u);
     EXPECT_EQ(spans, (std::set<std::string>{"coalesce", "flush", "commit", "fence", "present"}));
     const auto table = nlohmann::json::parse(frames_json({f}));
     EXPECT_EQ(table[0]["presented_ns"], 20'000'000);

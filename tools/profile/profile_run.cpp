@@ -5,6 +5,8 @@
 
 #include <cstdio>
 
+#include "util/clock.hpp"
+
 #include "tools/profile/heat_map.hpp"
 #include "tools/profile/profile_summary.hpp"
 #include "tools/profile/trace_json.hpp"
@@ -77,10 +79,17 @@ Result<std::string> ProfileRun::finish(const FlushStats& stats, uint32_t width, 
         std::fprintf(stderr, "\r\033[K");
     const auto frames = recorder_->frames();
     const auto run = std::chrono::steady_clock::now() - started_;
-    std::string summary = format_summary(summarize(frames, stats.wakeups, run));
+    std::vector<OutputGap> gaps = recorder_->gaps();
+    for (OutputGap& g : gaps) {
+        if (!g.end.count()) {
+            g.end = monotonic_now();
+            g.why += " (to the end)";
+        }
+    }
+    std::string summary = format_summary(summarize(frames, stats.wakeups, run, gaps));
     if (const uint64_t dropped = recorder_->dropped())
         summary += "  (the oldest " + std::to_string(dropped) + " frames were dropped from the record)\n";
-    if (auto r = write_text_file(dir_ + "/trace.json", perfetto_trace(frames)); !r)
+    if (auto r = write_text_file(dir_ + "/trace.json", perfetto_trace(frames, gaps)); !r)
         return r.error();
     if (auto r = write_text_file(dir_ + "/frames.csv", frames_csv(frames)); !r)
         return r.error();

@@ -40,9 +40,11 @@ Stage stage(const std::vector<FrameRecord>& frames, std::string name, Edge from,
 
 }  // namespace
 
-ProfileSummary summarize(const std::vector<FrameRecord>& frames, uint64_t wakeups, std::chrono::nanoseconds run)
+ProfileSummary summarize(const std::vector<FrameRecord>& frames, uint64_t wakeups, std::chrono::nanoseconds run,
+                         std::vector<OutputGap> gaps)
 {
     ProfileSummary s;
+    s.gaps = std::move(gaps);
     s.frames = frames.size();
     s.seconds = double(run.count()) / 1e9;
     std::vector<double> latency;
@@ -58,6 +60,9 @@ ProfileSummary summarize(const std::vector<FrameRecord>& frames, uint64_t wakeup
         s.exact_first_writes += f.first_write_exact;
         if (f.presented.count()) {
             ++s.presented;
+            s.frames_across_gaps += std::any_of(s.gaps.begin(), s.gaps.end(), [&](const OutputGap& g) {
+                return g.start < f.presented && g.end > f.first_write;
+            });
             latency.push_back(to_ms(f.presented - f.first_write));
         }
     }
@@ -103,6 +108,11 @@ std::string format_summary(const ProfileSummary& s)
     add("  per frame          %.1f write faults taken, %.1f avoided (hot pages), %.1f pages compared, %.1f of them "
         "unchanged; %zu frames sent whole (full copy)\n",
         s.faults_taken, s.faults_avoided, s.pages_compared, s.pages_unchanged, s.full_copy_frames);
+    for (const OutputGap& g : s.gaps)
+        add("  output gap         %s for %.3f s\n", g.why.c_str(), to_ms(g.end - g.start) / 1000);
+    if (!s.gaps.empty())
+        add("  across a gap       %zu frames (their write -> present is in the figures above)\n",
+            s.frames_across_gaps);
     add("  %-46s %6s %9s %9s %9s\n", "stage", "frames", "p50 ms", "p99 ms", "max ms");
     for (const Stage& st : s.stages)
         add("  %-46s %6zu %9.3f %9.3f %9.3f\n", st.name.c_str(), st.time.count, st.time.p50_ms, st.time.p99_ms,

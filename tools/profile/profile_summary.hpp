@@ -36,10 +36,16 @@ struct ProfileSummary {
     size_t full_copy_frames = 0;
     std::vector<Stage> stages;
     std::string tracker;
+    // The outputs' gaps (seat switched away, blanked): their time, and the
+    // frames whose write -> present spans one (their latency is the gap's).
+    std::vector<OutputGap> gaps;
+    size_t frames_across_gaps = 0;
 };
 
 // `wakeups` over `run`: the flush worker's count (FlushStats::wakeups).
-ProfileSummary summarize(const std::vector<FrameRecord>& frames, uint64_t wakeups, std::chrono::nanoseconds run);
+// `gaps` each with an end (the open ones closed at the end of the run).
+ProfileSummary summarize(const std::vector<FrameRecord>& frames, uint64_t wakeups, std::chrono::nanoseconds run,
+                         std::vector<OutputGap> gaps = {});
 std::string format_summary(const ProfileSummary& summary);
 
 }  // namespace udefio::profile

@@ -11,7 +11,7 @@ namespace {
 using nlohmann::json;
 
 // The trace's tracks, in the order the UI shows them.
-enum Track : int { kCoalesce = 1, kFlush, kCommit, kFence, kPresent, kWrites };
+enum Track : int { kCoalesce = 1, kFlush, kCommit, kFence, kPresent, kWrites, kGaps };
 
 double us(std::chrono::nanoseconds t) { return double(t.count()) / 1e3; }
 
@@ -40,7 +40,7 @@ int64_t ns(std::chrono::nanoseconds t) { return t.count(); }
 
 }  // namespace
 
-std::string perfetto_trace(const std::vector<FrameRecord>& frames)
+std::string perfetto_trace(const std::vector<FrameRecord>& frames, const std::vector<OutputGap>& gaps)
 {
     json events = json::array();
     events.push_back({{"name", "process_name"}, {"ph", "M"}, {"pid", 1}, {"args", {{"name", "udefio"}}}});
@@ -50,6 +50,10 @@ std::string perfetto_trace(const std::vector<FrameRecord>& frames)
     events.push_back(track_name(kCommit, "3 flush start -> commit"));
     events.push_back(track_name(kFence, "4 commit -> fence signalled"));
     events.push_back(track_name(kPresent, "5 commit -> presented"));
+    events.push_back(track_name(kGaps, "6 outputs off (seat switched away, blanked)"));
+    for (const OutputGap& g : gaps)
+        events.push_back({{"name", g.why}, {"ph", "X"}, {"pid", 1}, {"tid", int(kGaps)}, {"ts", us(g.start)},
+                          {"dur", us(g.end - g.start)}});
     for (const FrameRecord& f : frames) {
         events.push_back({{"name", f.first_write_exact ? "first write" : "first write (bound)"}, {"ph", "i"},
                           {"s", "t"}, {"pid", 1}, {"tid", int(kWrites)}, {"ts", us(f.first_write)},

@@ -11,7 +11,8 @@
 
 namespace udefio::profile {
 
-std::string perfetto_trace(const std::vector<FrameRecord>& frames);
+// `gaps` each with an end: a track of their own.
+std::string perfetto_trace(const std::vector<FrameRecord>& frames, const std::vector<OutputGap>& gaps = {});
 std::string frames_csv(const std::vector<FrameRecord>& frames);
 std::string frames_json(const std::vector<FrameRecord>& frames);
 

@@ -15,6 +15,7 @@ disables and enables the seat the KMS backend and the input layer share.
               INPUT_CHECK SEAT_CHECK
 """
 import csv
+import json
 import os
 import re
 import shutil
@@ -105,6 +106,15 @@ INPUT_CASES = {
     "input-up": "udefio-input-up",
     "input-devices": "input_check",
     "seat-switch": "env LIBSEAT_BACKEND=seatd seat_check",
+    # The whole session through seatd: the demo profiled across a VT switch away and back (each step
+    # waits for udefio's log line of the one before); the profile names the gap. (No single quotes:
+    # boot() quotes each command with them.)
+    "seat-gap": ("log=/tmp/seat-gap.log; wait_for() { until grep -q \"$1\" $log; do kill -0 $p || return 1; "
+                 "sleep 0.05; done; }; env LIBSEAT_BACKEND=seatd udefio profile --backend kms --seconds 600 "
+                 "--out /tmp/seat-gap >$log 2>&1 & p=$!; wait_for \"first frame presented\" && chvt 2 && "
+                 "wait_for \"the seat is switched away\" && chvt 1 && wait_for \"the seat is back\"; "
+                 "kill -TERM $p; wait $p; rc=$?; cat $log; echo UDEFIO-SEAT-GAP-SPANS; "
+                 "grep -o \"[^{}]*seat switched away[^{}]*\" /tmp/seat-gap/trace.json; exit $rc"),
 }
 
 
@@ -565,6 +575,21 @@ class KmsLane(unittest.TestCase):
         wrong = sum(1 for y in range(0, h, 2) for x in range(0, w, 2)
                     if a[(y * w + x) * 3:(y * w + x) * 3 + 3] != (red if in_square(x, y) else grey))
         self.assertEqual(wrong, 0, "after enable the screen does not show the frame drawn while away")
+
+    def test_seat_switch_is_a_gap_in_the_profile(self):
+        """`udefio profile` across a real VT switch: the summary names the time the seat was away and the
+        trace has the gap on its own track."""
+        rc, output = self.case("input", "seat-gap")
+        self.assertEqual(rc, 0, output)
+        gap = re.search(r"output gap +seat switched away for (\d+\.\d+) s", output)
+        self.assertTrue(gap, output)
+        self.assertGreater(float(gap.group(1)), 0)
+        self.assertRegex(output, r"across a gap +\d+ frames")
+        spans = [json.loads("{" + line + "}") for line in output.split("UDEFIO-SEAT-GAP-SPANS", 1)[1].splitlines()
+                 if '"name":"seat switched away"' in line]
+        self.assertEqual(len(spans), 1, output[-3000:])
+        self.assertEqual(spans[0]["ph"], "X")
+        self.assertGreater(spans[0]["dur"], 0)
 
 
 if __name__ == "__main__":

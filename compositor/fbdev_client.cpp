@@ -58,6 +58,24 @@ Result<void> FbdevClient::prepare_run(ChildSpec& spec)
     return {};
 }
 
+void FbdevClient::on_tty_bytes(std::string_view bytes)
+{
+    if (program_)
+        program_->keyboard_input(std::span(reinterpret_cast<const uint8_t*>(bytes.data()), bytes.size()));
+}
+
+void FbdevClient::on_seat_disabled()
+{
+    if (program_)
+        program_->seat_disabled();
+}
+
+void FbdevClient::on_seat_enabled()
+{
+    if (program_)
+        program_->seat_enabled();
+}
+
 void FbdevClient::detach()
 {
     if (program_)

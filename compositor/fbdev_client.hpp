@@ -25,10 +25,11 @@
 #include "compositor/main_client.hpp"
 #include "compositor/program_supervisor.hpp"
 #include "fbdev/fbdev_program.hpp"
+#include "input/tty_keys.hpp"
 
 namespace udefio {
 
-class FbdevClient final : public MainClient {
+class FbdevClient final : public MainClient, private TtyListener {
 public:
     FbdevClient(EventLoop& loop, std::vector<std::string> argv, std::string socket, RestartOptions restart,
                 fbdev::FbdevOptions options = {}, LeasePlace rows = {});
@@ -38,6 +39,10 @@ public:
     std::optional<TrackerKind> tracker() const override { return TrackerKind::explicit_damage; }
     Result<void> attach(OutputBinding& binding) override;
     void detach() override;
+    // Keys reach the running program's console as the Linux console sends them.
+    void on_input(const InputEvent& event) override { tty_input_.on_input(event); }
+    void on_seat_disabled() override;
+    void on_seat_enabled() override;
 
     // How the running program's stores are found (for the log and `udefio
     // info`); empty while none runs.
@@ -48,6 +53,7 @@ public:
 private:
     static constexpr int kBufferFd = 3;
     Result<void> prepare_run(ChildSpec& spec);
+    void on_tty_bytes(std::string_view bytes) override;
 
     EventLoop& loop_;
     const std::vector<std::string> argv_;
@@ -58,6 +64,7 @@ private:
     std::unique_ptr<FbdevScreen> screen_;
     std::unique_ptr<fbdev::FbdevProgram> program_;  // the current run's; replaced by the next
     std::unique_ptr<ProgramSupervisor> supervisor_;
+    TtyInput tty_input_{*this};
 };
 
 }  // namespace udefio

@@ -11,6 +11,7 @@
 
 #include "compositor/child_process.hpp"
 #include "compositor/output_binding.hpp"
+#include "input/input_event.hpp"
 
 namespace udefio {
 
@@ -29,6 +30,13 @@ public:
     virtual Result<void> attach(OutputBinding& binding) = 0;
     // Stops drawing, before the frame is revoked.
     virtual void detach() = 0;
+
+    // The session's input focus is the main client: every input event of the
+    // seat (an fbdev program's console gets the keys as tty bytes), and the
+    // seat switched away and back (its VT_PROCESS console is told). Loop thread.
+    virtual void on_input(const InputEvent&) {}
+    virtual void on_seat_disabled() {}
+    virtual void on_seat_enabled() {}
 
     // Runs on the loop thread when the client ended for good (a program
     // that its restart policy does not restart): the session ends with it.

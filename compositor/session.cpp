@@ -426,9 +426,17 @@ void Session::wake(const char* why)
     blank_timer_.arm(config_.blank_after);
 }
 
-void Session::on_seat_disabled() { gap_began(kSeatGap); }
+void Session::on_seat_disabled()
+{
+    gap_began(kSeatGap);
+    main_->on_seat_disabled();
+}
 
-void Session::on_seat_enabled() { gap_ended(kSeatGap); }
+void Session::on_seat_enabled()
+{
+    gap_ended(kSeatGap);
+    main_->on_seat_enabled();
+}
 
 void Session::gap_began(const char* why)
 {
@@ -442,7 +450,11 @@ void Session::gap_ended(const char* why)
         config_.binding.recorder->gap_ended(why, monotonic_now());
 }
 
-void Session::on_input(const InputEvent&) { on_input_activity(); }
+void Session::on_input(const InputEvent& event)
+{
+    on_input_activity();
+    main_->on_input(event);
+}
 
 void Session::on_input_activity()
 {

@@ -98,7 +98,8 @@ private:
     void on_main_ended(const ChildExit& exit);
     void on_backend_gone(const std::string& why);
     void on_revoke_request();  // SIGUSR1
-    // Every input event of the seat (phase 2b routes them to clients).
+    // Every input event of the seat: it wakes blanked outputs and goes to the
+    // main client, the input focus (protocol clients do not get input yet).
     void on_input(const InputEvent& event) override;
     // Idle blanking (--blank-after): the timer checks how long since the
     // last input or presented frame; wake() switches every output on.

@@ -7,6 +7,8 @@
 // frame: the binding's teardown waits for a paint in progress and none
 // starts after (a stress test, run under ThreadSanitizer by the tsan lane).
 #include <gtest/gtest.h>
+#include <xkbcommon/xkbcommon-keysyms.h>
+#include <linux/kd.h>
 #include <sys/mman.h>
 #include <fcntl.h>
 #include <sys/stat.h>
@@ -152,6 +154,38 @@ TEST_F(FbdevSessionTest, FbioblankSwitchesTheOutputOff)
     }, 20s)) << "FBIOBLANK did not switch the output off";
     EXPECT_EQ(pixels_of("headless-0", 0x123456), 0u);
     EXPECT_TRUE(running());
+}
+
+TEST_F(FbdevSessionTest, KeysReachTheProgramsConsoleAsTtyBytes)
+{
+    // The seat's key events as the session hands them to its input focus,
+    // the main client: 'a', Up and Return reach the program's console as the
+    // Linux console sends them. fb_probe exits 0 only if it read exactly
+    // those bytes, which ends the session successfully.
+    start({FB_PROBE_PATH, "keys", "611b5b410d"});
+    // Typed before the program made its console raw, Return would be read as \n (ICRNL).
+    ASSERT_TRUE(test::wait_for([&] {
+        bool ready = false;
+        on_loop([&] { ready = client_->program() && client_->program()->console().display_mode() == KD_GRAPHICS; });
+        return ready;
+    }, 20s)) << "the program did not set its console up";
+    auto press = [&](uint32_t keysym, std::string utf8) {
+        KeyEvent key;
+        key.pressed = true;
+        key.keysym = keysym;
+        key.utf8 = std::move(utf8);
+        on_loop([&] { const_cast<MainClient&>(session_->main_client()).on_input(InputEvent{{}, 1, key}); });
+        key.pressed = false;  // a release types nothing
+        key.utf8.clear();
+        on_loop([&] { const_cast<MainClient&>(session_->main_client()).on_input(InputEvent{{}, 1, key}); });
+    };
+    press(XKB_KEY_a, "a");
+    press(XKB_KEY_Up, "");
+    press(XKB_KEY_Return, "\r");
+    ASSERT_TRUE(test::wait_for([&] { return !running(); }, 20s)) << "the program did not get its keys";
+    auto ended = outcome();
+    ASSERT_TRUE(ended.has_value());
+    EXPECT_TRUE(ended->ok()) << ended->error().message();
 }
 
 TEST_F(FbdevSessionTest, EachRunGetsANewFramebuffer)

@@ -6,6 +6,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <linux/fb.h>
+#include <linux/kd.h>
 #include <setjmp.h>
 #include <signal.h>
 #include <stdint.h>
@@ -18,6 +19,7 @@
 #include <sys/sysmacros.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
+#include <termios.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -222,6 +224,34 @@ static int cmd_bad(struct fb* fb)
 }
 
 /* Opens and closes /dev/fb0 N times, mapping it each time. */
+/* Sets its console up as fbi does (raw mode, then KD_GRAPHICS, which says it
+ * is ready) and reads it until it has as many bytes as `expected` (hex) has;
+ * exits 0 if they are those, printing what it read. */
+static int cmd_keys(const char* expected)
+{
+    struct termios t;
+    if (tcgetattr(0, &t) != 0)
+        return fail("tcgetattr", -errno);
+    cfmakeraw(&t);
+    if (tcsetattr(0, TCSANOW, &t) != 0)
+        return fail("tcsetattr", -errno);
+    if (ioctl(0, KDSETMODE, KD_GRAPHICS) != 0)
+        return fail("KDSETMODE", -errno);
+    const size_t want = strlen(expected) / 2;
+    char got[128], hex[257] = "";
+    size_t n = 0;
+    while (n < want && n < sizeof got) {
+        ssize_t r = read(0, got + n, want - n);
+        if (r <= 0)
+            break;
+        n += (size_t)r;
+    }
+    for (size_t i = 0; i < n; ++i)
+        snprintf(hex + 2 * i, 3, "%02x", (unsigned char)got[i]);
+    printf("keys=%s\n", hex);
+    return strcmp(hex, expected) == 0 ? 0 : 1;
+}
+
 static int cmd_reopen(const char* path, int times)
 {
     for (int i = 0; i < times; ++i) {
@@ -327,6 +357,8 @@ int main(int argc, char** argv)
     uint32_t b = argc > 3 ? (uint32_t)strtoul(argv[3], NULL, 0) : 0;
     if (!strcmp(cmd, "reopen"))
         return cmd_reopen(path, (int)a);
+    if (!strcmp(cmd, "keys"))
+        return cmd_keys(argc > 2 ? argv[2] : "");
     struct fb fb;
     if (open_fb(&fb, path))
         return 1;

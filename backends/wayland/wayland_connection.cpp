@@ -13,7 +13,8 @@ namespace udefio {
 namespace {
 
 // wl_surface.damage_buffer came with version 4; damage in surface coordinates
-// would be wrong as soon as a compositor scales the window.
+// would be wrong as soon as a compositor scales the window. (It brings
+// wl_surface.set_buffer_transform, version 2, which --transform needs.)
 constexpr uint32_t kCompositorVersion = 4;
 
 template <class T>

@@ -22,6 +22,10 @@ Result<std::unique_ptr<WaylandOutput>> WaylandOutput::create(EventLoop& loop, Wa
     if (!window)
         return window.error();
     auto output = std::make_unique<WaylandOutput>(loop, connection, std::move(window).value(), options);
+    // Double-buffered: the first commit of a buffer carries it (the role's initial commit went without).
+    if (output->transform() != Transform::normal)
+        wl_surface_set_buffer_transform(output->window_->surface(),
+                                        int32_t(buffer_transform(output->transform())));
     auto first = output->window_->wait_for_configure(connection);
     if (!first)
         return first.error();
@@ -42,7 +46,8 @@ Result<std::unique_ptr<WaylandOutput>> WaylandOutput::create(EventLoop& loop, Wa
 
 WaylandOutput::WaylandOutput(EventLoop& loop, WaylandConnection& connection, std::unique_ptr<XdgWindow> window,
                              const WaylandOutputOptions& options)
-    : loop_(loop),
+    : Output(options.transforms.of(output_name(connection))),
+      loop_(loop),
       connection_(connection),
       options_(options),
       window_(std::move(window)),
@@ -96,9 +101,12 @@ Result<void> WaylandOutput::apply_configure(const WindowConfigure& configure)
         wl_surface_commit(window_->surface());
         return connection_.flush();
     }
+    // The buffers hold the logical frame: the surface's size turned (the compositor turns it back).
+    const Size buffer_size = transformed_size(transform(), {int32_t(width), int32_t(height)});
     std::array<Slot, 2> fresh;
     for (int i = 0; i < 2; ++i) {
-        auto buffer = ShmBuffer::create(connection_.shm(), width, height, [this, i] { on_release(i); });
+        auto buffer = ShmBuffer::create(connection_.shm(), uint32_t(buffer_size.width), uint32_t(buffer_size.height),
+                                        [this, i] { on_release(i); });
         if (!buffer)
             return Error{buffer.error().code, name() + ": " + buffer.error().what};
         fresh[i].buffer = std::move(buffer).value();
@@ -106,7 +114,7 @@ Result<void> WaylandOutput::apply_configure(const WindowConfigure& configure)
     {
         std::lock_guard lock(mutex_);
         std::swap(slots_, fresh);  // the old buffers are destroyed below, after the lock
-        ages_.emplace(2, Rect{0, 0, int32_t(width), int32_t(height)});  // black: none of the picture yet
+        ages_.emplace(2, Rect{0, 0, buffer_size.width, buffer_size.height});  // black: none of the picture yet
         ++generation_;
         shown_ = -1;
         stale_ = Damage::full(slots_[0].buffer->layout());
@@ -120,9 +128,11 @@ Result<void> WaylandOutput::apply_configure(const WindowConfigure& configure)
     }
     if (old.width && state()) {
         const BufferLayout& picture = state()->layout();
-        UDEFIO_LOG(info, "%s: the window is now %ux%u (was %ux%u); the %ux%u picture shows at its top left%s",
+        const bool fits = int32_t(picture.width) == buffer_size.width && int32_t(picture.height) == buffer_size.height;
+        UDEFIO_LOG(info, "%s: the window is now %ux%u (was %ux%u); the %ux%u picture shows at its %s%s",
                    name().c_str(), width, height, old.width, old.height, picture.width, picture.height,
-                   picture.width == width && picture.height == height ? "" : ", clipped or on black");
+                   transform() == Transform::normal ? "top left" : "top left before the turn",
+                   fits ? "" : ", clipped or on black");
     }
     if (!state()) {
         window_->ack_configure(configure.serial);
@@ -296,7 +306,21 @@ Result<void> WaylandOutput::snapshot_png(const std::string& path) const
             return plain_error(name() + ": nothing committed yet to write to " + path);
         image = slots_[size_t(shown_)].buffer->image();
     }
-    return write_png(path, image);
+    if (transform() == Transform::normal)
+        return write_png(path, image);
+    // The buffer is the logical frame; the compositor shows it turned onto the surface (the panel),
+    // where panel pixel p is logical pixel transform_point(T, p, panel).
+    const Transform t = transform();
+    const Size panel = transformed_size(invert(t), {int32_t(image.width), int32_t(image.height)});
+    Image shown{uint32_t(panel.width), uint32_t(panel.height), std::vector<uint32_t>(image.pixels.size())};
+    for (int32_t y = 0; y < panel.height; ++y) {
+        for (int32_t x = 0; x < panel.width; ++x) {
+            const PointF l = transform_point(t, {double(x), double(y)}, panel);
+            shown.pixels[size_t(y) * shown.width + size_t(x)] =
+                image.pixels[size_t(l.y) * image.width + size_t(l.x)];
+        }
+    }
+    return write_png(path, shown);
 }
 
 }  // namespace udefio

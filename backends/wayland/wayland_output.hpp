@@ -16,6 +16,16 @@
 // have it mapped), so a resized window shows it unscaled at the top left,
 // clipped when the window is smaller and on black when it is larger; the
 // mode() reports the new size so a new state can be made to fit.
+//
+// Transform (--transform T): the window's surface is the panel (mode() is
+// the surface size, as the configure gives it) and the buffers hold the
+// logical frame as it was drawn, of frame_size() (width and height swapped
+// for the 90 and 270 variants), copied untouched. The surface's buffer
+// transform, invert(T), has the compositor turn the buffer onto the surface
+// as a KMS panel or the headless output turns it: the protocol's buffer
+// transform is the one that undoes the compositor's use of the buffer, and
+// our panel is the logical frame turned by invert(T). Damage is in buffer
+// coordinates (damage_buffer), so logical, as this output keeps it.
 #pragma once
 
 #include <array>
@@ -53,14 +63,17 @@ public:
     // Loop thread, or after the loop stopped.
     ~WaylandOutput() override;
 
-    std::string name() const override { return "window@" + connection_.name(); }
+    std::string name() const override { return output_name(connection_); }
+    static std::string output_name(const WaylandConnection& connection) { return "window@" + connection.name(); }
+    // What the surface's wl_surface.set_buffer_transform gets for the output's transform `t`.
+    static Transform buffer_transform(Transform t) { return invert(t); }
     OutputMode mode() const override;
     // Its counters: commits are flushes committed to the surface; presented, those reported presented.
 
     // Flush worker thread.
     FlushResult flush(const SharedBuffer& src, std::span<PageRef* const> pages, const Damage& damage) override;
 
-    // The buffer last committed (what the compositor shows).
+    // The buffer last committed, turned as the compositor shows it (the panel).
     Result<void> snapshot_png(const std::string& path) const override;
     WaylandCounters wayland_counters() const
     {

@@ -92,6 +92,7 @@ void FakeCompositor::Impl::commit()
     FakeCommit c;
     c.damage = std::exchange(damage, {});
     c.acked_serial = acked;
+    c.buffer_transform = pending_transform;
     if (attached) {
         c.pixels = pixels_of(attached, &c.width, &c.height);
         if (options.release_on_commit && !held.empty() && held.back().buffer != attached)

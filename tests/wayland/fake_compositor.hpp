@@ -23,6 +23,7 @@ struct FakeCommit {
     std::vector<uint32_t> pixels;
     std::vector<Rect> damage;
     uint32_t acked_serial = 0;  // the last ack_configure before it
+    int32_t buffer_transform = 0;  // the surface's (wl_output_transform) with this commit
 };
 
 struct FakeOptions {

@@ -68,6 +68,7 @@ struct FakeCompositor::Impl {
     wl_resource* toplevel = nullptr;
     wl_resource* attached = nullptr;  // until the commit (udefio never destroys a buffer in between)
     std::vector<Rect> damage;
+    int32_t pending_transform = 0;  // wl_surface.set_buffer_transform: each commit takes it
     std::vector<wl_resource*> frame_callbacks;
     std::list<Held> held;  // the last one is on screen
     std::map<wl_resource*, std::vector<uint32_t>> held_pixels;

@@ -26,6 +26,8 @@ const struct wl_surface_interface kSurface = {
             impl_of(r)->frame_callbacks.push_back(callback);
         },
     .commit = [](wl_client*, wl_resource* r) { impl_of(r)->commit(); },
+    .set_buffer_transform = [](wl_client*, wl_resource* r,
+                               int32_t transform) { impl_of(r)->pending_transform = transform; },
     .damage_buffer = [](wl_client*, wl_resource* r, int32_t x, int32_t y, int32_t w,
                         int32_t h) { impl_of(r)->damage.push_back(Rect{x, y, w, h}); },
 };

@@ -9,6 +9,7 @@
 #include <future>
 #include <optional>
 
+#include "backends/png_file.hpp"
 #include "backends/wayland/wayland_backend.hpp"
 #include "tests/loop_thread.hpp"
 #include "tests/test_support.hpp"
@@ -78,8 +79,9 @@ protected:
         DeferredIoOptions options;
         options.tracker = TrackerKind::explicit_damage;  // deterministic: no kernel feature needed
         options.delay = 1ms;
-        const OutputMode mode = output().mode();
-        auto state = DeferredIoState::create(BufferLayout::make(mode.width, mode.height).value(), options);
+        const Size frame = output().frame_size();  // the mode, turned when the output is
+        auto state = DeferredIoState::create(BufferLayout::make(uint32_t(frame.width), uint32_t(frame.height)).value(),
+                                             options);
         ASSERT_TRUE(state.ok()) << state.error().message();
         state_ = std::move(state).value();
         if (recorder)
@@ -354,6 +356,95 @@ TEST_F(WaylandOutputTest, ClosedWindowRemovesTheOutput)
     // turn, it is gone and has detached the state.
     loop_.run_on_loop([] {});
     EXPECT_FALSE(state_->attached());
+}
+
+// --transform: the surface is the panel (the configure's size is the mode),
+// the buffers hold the upright frame as drawn (the mode turned), untouched,
+// and the surface's buffer transform is the inverse of the output's, so that
+// the compositor turns the frame as a KMS panel does. A resize keeps it so.
+class WaylandTransformTest : public WaylandOutputTest, public testing::WithParamInterface<Transform> {};
+
+TEST_P(WaylandTransformTest, BuffersHoldTheUprightFrameAndTheCompositorTurnsIt)
+{
+    const Transform t = GetParam();
+    const bool swapped = t == Transform::rotate_90 || t == Transform::rotate_270 || t == Transform::flipped_90 ||
+                         t == Transform::flipped_270;
+    // wl_output_transform of the inverse, written out: 90 and 270 swap, the others undo themselves.
+    const int32_t inverse = t == Transform::rotate_90 ? 3 : t == Transform::rotate_270 ? 1 : int32_t(t);
+    WaylandOutputOptions options{false, 64, 48};
+    options.transforms.others = t;
+    ASSERT_TRUE(start({}, options).ok());
+    EXPECT_EQ(output().transform(), t);
+    EXPECT_EQ(output().mode().width, 64u);  // the surface
+    EXPECT_EQ(output().mode().height, 48u);
+    const uint32_t bw = swapped ? 48 : 64, bh = swapped ? 64 : 48;
+    EXPECT_EQ(output().frame_size(), (Size{int32_t(bw), int32_t(bh)}));
+    attach();
+    paint(1);
+    ASSERT_TRUE(wait_shown(bw, bh, 1));
+    EXPECT_EQ(compositor_->state().commits.back().buffer_transform, inverse);
+
+    compositor_->configure(100, 80);  // no new frame attached: the old picture at the buffer's top left
+    const uint32_t rw = swapped ? 80 : 100, rh = swapped ? 100 : 80;
+    ASSERT_TRUE(wait_shown(rw, rh, 1));
+    EXPECT_EQ(output().mode().width, 100u);
+    EXPECT_EQ(output().mode().height, 80u);
+    EXPECT_EQ(output().frame_size(), (Size{int32_t(rw), int32_t(rh)}));
+    EXPECT_EQ(compositor_->state().commits.back().buffer_transform, inverse);
+    EXPECT_EQ(compositor_->state().commits.back().acked_serial, compositor_->state().last_serial);
+}
+
+INSTANTIATE_TEST_SUITE_P(Transforms, WaylandTransformTest,
+                         testing::Values(Transform::normal, Transform::rotate_90, Transform::rotate_180,
+                                         Transform::rotate_270, Transform::flipped, Transform::flipped_90,
+                                         Transform::flipped_270),
+                         [](const testing::TestParamInfo<Transform>& param) {
+                             std::string name(transform_name(param.param));
+                             std::erase(name, '-');
+                             return "t" + name;
+                         });
+
+TEST_F(WaylandOutputTest, TransformByTheWindowsName)
+{
+    WaylandOutputOptions options{false, 64, 48};
+    options.transforms.named["window@udefio-fake"] = Transform::rotate_90;
+    options.transforms.named["headless-0"] = Transform::rotate_180;
+    ASSERT_TRUE(start({}, options).ok());
+    EXPECT_EQ(output().name(), "window@udefio-fake");
+    EXPECT_EQ(output().transform(), Transform::rotate_90);
+    EXPECT_EQ(output().frame_size(), (Size{48, 64}));
+}
+
+// The PNG is what the compositor shows: the panel, panel pixel (x, y) being
+// logical (h-1-y, x) for 90 and (y, x) for flipped-90 (wlr_box_transform,
+// written out as in tests/integration/test_session_output.cpp).
+TEST_F(WaylandOutputTest, SnapshotIsThePanel)
+{
+    for (const Transform t : {Transform::rotate_90, Transform::flipped_90}) {
+        SCOPED_TRACE(std::string(transform_name(t)));
+        WaylandOutputOptions options{false, 64, 48};
+        options.transforms.others = t;
+        ASSERT_TRUE(start({}, options).ok());
+        attach();
+        paint(3);
+        ASSERT_TRUE(wait_shown(48, 64, 3));
+        const std::string path = runtime_ + "/shown.png";
+        loop_.run_on_loop([&] { ASSERT_TRUE(output().snapshot_png(path).ok()); });
+        auto image = read_png(path);
+        ASSERT_TRUE(image.ok()) << image.error().message();
+        ASSERT_EQ(image->width, 64u);
+        ASSERT_EQ(image->height, 48u);
+        size_t wrong = 0;
+        for (uint32_t y = 0; y < 48; ++y) {
+            for (uint32_t x = 0; x < 64; ++x) {
+                const uint32_t lx = t == Transform::rotate_90 ? 48 - 1 - y : y, ly = x;
+                wrong += (image->pixels[y * 64 + x] & 0xffffff) != pattern(lx, ly, 3);
+            }
+        }
+        EXPECT_EQ(wrong, 0u);
+        loop_.run_on_loop([this] { backend_.reset(); });
+        compositor_.reset();
+    }
 }
 
 TEST_F(WaylandOutputTest, MissingXdgShellIsNamed)

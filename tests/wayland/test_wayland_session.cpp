@@ -2,6 +2,8 @@
 // the output's binding is replaced by one of the new size, the protocol
 // client's lease is revoked with output_changed, it is configured again,
 // leases the new frame and goes on drawing; it stays connected throughout.
+// Turned (--transform 90) the same: the frame and the buffers are the window
+// with width and height swapped, before and after the resize.
 #include <gtest/gtest.h>
 #include <stdlib.h>
 
@@ -44,8 +46,16 @@ size_t count(const test::FakeCommit& c, uint32_t colour)
     return size_t(std::count(c.pixels.begin(), c.pixels.end(), colour));
 }
 
-TEST(WaylandSession, AResizeKeepsTheClientsConnectedAndDrawing)
+class WaylandSession : public testing::TestWithParam<Transform> {};
+
+TEST_P(WaylandSession, AResizeKeepsTheClientsConnectedAndDrawing)
 {
+    const Transform t = GetParam();
+    const bool swapped = swaps_axes(t);
+    // The buffers, which hold the frame: the window's size, turned.
+    auto buffer_is = [swapped](const test::FakeCommit& c, uint32_t w, uint32_t h) {
+        return swapped ? c.width == h && c.height == w : c.width == w && c.height == h;
+    };
     const char* client_damage = std::getenv("UDEFIO_CLIENT_DAMAGE");
     if (!client_damage)
         GTEST_SKIP() << "UDEFIO_CLIENT_DAMAGE is not set (meson test sets it)";
@@ -58,6 +68,7 @@ TEST(WaylandSession, AResizeKeepsTheClientsConnectedAndDrawing)
     SessionConfig config;
     config.backend.name = "wayland";
     config.backend.wayland = {false, 128, 96};
+    config.backend.wayland.transforms.others = t;
     config.socket = std::string(dir) + "/udefio-0";
     config.clients = {std::string("exec ") + client_damage};
     config.restart.policy = RestartPolicy::never;
@@ -74,17 +85,17 @@ TEST(WaylandSession, AResizeKeepsTheClientsConnectedAndDrawing)
     };
 
     // The client's square shows on the ground in the 128x96 window.
-    ASSERT_TRUE(compositor.wait_for([](const test::FakeState& s) {
-        return !s.commits.empty() && s.commits.back().width == 128 && count(s.commits.back(), kClientSquare) > 0;
+    ASSERT_TRUE(compositor.wait_for([&](const test::FakeState& s) {
+        return !s.commits.empty() && buffer_is(s.commits.back(), 128, 96) && count(s.commits.back(), kClientSquare) > 0;
     }));
     // The compositor makes the window 192x160.
     compositor.configure(192, 160);
     EXPECT_TRUE(test::wait_for(
         [&] {
-            return compositor.wait_for([](const test::FakeState& s) {
+            return compositor.wait_for([&](const test::FakeState& s) {
                 const test::FakeCommit& c = s.commits.back();
                 // The client leased the lower half of the new frame and draws there.
-                return c.width == 192 && c.height == 160 && count(c, kClientSquare) > 0 &&
+                return buffer_is(c, 192, 160) && count(c, kClientSquare) > 0 &&
                        count(c, kGround | 0xff000000u) > 0;
             });
         },
@@ -95,7 +106,7 @@ TEST(WaylandSession, AResizeKeepsTheClientsConnectedAndDrawing)
     EXPECT_EQ(clients, 1u) << "the client was dropped by the resize";
     on_loop([&] {
         ASSERT_NE(session->main_binding(), nullptr);
-        EXPECT_EQ(session->main_binding()->state().layout().width, 192u);
+        EXPECT_EQ(session->main_binding()->state().layout().width, swapped ? 160u : 192u);
     });
     EXPECT_FALSE(outcome.has_value());
     loop->post([&] { session->stop(); });
@@ -105,5 +116,10 @@ TEST(WaylandSession, AResizeKeepsTheClientsConnectedAndDrawing)
     session.reset();
     std::filesystem::remove_all(dir);
 }
+
+INSTANTIATE_TEST_SUITE_P(Transforms, WaylandSession, testing::Values(Transform::normal, Transform::rotate_90),
+                         [](const testing::TestParamInfo<Transform>& param) {
+                             return "t" + std::string(transform_name(param.param));
+                         });
 
 }  // namespace

@@ -16,6 +16,10 @@ What weston 10 (bookworm) allows here, and so what is checked:
 - killing weston ends the demo with one clear error line and exit code 1.
 - A resize cannot be had: the headless output never changes size and nothing
   asks the shell to resize a window without a seat.
+- --transform: a kiosk program's still picture (still_picture.py) in a
+  fullscreen window turned by wl_surface.set_buffer_transform shows on
+  weston's output exactly as udefio's headless output shows it for the same
+  transform, and as the table below predicts.
 """
 import atexit
 import glob
@@ -33,6 +37,7 @@ import unittest
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from png_pixels import read_rgb  # noqa: E402
+import still_picture  # noqa: E402
 
 UDEFIO = sys.argv.pop(1)
 WIDTH, HEIGHT = 640, 480
@@ -133,13 +138,13 @@ class Weston:
 
 
 class Demo:
-    """`udefio demo` in the background, its stderr in a file to wait on."""
+    """`udefio demo` (or another command) in the background, its stderr in a file to wait on."""
 
-    def __init__(self, weston, *args):
+    def __init__(self, weston, *args, command="demo", backend="wayland"):
         self.dir = tempfile.mkdtemp(prefix="udefio-demo-")
         self.frames = os.path.join(self.dir, "frames")  # frame-final.png: what udefio last committed
         self.err = open(os.path.join(self.dir, "stderr"), "w+")
-        self.proc = subprocess.Popen([UDEFIO, "demo", "--backend", "wayland", "--png-dir", self.frames, *args],
+        self.proc = subprocess.Popen([UDEFIO, command, "--backend", backend, "--png-dir", self.frames, *args],
                                      env=weston.env(), stdout=subprocess.PIPE, stderr=self.err, text=True)
 
     def stderr(self):
@@ -170,8 +175,46 @@ class Demo:
         if self.proc.poll() is None:
             self.proc.kill()
             self.proc.wait()
+        if self.proc.stdout:
+            self.proc.stdout.close()  # finish() did not read it: it failed before
         self.err.close()
         shutil.rmtree(self.dir, ignore_errors=True)
+
+
+# Where panel pixel (x, y) of a w x h panel is in the upright (logical) frame
+# for each --transform (wl_output_transform), as wlroots' wlr_box_transform
+# puts it: the table of tests/integration/test_session_output.cpp, written out
+# rather than taken from udefio.
+PANEL_TO_LOGICAL = {
+    "normal": lambda x, y, w, h: (x, y),
+    "90": lambda x, y, w, h: (h - 1 - y, x),
+    "180": lambda x, y, w, h: (w - 1 - x, h - 1 - y),
+    "270": lambda x, y, w, h: (y, w - 1 - x),
+    "flipped": lambda x, y, w, h: (w - 1 - x, y),
+    "flipped-90": lambda x, y, w, h: (y, x),
+    "flipped-180": lambda x, y, w, h: (x, h - 1 - y),
+    "flipped-270": lambda x, y, w, h: (h - 1 - y, w - 1 - x),
+}
+
+
+def turned_picture(transform, width, height):
+    """The rows (RGB bytes) of a width x height panel showing still_picture's frame turned by `transform`."""
+    where = PANEL_TO_LOGICAL[transform]
+    return [b"".join(bytes(still_picture.pixel(*where(x, y, width, height))) for x in range(width))
+            for y in range(height)]
+
+
+def differences(want, got):
+    """'' when the pictures (rows of RGB bytes) are equal, else what differs."""
+    if len(want) != len(got) or any(len(a) != len(b) for a, b in zip(want, got)):
+        return f"sizes differ: {len(want[0]) // 3}x{len(want)} wanted, {len(got[0]) // 3 if got else 0}x{len(got)} got"
+    rows = [y for y, (a, b) in enumerate(zip(want, got)) if a != b]
+    if not rows:
+        return ""
+    y = rows[0]
+    x = next(i // 3 for i in range(len(want[y])) if want[y][i] != got[y][i])
+    return (f"{len(rows)} of {len(want)} rows differ; first at ({x}, {y}): wanted RGB {tuple(want[y][3 * x:3 * x + 3])},"
+            f" got {tuple(got[y][3 * x:3 * x + 3])}")
 
 
 def presented(stdout):
@@ -240,6 +283,70 @@ class DesktopShell(unittest.TestCase):
         for r in shown:
             self.assertGreater(int(r["committed_ns"]), 0, r)
             self.assertGreaterEqual(int(r["presented_ns"]), int(r["committed_ns"]), r)
+
+    def kiosk_still_picture(self, backend, *args):
+        """still_picture.py as the kiosk's program on `backend`, its whole frame in the first flush: a
+        flush comes a second after the first store was seen, and the program's one copy is done by then."""
+        kiosk = Demo(self.weston, "--no-fbdev", "--restart", "never", "--delay", "1000", "--socket",
+                     os.path.join(tempfile.gettempdir(), f"udefio-weston-kiosk-{os.getpid()}-{backend}"), *args, "--",
+                     sys.executable, os.path.join(os.path.dirname(os.path.abspath(__file__)), "still_picture.py"),
+                     command="kiosk", backend=backend)
+        self.addCleanup(kiosk.close)
+        return kiosk
+
+    def screenshot_showing(self, directory, want, timeout=30):
+        """Screenshots until one shows `want` (rows of RGB bytes) or `timeout` s went by; the last one's
+        (width, height, rows). The first normally does: the kiosk waits for the whole picture."""
+        deadline = time.monotonic() + timeout
+        for n in range(1000):
+            shot_dir = os.path.join(directory, f"shot-{n}")
+            os.mkdir(shot_dir)
+            shot = read_rgb(self.weston.screenshot(shot_dir))
+            if shot[2] == want or time.monotonic() > deadline:
+                return shot
+        return shot
+
+    def check_transform(self, transform):
+        """--transform on the wayland window: weston shows what the headless output shows for the same
+        transform and program, which is the program's upright frame turned by the table above."""
+        want = turned_picture(transform, WIDTH, HEIGHT)
+
+        headless = self.kiosk_still_picture("headless", "--size", f"{WIDTH}x{HEIGHT}", "--transform", transform)
+        headless.wait_for("first frame presented")
+        headless.proc.send_signal(signal.SIGTERM)
+        rc, _, err = headless.finish()
+        self.assertEqual(rc, 0, err)
+        hw, hh, reference = read_rgb(os.path.join(headless.frames, "frame-final.png"))
+        self.assertEqual((hw, hh), (WIDTH, HEIGHT))
+        self.assertEqual(differences(want, reference), "", f"headless --transform {transform} against the table")
+
+        # The window's name works as for other outputs' (window@SOCKET:VALUE).
+        kiosk = self.kiosk_still_picture("wayland", "--fullscreen", "--transform",
+                                         f"window@{self.weston.socket}:{transform}")
+        kiosk.wait_for("first frame presented")
+        sw, sh, theirs = self.screenshot_showing(kiosk.dir, reference)
+        kiosk.proc.send_signal(signal.SIGTERM)
+        rc, _, err = kiosk.finish()
+        self.assertEqual(rc, 0, err)
+        upright = (HEIGHT, WIDTH) if transform.endswith(("90", "270")) else (WIDTH, HEIGHT)
+        self.assertIn(f"on wayland output window@{self.weston.socket} ({upright[0]}x{upright[1]} ", err)
+        self.assertEqual((sw, sh), (WIDTH, HEIGHT))
+        self.assertEqual(differences(reference, theirs), "",
+                         f"weston's output against the headless output, --transform {transform}")
+        # udefio's own PNG of the window is the panel too.
+        self.assertEqual(differences(reference, read_rgb(os.path.join(kiosk.frames, "frame-final.png"))[2]), "")
+
+    def test_transform_90(self):
+        self.check_transform("90")
+
+    def test_transform_270(self):
+        self.check_transform("270")
+
+    def test_transform_flipped_90(self):
+        self.check_transform("flipped-90")
+
+    def test_transform_flipped(self):
+        self.check_transform("flipped")
 
     def test_normal_window_takes_our_size(self):
         demo = self.demo("--size", "320x200", "--seconds", "1")

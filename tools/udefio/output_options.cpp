@@ -113,9 +113,10 @@ void OutputOptions::add_to(CLI::App& app)
     app.add_option("--transform", transforms,
                    "How the output is turned: normal, 90, 180, 270 (counter-clockwise, as wl_output), flipped, "
                    "flipped-90, flipped-180, flipped-270; a plain value for every output, OUTPUT:VALUE for one "
-                   "(HDMI-A-1:90, headless-1:flipped); may be given more than once. Clients and programs draw "
-                   "the turned (upright) frame. KMS: by the plane's rotation where the driver takes it, else "
-                   "in the flush copy");
+                   "(HDMI-A-1:90, headless-1:flipped, window@wayland-0:270); may be given more than once. "
+                   "Clients and programs draw the turned (upright) frame. KMS: by the plane's rotation where the "
+                   "driver takes it, else in the flush copy; Wayland: the compositor turns the window's buffer "
+                   "(wl_surface.set_buffer_transform)");
     app.add_flag("--no-plane-rotation", no_plane_rotation,
                  "KMS: turn the frame in the flush copy even where the plane could rotate it");
     app.add_option("--blank-after", blank_after_s,
@@ -214,12 +215,9 @@ Result<SessionConfig> session_config(const OutputOptions& options, const std::st
     auto transforms = parse_transforms(options.transforms);
     if (!transforms)
         return transforms.error();
-    if (options.backend == "wayland" &&
-        (transforms->others != Transform::normal || !transforms->named.empty()))
-        return plain_error("--transform: the wayland backend does not turn its window yet "
-                           "(wl_surface.set_buffer_transform is not done)");
     config.backend.headless.transforms = *transforms;
     config.backend.kms.transforms = *transforms;
+    config.backend.wayland.transforms = *transforms;
     config.backend.kms.plane_rotation = !options.no_plane_rotation;
     if (!(options.blank_after_s >= 0 && options.blank_after_s <= 86400 * 365))
         return plain_error("--blank-after " + number(options.blank_after_s) + ": must be between 0 and a year");

@@ -436,7 +436,7 @@ class Profile(unittest.TestCase):
         with open(os.path.join(out, "trace.json")) as f:
             trace = json.load(f)
         tracks = {e["args"]["name"] for e in trace["traceEvents"] if e.get("name") == "thread_name"}
-        self.assertEqual(len(tracks), 6, tracks)
+        self.assertEqual(len(tracks), 7, tracks)
         self.assertTrue(any(e["ph"] == "X" and e["name"] == "present" for e in trace["traceEvents"]))
         with open(os.path.join(out, "frames.csv")) as f:
             rows = list(csv.DictReader(f))

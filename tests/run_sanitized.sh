@@ -11,4 +11,6 @@ fi
 export ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=1:abort_on_error=1:handle_sigbus=0}
 export UBSAN_OPTIONS=${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1}
 export TSAN_OPTIONS=${TSAN_OPTIONS:-halt_on_error=1:second_deadlock_stack=1:handle_sigbus=0}
-exec meson test -C "$dir" --no-rebuild --print-errorlogs --suite unit --suite integration
+# The sanitizers make every test several times slower (TSan most): each
+# test's timeout is doubled, as meson's --timeout-multiplier is meant for.
+exec meson test -C "$dir" --no-rebuild --print-errorlogs --timeout-multiplier 2 --suite unit --suite integration

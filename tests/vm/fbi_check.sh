@@ -30,7 +30,7 @@ wait_log() {
     done
 }
 screendump() {
-    [ "$(basename $(readlink /sys/class/drm/card0/device/driver))" = vkms ] && return 0  # no screen: the CRC
+    [ -d /sys/module/vkms ] && return 0  # no screen: the CRC stands in
     echo "UDEFIO-SCREENDUMP $1"
     read reply
 }

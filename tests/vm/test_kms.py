@@ -50,6 +50,9 @@ def while_another_is_master(command):
             f"sleep 0.05; done; {command}; rc=$?; kill $first; wait; exit $rc")
 
 
+# Not fbi-kernel on virtio-gpu: after a program had mapped the kernel's own /dev/fb0 (its DRM fbdev
+# emulation, deferred I/O on shmem), unbinding the driver left the unbinding shell spinning in
+# shmem_undo_range (Debian's 6.12, both times it was tried), so the unplug cases could not follow it.
 # name: shell command, run in this order in one boot of each driver that lists it.
 CASES = {
     "scanout": "kms_check",
@@ -112,7 +115,7 @@ DRIVER_CASES = {
               "auto-fallback", "second-instance", "auto-master-held", "auto-disconnected", "restore-sigint", "restore-sigterm", "fences", "info",
               "wait-device", "fbi", "fbi-kernel", "hotplug", "fbi-unplug", "unplug"],
     "virtio-gpu": ["scanout", "scanout-legacy", "scanout-gbm", "gbm-missing", "demo", "render-node", "profile",
-                   "two-outputs", "info", "wait-device", "fbi", "fbi-kernel", "hotplug", "fbi-unplug", "unplug"],
+                   "two-outputs", "info", "wait-device", "fbi", "hotplug", "fbi-unplug", "unplug"],
     "vkms": ["scanout", "scanout-90", "scanout-90-copy", "fences", "profile", "info", "wait-device", "fbi",
              "fbi-kernel", "fbi-reference"],
 }
@@ -133,9 +136,10 @@ CASE_TIMEOUT = 60
 CASE_WATCHDOG = r"""stuck() {
   echo "UDEFIO-CASE-STUCK $1: still running after %d s; user tasks and their kernel stacks:"
   for p in /proc/[0-9]*; do
-    cmd=$(tr '\0\n' '  ' < $p/cmdline 2>/dev/null | cut -c1-100)
-    [ -n "$cmd" ] || continue  # a kernel thread
-    echo "-- pid ${p#/proc/}: $cmd"
+    readlink $p/exe >/dev/null 2>&1 || continue  # a kernel thread
+    # Reading cmdline waits for the task's mmap lock: bounded, since a stuck task may hold it.
+    cmd=$(timeout -s KILL 2 tr '\0\n' '  ' < $p/cmdline 2>/dev/null | cut -c1-100)
+    echo "-- pid ${p#/proc/}: $(cat $p/comm) ${cmd:-(cmdline unreadable)}"
     for t in $p/task/*; do
       echo "   task ${t##*/} $(cat $t/comm) state $(cut -d' ' -f3 $t/stat) wchan $(cat $t/wchan)"
       sed 's/^/      /' $t/stack
@@ -494,17 +498,19 @@ class KmsLane(unittest.TestCase):
         """Debian's fbi, unchanged, as the kiosk's program (`udefio kiosk -- fbi -a IMAGE`): its image (the
         mode's size, so -a keeps the scale at 1) is what the CRTC scans out, pixel for pixel, and what the
         screen shows (screendump) or vkms composes (CRC, equal to the image shown by the KMS backend itself);
-        the same as fbi shows on the kernel's own /dev/fb0 in the same boot."""
+        the same as fbi shows on the kernel's own /dev/fb0 in the same boot (bochs, vkms)."""
         for driver in DRIVER_CASES:
             with self.subTest(driver):
                 info, output = self.fbi_shown(driver, "fbi")
                 self.assertIn("started fbi", output)
                 self.assertIn("UDEFIO-FBI-KIOSK exit=0", output)
                 self.assertNotIn("shadow", output, f"{driver}: fbi's stores were not found in its page tables")
-                kernel, _ = self.fbi_shown(driver, "fbi-kernel")
-                self.assertEqual(kernel["size"], info["size"])
-                print(f"{driver}: fbi's image scanned out after {info['after']} s on udefio, "
-                      f"{kernel['after']} s on the kernel's /dev/fb0", flush=True)
+                kernel = None
+                if "fbi-kernel" in DRIVER_CASES[driver]:
+                    kernel, _ = self.fbi_shown(driver, "fbi-kernel")
+                    self.assertEqual(kernel["size"], info["size"])
+                print(f"{driver}: fbi's image scanned out after {info['after']} s on udefio"
+                      + (f", {kernel['after']} s on the kernel's /dev/fb0" if kernel else ""), flush=True)
                 if driver == "vkms":
                     rc, ref_output = self.case(driver, "fbi-reference")
                     self.assertEqual(rc, 0, ref_output)
@@ -514,7 +520,8 @@ class KmsLane(unittest.TestCase):
                     self.assertEqual(kernel["crc"], reference, "fbi on the kernel's fb0: vkms composed another picture")
                 else:
                     self.check_fbi_screendump(driver, "fbi-kiosk.ppm", info["size"])
-                    self.check_fbi_screendump(driver, "fbi-kernel.ppm", info["size"])
+                    if kernel:
+                        self.check_fbi_screendump(driver, "fbi-kernel.ppm", info["size"])
 
     def test_fbi_unplugged(self):
         """The driver unbound while fbi (showing its image again every second) runs on the kiosk as deployed

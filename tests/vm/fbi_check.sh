@@ -11,11 +11,15 @@
 #                          ends fbi and itself with why (its backend's only card
 #                          is gone); the driver is bound again after
 # The image is the size of card0's preferred mode (fbi_check image), so fbi
-# -a keeps its scale at 1 and every pixel can be compared.
+# -a keeps its scale at 1 and every pixel can be compared; the kernel's
+# /dev/fb0 has the mode of the boot (the case runs before any hotplug).
 what=$1
 img=/tmp/fbi.png
 log=/tmp/fbi-kiosk.log
-[ -e $img ] || fbi_check image $img || exit 1
+# Made again by each case: a hotplug before it may have changed the preferred mode.
+fbi_check image $img || exit 1
+kiosk=
+trap '[ -n "$kiosk" ] && kill $kiosk 2>/dev/null' EXIT  # a failed case leaves no udefio holding the card
 # The kiosk gives each program a console on a pty: the guest's init mounts no devpts.
 if [ ! -e /dev/pts/ptmx ]; then
     mkdir -p /dev/pts && mount -t devpts -o ptmxmode=0666 devpts /dev/pts && ln -sf pts/ptmx /dev/ptmx

@@ -21,9 +21,10 @@ readonly PACKAGES=(
 # systemd: systemd-analyze verify checks the installed udefio-kiosk.service (tests/install).
 # The guest's input checks run udevd (udev) and seatd there (they make their
 # uinput devices with libevdev, built with the tests).
-# Real fbdev programs for tests/fbdev: fbi, fbset, fbcat, and the -dev packages our SDL 1.2 and Qt 5 test programs build with.
+# Real fbdev programs for tests/fbdev: fbi, fbset, fbcat, and the -dev packages our SDL 1.2 and Qt 5 test programs build with;
+# fontconfig-config and fonts-dejavu-core: the KMS lane copies fbi with its fontconfig setup and font into the guest.
 readonly TEST_PACKAGES=(qemu-system-x86 busybox-static cpio kmod xz-utils make weston libgl1-mesa-dri clang
-    libclang-rt-14-dev udev seatd fbi fbset fbcat libsdl1.2-dev qtbase5-dev systemd)
+    libclang-rt-14-dev udev seatd fbi fbset fbcat libsdl1.2-dev qtbase5-dev systemd fontconfig-config fonts-dejavu-core)
 
 install_missing() {
     local missing=()

@@ -3,7 +3,8 @@
 our binaries in a small initramfs, booted with TCG (no KVM needed).
 
   guest.py prepare                   build the cache (kernel, modules, busybox)
-  guest.py run DRIVER [--heads N] [--screendump-dir DIR] [--with BINARY] [--input] PROGRAM [ARGS...]
+  guest.py run DRIVER [--heads N] [--screendump-dir DIR] [--with BINARY] [--lib LIBRARY] [--data PATH]
+               [--input] PROGRAM [ARGS...]
                                      boot with DRIVER (bochs, virtio-gpu), run
                                      PROGRAM there, exit with its exit code;
                                      --input adds udevd and seatd (started by
@@ -330,11 +331,18 @@ def shared_libraries(binary):
     return libs
 
 
-def payload(program, args, extra_binaries=(), extra_libraries=()):
+def payload(program, args, extra_binaries=(), extra_libraries=(), data=()):
     """The per-run cpio: the program (and extra binaries it runs, in
     /usr/bin), extra libraries it loads at run time (at their host path, e.g.
-    Mesa's kms_swrast_dri.so for libgbm), all their libraries and /run.sh."""
+    Mesa's kms_swrast_dri.so for libgbm), all their libraries, data files or
+    trees at their host path (fbi's font and fontconfig's configuration) and
+    /run.sh."""
     cpio = Cpio()
+    for path in data:
+        if os.path.isdir(path):
+            add_tree(cpio, path)
+        else:
+            cpio.host_file(path)
     program = shutil.which(program) or program
     libraries = set()
     for binary in [program, *extra_binaries]:
@@ -387,7 +395,7 @@ def display_device(driver, heads):
 
 
 def run_guest(driver, program, args, screendump_dir, extra_binaries=(), extra_libraries=(), heads=1,
-              with_input=False):
+              with_input=False, data=()):
     prepare()
     cache = cache_dir()
     with tempfile.TemporaryDirectory() as tmp:
@@ -396,7 +404,7 @@ def run_guest(driver, program, args, screendump_dir, extra_binaries=(), extra_li
             f.write(open(os.path.join(cache, "base.cpio.gz"), "rb").read())
             if with_input:
                 f.write(open(os.path.join(cache, "input.cpio.gz"), "rb").read())
-            f.write(payload(program, args, extra_binaries, extra_libraries))
+            f.write(payload(program, args, extra_binaries, extra_libraries, data))
         qmp_path = os.path.join(tmp, "qmp")
         # One vCPU: with two, TCG sometimes breaks the kernel's live code
         # patching (text_poke) at boot ("Oops: int3" in a timer softirq).
@@ -469,6 +477,8 @@ def main():
                    help="another host binary the program runs (copied to /usr/bin with its libraries)")
     r.add_argument("--lib", dest="libs", action="append", default=[], metavar="LIBRARY",
                    help="a shared object the program loads at run time (copied to its host path with its libraries)")
+    r.add_argument("--data", action="append", default=[], metavar="PATH",
+                   help="a host file or directory tree copied to the same path (e.g. a font for fbi)")
     r.add_argument("--input", action="store_true",
                    help="add udevd, seatd, the udev rules and xkb data (then run udefio-input-up to start them)")
     r.add_argument("program")
@@ -478,7 +488,7 @@ def main():
         prepare()
         return 0
     return run_guest(opts.driver, opts.program, opts.args, opts.screendump_dir, opts.extra, opts.libs, opts.heads,
-                     opts.input)
+                     opts.input, opts.data)
 
 
 if __name__ == "__main__":

@@ -231,9 +231,13 @@ Result<SessionConfig> session_config(const OutputOptions& options, const std::st
         return plain_error("--repeat-rate " + std::to_string(options.keyboard.repeat_rate) + ": at most 1000");
     config.input.keyboard = options.keyboard;
     config.input.keyboard.repeat_delay = std::chrono::milliseconds(options.repeat_delay_ms);
-    // A keymap xkbcommon cannot compile (the --xkb-* values, or XKB_DEFAULT_* from the environment) is
-    // a mistake in the options: said before anything runs, not later as a kiosk without a keyboard.
-    if (options.backend == "kms" || options.backend == "auto") {
+    // A keymap xkbcommon cannot compile from the --xkb-* values given is a mistake in the options: said
+    // before anything runs, not later as a kiosk without a keyboard. Without them (xkbcommon's defaults)
+    // a machine without xkb data still shows its display, and the log says there is no input.
+    const KeyboardConfig& names = options.keyboard;
+    const bool keymap_given = !names.rules.empty() || !names.model.empty() || !names.layout.empty() ||
+                              !names.variant.empty() || !names.options.empty();
+    if (keymap_given && (options.backend == "kms" || options.backend == "auto")) {
         if (auto keyboard = Keyboard::create(config.input.keyboard); !keyboard)
             return Error{0, keyboard.error().what};
     }

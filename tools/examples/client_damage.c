@@ -84,10 +84,12 @@ int main(int argc, char **argv)
             serial = udefio_commit(c, surface);
         }
         if (serial >= 0 && udefio_wait_presented(c, surface, serial, 2000) == 0) {
-            if (leased_again) {
+            /* The second frame presented on the new surface: the first one's
+             * Presented may name a flip that was already on its way when its
+             * copy was done (the server reports the output's next
+             * presentation), so only after the second is it surely shown. */
+            if (leased_again && --leased_again == 0)
                 fprintf(stderr, "client-damage: drawing again, on a %ux%u surface\n", width, height);
-                leased_again = 0;
-            }
             ++n;
             continue;
         }
@@ -95,7 +97,7 @@ int main(int argc, char **argv)
             fprintf(stderr, "client-damage: %s; stopping\n", udefio_last_error(c));
             break;
         }
-        leased_again = 1;
+        leased_again = 2;
         x = 0;
     }
     printf("client-damage: %ld frames presented\n", n);

@@ -18,20 +18,32 @@ using namespace std::chrono_literals;
 
 namespace {
 
-// Pages the test says were written.
+// Pages the test says were written. The test thread adds, the flush worker
+// collects (a flush after a mode change runs on it): `mutex` protects `pages`.
+struct WrittenPages {
+    std::mutex mutex;
+    std::vector<uint32_t> pages;
+    void add(uint32_t page)
+    {
+        std::lock_guard lock(mutex);
+        pages.push_back(page);
+    }
+};
+
 class HandTracker final : public Tracker {
 public:
-    explicit HandTracker(std::shared_ptr<std::vector<uint32_t>> pages) : pages_(std::move(pages)) {}
+    explicit HandTracker(std::shared_ptr<WrittenPages> written) : written_(std::move(written)) {}
     TrackerKind kind() const override { return TrackerKind::explicit_damage; }
     Result<NextLook> collect(std::vector<uint32_t>& out, const PageSet&) override
     {
-        out.insert(out.end(), pages_->begin(), pages_->end());
-        pages_->clear();
+        std::lock_guard lock(written_->mutex);
+        out.insert(out.end(), written_->pages.begin(), written_->pages.end());
+        written_->pages.clear();
         return NextLook::when_told;
     }
 
 private:
-    std::shared_ptr<std::vector<uint32_t>> pages_;
+    std::shared_ptr<WrittenPages> written_;
 };
 
 uint64_t addr(const void* p) { return reinterpret_cast<uint64_t>(p); }
@@ -65,7 +77,7 @@ protected:
     void store(size_t offset, T value)
     {
         std::memcpy(program_.data() + offset, &value, sizeof value);
-        written_->push_back(static_cast<uint32_t>(offset / page_size()));
+        written_->add(static_cast<uint32_t>(offset / page_size()));
     }
     // FB_ACTIVATE_NOW with the same var: flushes now.
     void flush()
@@ -75,7 +87,7 @@ protected:
     }
 
     test::TestScreen screen_{64, 32};
-    std::shared_ptr<std::vector<uint32_t>> written_ = std::make_shared<std::vector<uint32_t>>();
+    std::shared_ptr<WrittenPages> written_ = std::make_shared<WrittenPages>();
     std::unique_ptr<Framebuffer> fb_;
     Mapping program_;
     test::OwnMemory memory_;
@@ -119,7 +131,7 @@ TEST_F(FramebufferTest, SixteenAndTwentyFourBppAreConverted)
     ASSERT_EQ(ioctl(FBIOPUT_VSCREENINFO, &v).error, 0);
     const uint8_t bgr[3] = {0x33, 0x22, 0x11};  // blue, green, red
     std::memcpy(program_.data() + 4 * 192 + 1 * 3, bgr, 3);
-    written_->push_back(0);
+    written_->add(0);
     flush();
     EXPECT_EQ(screen_.pixel(1, 4), 0x112233u);
 }

@@ -4,6 +4,7 @@
 
 #include "backends/png_file.hpp"
 #include "defio/client_reads.hpp"
+#include "defio/pixel_copy.hpp"
 #include "util/log.hpp"
 
 namespace udefio {
@@ -309,17 +310,14 @@ Result<void> WaylandOutput::snapshot_png(const std::string& path) const
     if (transform() == Transform::normal)
         return write_png(path, image);
     // The buffer is the logical frame; the compositor shows it turned onto the surface (the panel),
-    // where panel pixel p is logical pixel transform_point(T, p, panel).
-    const Transform t = transform();
-    const Size panel = transformed_size(invert(t), {int32_t(image.width), int32_t(image.height)});
-    Image shown{uint32_t(panel.width), uint32_t(panel.height), std::vector<uint32_t>(image.pixels.size())};
-    for (int32_t y = 0; y < panel.height; ++y) {
-        for (int32_t x = 0; x < panel.width; ++x) {
-            const PointF l = transform_point(t, {double(x), double(y)}, panel);
-            shown.pixels[size_t(y) * shown.width + size_t(x)] =
-                image.pixels[size_t(l.y) * image.width + size_t(l.x)];
-        }
-    }
+    // as the flush copy of a KMS or headless output turns it.
+    const Size logical{int32_t(image.width), int32_t(image.height)};
+    const OutputGeometry geometry{transformed_size(invert(transform()), logical), transform()};
+    Image shown{uint32_t(geometry.panel.width), uint32_t(geometry.panel.height),
+                std::vector<uint32_t>(image.pixels.size())};
+    copy_rect_transformed(reinterpret_cast<std::byte*>(shown.pixels.data()), size_t(shown.width) * 4,
+                          reinterpret_cast<const std::byte*>(image.pixels.data()), size_t(image.width) * 4,
+                          Rect{0, 0, logical.width, logical.height}, geometry);
     return write_png(path, shown);
 }
 

@@ -239,7 +239,7 @@ Result<SessionConfig> session_config(const OutputOptions& options, const std::st
                               !names.variant.empty() || !names.options.empty();
     if (keymap_given && (options.backend == "kms" || options.backend == "auto")) {
         if (auto keyboard = Keyboard::create(config.input.keyboard); !keyboard)
-            return Error{0, keyboard.error().what};
+            return keyboard.error();
     }
     config.backend.wayland.fullscreen = options.fullscreen;
     config.backend.wayland.width = modes.front().width;

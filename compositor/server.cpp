@@ -473,8 +473,10 @@ void Server::revoke_leases(Client& c, Which which, RevokeReason reason)
             ++it;
             continue;
         }
-        it->second.lease->revoke();
+        // The reason first: a client whose access then fails (SIGBUS, guarded)
+        // finds it among the events that have arrived (udefio_revoke_reason).
         c.connection->send(wire::Revoked{it->first, uint32_t(reason)});
+        it->second.lease->revoke();
         it = c.leases.erase(it);
     }
 }
@@ -488,8 +490,8 @@ void Server::expire(uint32_t client_id, uint32_t lease_id, uint64_t generation)
     if (it == c->second.leases.end() || it->second.generation != generation)
         return;
     UDEFIO_LOG(info, "client %u: lease %u expired", client_id, lease_id);
+    c->second.connection->send(wire::Revoked{lease_id, uint32_t(RevokeReason::expired)});  // first, as above
     it->second.lease->revoke();
-    c->second.connection->send(wire::Revoked{lease_id, uint32_t(RevokeReason::expired)});
     // The entry stays, revoked, until a new lease takes its id, the client
     // releases it or leaves: this runs inside the entry's own timer, which
     // must not be destroyed here.

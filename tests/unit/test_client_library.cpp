@@ -59,7 +59,7 @@ protected:
     }
 
     struct NullSink : Sink {
-        FlushResult flush(const SharedBuffer&, std::span<PageRef* const>, const Damage&) override { return {}; }
+        FlushResult flush(const SharedBuffer&, std::span<PageRef* const>, const Damage&, std::chrono::nanoseconds) override { return {}; }
     } sink_;
     std::string dir_;
     std::shared_ptr<DeferredIoState> state_;
@@ -129,6 +129,34 @@ TEST_F(ClientLibrary, RevokedLeaseIsAnErrorReturnNotACrash)
     for (size_t i = 0; i < b.size / 4; i += 1024)
         static_cast<volatile uint32_t*>(b.data)[i] = 2;  // SIGBUS, guarded
     EXPECT_EQ(udefio_end_access(&b), -1) << "the write into a revoked lease was not reported";
+    udefio_disconnect(c);
+}
+
+TEST_F(ClientLibrary, AFailedAccessFindsTheReasonAlreadyArrived)
+{
+    // The client writes while the output goes. The moment its guarded
+    // access fails, why is among the events that have arrived: udefio sends
+    // `revoked` before it takes the memory, so a client does not have to
+    // wait for it (tools/examples/client_damage.c relies on that).
+    udefio_client* c = udefio_connect((dir_ + "/udefio-0").c_str(), nullptr, 0);
+    ASSERT_NE(c, nullptr);
+    uint32_t surface = 0;
+    ASSERT_EQ(udefio_create_surface(c, &surface, nullptr, nullptr), 0);
+    for (int round = 0; round < 20; ++round) {
+        udefio_buffer b{};
+        ASSERT_EQ(udefio_lease(c, surface, 0, 0, &b), 0);
+        loop_.loop().post([&] { server_->revoke_all(wire::RevokeReason::output_gone); });
+        int failed = 0;
+        ASSERT_TRUE(test::wait_for([&] {
+            udefio_begin_access(&b);
+            for (size_t i = 0; i < b.size / 4; i += 1024)
+                static_cast<volatile uint32_t*>(b.data)[i] = uint32_t(round);
+            failed = udefio_end_access(&b);
+            return failed != 0;
+        }, 20s));
+        EXPECT_EQ(udefio_revoke_reason(c, b.lease), UDEFIO_REVOKED_OUTPUT_GONE) << "round " << round;
+        EXPECT_EQ(udefio_release(c, &b), 0);
+    }
     udefio_disconnect(c);
 }
 

@@ -114,7 +114,11 @@ public:
     // on first. Outputs that cannot (a Wayland window: the compositor
     // decides) say why. Loop thread.
     virtual Result<void> set_blanked(bool blanked);
-    virtual bool blanked() const { return false; }  // any thread
+    // FBIOBLANK: off (true) until hold_blanked(false), whatever is drawn
+    // meanwhile, as the kernel's fbdev blanks; what is drawn then shows when
+    // it comes on. Loop thread.
+    virtual Result<void> hold_blanked(bool held) { return set_blanked(held); }
+    virtual bool blanked() const { return false; }  // any thread: off, for either reason
 
     // Starts receiving flushes from `state` (its layout must be frame_size()).
     Result<void> attach(std::shared_ptr<DeferredIoState> state);

@@ -9,21 +9,22 @@ VblankClock::VblankClock(std::chrono::nanoseconds period, std::chrono::nanosecon
 {
 }
 
-void VblankClock::committed(std::chrono::nanoseconds at)
+void VblankClock::committed(std::chrono::nanoseconds at, std::chrono::nanoseconds due)
 {
     std::lock_guard lock(mutex_);
     in_flight_ = true;
     committed_at_ = at;
+    // Flushes are due the margin (less than a period) before their vblank.
+    aimed_at_ = vblank_after(due);
 }
 
 void VblankClock::flipped(uint64_t sequence, std::chrono::nanoseconds timestamp)
 {
     std::lock_guard lock(mutex_);
     if (in_flight_ && placed_) {
-        // Every commit aims at the first vblank after it is issued (its flush
-        // started the margin ahead). Landing later means the margin did not
-        // cover the flush worker's wakeup, the copy and the kernel's commit.
-        if (timestamp > vblank_after(committed_at_) + period_ / 2) {
+        // Landing after the vblank the flush aimed at means the margin did
+        // not cover the flush worker's wakeup, the copy and the kernel's commit.
+        if (timestamp > aimed_at_ + period_ / 2) {
             ++misses_;
             hits_ = 0;
             margin_ = std::min(margin_ + std::chrono::milliseconds(1), period_ / 2);

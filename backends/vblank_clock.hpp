@@ -11,7 +11,10 @@
 // real hardware; the headless output): where page flips complete at once
 // (bochs, virtio-gpu) there is none to aim at and flushes run when they are
 // ready. The margin adapts: a commit that missed the vblank
-// it aimed at widens it, a long run of hits narrows it again.
+// it aimed at widens it, a long run of hits narrows it again. A miss is
+// counted against the vblank the flush aimed at, not the first after the
+// commit: a flush worker that wakes after its vblank (a busy machine) has
+// missed too, however fast its commit then is.
 #pragma once
 
 #include <chrono>
@@ -27,8 +30,9 @@ public:
     // `margin`: where the margin starts (what a commit of this output needs).
     explicit VblankClock(std::chrono::nanoseconds period, std::chrono::nanoseconds margin = kInitialMargin);
 
-    // A commit was issued at `at`; it is in flight until flipped().
-    void committed(std::chrono::nanoseconds at);
+    // A commit was issued at `at` by a flush due at `due` (what flush_time()
+    // said); it is in flight until flipped().
+    void committed(std::chrono::nanoseconds at, std::chrono::nanoseconds due);
     // The commit in flight was shown at vblank `sequence`, `timestamp`.
     void flipped(uint64_t sequence, std::chrono::nanoseconds timestamp);
     // The CRTC was set up again (after a seat switch, or switched on): its
@@ -68,6 +72,7 @@ private:
     std::chrono::nanoseconds last_vblank_{};  // the latest flip's vblank
     bool in_flight_ = false;
     std::chrono::nanoseconds committed_at_{};  // when the commit in flight was issued
+    std::chrono::nanoseconds aimed_at_{};      // the vblank its flush aimed at
     std::chrono::nanoseconds margin_;
     int hits_ = 0;
     uint64_t misses_ = 0;

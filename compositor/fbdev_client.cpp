@@ -47,6 +47,7 @@ Result<void> FbdevClient::attach(OutputBinding& binding)
 Result<void> FbdevClient::prepare_run(ChildSpec& spec)
 {
     program_.reset();  // the last run's: its framebuffer detaches from the screen
+    screen_->unblank_for_new_run();
     auto program = fbdev::FbdevProgram::create(loop_, *screen_, options_);
     if (!program)
         return program.error();

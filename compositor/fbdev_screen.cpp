@@ -98,8 +98,10 @@ void FbdevScreen::on_vblank()
 void FbdevScreen::set_blanked(bool blanked)
 {
     // FBIOBLANK. Only a program that has the whole output may switch it off
-    // (a --client band would darken the main program's rows too). As with
-    // --blank-after, what the program draws next switches the output on.
+    // (a --client band would darken the main program's rows too). As the
+    // kernel's, it stays off until the program switches it on, whatever is
+    // drawn meanwhile: what the program drew just before the blank, whose
+    // flush may come after it, must not switch it on again.
     if (!output_)
         return;
     if (place_.first_row != 0 || int64_t(place_.rows) != int64_t(output_->frame_size().height)) {
@@ -107,12 +109,27 @@ void FbdevScreen::set_blanked(bool blanked)
                    blanked ? "blank" : "unblank", output_->name().c_str(), place_.first_row, place_.rows);
         return;
     }
-    if (auto r = output_->set_blanked(blanked); !r)
+    if (auto r = output_->hold_blanked(blanked); !r) {
         UDEFIO_LOG(warn, "fbdev: FBIOBLANK %s on %s: %s", blanked ? "blank" : "unblank", output_->name().c_str(),
                    r.error().message().c_str());
-    else
-        UDEFIO_LOG(info, "fbdev: output %s switched %s by the program (FBIOBLANK)", output_->name().c_str(),
-                   blanked ? "off" : "on");
+        return;
+    }
+    held_off_ = blanked;
+    UDEFIO_LOG(info, "fbdev: output %s switched %s by the program (FBIOBLANK)", output_->name().c_str(),
+               blanked ? "off" : "on");
+}
+
+void FbdevScreen::unblank_for_new_run()
+{
+    if (!held_off_ || !output_)
+        return;
+    if (auto r = output_->hold_blanked(false); !r) {
+        UDEFIO_LOG(warn, "fbdev: switching %s on for the program's new run: %s", output_->name().c_str(),
+                   r.error().message().c_str());
+        return;
+    }
+    held_off_ = false;
+    UDEFIO_LOG(info, "fbdev: output %s on again: the program that switched it off ended", output_->name().c_str());
 }
 
 void FbdevScreen::revoke()

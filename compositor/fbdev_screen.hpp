@@ -39,6 +39,9 @@ public:
     void flush_hint() override;  // nothing to add: see the .cpp
     void wait_vblank(std::function<void()> done) override;
     void set_blanked(bool blanked) override;
+    // A new run of the program starts with the output on, if the last run
+    // left it off with FBIOBLANK. Loop thread.
+    void unblank_for_new_run();
 
     // The binding is going: no paint runs after this returns (one in progress
     // is waited for), vblank waiters are answered now. Loop thread, before the
@@ -68,6 +71,7 @@ private:
     LeaseTarget* painting_ = nullptr;  // the paint thread's, set for the call of paint
 
     // Loop thread.
+    bool held_off_ = false;  // the program switched the output off (FBIOBLANK)
     EventSource vblank_timer_;
     bool vblank_armed_ = false;
     std::vector<std::function<void()>> vblank_waiters_;

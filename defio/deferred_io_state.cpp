@@ -61,7 +61,7 @@ Result<void> DeferredIoState::attach(Sink& sink)
         {
             [this] { notify_write(); },
             [this] { look_tracker(); },
-            [this] { deferred_work(); },
+            [this](std::chrono::nanoseconds due) { deferred_work(due); },
         },
         tracker_->write_doorbell_fd());
     if (!worker)
@@ -141,7 +141,7 @@ void DeferredIoState::schedule_flush()
 void DeferredIoState::flush_now()
 {
     std::unique_lock lock(lock_);
-    flush_locked(lock);
+    flush_locked(lock, monotonic_now());
 }
 
 bool DeferredIoState::attached() const
@@ -158,10 +158,10 @@ FlushStats DeferredIoState::stats() const
     return stats;
 }
 
-void DeferredIoState::deferred_work()
+void DeferredIoState::deferred_work(std::chrono::nanoseconds due)
 {
     std::unique_lock lock(lock_);
-    flush_locked(lock);
+    flush_locked(lock, due);
 }
 
 void DeferredIoState::look_again(NextLook next)
@@ -195,7 +195,7 @@ void DeferredIoState::look_tracker()
     look_again(next);
 }
 
-void DeferredIoState::flush_locked(const std::unique_lock<std::shared_mutex>& lock)
+void DeferredIoState::flush_locked(const std::unique_lock<std::shared_mutex>& lock, std::chrono::nanoseconds due)
 {
     if (!info_)
         return;  // the output is gone: flushes are no-ops
@@ -214,7 +214,7 @@ void DeferredIoState::flush_locked(const std::unique_lock<std::shared_mutex>& lo
         for (uint32_t page : f.pages)
             pagereflist_.add(pagerefs_[page]);
         const uint64_t frame = recorder_ ? record_flush_start(started_mono, f) : 0;
-        const FlushResult result = info_->flush(*f.source, pagereflist_.sorted(), f.damage);
+        const FlushResult result = info_->flush(*f.source, pagereflist_.sorted(), f.damage, due);
         pagereflist_.clear();
         stats_.flushes += 1;
         stats_.pages += f.pages.size();

@@ -106,14 +106,15 @@ public:
     DeferredIoState(Key, SharedBuffer buffer, std::unique_ptr<Tracker> tracker, const DeferredIoOptions& options);
 
 private:
-    void deferred_work();  // the flush worker's timer expired
+    void deferred_work(std::chrono::nanoseconds due);  // the flush worker's timer, armed for `due`, expired
     // Arms the flush for the delay from now, when the sink wants it. Under
     // lock_ (shared or exclusive) with info_ set.
     void schedule_flush();
     // What the last collect said. Under lock_ with info_ set.
     void look_again(NextLook next);
     void look_tracker();   // the look timer expired: a collect between flushes (polled trackers)
-    void flush_locked(const std::unique_lock<std::shared_mutex>& lock);
+    // `due`: when the flush should have started (Sink::flush).
+    void flush_locked(const std::unique_lock<std::shared_mutex>& lock, std::chrono::nanoseconds due);
     // Returns the frame's number.
     uint64_t record_flush_start(std::chrono::nanoseconds started, const FoundDamage& found);
 

@@ -73,6 +73,7 @@ bool FlushWorker::schedule_at(std::chrono::nanoseconds at)
         return false;
     }
     armed_ = true;
+    due_ = at;
     return true;
 }
 
@@ -127,6 +128,7 @@ void FlushWorker::run()
         }
         if (fds[kTimer].revents) {
             drain(timer_.get());
+            std::chrono::nanoseconds due;
             {
                 std::lock_guard guard(mutex_);
                 if (cancelled_)
@@ -134,8 +136,9 @@ void FlushWorker::run()
                 // Cleared before the work runs: a write seen during the flush
                 // arms the timer again and lands in the next flush.
                 armed_ = false;
+                due = due_;
             }
-            callbacks_.deferred_work();
+            callbacks_.deferred_work(due);
         }
     }
 }

@@ -22,7 +22,8 @@ public:
     struct Callbacks {
         std::function<void()> write_seen;     // the tracker's doorbell rang
         std::function<void()> look;           // the timer armed by schedule_look_at() expired
-        std::function<void()> deferred_work;  // the timer armed by schedule_at() expired
+        // The timer armed by schedule_at() expired; `due` is the time it was armed for.
+        std::function<void(std::chrono::nanoseconds due)> deferred_work;
     };
 
     // doorbell_fd: readable after a write (-1: none).
@@ -60,9 +61,10 @@ private:
     UniqueFd look_timer_;  // one-shot: the next look
     UniqueFd stop_;        // eventfd written by cancel_sync()
 
-    std::mutex mutex_;       // protects armed_ and cancelled_; taken by schedule_at(), schedule_look_at(),
-                             // the worker thread and cancel_sync(), never while calling back
+    std::mutex mutex_;       // protects armed_, due_ and cancelled_; taken by schedule_at(),
+                             // schedule_look_at(), the worker thread and cancel_sync(), never while calling back
     bool armed_ = false;     // the one-shot timer is set and has not fired yet
+    std::chrono::nanoseconds due_{};  // what it was set for
     bool cancelled_ = false;
 
     std::atomic<uint64_t> wakeups_{0};

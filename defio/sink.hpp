@@ -41,9 +41,12 @@ public:
     // from: the state's buffer, or the shadow of what was sent (exact damage);
     // it has the buffer's layout. `pages` (sorted) are the pages in which
     // something changed; `damage` is clipped to the buffer. Must not call back
-    // into the DeferredIoState.
-    virtual FlushResult flush(const SharedBuffer& src, std::span<PageRef* const> pages,
-                              const Damage& damage) = 0;
+    // into the DeferredIoState. `due` is when the flush was meant to start
+    // (what flush_time() said; for a flush asked for at once, when it was
+    // asked): a flush that starts much later woke late, which an output
+    // timing its commits to vblanks must learn from.
+    virtual FlushResult flush(const SharedBuffer& src, std::span<PageRef* const> pages, const Damage& damage,
+                              std::chrono::nanoseconds due) = 0;
 
     // What damage this sink wants (it may change with a mode change; the
     // state asks once, when it attaches).

@@ -52,7 +52,8 @@ public:
     // Loop thread. Calls `done` on the loop thread at the output's next
     // vblank (FBIO_WAITFORVSYNC, a pan completing), or when the output goes.
     virtual void wait_vblank(std::function<void()> done) = 0;
-    // Loop thread. FBIOBLANK: true blanks the output (DPMS off on KMS).
+    // Loop thread. FBIOBLANK: true switches the output off (DPMS off on KMS)
+    // until false, whatever is drawn meanwhile.
     virtual void set_blanked(bool blanked) = 0;
 };
 

@@ -46,9 +46,15 @@ Result<void> HeadlessOutput::set_blanked(bool blanked)
     return {};
 }
 
-FlushResult HeadlessOutput::flush(const SharedBuffer& src, std::span<PageRef* const>, const Damage& damage)
+Result<void> HeadlessOutput::hold_blanked(bool held)
 {
-    // Something drew: the screen comes on with it.
+    held_.store(held, std::memory_order_relaxed);
+    return {};
+}
+
+FlushResult HeadlessOutput::flush(const SharedBuffer& src, std::span<PageRef* const>, const Damage& damage, std::chrono::nanoseconds due)
+{
+    // Something drew: the screen comes on with it, unless it is held off.
     blanked_.store(false, std::memory_order_relaxed);
     uint64_t bytes = 0;
     {
@@ -61,7 +67,7 @@ FlushResult HeadlessOutput::flush(const SharedBuffer& src, std::span<PageRef* co
     count_bytes(bytes);
     // The copy into the frame is this output's commit.
     const auto committed = monotonic_now();
-    vblank_clock_.committed(committed);
+    vblank_clock_.committed(committed, due);
     Committed entry{committed, 0, notify_committed(committed)};
     if (auto fence = timeline_.create_fence(); fence) {
         (void)(*fence)->add_callback([this, token = entry.token](std::chrono::nanoseconds at) {

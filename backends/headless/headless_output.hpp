@@ -44,10 +44,14 @@ public:
     uint64_t snapshots() const { return snapshots_taken_.load(std::memory_order_relaxed); }
     // Blanked, the screen shows black (frame() and the snapshots say so).
     Result<void> set_blanked(bool blanked) override;
-    bool blanked() const override { return blanked_.load(std::memory_order_relaxed); }
+    Result<void> hold_blanked(bool held) override;
+    bool blanked() const override
+    {
+        return blanked_.load(std::memory_order_relaxed) || held_.load(std::memory_order_relaxed);
+    }
 
     // Flush worker thread.
-    FlushResult flush(const SharedBuffer& src, std::span<PageRef* const> pages, const Damage& damage) override;
+    FlushResult flush(const SharedBuffer& src, std::span<PageRef* const> pages, const Damage& damage, std::chrono::nanoseconds due) override;
     // Any thread. Like a KMS output with a vblank (VblankClock): shortly
     // before the simulated vblank that keeps delay + one period.
     std::chrono::nanoseconds flush_time(std::chrono::nanoseconds now, std::chrono::nanoseconds ready) const override;
@@ -76,7 +80,8 @@ private:
     mutable std::mutex frame_mutex_;  // protects frame_; taken by flush() (flush worker, under the state
                                       // lock; the cursor's lock nests inside) and by readers of the frame
     Image frame_;
-    std::atomic<bool> blanked_{false};
+    std::atomic<bool> blanked_{false};  // until something is drawn (set_blanked)
+    std::atomic<bool> held_{false};     // until hold_blanked(false)
 
     // Loop thread only.
     EventSource vblank_;

@@ -183,7 +183,7 @@ Result<void> KmsOutput::set_mode()
         drmModeModeInfo mode = pipe_.mode;
         if (drmModeSetCrtc(fd_, pipe_.crtc_id, shown.fb_id(), 0, 0, &connector, 1, &mode) != 0)
             return errno_error("drmModeSetCrtc");
-        return blanked_ ? set_active(false) : Result<void>();
+        return blanked_ || held_ ? set_active(false) : Result<void>();
     }
     uint32_t mode_blob = 0;
     if (drmModeCreatePropertyBlob(fd_, &pipe_.mode, sizeof pipe_.mode, &mode_blob) != 0)
@@ -197,7 +197,7 @@ Result<void> KmsOutput::set_mode()
     };
     add(pipe_.connector_id, connector_props_, "CRTC_ID", pipe_.crtc_id);
     add(pipe_.crtc_id, crtc_props_, "MODE_ID", mode_blob);
-    add(pipe_.crtc_id, crtc_props_, "ACTIVE", blanked_ ? 0 : 1);
+    add(pipe_.crtc_id, crtc_props_, "ACTIVE", blanked_ || held_ ? 0 : 1);
     add(pipe_.plane_id, plane_props_, "FB_ID", shown.fb_id());
     add(pipe_.plane_id, plane_props_, "CRTC_ID", pipe_.crtc_id);
     add(pipe_.plane_id, plane_props_, "SRC_X", 0);
@@ -242,25 +242,47 @@ Result<void> KmsOutput::set_active(bool active)
     return {};
 }
 
-Result<void> KmsOutput::set_blanked(bool blanked)
+Result<void> KmsOutput::switch_off(bool blanked, bool held)
 {
-    std::lock_guard lock(mutex_);
-    if (blanked == blanked_)
-        return {};
-    if (!suspended_) {  // else resume() sets the mode with it
-        if (auto r = set_active(!blanked); !r)
+    const bool off = blanked || held;
+    if (off != (blanked_ || held_) && !suspended_) {  // else resume() sets the mode with it
+        if (auto r = set_active(!off); !r)
             return Error{r.error().code, pipe_.name + ": " + r.error().what};
-        if (!blanked && vblank_)
+        if (!off && vblank_)
             vblank_->restart();
     }
     blanked_ = blanked;
+    held_ = held;
+    return {};
+}
+
+Result<void> KmsOutput::set_blanked(bool blanked)
+{
+    std::lock_guard lock(mutex_);
+    return switch_off(blanked, held_);
+}
+
+Result<void> KmsOutput::hold_blanked(bool held)
+{
+    bool released;
+    {
+        std::lock_guard lock(mutex_);
+        released = held_ && !held;
+        if (auto r = switch_off(blanked_, held); !r)
+            return r;
+    }
+    // Nothing was drawn while it was held off: all of it goes out now.
+    if (const auto& shown = state(); released && shown) {
+        const Size frame = frame_size();
+        shown->add_damage({0, 0, frame.width, frame.height});
+    }
     return {};
 }
 
 bool KmsOutput::blanked() const
 {
     std::lock_guard lock(mutex_);
-    return blanked_;
+    return blanked_ || held_;
 }
 
 void KmsOutput::suspend()
@@ -290,7 +312,7 @@ Result<void> KmsOutput::resume()
     return {};
 }
 
-FlushResult KmsOutput::flush(const SharedBuffer& src, std::span<PageRef* const>, const Damage& damage)
+FlushResult KmsOutput::flush(const SharedBuffer& src, std::span<PageRef* const>, const Damage& damage, std::chrono::nanoseconds due)
 {
     std::unique_lock lock(mutex_);
     if (suspended_)
@@ -300,8 +322,8 @@ FlushResult KmsOutput::flush(const SharedBuffer& src, std::span<PageRef* const>,
                    static_cast<long long>(kFlipTimeout.count()));
         in_flight_ = false;
     }
-    if (closing_ || suspended_)
-        return {};
+    if (closing_ || suspended_ || held_)
+        return {};  // held off: hold_blanked(false) redraws the whole frame
     if (blanked_) {
         // Something drew: the panel comes on, showing what it showed, and then this frame.
         if (auto r = set_active(true); !r) {
@@ -327,7 +349,7 @@ FlushResult KmsOutput::flush(const SharedBuffer& src, std::span<PageRef* const>,
         return {bytes};
     }
     ages_.rendered(back_index, damage);
-    if (auto r = commit(back, damage); !r) {
+    if (auto r = commit(back, damage, due); !r) {
         const int code = r.error().code;
         if (code == ENODEV) {
             // Unplugged: the udev event removes this output soon; say it once.
@@ -352,13 +374,14 @@ FlushResult KmsOutput::flush(const SharedBuffer& src, std::span<PageRef* const>,
     return {bytes};
 }
 
-Result<void> KmsOutput::commit(ScanoutBuffer& buffer, const Damage& damage)
+Result<void> KmsOutput::commit(ScanoutBuffer& buffer, const Damage& damage, std::chrono::nanoseconds due)
 {
     const std::vector<Rect> clips = copy_.clips(damage, shape_.max_rects);
-    return atomic_ ? commit_atomic(buffer, clips) : commit_legacy(buffer, clips);
+    return atomic_ ? commit_atomic(buffer, clips, due) : commit_legacy(buffer, clips, due);
 }
 
-Result<void> KmsOutput::commit_atomic(ScanoutBuffer& buffer, const std::vector<Rect>& clips)
+Result<void> KmsOutput::commit_atomic(ScanoutBuffer& buffer, const std::vector<Rect>& clips,
+                                       std::chrono::nanoseconds due)
 {
     drmModeAtomicReq* req = drmModeAtomicAlloc();
     drmModeAtomicAddProperty(req, pipe_.plane_id, *plane_props_.id("FB_ID"), buffer.fb_id());
@@ -399,7 +422,7 @@ Result<void> KmsOutput::commit_atomic(ScanoutBuffer& buffer, const std::vector<R
     in_flight_token_ = token;
     in_flight_issued_ = issued;
     if (vblank_)
-        vblank_->committed(issued);
+        vblank_->committed(issued, due);
     if (out_fence >= 0)
         adopt_out_fence(out_fence, token, issued);
     return {};
@@ -439,7 +462,8 @@ void KmsOutput::wait_in_fence_here()
     in_fences_.fetch_add(1, std::memory_order_relaxed);
 }
 
-Result<void> KmsOutput::commit_legacy(ScanoutBuffer& buffer, const std::vector<Rect>& clips)
+Result<void> KmsOutput::commit_legacy(ScanoutBuffer& buffer, const std::vector<Rect>& clips,
+                                       std::chrono::nanoseconds due)
 {
     if (in_fence_)
         wait_in_fence_here();  // no IN_FENCE_FD without atomic
@@ -456,7 +480,7 @@ Result<void> KmsOutput::commit_legacy(ScanoutBuffer& buffer, const std::vector<R
     in_flight_token_ = notify_committed(issued);
     in_flight_issued_ = issued;
     if (vblank_)
-        vblank_->committed(issued);
+        vblank_->committed(issued, due);
     return {};
 }
 

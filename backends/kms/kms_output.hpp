@@ -107,10 +107,13 @@ public:
     Result<void> resume();
 
     Result<void> set_blanked(bool blanked) override;
+    Result<void> hold_blanked(bool held) override;
+    // Switches the CRTC to what blanked_ and held_ are to become. Under mutex_.
+    Result<void> switch_off(bool blanked, bool held);
     bool blanked() const override;
 
     // Flush worker thread.
-    FlushResult flush(const SharedBuffer& src, std::span<PageRef* const> pages, const Damage& damage) override;
+    FlushResult flush(const SharedBuffer& src, std::span<PageRef* const> pages, const Damage& damage, std::chrono::nanoseconds due) override;
     // Any thread.
     DamageShape damage_shape() const override { return shape_; }
     std::chrono::nanoseconds flush_time(std::chrono::nanoseconds now, std::chrono::nanoseconds ready) const override;
@@ -136,9 +139,10 @@ private:
     Result<void> set_mode();
     // The CRTC on or off (blocking). Under mutex_.
     Result<void> set_active(bool active);
-    Result<void> commit(ScanoutBuffer& buffer, const Damage& damage);
-    Result<void> commit_atomic(ScanoutBuffer& buffer, const std::vector<Rect>& clips);
-    Result<void> commit_legacy(ScanoutBuffer& buffer, const std::vector<Rect>& clips);
+    // `due`: when the flush was meant to start (Sink::flush).
+    Result<void> commit(ScanoutBuffer& buffer, const Damage& damage, std::chrono::nanoseconds due);
+    Result<void> commit_atomic(ScanoutBuffer& buffer, const std::vector<Rect>& clips, std::chrono::nanoseconds due);
+    Result<void> commit_legacy(ScanoutBuffer& buffer, const std::vector<Rect>& clips, std::chrono::nanoseconds due);
     void wait_in_fence_here();
     void adopt_out_fence(int fd, uint64_t token, std::chrono::nanoseconds issued);
 
@@ -174,7 +178,8 @@ private:
     bool in_flight_ = false;
     bool closing_ = false;
     bool suspended_ = false;  // the seat is away: no master, no commits
-    bool blanked_ = false;    // the CRTC is inactive
+    bool blanked_ = false;    // the CRTC is inactive until something is drawn (set_blanked)
+    bool held_ = false;       // the CRTC is inactive until hold_blanked(false); nothing is drawn meanwhile
     std::shared_ptr<Fence> out_fence_;  // the last commit's OUT_FENCE_PTR fence, or null
     std::shared_ptr<Fence> in_fence_;   // for the next commit, or null
     uint64_t in_flight_token_ = 0;      // the profiler's token of the commit in flight

@@ -19,7 +19,7 @@ namespace {
 class LateSink final : public Sink {
 public:
     explicit LateSink(std::chrono::nanoseconds extra) : extra_(extra) {}
-    FlushResult flush(const SharedBuffer&, std::span<PageRef* const>, const Damage&) override
+    FlushResult flush(const SharedBuffer&, std::span<PageRef* const>, const Damage&, std::chrono::nanoseconds) override
     {
         flushed_at = monotonic_now().count();
         return {};

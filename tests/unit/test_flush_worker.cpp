@@ -18,7 +18,7 @@ using namespace std::chrono_literals;
 TEST(FlushWorker, FirstScheduleArmsOneTimer)
 {
     std::atomic<int> works{0};
-    auto worker = FlushWorker::start({[] {}, [] {}, [&] { ++works; }}, -1).value();
+    auto worker = FlushWorker::start({[] {}, [] {}, [&](std::chrono::nanoseconds) { ++works; }}, -1).value();
     EXPECT_TRUE(worker->schedule_at(monotonic_now() + 1s));  // far enough that it is still armed below
     for (int i = 0; i < 99; ++i)
         EXPECT_FALSE(worker->schedule_at(monotonic_now() + 1ms)) << "later schedules only add work to the same flush";
@@ -32,7 +32,7 @@ TEST(FlushWorker, FirstScheduleArmsOneTimer)
 TEST(FlushWorker, NoWakeupsWhileIdle)
 {
     std::atomic<int> works{0};
-    auto worker = FlushWorker::start({[] {}, [] {}, [&] { ++works; }}, -1).value();
+    auto worker = FlushWorker::start({[] {}, [] {}, [&](std::chrono::nanoseconds) { ++works; }}, -1).value();
     const auto tids = test::threads_named("udefio-flush");
     ASSERT_EQ(tids.size(), 1u);
     ASSERT_TRUE(test::wait_until_blocked(tids[0]));  // asleep in poll(), idle
@@ -45,7 +45,7 @@ TEST(FlushWorker, DoorbellCallsWriteSeen)
 {
     auto bell = Doorbell::create().value();
     std::atomic<int> seen{0};
-    auto worker = FlushWorker::start({[&] { ++seen; }, [] {}, [] {}}, bell.fd()).value();
+    auto worker = FlushWorker::start({[&] { ++seen; }, [] {}, [](std::chrono::nanoseconds) {}}, bell.fd()).value();
     bell.ring();
     ASSERT_TRUE(wait_for([&] { return seen.load() == 1; }));
 }
@@ -53,7 +53,7 @@ TEST(FlushWorker, DoorbellCallsWriteSeen)
 TEST(FlushWorker, LooksWhenAskedOnce)
 {
     std::atomic<int> looks{0}, works{0};
-    auto worker = FlushWorker::start({[] {}, [&] { ++looks; }, [&] { ++works; }}, -1).value();
+    auto worker = FlushWorker::start({[] {}, [&] { ++looks; }, [&](std::chrono::nanoseconds) { ++works; }}, -1).value();
     worker->schedule_look_at(monotonic_now() + 5ms);
     ASSERT_TRUE(wait_for([&] { return looks.load() == 1; }));
     // One-shot: a flush asked after the look runs, and no second look came before it.
@@ -65,7 +65,7 @@ TEST(FlushWorker, LooksWhenAskedOnce)
 TEST(FlushWorker, CancelSyncStopsPendingWork)
 {
     std::atomic<int> works{0};
-    auto worker = FlushWorker::start({[] {}, [] {}, [&] { ++works; }}, -1).value();
+    auto worker = FlushWorker::start({[] {}, [] {}, [&](std::chrono::nanoseconds) { ++works; }}, -1).value();
     ASSERT_TRUE(worker->schedule_at(monotonic_now() + 10s));
     worker->cancel_sync();  // joins the thread: nothing can run after it
     EXPECT_EQ(works.load(), 0);
@@ -75,7 +75,7 @@ TEST(FlushWorker, CancelSyncStopsPendingWork)
 TEST(FlushWorker, RunsAtTheTimeAskedNotBefore)
 {
     std::atomic<int64_t> ran_at{0};
-    auto worker = FlushWorker::start({[] {}, [] {}, [&] { ran_at = monotonic_now().count(); }}, -1).value();
+    auto worker = FlushWorker::start({[] {}, [] {}, [&](std::chrono::nanoseconds) { ran_at = monotonic_now().count(); }}, -1).value();
     const auto at = monotonic_now() + 40ms;
     worker->schedule_at(at);
     ASSERT_TRUE(wait_for([&] { return ran_at.load() != 0; }));
@@ -85,7 +85,7 @@ TEST(FlushWorker, RunsAtTheTimeAskedNotBefore)
 TEST(FlushWorker, ATimeInThePastRunsAtOnce)
 {
     std::atomic<int> works{0};
-    auto worker = FlushWorker::start({[] {}, [] {}, [&] { ++works; }}, -1).value();
+    auto worker = FlushWorker::start({[] {}, [] {}, [&](std::chrono::nanoseconds) { ++works; }}, -1).value();
     worker->schedule_at(monotonic_now() - 1s);
     ASSERT_TRUE(wait_for([&] { return works.load() == 1; }));
 }

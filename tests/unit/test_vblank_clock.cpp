@@ -15,9 +15,9 @@ constexpr std::chrono::nanoseconds kPeriod = 16'666'667ns;
 struct PlacedClock : VblankClock {
     PlacedClock() : VblankClock(kPeriod)
     {
-        committed(1s - 5ms);
+        committed(1s - 5ms, 1s - 5ms);
         flipped(100, 1s);
-        committed(1s + kPeriod - 5ms);
+        committed(1s + kPeriod - 5ms, 1s + kPeriod - 5ms);
         flipped(101, 1s + kPeriod);
     }
 };
@@ -74,7 +74,7 @@ TEST(VblankClock, WhileACommitIsInFlightAimsAtTheVblankAfterItsFlip)
 {
     PlacedClock clock;
     const auto last = 1s + kPeriod;
-    clock.committed(last + kPeriod - 5ms);  // lands at last + P
+    clock.committed(last + kPeriod - 5ms, last + kPeriod - 5ms);  // lands at last + P
     // Written right after that commit: the earliest a new commit can catch
     // is the vblank after the one in flight, and the flush starts the margin
     // before it, so it never waits for the flip.
@@ -98,7 +98,7 @@ TEST(VblankClock, AMissWidensTheMarginAndHitsNarrowIt)
     uint64_t sequence = 101;
     // Issued within the margin before a vblank (the flush started the margin
     // ahead and copied for a while), shown one later: a miss.
-    clock.committed(vblank + kPeriod - start * 3 / 4);
+    clock.committed(vblank + kPeriod - start * 3 / 4, vblank + kPeriod - start);
     vblank += 2 * kPeriod;
     sequence += 2;
     clock.flipped(sequence, vblank);
@@ -107,12 +107,27 @@ TEST(VblankClock, AMissWidensTheMarginAndHitsNarrowIt)
     EXPECT_EQ(widened, start + 1ms);
     // A long run of hits narrows it again.
     for (int i = 0; i < VblankClock::kHitsToNarrow; ++i) {
-        clock.committed(vblank + kPeriod - widened);
+        clock.committed(vblank + kPeriod - widened, vblank + kPeriod - widened);
         vblank += kPeriod;
         clock.flipped(++sequence, vblank);
     }
     EXPECT_LT(clock.margin(), widened);
     EXPECT_GE(clock.margin(), VblankClock::kMinMargin);
+}
+
+TEST(VblankClock, AFlushThatWokeAfterItsVblankIsAMiss)
+{
+    PlacedClock clock;
+    const auto start = clock.margin();
+    const auto vblank = 1s + kPeriod;
+    // Due the margin before vblank + P, but the flush worker woke 1 ms after
+    // it (a busy machine): its quick commit is shown at vblank + 2P, a period
+    // late, though it was issued well before that vblank.
+    const auto due = vblank + kPeriod - start;
+    clock.committed(vblank + kPeriod + 1ms, due);
+    clock.flipped(103, vblank + 2 * kPeriod);
+    EXPECT_EQ(clock.misses(), 1u);
+    EXPECT_EQ(clock.margin(), start + 1ms);
 }
 
 TEST(VblankClock, MarginNeverExceedsHalfAPeriod)
@@ -121,7 +136,7 @@ TEST(VblankClock, MarginNeverExceedsHalfAPeriod)
     auto vblank = 1s + kPeriod;
     uint64_t sequence = 101;
     for (int i = 0; i < 50; ++i) {
-        clock.committed(vblank + kPeriod - clock.margin());
+        clock.committed(vblank + kPeriod - clock.margin(), vblank + kPeriod - clock.margin());
         vblank += 3 * kPeriod;
         sequence += 3;
         clock.flipped(sequence, vblank);

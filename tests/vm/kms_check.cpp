@@ -115,7 +115,7 @@ int main(int argc, char** argv)
     if (crc.available())
         crc_a = crc.settled(vblanks);
     if (blank) {
-        // Output::set_blanked (what --blank-after and FBIOBLANK call): CRTC
+        // Output::set_blanked (what --blank-after calls): CRTC
         // ACTIVE 0 (atomic) or the connector's DPMS off (legacy); nothing is
         // committed while off; a flush (something drew) switches it on and
         // shows the new picture.
@@ -146,11 +146,42 @@ int main(int argc, char** argv)
                     (long long)after.value_or(-1), output->blanked() ? 1 : 0,
                     static_cast<unsigned long long>(commits_before_draw - commits_off),
                     static_cast<unsigned long long>(output->counters().commits - commits_off));
+
+        // Output::hold_blanked (FBIOBLANK): off, and what is drawn keeps it
+        // off (flushed, not committed); released, it comes on showing it.
+        std::promise<Result<void>> held;
+        (*loop)->post([&] { held.set_value(output->hold_blanked(true)); });
+        if (auto r = held.get_future().get(); !r)
+            return fail("hold_blanked(true): " + r.error().message());
+        const auto held_state = read_state();
+        const uint64_t commits_held = output->counters().commits;
+        const uint64_t flushes_held = (*state)->stats().flushes;
+        for (uint32_t y = 100; y < 164; ++y)
+            for (uint32_t x = 300; x < 364; ++x)
+                pixels[y * stride + x] = 0x0000ff00u;
+        const auto end = std::chrono::steady_clock::now() + 10s;
+        while ((*state)->stats().flushes == flushes_held && std::chrono::steady_clock::now() < end)
+            std::this_thread::sleep_for(5ms);
+        const bool flushed_held = (*state)->stats().flushes > flushes_held;
+        const auto held_after_draw = read_state();
+        const uint64_t commits_while_held = output->counters().commits - commits_held;
+        flips = output->counters().presented;
+        std::promise<Result<void>> released;
+        (*loop)->post([&] { released.set_value(output->hold_blanked(false)); });
+        if (auto r = released.get_future().get(); !r)
+            return fail("hold_blanked(false): " + r.error().message());
+        wait_presented(flips);
+        const auto released_state = read_state();
+        const bool dumped_released = screendump("released" + suffix);
+        std::printf("UDEFIO-KMS-HOLD %s held=%lld flushed=%d after_draw=%lld commits_while_held=%llu released=%lld\n",
+                    atomic ? "ACTIVE" : "DPMS", (long long)held_state.value_or(-1), flushed_held ? 1 : 0,
+                    (long long)held_after_draw.value_or(-1), static_cast<unsigned long long>(commits_while_held),
+                    (long long)released_state.value_or(-1));
         (*loop)->stop();
         loop_thread.join();
         backend->reset();
         state->reset();
-        return a && dumped_off && dumped_on ? 0 : fail("screendump failed");
+        return a && dumped_off && dumped_on && dumped_released ? 0 : fail("screendump failed");
     }
     if (transform) {
         std::printf("UDEFIO-KMS-TURNED panel=%ux%u frame=%ux%u transform=%s by=%s crc=%s\n", output->mode().width,

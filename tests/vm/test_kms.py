@@ -349,9 +349,10 @@ class KmsLane(unittest.TestCase):
                          f"turned by the {results['scanout-90']['by']} and by the copy, vkms saw different pictures")
 
     def test_bochs_blanked_and_on_again(self):
-        """Output::set_blanked (--blank-after, FBIOBLANK): CRTC ACTIVE 0 in
-        an atomic commit, the connector's DPMS off on legacy; nothing is
-        committed while off; drawing switches it on with the new picture."""
+        """Output::set_blanked (--blank-after): CRTC ACTIVE 0 in an atomic
+        commit, the connector's DPMS off on legacy; nothing is committed while
+        off; drawing switches it on with the new picture. Output::hold_blanked
+        (FBIOBLANK): drawing keeps it off; released, it shows what was drawn."""
         for name, prop, suffix in (("blank", "ACTIVE", "-blank"), ("blank-legacy", "DPMS", "-blank-legacy")):
             with self.subTest(name):
                 rc, output = self.case("bochs", name)
@@ -369,6 +370,18 @@ class KmsLane(unittest.TestCase):
                                      for x in range(SQUARE[0], SQUARE[0] + SQUARE[2])
                                      if b[(y * w + x) * 3:(y * w + x) * 3 + 3] != red), 0,
                                  "the square drawn while off is not on screen after it came on")
+                # hold_blanked (FBIOBLANK): drawing keeps it off; released, it shows what was drawn.
+                line = next(l for l in output.splitlines() if l.startswith("UDEFIO-KMS-HOLD"))
+                info = dict(kv.split("=") for kv in line.split()[2:])
+                self.assertEqual((info["held"], info["flushed"], info["after_draw"], info["released"]),
+                                 (off, "1", off, on), line)
+                self.assertEqual(info["commits_while_held"], "0", line)
+                w, h, b = read_ppm(os.path.join(self.dumps, "bochs", f"released{suffix}.ppm"))
+                green = b"\x00\xff\x00"
+                self.assertEqual(sum(1 for y in range(SQUARE[1], SQUARE[1] + SQUARE[3])
+                                     for x in range(SQUARE[0] + 100, SQUARE[0] + 100 + SQUARE[2])
+                                     if b[(y * w + x) * 3:(y * w + x) * 3 + 3] != green), 0,
+                                 "the square drawn while held off is not on screen after it came on")
 
     def test_bochs_legacy(self):
         self.check_scanout("bochs", "scanout-legacy", "-legacy")

@@ -313,7 +313,7 @@ static int cmd_vsync(struct fb* fb, int times)
 }
 
 /* Fills with `color`, lets two vblanks pass, blanks the screen
- * (FB_BLANK_POWERDOWN) and then only waits for vblanks, until killed. */
+ * (FB_BLANK_POWERDOWN) and then goes on drawing, a row a vblank, until killed. */
 static int cmd_blank(struct fb* fb, uint32_t color)
 {
     fill_rows(fb, 0, 0, fb->var.yres, color);
@@ -323,8 +323,12 @@ static int cmd_blank(struct fb* fb, uint32_t color)
     if (r < 0)
         return fail("FBIOBLANK", r);
     printf("blanked=1\n");
-    for (;;)
+    fflush(stdout);
+    for (uint32_t n = 1;; ++n) {
+        const uint32_t row = n % fb->var.yres;
+        fill_rows(fb, 0, row, row + 1, color ^ (n << 8));  /* a new colour: a change to send */
         fb_ioctl(fb->fd, FBIO_WAITFORVSYNC, 0);
+    }
 }
 
 /* Draws page 1 while page 0 is shown, then pans to it. */

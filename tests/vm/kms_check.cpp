@@ -124,10 +124,14 @@ int main(int argc, char** argv)
             return atomic ? DrmProperties::read(fd, output->crtc_id(), DRM_MODE_OBJECT_CRTC).value("ACTIVE")
                           : DrmProperties::read(fd, output->connector_id(), DRM_MODE_OBJECT_CONNECTOR).value("DPMS");
         };
+        // Runs `call` on the loop thread (where blanking is done) and waits for it.
+        auto on_loop = [&](auto call) {
+            std::promise<Result<void>> done;
+            (*loop)->post([&] { done.set_value(call()); });
+            return done.get_future().get();
+        };
         const auto before = read_state();
-        std::promise<Result<void>> off;
-        (*loop)->post([&] { off.set_value(output->set_blanked(true)); });
-        if (auto r = off.get_future().get(); !r)
+        if (auto r = on_loop([&] { return output->set_blanked(true); }); !r)
             return fail("set_blanked(true): " + r.error().message());
         const auto blanked_state = read_state();
         const uint64_t commits_off = output->counters().commits;
@@ -149,9 +153,7 @@ int main(int argc, char** argv)
 
         // Output::hold_blanked (FBIOBLANK): off, and what is drawn keeps it
         // off (flushed, not committed); released, it comes on showing it.
-        std::promise<Result<void>> held;
-        (*loop)->post([&] { held.set_value(output->hold_blanked(true)); });
-        if (auto r = held.get_future().get(); !r)
+        if (auto r = on_loop([&] { return output->hold_blanked(true); }); !r)
             return fail("hold_blanked(true): " + r.error().message());
         const auto held_state = read_state();
         const uint64_t commits_held = output->counters().commits;
@@ -166,9 +168,7 @@ int main(int argc, char** argv)
         const auto held_after_draw = read_state();
         const uint64_t commits_while_held = output->counters().commits - commits_held;
         flips = output->counters().presented;
-        std::promise<Result<void>> released;
-        (*loop)->post([&] { released.set_value(output->hold_blanked(false)); });
-        if (auto r = released.get_future().get(); !r)
+        if (auto r = on_loop([&] { return output->hold_blanked(false); }); !r)
             return fail("hold_blanked(false): " + r.error().message());
         wait_presented(flips);
         const auto released_state = read_state();

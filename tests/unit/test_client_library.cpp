@@ -51,6 +51,26 @@ protected:
         state_->detach();
         ::rmdir(dir_.c_str());
     }
+    // A connected client with one surface; null if that failed.
+    udefio_client* connect_with_surface(uint32_t& surface)
+    {
+        udefio_client* c = udefio_connect((dir_ + "/udefio-0").c_str(), nullptr, 0);
+        EXPECT_NE(c, nullptr);
+        if (c && udefio_create_surface(c, &surface, nullptr, nullptr) != 0) {
+            ADD_FAILURE() << udefio_last_error(c);
+            udefio_disconnect(c);
+            return nullptr;
+        }
+        return c;
+    }
+    // Writes `value` into every page of the lease, guarded: end_access's answer.
+    static int write_guarded(udefio_buffer& b, uint32_t value)
+    {
+        udefio_begin_access(&b);
+        for (size_t i = 0; i < b.size / 4; i += 1024)
+            static_cast<volatile uint32_t*>(b.data)[i] = value;
+        return udefio_end_access(&b);
+    }
     void tick()
     {
         ++sequence_;
@@ -109,15 +129,12 @@ TEST_F(ClientLibrary, LeaseDrawCommitPresented)
 
 TEST_F(ClientLibrary, RevokedLeaseIsAnErrorReturnNotACrash)
 {
-    udefio_client* c = udefio_connect((dir_ + "/udefio-0").c_str(), nullptr, 0);
-    ASSERT_NE(c, nullptr);
     uint32_t surface = 0;
-    ASSERT_EQ(udefio_create_surface(c, &surface, nullptr, nullptr), 0);
+    udefio_client* c = connect_with_surface(surface);
+    ASSERT_NE(c, nullptr);
     udefio_buffer b{};
     ASSERT_EQ(udefio_lease(c, surface, 0, 0, &b), 0);
-    udefio_begin_access(&b);
-    static_cast<volatile uint32_t*>(b.data)[0] = 1;
-    EXPECT_EQ(udefio_end_access(&b), 0) << "not revoked yet";
+    EXPECT_EQ(write_guarded(b, 1), 0) << "not revoked yet";
     int revoked = 0;
     udefio_set_revoked_callback(c, [](void* data, uint32_t, uint32_t) { ++*static_cast<int*>(data); }, &revoked);
     loop_.run_on_loop([&] { server_->revoke_all(wire::RevokeReason::output_gone); });
@@ -125,10 +142,7 @@ TEST_F(ClientLibrary, RevokedLeaseIsAnErrorReturnNotACrash)
         udefio_dispatch(c);
         return revoked == 1;
     }));
-    udefio_begin_access(&b);
-    for (size_t i = 0; i < b.size / 4; i += 1024)
-        static_cast<volatile uint32_t*>(b.data)[i] = 2;  // SIGBUS, guarded
-    EXPECT_EQ(udefio_end_access(&b), -1) << "the write into a revoked lease was not reported";
+    EXPECT_EQ(write_guarded(b, 2), -1) << "the write into a revoked lease (SIGBUS, guarded) was not reported";
     udefio_disconnect(c);
 }
 
@@ -138,22 +152,14 @@ TEST_F(ClientLibrary, AFailedAccessFindsTheReasonAlreadyArrived)
     // access fails, why is among the events that have arrived: udefio sends
     // `revoked` before it takes the memory, so a client does not have to
     // wait for it (tools/examples/client_damage.c relies on that).
-    udefio_client* c = udefio_connect((dir_ + "/udefio-0").c_str(), nullptr, 0);
-    ASSERT_NE(c, nullptr);
     uint32_t surface = 0;
-    ASSERT_EQ(udefio_create_surface(c, &surface, nullptr, nullptr), 0);
+    udefio_client* c = connect_with_surface(surface);
+    ASSERT_NE(c, nullptr);
     for (int round = 0; round < 20; ++round) {
         udefio_buffer b{};
         ASSERT_EQ(udefio_lease(c, surface, 0, 0, &b), 0);
         loop_.loop().post([&] { server_->revoke_all(wire::RevokeReason::output_gone); });
-        int failed = 0;
-        ASSERT_TRUE(test::wait_for([&] {
-            udefio_begin_access(&b);
-            for (size_t i = 0; i < b.size / 4; i += 1024)
-                static_cast<volatile uint32_t*>(b.data)[i] = uint32_t(round);
-            failed = udefio_end_access(&b);
-            return failed != 0;
-        }, 20s));
+        ASSERT_TRUE(test::wait_for([&] { return write_guarded(b, uint32_t(round)) != 0; }, 20s));
         EXPECT_EQ(udefio_revoke_reason(c, b.lease), UDEFIO_REVOKED_OUTPUT_GONE) << "round " << round;
         EXPECT_EQ(udefio_release(c, &b), 0);
     }

@@ -420,6 +420,8 @@ void Session::wake(const char* why)
     for (Output* o : backend_->outputs()) {
         if (auto r = o->set_blanked(false); !r)
             UDEFIO_LOG(warn, "output %s: switching on: %s", o->name().c_str(), r.error().message().c_str());
+        else if (o->blanked())
+            UDEFIO_LOG(info, "output %s stays off: its program switched it off (FBIOBLANK)", o->name().c_str());
         else
             UDEFIO_LOG(info, "output %s switched on: %s", o->name().c_str(), why);
     }

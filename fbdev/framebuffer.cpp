@@ -171,7 +171,8 @@ IoctlOutcome Framebuffer::pan(uint64_t arg, TargetMemory& memory)
     return {0, Deferral::next_vblank};
 }
 
-FlushResult Framebuffer::flush(const SharedBuffer& src, std::span<PageRef* const> pages, const Damage&, std::chrono::nanoseconds)
+FlushResult Framebuffer::flush(const SharedBuffer& src, std::span<PageRef* const> pages,
+                               const Damage&, std::chrono::nanoseconds)
 {
     if (memory_lost_)
         return {};

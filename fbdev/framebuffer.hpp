@@ -53,7 +53,8 @@ public:
     bool revoked() const { return revoked_; }
 
     // Sink: converts the shown rows the pages hold onto the Screen's canvas.
-    FlushResult flush(const SharedBuffer& src, std::span<PageRef* const> pages, const Damage& damage, std::chrono::nanoseconds due) override;
+    FlushResult flush(const SharedBuffer& src, std::span<PageRef* const> pages,
+                      const Damage& damage, std::chrono::nanoseconds due) override;
 
     Framebuffer(Screen& screen, ScreenMode mode);
 

@@ -52,7 +52,8 @@ Result<void> HeadlessOutput::hold_blanked(bool held)
     return {};
 }
 
-FlushResult HeadlessOutput::flush(const SharedBuffer& src, std::span<PageRef* const>, const Damage& damage, std::chrono::nanoseconds due)
+FlushResult HeadlessOutput::flush(const SharedBuffer& src, std::span<PageRef* const>,
+                                  const Damage& damage, std::chrono::nanoseconds due)
 {
     // Something drew: the screen comes on with it, unless it is held off.
     blanked_.store(false, std::memory_order_relaxed);

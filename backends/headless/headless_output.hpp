@@ -51,7 +51,8 @@ public:
     }
 
     // Flush worker thread.
-    FlushResult flush(const SharedBuffer& src, std::span<PageRef* const> pages, const Damage& damage, std::chrono::nanoseconds due) override;
+    FlushResult flush(const SharedBuffer& src, std::span<PageRef* const> pages,
+                      const Damage& damage, std::chrono::nanoseconds due) override;
     // Any thread. Like a KMS output with a vblank (VblankClock): shortly
     // before the simulated vblank that keeps delay + one period.
     std::chrono::nanoseconds flush_time(std::chrono::nanoseconds now, std::chrono::nanoseconds ready) const override;

@@ -312,7 +312,8 @@ Result<void> KmsOutput::resume()
     return {};
 }
 
-FlushResult KmsOutput::flush(const SharedBuffer& src, std::span<PageRef* const>, const Damage& damage, std::chrono::nanoseconds due)
+FlushResult KmsOutput::flush(const SharedBuffer& src, std::span<PageRef* const>,
+                             const Damage& damage, std::chrono::nanoseconds due)
 {
     std::unique_lock lock(mutex_);
     if (suspended_)

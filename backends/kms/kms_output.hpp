@@ -108,12 +108,11 @@ public:
 
     Result<void> set_blanked(bool blanked) override;
     Result<void> hold_blanked(bool held) override;
-    // Switches the CRTC to what blanked_ and held_ are to become. Under mutex_.
-    Result<void> switch_off(bool blanked, bool held);
     bool blanked() const override;
 
     // Flush worker thread.
-    FlushResult flush(const SharedBuffer& src, std::span<PageRef* const> pages, const Damage& damage, std::chrono::nanoseconds due) override;
+    FlushResult flush(const SharedBuffer& src, std::span<PageRef* const> pages,
+                      const Damage& damage, std::chrono::nanoseconds due) override;
     // Any thread.
     DamageShape damage_shape() const override { return shape_; }
     std::chrono::nanoseconds flush_time(std::chrono::nanoseconds now, std::chrono::nanoseconds ready) const override;
@@ -139,6 +138,8 @@ private:
     Result<void> set_mode();
     // The CRTC on or off (blocking). Under mutex_.
     Result<void> set_active(bool active);
+    // The CRTC as blanked_ and held_ are to become: off if either is. Under mutex_.
+    Result<void> switch_off(bool blanked, bool held);
     // `due`: when the flush was meant to start (Sink::flush).
     Result<void> commit(ScanoutBuffer& buffer, const Damage& damage, std::chrono::nanoseconds due);
     Result<void> commit_atomic(ScanoutBuffer& buffer, const std::vector<Rect>& clips, std::chrono::nanoseconds due);

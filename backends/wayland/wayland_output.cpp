@@ -158,7 +158,8 @@ int WaylandOutput::writable_slot_locked() const
     return -1;
 }
 
-FlushResult WaylandOutput::flush(const SharedBuffer& src, std::span<PageRef* const>, const Damage& damage, std::chrono::nanoseconds)
+FlushResult WaylandOutput::flush(const SharedBuffer& src, std::span<PageRef* const>,
+                                 const Damage& damage, std::chrono::nanoseconds)
 {
     std::unique_lock lock(mutex_);
     if (!stalled_ && !writable_.wait_for(lock, kFrameWaitPeriods * mode_.refresh_period(),

@@ -71,7 +71,8 @@ public:
     // Its counters: commits are flushes committed to the surface; presented, those reported presented.
 
     // Flush worker thread.
-    FlushResult flush(const SharedBuffer& src, std::span<PageRef* const> pages, const Damage& damage, std::chrono::nanoseconds due) override;
+    FlushResult flush(const SharedBuffer& src, std::span<PageRef* const> pages,
+                      const Damage& damage, std::chrono::nanoseconds due) override;
 
     // The buffer last committed, turned as the compositor shows it (the panel).
     Result<void> snapshot_png(const std::string& path) const override;

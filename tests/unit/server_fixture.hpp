@@ -122,7 +122,8 @@ protected:
         state_->detach();
     }
     struct NullSink : Sink {
-        FlushResult flush(const SharedBuffer&, std::span<PageRef* const>, const Damage&, std::chrono::nanoseconds) override { return {}; }
+        FlushResult flush(const SharedBuffer&, std::span<PageRef* const>,
+                          const Damage&, std::chrono::nanoseconds) override { return {}; }
     } sink_;
     std::shared_ptr<DeferredIoState> state_;
     std::unique_ptr<LeaseTarget> target_;

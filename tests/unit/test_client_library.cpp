@@ -79,7 +79,8 @@ protected:
     }
 
     struct NullSink : Sink {
-        FlushResult flush(const SharedBuffer&, std::span<PageRef* const>, const Damage&, std::chrono::nanoseconds) override { return {}; }
+        FlushResult flush(const SharedBuffer&, std::span<PageRef* const>,
+                          const Damage&, std::chrono::nanoseconds) override { return {}; }
     } sink_;
     std::string dir_;
     std::shared_ptr<DeferredIoState> state_;

@@ -75,7 +75,8 @@ TEST(FlushWorker, CancelSyncStopsPendingWork)
 TEST(FlushWorker, RunsAtTheTimeAskedNotBefore)
 {
     std::atomic<int64_t> ran_at{0};
-    auto worker = FlushWorker::start({[] {}, [] {}, [&](std::chrono::nanoseconds) { ran_at = monotonic_now().count(); }}, -1).value();
+    auto worker = FlushWorker::start({[] {}, [] {}, 
+        [&](std::chrono::nanoseconds) { ran_at = monotonic_now().count(); }}, -1).value();
     const auto at = monotonic_now() + 40ms;
     worker->schedule_at(at);
     ASSERT_TRUE(wait_for([&] { return ran_at.load() != 0; }));

@@ -24,7 +24,8 @@ namespace {
 // The output side: counts flushes; what reached it is in the state's buffer.
 class CountingSink final : public Sink {
 public:
-    FlushResult flush(const SharedBuffer&, std::span<PageRef* const>, const Damage& damage, std::chrono::nanoseconds) override
+    FlushResult flush(const SharedBuffer&, std::span<PageRef* const>,
+                      const Damage& damage, std::chrono::nanoseconds) override
     {
         flushes.fetch_add(1);
         return {uint64_t(damage.area()) * 4};

@@ -66,7 +66,8 @@ public:
         state_->detach();
         canary_->sink_destroyed = true;
     }
-    FlushResult flush(const SharedBuffer&, std::span<PageRef* const>, const Damage& damage, std::chrono::nanoseconds) override
+    FlushResult flush(const SharedBuffer&, std::span<PageRef* const>,
+                      const Damage& damage, std::chrono::nanoseconds) override
     {
         canary_->in_flush++;
         if (canary_->sink_destroyed)

@@ -15,7 +15,8 @@ namespace {
 
 class CountingSink : public Sink {
 public:
-    FlushResult flush(const SharedBuffer&, std::span<PageRef* const>, const Damage&, std::chrono::nanoseconds) override { return {}; }
+    FlushResult flush(const SharedBuffer&, std::span<PageRef* const>,
+                      const Damage&, std::chrono::nanoseconds) override { return {}; }
 };
 
 // A single store after 300 ms idle until the flush that carries it has

@@ -17,7 +17,8 @@ namespace {
 class CopySink final : public Sink {
 public:
     explicit CopySink(const BufferLayout& layout) : frame_(layout.bytes()) {}
-    FlushResult flush(const SharedBuffer& src, std::span<PageRef* const>, const Damage& damage, std::chrono::nanoseconds) override
+    FlushResult flush(const SharedBuffer& src, std::span<PageRef* const>,
+                      const Damage& damage, std::chrono::nanoseconds) override
     {
         uint64_t bytes = 0;
         for (const Rect& r : damage.rects()) {

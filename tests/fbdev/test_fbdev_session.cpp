@@ -175,19 +175,25 @@ TEST_F(FbdevSessionTest, KeysReachTheProgramsConsoleAsTtyBytes)
         on_loop([&] { ready = client_->program() && client_->program()->console().display_mode() == KD_GRAPHICS; });
         return ready;
     }, 20s)) << "the program did not set its console up";
-    auto press = [&](uint32_t keysym, std::string utf8) {
-        KeyEvent key;
-        key.pressed = true;
-        key.keysym = keysym;
-        key.utf8 = std::move(utf8);
-        on_loop([&] { const_cast<MainClient&>(session_->main_client()).on_input(InputEvent{{}, 1, key}); });
-        key.pressed = false;  // a release types nothing
-        key.utf8.clear();
-        on_loop([&] { const_cast<MainClient&>(session_->main_client()).on_input(InputEvent{{}, 1, key}); });
-    };
-    press(XKB_KEY_a, "a");
-    press(XKB_KEY_Up, "");
-    press(XKB_KEY_Return, "\r");
+    // All in one call on the loop thread: the program exits once it has read
+    // them, which ends the session and its loop, so a later call would wait
+    // for a loop that no longer runs (seen on a loaded machine).
+    on_loop([&] {
+        auto press = [&](uint32_t keysym, std::string utf8) {
+            auto& focus = const_cast<MainClient&>(session_->main_client());
+            KeyEvent key;
+            key.pressed = true;
+            key.keysym = keysym;
+            key.utf8 = std::move(utf8);
+            focus.on_input(InputEvent{{}, 1, key});
+            key.pressed = false;  // a release types nothing
+            key.utf8.clear();
+            focus.on_input(InputEvent{{}, 1, key});
+        };
+        press(XKB_KEY_a, "a");
+        press(XKB_KEY_Up, "");
+        press(XKB_KEY_Return, "\r");
+    });
     ASSERT_TRUE(test::wait_for([&] { return !running(); }, 20s)) << "the program did not get its keys";
     auto ended = outcome();
     ASSERT_TRUE(ended.has_value());

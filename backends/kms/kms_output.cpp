@@ -271,12 +271,17 @@ Result<void> KmsOutput::hold_blanked(bool held)
         if (auto r = switch_off(blanked_, held); !r)
             return r;
     }
-    // Nothing was drawn while it was held off: all of it goes out now.
-    if (const auto& shown = state(); released && shown) {
+    if (released)
+        redraw_all();  // nothing was drawn while it was held off
+    return {};
+}
+
+void KmsOutput::redraw_all()
+{
+    if (const auto& shown = state()) {
         const Size frame = frame_size();
         shown->add_damage({0, 0, frame.width, frame.height});
     }
-    return {};
 }
 
 bool KmsOutput::blanked() const
@@ -304,11 +309,7 @@ Result<void> KmsOutput::resume()
             vblank_->restart();
     }
     flipped_.notify_all();
-    // What was drawn while away is in the frame: all of it goes out again.
-    if (const auto& shown = state()) {
-        const Size frame = frame_size();
-        shown->add_damage({0, 0, frame.width, frame.height});
-    }
+    redraw_all();  // what was drawn while away is in the frame
     return {};
 }
 

@@ -140,6 +140,9 @@ private:
     Result<void> set_active(bool active);
     // The CRTC as blanked_ and held_ are to become: off if either is. Under mutex_.
     Result<void> switch_off(bool blanked, bool held);
+    // The whole frame goes out again with the next flush. Not under mutex_
+    // (a flush holds the state's lock, then mutex_).
+    void redraw_all();
     // `due`: when the flush was meant to start (Sink::flush).
     Result<void> commit(ScanoutBuffer& buffer, const Damage& damage, std::chrono::nanoseconds due);
     Result<void> commit_atomic(ScanoutBuffer& buffer, const std::vector<Rect>& clips, std::chrono::nanoseconds due);

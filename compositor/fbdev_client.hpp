@@ -39,6 +39,7 @@ public:
     std::optional<TrackerKind> tracker() const override { return TrackerKind::explicit_damage; }
     Result<void> attach(OutputBinding& binding) override;
     void detach() override;
+    pid_t process_group() const override { return supervisor_ ? supervisor_->process_group() : 0; }
     // Keys reach the running program's console as the Linux console sends them.
     void on_input(const InputEvent& event) override { tty_input_.on_input(event); }
     void on_seat_disabled() override;

@@ -31,7 +31,12 @@ public:
     // Stops drawing, before the frame is revoked.
     virtual void detach() = 0;
 
-    // The session's input focus is the main client: every input event of the
+    // The process group of the program running now (0: none, or the demo):
+    // a protocol client of this group is the main program, which the input
+    // focus goes to (compositor/server.hpp).
+    virtual pid_t process_group() const { return 0; }
+
+    // The session's input focus is the main client unless a protocol client has it: every input event of the
     // seat (an fbdev program's console gets the keys as tty bytes), and the
     // seat switched away and back (its VT_PROCESS console is told). Loop thread.
     virtual void on_input(const InputEvent&) {}

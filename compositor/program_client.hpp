@@ -24,6 +24,7 @@ public:
     std::optional<TrackerKind> tracker() const override { return TrackerKind::shadow; }
     Result<void> attach(OutputBinding& binding) override;
     void detach() override;
+    pid_t process_group() const override { return supervisor_ ? supervisor_->process_group() : 0; }
 
 private:
     EventLoop& loop_;

@@ -45,6 +45,8 @@ public:
     // Ends the program (SIGTERM, then SIGKILL) and restarts nothing. Loop thread.
     void stop();
     unsigned restarts() const { return restarts_; }
+    // The running program's process group (it and what it started); 0 between runs.
+    pid_t process_group() const { return child_ ? child_->process_group() : 0; }
 
     ProgramSupervisor(EventLoop& loop, ChildSpec spec, RestartOptions options, OnEnd on_end, SpawnHooks hooks);
 

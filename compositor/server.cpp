@@ -1,6 +1,9 @@
 #include "compositor/server.hpp"
 
 #include <sys/socket.h>
+#include <unistd.h>
+
+#include "compositor/input_wire.hpp"
 
 #include "util/log.hpp"
 #include "util/scm_rights.hpp"
@@ -15,6 +18,17 @@ namespace {
 constexpr auto kRefusalLogEvery = std::chrono::seconds(10);
 
 }  // namespace
+
+Result<FocusRequests> parse_focus_requests(const std::string& name)
+{
+    if (name == "any")
+        return FocusRequests::any;
+    if (name == "main")
+        return FocusRequests::main_program;
+    if (name == "none")
+        return FocusRequests::none;
+    return plain_error("focus requests \"" + name + "\": expected any, main or none");
+}
 
 Server::Server(EventLoop& loop) : loop_(loop) {}
 
@@ -72,9 +86,11 @@ void Server::on_gone(ClientConnection& connection, const std::string& why)
     auto it = clients_.find(connection.id());
     if (it == clients_.end())
         return;
-    UDEFIO_LOG(info, "client %u (pid %d) gone: %s", connection.id(), int(connection.pid()), why.c_str());
+    const uint32_t id = connection.id();  // `connection` goes with its entry
+    UDEFIO_LOG(info, "client %u (pid %d) gone: %s", id, int(connection.pid()), why.c_str());
     revoke_leases(it->second, [](const ClientLease&) { return true; }, RevokeReason::client_gone);
     clients_.erase(it);
+    drop_focus(id, std::nullopt, "its client is gone");
 }
 
 const ServedOutput* Server::output(uint32_t id) const
@@ -218,6 +234,76 @@ void Server::create_surface(Client& c, uint32_t surface_id, uint32_t on)
     c.surfaces[surface_id].output = on;
     if (on)
         configure(c, surface_id);  // else when an output appears
+    if (!focus_ && c.version >= wire::Focus::since && is_main_program(c))
+        give_focus(c, surface_id, "the main program's first surface");
+}
+
+bool Server::is_main_program(const Client& c) const
+{
+    const pid_t group = main_group_ ? main_group_() : 0;
+    // The pid's group is read, then the pidfd says the pid still named the client's process.
+    return group > 0 && ::getpgid(c.connection->pid()) == group && c.connection->peer().alive();
+}
+
+void Server::set_focus_policy(FocusRequests requests, std::function<pid_t()> main_group)
+{
+    focus_requests_ = requests;
+    main_group_ = std::move(main_group);
+}
+
+void Server::handle(Client& c, const wire::RequestFocus& m)
+{
+    if (!surface(c, m.surface))
+        return;
+    if (focus_ && focus_->client == c.connection->id() && focus_->surface == m.surface)
+        return c.connection->send(wire::Focus{m.surface, 1});
+    const bool granted = focus_requests_ == FocusRequests::any ||
+                         (focus_requests_ == FocusRequests::main_program && is_main_program(c));
+    if (!granted) {
+        UDEFIO_LOG(info, "client %u (pid %d) asked for the input focus: refused (--focus-requests %s)",
+                   c.connection->id(), int(c.connection->pid()),
+                   focus_requests_ == FocusRequests::none ? "none" : "main");
+        return c.connection->send(wire::Focus{m.surface, 0});
+    }
+    give_focus(c, m.surface, "it asked");
+}
+
+void Server::give_focus(Client& c, uint32_t surface_id, const char* why)
+{
+    if (focus_) {
+        auto old = clients_.find(focus_->client);
+        if (old != clients_.end())
+            old->second.connection->send(wire::Focus{focus_->surface, 0});
+    }
+    focus_ = FocusHolder{c.connection->id(), surface_id};
+    UDEFIO_LOG(info, "input focus: client %u (pid %d) surface %u (%s)", c.connection->id(),
+               int(c.connection->pid()), surface_id, why);
+    c.connection->send(wire::Focus{surface_id, 1});
+}
+
+void Server::drop_focus(uint32_t client, std::optional<uint32_t> surface_id, const char* why)
+{
+    if (!focus_ || focus_->client != client || (surface_id && focus_->surface != *surface_id))
+        return;
+    UDEFIO_LOG(info, "input focus: back to the main client (client %u's surface %u had it: %s)", client,
+               focus_->surface, why);
+    focus_.reset();
+}
+
+std::optional<std::pair<uint32_t, uint32_t>> Server::focus() const
+{
+    if (!focus_)
+        return std::nullopt;
+    return std::pair(focus_->client, focus_->surface);
+}
+
+bool Server::deliver_input(const InputEvent& event)
+{
+    if (!focus_)
+        return false;
+    if (auto message = input_to_wire(event, focus_->surface))
+        clients_.at(focus_->client).connection->send(*message);
+    return true;
 }
 
 void Server::configure(Client& c, uint32_t surface_id)
@@ -412,6 +498,7 @@ void Server::handle(Client& c, const wire::DestroySurface& m)
         return;
     revoke_leases(c, [&](const ClientLease& e) { return e.surface == m.surface; }, RevokeReason::compositor);
     c.surfaces.erase(m.surface);
+    drop_focus(c.connection->id(), m.surface, "the surface was destroyed");
 }
 
 void Server::handle(Client& c, const wire::ReleaseLease& m)

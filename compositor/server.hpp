@@ -15,6 +15,7 @@
 
 #include <chrono>
 #include <deque>
+#include <functional>
 #include <map>
 #include <memory>
 #include <optional>
@@ -24,6 +25,7 @@
 #include "compositor/client_lease.hpp"
 #include "compositor/commit_copy.hpp"
 #include "fence/fence_wait.hpp"
+#include "input/input_event.hpp"
 #include "util/weak_self.hpp"
 
 namespace udefio {
@@ -42,6 +44,13 @@ struct ServerLimits {
     size_t max_clients = 64;                // more are refused with an error
     size_t shadow_bytes = size_t(256) << 20;  // the shadows of damage-less commits, all clients
 };
+
+// Who may take the input focus from the main client with request_focus
+// (--focus-requests): any client, only the main program (its process group:
+// it and what it started), or none. The main program is given the focus at
+// its first surface, whatever this says, unless a client has it.
+enum class FocusRequests { any, main_program, none };
+Result<FocusRequests> parse_focus_requests(const std::string& name);
 
 class Server final : public ClientConnection::Handler {
 public:
@@ -81,6 +90,15 @@ public:
     void set_lease_lifetime(std::chrono::milliseconds lifetime) { lease_lifetime_ = lifetime; }
     void set_limits(const ServerLimits& limits);
     size_t clients() const { return clients_.size(); }
+
+    // Input (version 3). `main_group` tells the process group of the main
+    // program now running (0: none, or the demo).
+    void set_focus_policy(FocusRequests requests, std::function<pid_t()> main_group);
+    // Sends the event to the surface that has the input focus; false when no
+    // client's surface has it (the event is then the main client's).
+    bool deliver_input(const InputEvent& event);
+    // The client (connection id) and surface that have the input focus.
+    std::optional<std::pair<uint32_t, uint32_t>> focus() const;
     // Leases whose client's writes are found through its pagemap.
     size_t pagemap_leases() const;
 
@@ -125,6 +143,12 @@ private:
     void handle(Client& c, const wire::DestroySurface& m);
     void handle(Client& c, const wire::ReleaseLease& m);
     void handle(Client& c, const wire::TrackLease& m);
+    void handle(Client& c, const wire::RequestFocus& m);
+    bool is_main_program(const Client& c) const;
+    void give_focus(Client& c, uint32_t surface, const char* why);
+    // The client's surface (nullopt: whichever of its surfaces) no longer
+    // has the focus; the main client has it now.
+    void drop_focus(uint32_t client, std::optional<uint32_t> surface, const char* why);
     void create_surface(Client& c, uint32_t surface, uint32_t output);
     Surface* surface(Client& c, uint32_t id);
     // The surface is (now) on its output: tell the client where and how big.
@@ -152,6 +176,13 @@ private:
     uint32_t default_output_ = 0;
     uint64_t next_generation_ = 1;
     std::chrono::milliseconds lease_lifetime_{0};
+    struct FocusHolder {
+        uint32_t client;  // connection id
+        uint32_t surface;
+    };
+    std::optional<FocusHolder> focus_;  // none: the main client has it
+    FocusRequests focus_requests_ = FocusRequests::any;
+    std::function<pid_t()> main_group_;
     std::deque<uint32_t> copying_;  // clients with commits to copy, whose turn is next first
     bool copies_posted_ = false;
     uint64_t refused_ = 0;  // clients refused (--max-clients) since the last log line about it

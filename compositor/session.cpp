@@ -85,6 +85,9 @@ Result<std::unique_ptr<Session>> Session::start(EventLoop& loop, SessionConfig c
     session->signals_ = std::move(signals);
     session->server_ = std::move(server);
     session->listener_ = std::move(listener);
+    if (session->server_)
+        session->server_->set_focus_policy(session->config_.focus_requests,
+                                           [main = session->main_.get()] { return main->process_group(); });
     if (auto r = session->set_up(); !r)
         return r.error();
     if (stop_request->early)
@@ -455,7 +458,8 @@ void Session::gap_ended(const char* why)
 void Session::on_input(const InputEvent& event)
 {
     on_input_activity();
-    main_->on_input(event);
+    if (!server_ || !server_->deliver_input(event))
+        main_->on_input(event);
 }
 
 void Session::on_input_activity()

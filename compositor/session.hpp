@@ -42,6 +42,7 @@ struct SessionConfig {
     RestartOptions restart;                       // for those
     std::chrono::milliseconds blank_after{0};     // --blank-after: idle this long, the outputs go off; 0: never
     InputConfig input;                            // the seat's keyboard (with a KMS backend)
+    FocusRequests focus_requests = FocusRequests::any;  // who may take the input focus (--focus-requests)
     // Each of those also sees a /dev/fb0 (compositor/fbdev_client.hpp): the
     // i-th, rows client_rows[i] of the main client's output (missing, or 0
     // rows: all of them). It runs where the main client runs, and moves with it.
@@ -49,7 +50,7 @@ struct SessionConfig {
     std::vector<LeasePlace> client_rows;
 };
 
-class Session final : private InputListener, private SeatListener {
+class Session final : public InputListener, private SeatListener {
 public:
     static Result<std::unique_ptr<Session>> start(EventLoop& loop, SessionConfig config,
                                                   std::unique_ptr<MainClient> main);
@@ -81,6 +82,10 @@ public:
     bool blanked() const { return blanked_; }
     // An input event: the idle time starts again, blanked outputs come on.
     void on_input_activity();
+    // Every input event of the seat (SeatInput's listener): it wakes blanked
+    // outputs and goes to the input focus, a protocol client's surface
+    // (compositor/server.hpp), else the main client.
+    void on_input(const InputEvent& event) override;
     // The tracker of the main client's frame (the last one it had).
     TrackerKind main_tracker() const { return main_tracker_; }
     const MainClient& main_client() const { return *main_; }
@@ -98,9 +103,6 @@ private:
     void on_main_ended(const ChildExit& exit);
     void on_backend_gone(const std::string& why);
     void on_revoke_request();  // SIGUSR1
-    // Every input event of the seat: it wakes blanked outputs and goes to the
-    // main client, the input focus (protocol clients do not get input yet).
-    void on_input(const InputEvent& event) override;
     // Idle blanking (--blank-after): the timer checks how long since the
     // last input or presented frame; wake() switches every output on.
     void on_blank_timer();

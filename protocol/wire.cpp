@@ -1,6 +1,9 @@
 #include "protocol/wire.hpp"
 
+#include <algorithm>
+#include <cmath>
 #include <cstring>
+#include <limits>
 #include <optional>
 #include <type_traits>
 #include <utility>
@@ -14,6 +17,7 @@ template <class T>
 std::vector<std::byte> encode_one(const T& body)
 {
     static_assert(std::is_trivially_copyable_v<T> && sizeof(Header) + sizeof(T) <= kMaxMessage);
+    static_assert(std::has_unique_object_representations_v<T>, "padding other than fields named pad");
     const Header header{T::opcode, uint32_t(sizeof(Header) + sizeof(T))};
     std::vector<std::byte> out(header.size);
     std::memcpy(out.data(), &header, sizeof header);
@@ -82,6 +86,32 @@ Result<void> check(const OutputInfo& m)
 }
 Result<void> check(const OutputRemoved&) { return {}; }
 Result<void> check(const SurfaceOutput&) { return {}; }
+Result<void> check(const RequestFocus&) { return {}; }
+Result<void> flag(std::string_view message, std::string_view field, uint32_t value, uint32_t most = 1)
+{
+    if (value <= most)
+        return {};
+    return bad(std::string(message) + ": " + std::string(field) + " " + std::to_string(value) + " (at most " +
+               std::to_string(most) + ")");
+}
+Result<void> check(const Focus& m) { return flag("focus", "focused", m.focused); }
+Result<void> check(const Key& m)
+{
+    if (!std::memchr(m.text, 0, sizeof m.text))
+        return bad("key: text not NUL-terminated");
+    return flag("key", "state", m.state, uint32_t(KeyState::repeated));
+}
+Result<void> check(const PointerMotion& m) { return flag("pointer_motion", "absolute", m.absolute); }
+Result<void> check(const PointerButton& m) { return flag("pointer_button", "pressed", m.pressed); }
+Result<void> check(const PointerAxis& m)
+{
+    return flag("pointer_axis", "source", m.source, uint32_t(AxisSource::continuous));
+}
+Result<void> check(const TouchDown&) { return {}; }
+Result<void> check(const TouchMotion&) { return {}; }
+Result<void> check(const TouchUp&) { return {}; }
+Result<void> check(const TouchFrame&) { return {}; }
+Result<void> check(const TouchCancel&) { return {}; }
 
 template <class Variant, class T>
 Result<Variant> decode_as(std::span<const std::byte> bytes, size_t fds)
@@ -183,6 +213,12 @@ uint32_t since_of(const Request& request)
 uint32_t since_of(const Event& event)
 {
     return std::visit([](const auto& m) { return std::decay_t<decltype(m)>::since; }, event);
+}
+
+Fixed to_fixed(double value)
+{
+    constexpr double kMost = double(std::numeric_limits<Fixed>::max()) / 256;
+    return Fixed(std::lround(std::clamp(value, -kMost, kMost) * 256));
 }
 
 ErrorEvent make_error(ErrorCode code, const std::string& message)

@@ -22,13 +22,20 @@
 namespace udefio::wire {
 
 // The version this udefio speaks; it also serves clients of every earlier one.
-inline constexpr uint32_t kVersion = 2;
+inline constexpr uint32_t kVersion = 3;
 inline constexpr uint32_t kMinVersion = 1;
 inline constexpr size_t kMaxMessage = 256;  // bytes; every message is smaller
 inline constexpr size_t kMaxFds = 1;        // per message
 inline constexpr int32_t kMaxCoordinate = 1 << 15;
 inline constexpr uint32_t kFormatXrgb8888 = 0x34325258;  // DRM_FORMAT_XRGB8888 ("XR24")
 inline constexpr size_t kMaxOutputName = 32;             // bytes, NUL included
+inline constexpr size_t kMaxKeyText = 16;                // bytes, NUL included
+
+// Positions and scroll amounts in input events: signed 24.8 fixed point, as
+// Wayland's wl_fixed_t (value = fixed / 256).
+using Fixed = int32_t;
+Fixed to_fixed(double value);
+inline double from_fixed(Fixed f) { return f / 256.0; }
 
 struct Header {
     uint32_t opcode;
@@ -103,6 +110,13 @@ struct CreateSurfaceOn {
     uint32_t output;
 };
 
+// Asks for the input focus for the surface (version 3); udefio's focus
+// policy decides, and a `focus` event says what it decided.
+struct RequestFocus {
+    UDEFIO_WIRE_MESSAGE(11, "request_focus", 0, 3);
+    uint32_t surface;
+};
+
 // Events, compositor → client.
 struct Welcome {
     UDEFIO_WIRE_MESSAGE(101, "welcome", 0, 1);
@@ -169,12 +183,93 @@ struct SurfaceOutput {
     uint32_t output;
 };
 
+// Input (version 3): only the surface that has the input focus gets it.
+// `time_us` is the kernel's timestamp (CLOCK_MONOTONIC, microseconds);
+// positions are in the surface's pixels (the output's, after its transform).
+
+// The surface got (1) or lost (0) the input focus; a refused request_focus is
+// answered with 0. After a 0 its keys, buttons and touch points count as
+// released: no release event follows for them.
+struct Focus {
+    UDEFIO_WIRE_MESSAGE(111, "focus", 0, 3);
+    uint32_t surface;
+    uint32_t focused;
+};
+enum class KeyState : uint32_t { released = 0, pressed = 1, repeated = 2 };
+struct Key {
+    UDEFIO_WIRE_MESSAGE(112, "key", 0, 3);
+    uint32_t surface;
+    uint32_t state;  // KeyState
+    uint64_t time_us;
+    uint32_t key;     // evdev code (KEY_A); xkb keycode = key + 8
+    uint32_t keysym;  // under udefio's keymap (--xkb-layout ...)
+    uint32_t mods_depressed, mods_latched, mods_locked, group;  // xkb_state_serialize_mods/layout
+    char text[kMaxKeyText];  // what a press types, UTF-8, NUL-terminated; "" for none or a release
+};
+struct PointerMotion {
+    UDEFIO_WIRE_MESSAGE(113, "pointer_motion", 0, 3);
+    uint32_t surface;
+    uint32_t absolute;  // 1: an absolute device (a tablet) set it; 0: moved by dx, dy
+    uint64_t time_us;
+    Fixed x, y, dx, dy;
+};
+struct PointerButton {
+    UDEFIO_WIRE_MESSAGE(114, "pointer_button", 0, 3);
+    uint32_t surface;
+    uint32_t pressed;
+    uint64_t time_us;
+    uint32_t button;  // BTN_LEFT, ...
+    Fixed x, y;
+    uint32_t pad;
+};
+enum class AxisSource : uint32_t { wheel = 0, finger = 1, continuous = 2 };
+struct PointerAxis {
+    UDEFIO_WIRE_MESSAGE(115, "pointer_axis", 0, 3);
+    uint32_t surface;
+    uint32_t source;  // AxisSource
+    uint64_t time_us;
+    Fixed vertical, horizontal;          // about pixels
+    int32_t vertical_v120, horizontal_v120;  // wheel clicks in 120ths; 0 for other sources
+    Fixed x, y;
+};
+struct TouchDown {
+    UDEFIO_WIRE_MESSAGE(116, "touch_down", 0, 3);
+    uint32_t surface;
+    int32_t id;  // the touch point, until its touch_up
+    uint64_t time_us;
+    Fixed x, y;
+};
+struct TouchMotion {
+    UDEFIO_WIRE_MESSAGE(117, "touch_motion", 0, 3);
+    uint32_t surface;
+    int32_t id;
+    uint64_t time_us;
+    Fixed x, y;
+};
+struct TouchUp {
+    UDEFIO_WIRE_MESSAGE(118, "touch_up", 0, 3);
+    uint32_t surface;
+    int32_t id;
+    uint64_t time_us;
+};
+// Ends a set of touch changes that happened at once.
+struct TouchFrame {
+    UDEFIO_WIRE_MESSAGE(119, "touch_frame", 0, 3);
+    uint32_t surface;
+};
+// Every touch point is gone, without touch_up.
+struct TouchCancel {
+    UDEFIO_WIRE_MESSAGE(120, "touch_cancel", 0, 3);
+    uint32_t surface;
+};
+
 #undef UDEFIO_WIRE_MESSAGE
 
 using Request = std::variant<Hello, CreateSurface, LeaseBuffer, DamageRect, Commit, AttachFence, DestroySurface,
-                             ReleaseLease, TrackLease, CreateSurfaceOn>;
+                             ReleaseLease, TrackLease, CreateSurfaceOn, RequestFocus>;
 using Event = std::variant<Welcome, Configure, Leased, Frame, Presented, Revoked, ErrorEvent, OutputInfo,
-                           OutputRemoved, SurfaceOutput>;
+                           OutputRemoved, SurfaceOutput, Focus, Key, PointerMotion, PointerButton, PointerAxis,
+                           TouchDown, TouchMotion, TouchUp, TouchFrame, TouchCancel>;
 
 // A decoded message and how many fds it carries (0 or 1).
 Result<Request> decode_request(std::span<const std::byte> bytes, size_t fds);

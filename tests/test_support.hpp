@@ -16,6 +16,7 @@
 #include <gtest/gtest.h>
 
 #include "defio/tracker_probe.hpp"
+#include "tests/read_file.hpp"
 
 namespace udefio::test {
 

@@ -45,6 +45,8 @@ struct udefio_client {
     void* presented_data = nullptr;
     udefio_revoked_fn revoked_fn = nullptr;
     void* revoked_data = nullptr;
+    udefio_input_fn input_fn = nullptr;
+    void* input_data = nullptr;
     // Leases whose mapping is registered write-protect-async, so that udefio
     // finds our stores through our pagemap (the registration lives with the fd).
     std::map<uint32_t, Userfaultfd> tracked;
@@ -62,6 +64,70 @@ struct udefio_client {
     template <class T>
     std::optional<T> wait_for(int* fd_out = nullptr);
 };
+
+namespace {
+
+// The fields each wire input event fills in udefio_input_event.
+struct InputFields {
+    udefio_input_event& out;
+
+    void operator()(const wire::Focus& e) { out.type = UDEFIO_INPUT_FOCUS, out.focused = int(e.focused); }
+    void operator()(const wire::Key& e)
+    {
+        out.type = UDEFIO_INPUT_KEY;
+        out.time_us = e.time_us;
+        out.key_state = int(e.state);
+        out.key = e.key;
+        out.keysym = e.keysym;
+        out.mods_depressed = e.mods_depressed;
+        out.mods_latched = e.mods_latched;
+        out.mods_locked = e.mods_locked;
+        out.group = e.group;
+        out.text = e.text;  // checked to be NUL-terminated
+    }
+    void operator()(const wire::PointerMotion& e)
+    {
+        out.type = UDEFIO_INPUT_POINTER_MOTION;
+        out.time_us = e.time_us;
+        at(e.x, e.y);
+        out.dx = wire::from_fixed(e.dx);
+        out.dy = wire::from_fixed(e.dy);
+        out.absolute = int(e.absolute);
+    }
+    void operator()(const wire::PointerButton& e)
+    {
+        out.type = UDEFIO_INPUT_POINTER_BUTTON;
+        out.time_us = e.time_us;
+        at(e.x, e.y);
+        out.button = e.button;
+        out.pressed = int(e.pressed);
+    }
+    void operator()(const wire::PointerAxis& e)
+    {
+        out.type = UDEFIO_INPUT_POINTER_AXIS;
+        out.time_us = e.time_us;
+        at(e.x, e.y);
+        out.axis_source = int(e.source);
+        out.vertical = wire::from_fixed(e.vertical);
+        out.horizontal = wire::from_fixed(e.horizontal);
+        out.vertical_v120 = e.vertical_v120;
+        out.horizontal_v120 = e.horizontal_v120;
+    }
+    void operator()(const wire::TouchDown& e) { touch(UDEFIO_INPUT_TOUCH_DOWN, e.id, e.time_us), at(e.x, e.y); }
+    void operator()(const wire::TouchMotion& e) { touch(UDEFIO_INPUT_TOUCH_MOTION, e.id, e.time_us), at(e.x, e.y); }
+    void operator()(const wire::TouchUp& e) { touch(UDEFIO_INPUT_TOUCH_UP, e.id, e.time_us); }
+    void operator()(const wire::TouchFrame&) { out.type = UDEFIO_INPUT_TOUCH_FRAME; }
+    void operator()(const wire::TouchCancel&) { out.type = UDEFIO_INPUT_TOUCH_CANCEL; }
+    void at(wire::Fixed x, wire::Fixed y) { out.x = wire::from_fixed(x), out.y = wire::from_fixed(y); }
+    void touch(udefio_input_type type, int32_t id, uint64_t time_us)
+    {
+        out.type = type;
+        out.touch_id = id;
+        out.time_us = time_us;
+    }
+};
+
+}  // namespace
 
 int udefio_client::send(const wire::Request& request)
 {
@@ -121,11 +187,21 @@ std::optional<wire::Event> udefio_client::read_event(int timeout_ms, int* fd_out
                     revoked_fn(revoked_data, e.lease, e.reason);
             } else if constexpr (std::is_same_v<T, wire::ErrorEvent>) {
                 error = std::string("udefio: ") + e.message;
+            } else if constexpr (std::is_invocable_v<InputFields, const T&>) {
+                if (input_fn) {
+                    udefio_input_event out{};
+                    out.surface = e.surface;
+                    out.text = "";
+                    InputFields{out}(e);
+                    input_fn(input_data, &out);
+                }
             }
         },
         *event);
     return *event;
 }
+
+
 
 template <class T>
 std::optional<T> udefio_client::wait_for(int* fd_out)
@@ -370,6 +446,20 @@ void udefio_set_presented_callback(struct udefio_client* client, udefio_presente
 {
     client->presented_fn = fn;
     client->presented_data = data;
+}
+
+void udefio_set_input_callback(struct udefio_client* client, udefio_input_fn fn, void* data)
+{
+    client->input_fn = fn;
+    client->input_data = data;
+}
+
+int udefio_request_focus(struct udefio_client* client, uint32_t surface)
+{
+    if (client->version < wire::RequestFocus::since)
+        return client->fail("udefio speaks protocol version " + std::to_string(client->version) +
+                            ": it sends no input (version " + std::to_string(wire::RequestFocus::since) + ")");
+    return client->send(wire::RequestFocus{surface});
 }
 
 void udefio_set_revoked_callback(struct udefio_client* client, udefio_revoked_fn fn, void* data)

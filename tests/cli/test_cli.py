@@ -667,6 +667,9 @@ class Kiosk(unittest.TestCase):
         r = subprocess.run(self.kiosk("--shadow-memory", "-1"), capture_output=True, text=True, timeout=60)
         self.assertEqual(r.returncode, 2, r.stderr)
         self.assertIn("--shadow-memory", r.stderr)
+        r = subprocess.run(self.kiosk("--focus-requests", "everyone"), capture_output=True, text=True, timeout=60)
+        self.assertEqual(r.returncode, 2, r.stderr)
+        self.assertIn("--focus-requests", r.stderr)
 
     def test_sigterm_as_soon_as_the_socket_is_there(self):
         """The socket comes before the output (a big one here, slow to make): a SIGTERM in between is a

@@ -40,10 +40,10 @@ void run_step(ServerHarness& h, FuzzedDataProvider& in)
     if (!bad)
         pick %= ServerHarness::kAnyId;
     auto n = [&](int most) { return in.ConsumeIntegralInRange(0, most); };
-    switch (in.ConsumeIntegralInRange(0, 25)) {
+    switch (in.ConsumeIntegralInRange(0, 27)) {
     case 18:
         if (h.connect(slot) != bad)  // bad: a hello twice, or none
-            h.hello(slot, 1 + uint32_t(n(1)));
+            h.hello(slot, 1 + uint32_t(n(2)));
         break;
     case 1: {
         const uint32_t id = uint32_t(n(5));
@@ -158,6 +158,13 @@ void run_step(ServerHarness& h, FuzzedDataProvider& in)
     case 23:
         h.present(size_t(n(7)));
         h.step();
+        break;
+    case 26:
+        if (auto s = h.surface_id(slot, pick); s && (bad || h.version(slot) >= 3))  // else a protocol error
+            h.request_focus(slot, *s);
+        break;
+    case 27:
+        h.input(uint8_t(n(255)), uint32_t(n(1 << 16)));
         break;
     case 24:
     case 25: {

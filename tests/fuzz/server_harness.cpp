@@ -14,6 +14,7 @@
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
+#include <set>
 
 #include "defio/sigbus_guard.hpp"
 #include "defio/uapi.hpp"
@@ -22,6 +23,19 @@
 
 namespace udefio::fuzz {
 namespace {
+
+// The surface an input event of the wire is for; nullopt for other events.
+std::optional<uint32_t> input_surface(const wire::Event& event)
+{
+    return std::visit(
+        [](const auto& e) -> std::optional<uint32_t> {
+            using T = std::decay_t<decltype(e)>;
+            if constexpr (T::since >= wire::Focus::since && !std::is_same_v<T, wire::Focus>)
+                return e.surface;
+            return std::nullopt;
+        },
+        event);
+}
 
 // Outputs of distinct sizes, so that a configure says which output a surface is on.
 // Each has whole-page, whole-row lease places: 256-byte rows are 16 to a page.
@@ -91,6 +105,11 @@ struct ServerHarness::Client {
     std::vector<std::unique_ptr<Lease>> old_leases;  // replaced under their id, kept for the end's check
     uint32_t version = 0;
     uint32_t serial = 0;
+    // The input focus as the client was told (a surface, or none), and the
+    // surfaces it destroyed: input sent before the server read the destroy
+    // may still name one.
+    std::optional<uint32_t> focus;
+    std::set<uint32_t> destroyed;
 };
 
 ServerHarness::Stats& ServerHarness::stats()
@@ -113,12 +132,13 @@ void ServerHarness::print_stats()
     std::fprintf(stderr,
                  "fuzz_server stats: %llu inputs, %llu steps, %llu leases, %llu revoked leases checked for SIGBUS, "
                  "%llu commits, %llu presented, %llu sync_files attached, %llu clients ended by the server, "
-                 "%llu frame pixels checked; errors by code (bad_message, bad_fd, bad_object, no_memory, "
+                 "%llu frame pixels checked, %llu input events delivered, %llu focus events; errors by code (bad_message, bad_fd, bad_object, no_memory, "
                  "revoked, other): %llu %llu %llu %llu %llu %llu\n",
                  (unsigned long long)n.inputs, (unsigned long long)n.steps, (unsigned long long)n.leased,
                  (unsigned long long)n.revoked_checked, (unsigned long long)n.committed,
                  (unsigned long long)n.presented, (unsigned long long)n.sync_files,
                  (unsigned long long)n.clients_dropped, (unsigned long long)n.frame_pixels_checked,
+                 (unsigned long long)n.input_delivered, (unsigned long long)n.focus_changes,
                  (unsigned long long)n.errors[1], (unsigned long long)n.errors[2], (unsigned long long)n.errors[3],
                  (unsigned long long)n.errors[4], (unsigned long long)n.errors[5], (unsigned long long)n.errors[0]);
 }
@@ -180,7 +200,7 @@ ServerHarness::Client* ServerHarness::client(size_t slot)
     slot %= kClients;
     if (!clients_[slot] || !clients_[slot]->socket) {
         connect(slot);
-        hello(slot, slot % 2 ? 1 : 2);
+        hello(slot, slot % 2 ? 1 : slot == 0 ? 3 : 2);
     }
     return clients_[slot].get();
 }
@@ -471,7 +491,45 @@ void ServerHarness::destroy_surface(size_t slot, uint32_t surface)
     if (Client* c = client(slot)) {
         send(*c, wire::DestroySurface{surface});
         c->surfaces.erase(surface);
+        c->destroyed.insert(surface);
+        if (c->focus == surface)
+            c->focus.reset();
     }
+}
+
+void ServerHarness::request_focus(size_t slot, uint32_t surface)
+{
+    if (Client* c = client(slot))
+        send(*c, wire::RequestFocus{surface});
+}
+
+void ServerHarness::input(uint8_t kind, uint32_t value)
+{
+    const PointF at{double(value % 300), double(value % 70)};
+    InputEvent e{std::chrono::microseconds(value), 1u + kind % 3u, TouchFrame{}};
+    switch (kind % 8) {
+    case 0: {
+        KeyEvent key;
+        key.key = value % 256;
+        key.pressed = value & 1;
+        key.repeat = value & 2;
+        key.utf8 = std::string(value % 24, 'k');  // longer than a key event carries, too
+        e.what = key;
+        break;
+    }
+    case 1: e.what = PointerMotion{at, {1, -1}, bool(value & 1)}; break;
+    case 2: e.what = PointerButton{0x110 + value % 3, bool(value & 1), at}; break;
+    case 3: e.what = PointerAxis{AxisSource(value % 3), double(value % 50) - 25, 0, 120, 0, at}; break;
+    case 4: e.what = TouchDown{int32_t(value % 10), at}; break;
+    case 5: e.what = TouchMotion{int32_t(value % 10), at}; break;
+    case 6: e.what = TouchUp{int32_t(value % 10)}; break;
+    case 7:
+        if (value & 1)
+            e.what = TouchCancel{};
+        break;
+    }
+    if (server_->deliver_input(e))
+        ++stats().input_delivered;
 }
 
 void ServerHarness::release(size_t slot, uint32_t lease)
@@ -626,6 +684,7 @@ void ServerHarness::step()
     event_base_loop(loop_->base(), EVLOOP_ONCE | EVLOOP_NONBLOCK);
     drain_all();
     check_frames();
+    check_focus();
 }
 
 // What the server sent is read before the harness changes its outputs again.
@@ -702,11 +761,32 @@ void ServerHarness::on_event(Client& c, const wire::Event& event, UniqueFd fd)
         ++stats().errors[error->code < 6 ? error->code : 0];
         if (std::getenv("FUZZ_SERVER_STATS"))
             ++error_messages()[std::string(error->message, strnlen(error->message, sizeof error->message)).substr(0, 48)];
+    } else if (auto* focus = std::get_if<wire::Focus>(&event)) {
+        if (c.version < wire::Focus::since)
+            fail("a focus event to a version-" + std::to_string(c.version) + " client");
+        ++stats().focus_changes;
+        if (focus->focused)
+            c.focus = focus->surface;
+        else if (c.focus == focus->surface)
+            c.focus.reset();
+    } else if (auto surface = input_surface(event)) {
+        if (c.focus != *surface && !c.destroyed.count(*surface))
+            fail("input for surface " + std::to_string(*surface) + " of a client that was not told it has the focus");
     } else if (auto* presented = std::get_if<wire::Presented>(&event)) {
         ++stats().presented;
         Surface& s = c.surfaces[presented->surface];
         s.presented = std::max(s.presented, presented->serial);
     }
+}
+
+// After every step: no two clients were told they have the input focus.
+void ServerHarness::check_focus() const
+{
+    size_t holders = 0;
+    for (const auto& c : clients_)
+        holders += c && c->socket && c->focus;
+    if (holders > 1)
+        fail(std::to_string(holders) + " clients were told they have the input focus");
 }
 
 void ServerHarness::check_revoked(const Lease& lease, const char* when) const

@@ -33,7 +33,7 @@ public:
     ~ServerHarness();
 
     // Client requests. A slot without a client gets one first, greeted
-    // (slots 0 and 2 in version 2, 1 and 3 in version 1), so that scripts
+    // (slot 0 in version 3, 2 in version 2, 1 and 3 in version 1), so that scripts
     // get deep. Surfaces and leases are named by `pick`: one the client has,
     // or (pick >= kAnyId) any small id; nullopt: it has none to pick.
     static constexpr uint8_t kAnyId = 250;
@@ -55,6 +55,7 @@ public:
     void release(size_t slot, uint32_t lease);
     enum class TrackAt { registered, unregistered, unmapped, kernel, other_lease };
     void track(size_t slot, uint32_t lease, TrackAt where);
+    void request_focus(size_t slot, uint32_t surface);
     void raw(size_t slot, std::span<const uint8_t> bytes);
     void disconnect(size_t slot);
     // The client's stores into its lease: a rectangle of one new token.
@@ -75,6 +76,9 @@ public:
     void set_default_output(size_t output);
     void revoke_all();
     void signal_fences();
+    // An input event of the seat, to the input focus (a client's surface, or
+    // none); `kind` picks which of the kinds, `value` its key, button or place.
+    void input(uint8_t kind, uint32_t value);
 
     // One wakeup of the loop, then every client's events, then the checks.
     void step();
@@ -85,7 +89,7 @@ public:
     // FUZZ_SERVER_STATS=1 the target prints them at exit (docs/RELIABILITY.md).
     struct Stats {
         uint64_t inputs, steps, leased, revoked_checked, committed, presented, errors[6], sync_files,
-            frame_pixels_checked, clients_dropped;
+            frame_pixels_checked, clients_dropped, input_delivered, focus_changes;
     };
     static Stats& stats();
     static void print_stats();
@@ -109,6 +113,7 @@ private:
     void drain_all();
     void on_event(Client& c, const wire::Event& event, UniqueFd fd);
     void check_frames();
+    void check_focus() const;
     void check_revoked(const Lease& lease, const char* when) const;
     [[noreturn]] void fail(const std::string& what) const;
 

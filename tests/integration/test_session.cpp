@@ -135,6 +135,45 @@ TEST_F(SessionTest, TheMainProgramStartsAgainOnTheNextOutputThatAppears)
     EXPECT_TRUE(running());
 }
 
+TEST_F(SessionTest, InputGoesToTheMainProgramsSurfaceAndARefusedClientGetsNone)
+{
+    // The main program is a protocol client (tools/examples/client_input.c):
+    // it has the input focus from its first surface, as a process of the
+    // main program's group. A --client that asks for the focus is refused
+    // under --focus-requests main. The program exits 0 after 4 input events,
+    // which ends the session; what it got is in its output file.
+    if (example("UDEFIO_CLIENT_INPUT").empty())
+        GTEST_SKIP() << "UDEFIO_CLIENT_INPUT is not in the environment (meson test sets it)";
+    const std::string got = dir_ + "/main.txt", refused = dir_ + "/client.txt";
+    SessionConfig config = two_outputs();
+    config.focus_requests = FocusRequests::main_program;
+    config.clients = {"exec " + example("UDEFIO_CLIENT_INPUT") + " --request-focus > " + refused};
+    start(std::move(config), {"/bin/sh", "-c", "exec " + example("UDEFIO_CLIENT_INPUT") + " 4 > " + got});
+    // The refused client answered, and the main program has the focus.
+    ASSERT_TRUE(test::wait_for([&] { return test::read_file(refused).find("focus 0") != std::string::npos; }, 20s));
+    ASSERT_TRUE(test::wait_for([&] {
+        bool main_has_it = false;
+        on_loop([&] { main_has_it = session_->server()->focus().has_value(); });
+        return main_has_it;
+    }, 20s));
+    on_loop([&] {
+        KeyEvent key;
+        key.key = 30;
+        key.pressed = true;
+        key.keysym = 0x61;
+        key.utf8 = "a";
+        session_->on_input({{}, 1, key});
+        session_->on_input({{}, 2, PointerMotion{{40.5, 20}, {}, true}});
+        session_->on_input({{}, 3, TouchDown{1, {100, 50}}});
+        session_->on_input({{}, 3, TouchUp{1}});
+    });
+    ASSERT_TRUE(test::wait_for([&] { return !running(); }, 20s)) << "the program did not get its 4 events";
+    ASSERT_TRUE(outcome_->ok()) << outcome_->error().message();
+    EXPECT_EQ(test::read_file(got), "focus 1\nready 320x256\nkey 30 pressed keysym 0x61 text \"a\" mods 0x0\n"
+                                    "pointer absolute 40.50 20.00\ntouch down 1 100.00 50.00\ntouch up 1\n");
+    EXPECT_EQ(test::read_file(refused).find("key"), std::string::npos) << "the refused client got input";
+}
+
 TEST_F(SessionTest, AnUnknownOutputNameIsAClearError)
 {
     SessionConfig config = two_outputs();

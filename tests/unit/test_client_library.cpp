@@ -167,6 +167,66 @@ TEST_F(ClientLibrary, AFailedAccessFindsTheReasonAlreadyArrived)
     udefio_disconnect(c);
 }
 
+TEST_F(ClientLibrary, InputReachesTheCallbackOfTheFocusedSurface)
+{
+    uint32_t surface = 0;
+    udefio_client* c = connect_with_surface(surface);
+    ASSERT_NE(c, nullptr);
+    struct Seen {
+        std::vector<udefio_input_event> events;
+        std::vector<std::string> texts;
+    } seen;
+    udefio_set_input_callback(
+        c,
+        [](void* data, const udefio_input_event* e) {
+            auto* s = static_cast<Seen*>(data);
+            s->events.push_back(*e);
+            s->texts.emplace_back(e->text);
+        },
+        &seen);
+    ASSERT_EQ(udefio_request_focus(c, surface), 0) << udefio_last_error(c);
+    ASSERT_TRUE(test::wait_for([&] {
+        udefio_dispatch(c);
+        return !seen.events.empty();
+    }));
+    EXPECT_EQ(seen.events[0].type, UDEFIO_INPUT_FOCUS);
+    EXPECT_EQ(seen.events[0].focused, 1);
+    loop_.run_on_loop([&] {
+        KeyEvent key;
+        key.key = 30;
+        key.pressed = true;
+        key.keysym = 0x61;
+        key.utf8 = "a";
+        EXPECT_TRUE(server_->deliver_input({std::chrono::microseconds(77), 1, key}));
+        EXPECT_TRUE(server_->deliver_input({{}, 2, PointerButton{0x110, true, {12.5, 3}}}));
+        EXPECT_TRUE(server_->deliver_input({{}, 3, TouchDown{2, {100.25, 50}}}));
+    });
+    ASSERT_TRUE(test::wait_for([&] {
+        udefio_dispatch(c);
+        return seen.events.size() == 4;
+    }));
+    const udefio_input_event& key = seen.events[1];
+    EXPECT_EQ(key.type, UDEFIO_INPUT_KEY);
+    EXPECT_EQ(key.surface, surface);
+    EXPECT_EQ(key.key_state, UDEFIO_KEY_PRESSED);
+    EXPECT_EQ(key.key, 30u);
+    EXPECT_EQ(key.keysym, 0x61u);
+    EXPECT_EQ(key.time_us, 77u);
+    EXPECT_EQ(seen.texts[1], "a");
+    const udefio_input_event& button = seen.events[2];
+    EXPECT_EQ(button.type, UDEFIO_INPUT_POINTER_BUTTON);
+    EXPECT_EQ(button.button, 0x110u);
+    EXPECT_EQ(button.pressed, 1);
+    EXPECT_DOUBLE_EQ(button.x, 12.5);
+    EXPECT_DOUBLE_EQ(button.y, 3);
+    const udefio_input_event& touch = seen.events[3];
+    EXPECT_EQ(touch.type, UDEFIO_INPUT_TOUCH_DOWN);
+    EXPECT_EQ(touch.touch_id, 2);
+    EXPECT_DOUBLE_EQ(touch.x, 100.25);
+    EXPECT_DOUBLE_EQ(touch.y, 50);
+    udefio_disconnect(c);
+}
+
 TEST(ClientLibraryErrors, NoCompositorIsAClearError)
 {
     char error[256] = "";

@@ -4,6 +4,7 @@
 #include <gtest/gtest.h>
 
 #include <cstring>
+#include <limits>
 
 #include "protocol/wire.hpp"
 
@@ -34,12 +35,27 @@ static_assert(sizeof(Header) + sizeof(OutputInfo) == 64);
 static_assert(sizeof(Header) + sizeof(OutputRemoved) == 12);
 static_assert(sizeof(Header) + sizeof(SurfaceOutput) == 16);
 static_assert(sizeof(Header) + sizeof(ErrorEvent) == 128);
+static_assert(sizeof(Header) + sizeof(RequestFocus) == 12);
+static_assert(sizeof(Header) + sizeof(Focus) == 16);
+static_assert(sizeof(Header) + sizeof(Key) == 64);
+static_assert(sizeof(Header) + sizeof(PointerMotion) == 40);
+static_assert(sizeof(Header) + sizeof(PointerButton) == 40);
+static_assert(sizeof(Header) + sizeof(PointerAxis) == 48);
+static_assert(sizeof(Header) + sizeof(TouchDown) == 32);
+static_assert(sizeof(Header) + sizeof(TouchMotion) == 32);
+static_assert(sizeof(Header) + sizeof(TouchUp) == 24);
+static_assert(sizeof(Header) + sizeof(TouchFrame) == 12);
+static_assert(sizeof(Header) + sizeof(TouchCancel) == 12);
 
 TEST(Wire, EveryMessageSaysTheVersionThatIntroducedIt)
 {
     EXPECT_EQ(since_of(Request(Hello{1})), 1u);
     EXPECT_EQ(since_of(Request(CreateSurfaceOn{1, 1})), 2u);
     EXPECT_EQ(since_of(Event(OutputInfo{})), 2u);
+    EXPECT_EQ(since_of(Request(RequestFocus{1})), 3u);
+    EXPECT_EQ(since_of(Event(Key{})), 3u);
+    EXPECT_EQ(since_of(Event(TouchCancel{})), 3u);
+    EXPECT_EQ(opcode_name(PointerAxis::opcode), "pointer_axis");
     EXPECT_EQ(opcode_name(CreateSurfaceOn::opcode), "create_surface_on");
     EXPECT_EQ(opcode_name(OutputRemoved::opcode), "output_removed");
     EXPECT_EQ(opcode_name(999), "unknown");
@@ -58,7 +74,7 @@ TEST(Wire, EveryRequestRoundTrips)
     const std::vector<Request> all = {Hello{kVersion},     CreateSurface{7},          LeaseBuffer{7, 3, 4096, 8192},
                                       DamageRect{7, 1, 2, 3, 4}, Commit{7, 99},       AttachFence{7},
                                       DestroySurface{7},   ReleaseLease{3},       TrackLease{3, 0, 0x7f0000001000},
-                                      CreateSurfaceOn{7, 2}};
+                                      CreateSurfaceOn{7, 2},    RequestFocus{7}};
     for (const Request& request : all) {
         const auto bytes = encode(request);
         auto back = decode_request(bytes, fds_of(request));
@@ -78,7 +94,17 @@ TEST(Wire, EveryEventRoundTrips)
                                     make_error(ErrorCode::bad_message, "truncated"),
                                     make_output_info(2, "HDMI-A-1", 1920, 1080, 7680, 60'000),
                                     OutputRemoved{2},
-                                    SurfaceOutput{7, 2}};
+                                    SurfaceOutput{7, 2},
+                                    Focus{7, 1},
+                                    Key{7, 1, 1000, 30, 0x61, 1, 0, 2, 0, "a"},
+                                    PointerMotion{7, 0, 1000, to_fixed(10.5), to_fixed(20), to_fixed(-1.25), 0},
+                                    PointerButton{7, 1, 1000, 0x110, to_fixed(10.5), to_fixed(20), 0},
+                                    PointerAxis{7, 0, 1000, to_fixed(15), 0, 120, 0, 1, 2},
+                                    TouchDown{7, 3, 1000, to_fixed(1), to_fixed(2)},
+                                    TouchMotion{7, 3, 1000, to_fixed(3), to_fixed(4)},
+                                    TouchUp{7, 3, 1000},
+                                    TouchFrame{7},
+                                    TouchCancel{7}};
     for (const Event& event : all) {
         const auto bytes = encode(event);
         auto back = decode_event(bytes, fds_of(event));
@@ -115,4 +141,28 @@ TEST(Wire, FieldsAreChecked)
     std::memset(unterminated.message, 'x', sizeof unterminated.message);
     EXPECT_FALSE(decode_event(encode(Event(unterminated)), 0).ok());
     EXPECT_EQ(std::string(make_error(ErrorCode::bad_fd, std::string(500, 'y')).message).size(), 115u);
+}
+
+TEST(Wire, InputEventFieldsAreChecked)
+{
+    Key key{7, 1, 0, 30, 0x61, 0, 0, 0, 0, "a"};
+    std::memset(key.text, 'a', sizeof key.text);
+    EXPECT_FALSE(decode_event(encode(Event(key)), 0).ok()) << "text not terminated";
+    auto error = [](const Event& e) {
+        auto r = decode_event(encode(e), 0);
+        return r.ok() ? std::string() : r.error().message();
+    };
+    EXPECT_NE(error(Key{7, 3, 0, 30, 0, 0, 0, 0, 0, ""}).find("key: state 3 (at most 2)"), std::string::npos);
+    EXPECT_NE(error(Focus{7, 2}).find("focused 2"), std::string::npos);
+    EXPECT_NE(error(PointerMotion{7, 5, 0, 0, 0, 0, 0}).find("absolute 5"), std::string::npos);
+    EXPECT_NE(error(PointerButton{7, 9, 0, 0, 0, 0, 0}).find("pressed 9"), std::string::npos);
+    EXPECT_NE(error(PointerAxis{7, 3, 0, 0, 0, 0, 0, 0, 0}).find("source 3"), std::string::npos);
+}
+
+TEST(Wire, FixedPointIsWaylands)
+{
+    EXPECT_EQ(to_fixed(1.0), 256);
+    EXPECT_EQ(to_fixed(-0.5), -128);
+    EXPECT_DOUBLE_EQ(from_fixed(to_fixed(639.75)), 639.75);
+    EXPECT_EQ(to_fixed(1e12), std::numeric_limits<Fixed>::max()) << "clamped, not wrapped";
 }

@@ -17,7 +17,7 @@ as fbi on the kernel's own /dev/fb0), and on bochs and virtio-gpu while the
 driver is unbound under it.
 
   test_kms.py KMS_CHECK UNPLUG_CHECK RESTORE_CHECK HOTPLUG_CHECK FENCE_CHECK UDEFIO PLAIN_STORES CLIENT_DAMAGE
-              INPUT_CHECK SEAT_CHECK FBI_CHECK
+              INPUT_CHECK SEAT_CHECK FBI_CHECK CLIENT_INPUT CLIENT_INPUT_CHECK
 """
 import csv
 import json
@@ -31,7 +31,7 @@ import unittest
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 KMS_CHECK, UNPLUG_CHECK, RESTORE_CHECK, HOTPLUG_CHECK, FENCE_CHECK, UDEFIO, PLAIN_STORES, CLIENT_DAMAGE, INPUT_CHECK, \
-    SEAT_CHECK, FBI_CHECK = (sys.argv.pop(1) for _ in range(11))
+    SEAT_CHECK, FBI_CHECK, CLIENT_INPUT, CLIENT_INPUT_CHECK = (sys.argv.pop(1) for _ in range(13))
 TWO_OUTPUTS = os.path.join(HERE, "two_outputs.sh")
 FBI_CHECK_SH = os.path.join(HERE, "fbi_check.sh")
 # Debian's fbi (package fbi), copied into the guest unchanged with its
@@ -127,6 +127,8 @@ INPUT_CASES = {
     "input-up": "udefio-input-up",
     "input-devices": "input_check",
     "seat-switch": "env LIBSEAT_BACKEND=seatd seat_check",
+    # A protocol client as the kiosk's main program gets real devices' input, rotated (--transform 90).
+    "client-input": f"env LIBSEAT_BACKEND=seatd client_input_check /usr/bin/udefio /usr/bin/{os.path.basename(CLIENT_INPUT)}",
     # The whole session through seatd: the demo profiled across a VT switch away and back (each step
     # waits for udefio's log line of the one before); the profile names the gap. (No single quotes:
     # boot() quotes each command with them.)
@@ -177,7 +179,8 @@ def boot(driver, cases, screendump_dir, with_input=False):
     if any(case.startswith("fbi") for case in cases):
         cmd += ["--with", FBI] + [a for path in FBI_DATA for a in ("--data", path)]
     if with_input:
-        cmd += ["--input", "--with", INPUT_CHECK, "--with", SEAT_CHECK]
+        cmd += ["--input", "--with", INPUT_CHECK, "--with", SEAT_CHECK, "--with", CLIENT_INPUT, "--with",
+                CLIENT_INPUT_CHECK]
     if any(case.startswith("scanout-gbm") for case in cases):
         cmd += ["--lib", MESA_DRIVER]
     r = subprocess.run(cmd + ["sh", "-c", script], capture_output=True, text=True, timeout=900)
@@ -684,6 +687,14 @@ class KmsLane(unittest.TestCase):
         wrong = sum(1 for y in range(0, h, 2) for x in range(0, w, 2)
                     if a[(y * w + x) * 3:(y * w + x) * 3 + 3] != (red if in_square(x, y) else grey))
         self.assertEqual(wrong, 0, "after enable the screen does not show the frame drawn while away")
+
+    def test_input_reaches_a_protocol_client(self):
+        """`udefio kiosk --transform 90` with tools/examples/client_input.c as its program: a uinput
+        keyboard, touch screen and tablet made while it runs reach the client (it has the input focus
+        from its first surface), the key with its text, touch and pointer at the rotated place."""
+        rc, output = self.case("input", "client-input")
+        self.assertEqual(rc, 0, output)
+        self.assertIn("client_input_check: ok", output)
 
     def test_seat_switch_is_a_gap_in_the_profile(self):
         """`udefio profile` across a real VT switch: the summary names the time the seat was away and the

@@ -120,6 +120,12 @@ void RunOptions::add_kiosk_to(CLI::App& app)
                    "to find what changed); past it such a commit is an error")
         ->check(CLI::Range(size_t(0), size_t(1) << 20))
         ->capture_default_str();
+    app.add_option("--focus-requests", focus_requests_name,
+                   "Which protocol clients may take the input focus (request_focus): 'any', 'main' (only the main "
+                   "program and what it started) or 'none'. Input goes to the main program otherwise; a main "
+                   "program that is a protocol client gets it at its first surface")
+        ->check(CLI::IsMember({"any", "main", "none"}))
+        ->capture_default_str();
     app.add_option("--client", clients,
                    "Also keep this shell command running as a protocol client (UDEFIO_SOCKET in its environment); "
                    "may be given more than once. It also sees a /dev/fb0 of its own: a band of rows of the main "
@@ -150,6 +156,10 @@ Result<void> RunOptions::finish_kiosk()
         return plain_error("--backoff " + std::to_string(backoff_ms) + " ms: must be between 1 ms and a minute");
     if (!(lease_seconds >= 0 && lease_seconds <= 86400 * 365))
         return plain_error("--lease-seconds " + std::to_string(lease_seconds) + ": must be between 0 and a year");
+    auto focus = parse_focus_requests(focus_requests_name);
+    if (!focus)
+        return focus.error();
+    focus_requests = *focus;
     auto access = SocketListener::Options::from_flags(socket_group, socket_mode);
     if (!access)
         return access.error();
@@ -224,6 +234,7 @@ int run_session(const RunOptions& options)
     config.lease_lifetime = std::chrono::milliseconds(int64_t(options.lease_seconds * 1000));
     config.limits = {options.max_clients, options.shadow_mib << 20};
     config.clients = options.clients;
+    config.focus_requests = options.focus_requests;
     config.restart = options.restart;
     config.fbdev_clients = options.fbdev;
     config.client_rows = options.client_rows;

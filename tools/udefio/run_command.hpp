@@ -41,6 +41,8 @@ struct RunOptions {
     std::vector<LeasePlace> client_rows;        // those, parsed
     size_t max_clients = ServerLimits{}.max_clients;            // kiosk: --max-clients
     size_t shadow_mib = ServerLimits{}.shadow_bytes >> 20;      // kiosk: --shadow-memory
+    std::string focus_requests_name = "any";                 // kiosk: --focus-requests
+    FocusRequests focus_requests = FocusRequests::any;
 
     void add_to(CLI::App& app);
     // --seconds, --png-dir, --profile.

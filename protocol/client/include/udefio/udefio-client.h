@@ -114,6 +114,61 @@ UDEFIO_EXPORT void udefio_set_frame_callback(struct udefio_client *client, udefi
 UDEFIO_EXPORT void udefio_set_presented_callback(struct udefio_client *client, udefio_presented_fn fn, void *data);
 UDEFIO_EXPORT void udefio_set_revoked_callback(struct udefio_client *client, udefio_revoked_fn fn, void *data);
 
+/* Input (udefio 3 and later). Keys, pointer and touch reach the surface
+ * that has the input focus: the main program's first surface, or one whose
+ * client asked with udefio_request_focus() if udefio's policy allows it
+ * (--focus-requests). A UDEFIO_INPUT_FOCUS event says when a surface gets
+ * (focused 1) or loses it (0, also the answer to a refused request); after
+ * a 0, keys, buttons and touch points count as released. Positions are in
+ * the surface's pixels (the output's, after its rotation). The callback runs
+ * inside udefio_dispatch() and the other calls that read events; `event`
+ * and its `text` are valid during the call only. */
+enum udefio_input_type {
+    UDEFIO_INPUT_FOCUS = 1,
+    UDEFIO_INPUT_KEY,
+    UDEFIO_INPUT_POINTER_MOTION,
+    UDEFIO_INPUT_POINTER_BUTTON,
+    UDEFIO_INPUT_POINTER_AXIS,
+    UDEFIO_INPUT_TOUCH_DOWN,
+    UDEFIO_INPUT_TOUCH_MOTION,
+    UDEFIO_INPUT_TOUCH_UP,
+    UDEFIO_INPUT_TOUCH_FRAME,
+    UDEFIO_INPUT_TOUCH_CANCEL,
+};
+#define UDEFIO_KEY_RELEASED 0
+#define UDEFIO_KEY_PRESSED 1
+#define UDEFIO_KEY_REPEATED 2 /* udefio's key repeat while the key is held */
+#define UDEFIO_AXIS_WHEEL 0
+#define UDEFIO_AXIS_FINGER 1
+#define UDEFIO_AXIS_CONTINUOUS 2
+struct udefio_input_event {
+    enum udefio_input_type type;
+    uint32_t surface;
+    uint64_t time_us;  /* the kernel's timestamp, CLOCK_MONOTONIC (0 for FOCUS and TOUCH_FRAME/CANCEL) */
+    int focused;       /* FOCUS */
+    /* KEY */
+    int key_state;     /* UDEFIO_KEY_* */
+    uint32_t key;      /* evdev code (KEY_A); xkb keycode = key + 8 */
+    uint32_t keysym;   /* under udefio's keymap */
+    uint32_t mods_depressed, mods_latched, mods_locked, group; /* for an xkb_state of the client's own */
+    const char *text;  /* UTF-8 that a press types; "" for none and for releases */
+    /* POINTER_*, TOUCH_DOWN, TOUCH_MOTION: where */
+    double x, y;
+    double dx, dy;     /* POINTER_MOTION of a relative device */
+    int absolute;      /* POINTER_MOTION: set by an absolute device (a tablet) */
+    uint32_t button;   /* POINTER_BUTTON: BTN_LEFT, ... */
+    int pressed;       /* POINTER_BUTTON */
+    int axis_source;   /* POINTER_AXIS: UDEFIO_AXIS_* */
+    double vertical, horizontal;           /* POINTER_AXIS, about pixels */
+    int32_t vertical_v120, horizontal_v120; /* POINTER_AXIS of a wheel: clicks in 120ths */
+    int32_t touch_id;  /* TOUCH_DOWN, TOUCH_MOTION, TOUCH_UP */
+};
+typedef void (*udefio_input_fn)(void *data, const struct udefio_input_event *event);
+UDEFIO_EXPORT void udefio_set_input_callback(struct udefio_client *client, udefio_input_fn fn, void *data);
+/* Asks for the input focus for the surface; the answer comes as a FOCUS
+ * event. -1 if this udefio is older (it sends no input). */
+UDEFIO_EXPORT int udefio_request_focus(struct udefio_client *client, uint32_t surface);
+
 /* SIGBUS guard around access to a buffer (one at a time per thread). end
  * returns 0, or -1 if the lease was revoked while it was accessed. */
 UDEFIO_EXPORT void udefio_begin_access(struct udefio_buffer *buffer);

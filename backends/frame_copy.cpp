@@ -7,11 +7,13 @@ FrameCopy::FrameCopy(OutputGeometry buffer, XByte x_byte)
 {
 }
 
-uint64_t FrameCopy::copy(std::byte* dst, size_t pitch, const SharedBuffer& src, const std::vector<Rect>& logical) const
+uint64_t FrameCopy::copy(std::byte* dst, size_t pitch, const SharedBuffer& src, const std::vector<Rect>& logical,
+                         const CursorOverlay::Placement& cursor) const
 {
     uint64_t bytes = 0;
     for (const Rect& r : logical)
         bytes += copy_rect_transformed(dst, pitch, src.data(), src.layout().stride, r, buffer_, x_byte_);
+    CursorOverlay::draw(dst, pitch, cursor, logical, buffer_, x_byte_);
     return bytes;
 }
 

@@ -7,6 +7,7 @@
 
 #include <vector>
 
+#include "backends/cursor_overlay.hpp"
 #include "defio/damage.hpp"
 #include "defio/pixel_copy.hpp"
 #include "defio/shared_buffer.hpp"
@@ -21,9 +22,11 @@ public:
     // logical picture: no transform, or the display turns it).
     FrameCopy(OutputGeometry buffer, XByte x_byte = XByte::keep);
 
-    // Copies `logical` from `src` (the frame) into the buffer at `dst`.
-    // Returns the bytes copied. The flush worker.
-    uint64_t copy(std::byte* dst, size_t pitch, const SharedBuffer& src, const std::vector<Rect>& logical) const;
+    // Copies `logical` from `src` (the frame) into the buffer at `dst`, and
+    // the software cursor over them where it is. Returns the bytes copied.
+    // The flush worker.
+    uint64_t copy(std::byte* dst, size_t pitch, const SharedBuffer& src, const std::vector<Rect>& logical,
+                  const CursorOverlay::Placement& cursor = {}) const;
     // Where a logical rectangle is in the buffer.
     Rect to_buffer(const Rect& logical) const;
     // At most `max` rectangles of the buffer covering `logical`.

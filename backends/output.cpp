@@ -93,4 +93,16 @@ void Output::notify_presented(const Presentation& presentation, uint64_t token)
         presented_callback_(presentation);
 }
 
+void Output::show_cursor(std::shared_ptr<const CursorOverlay> cursor)
+{
+    std::lock_guard lock(cursor_lock_);
+    cursor_ = std::move(cursor);
+}
+
+CursorOverlay::Placement Output::cursor_placement() const
+{
+    std::lock_guard lock(cursor_lock_);
+    return cursor_ ? cursor_->placement() : CursorOverlay::Placement{};
+}
+
 }  // namespace udefio

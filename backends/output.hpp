@@ -10,8 +10,10 @@
 #include <functional>
 #include <map>
 #include <memory>
+#include <mutex>
 #include <string>
 
+#include "backends/cursor_overlay.hpp"
 #include "defio/deferred_io_state.hpp"
 #include "defio/sink.hpp"
 #include "util/transform.hpp"
@@ -127,6 +129,10 @@ public:
     void detach() { binding().detach(); }
     const std::shared_ptr<DeferredIoState>& state() const { return binding().state(); }
 
+    // The software cursor drawn over this output's frame (null: none). The
+    // session damages what it covers when it changes. Loop thread.
+    void show_cursor(std::shared_ptr<const CursorOverlay> cursor);
+
     // Writes what the output shows now as a PNG, where the output can read it back.
     virtual Result<void> snapshot_png(const std::string& path) const;
 
@@ -162,6 +168,8 @@ protected:
     // flushing_frame() in flush() and passes it as `upto`: a flush that began
     // meanwhile is not in that commit.
     uint64_t flushing_frame() const;  // flush worker, in flush()
+    // Where the software cursor is now (not visible: none). Flush worker.
+    CursorOverlay::Placement cursor_placement() const;
     uint64_t notify_committed(std::chrono::nanoseconds at, uint64_t upto = UINT64_MAX);
     void notify_fence_signalled(uint64_t token, std::chrono::nanoseconds at);
     // Runs the presented callback. Loop thread.
@@ -176,6 +184,9 @@ private:
     FrameRecorder* recorder() const;
 
     const Transform transform_;
+    // cursor_lock_ protects cursor_: show_cursor() on the loop thread, cursor_placement() in flushes.
+    mutable std::mutex cursor_lock_;
+    std::shared_ptr<const CursorOverlay> cursor_;
     std::function<void(const Presentation&)> presented_callback_;
     std::function<void(const OutputMode&)> mode_changed_;
     std::atomic<uint64_t> commits_{0};

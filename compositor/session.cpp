@@ -271,6 +271,7 @@ void Session::attach_main(OutputBinding& binding)
     main_tracker_ = binding.state().tracker_kind();
     if (input_)
         input_->set_geometry(binding.output().geometry());  // again after every mode change
+    cursor_.attach(binding);
     for (auto& client : fbdev_clients_)
         attach_fbdev_client(*client);
     if (server_)
@@ -297,6 +298,7 @@ void Session::detach_main()
     for (auto& client : fbdev_clients_)
         client->detach();
     main_->detach();
+    cursor_.detach();
     main_binding_ = nullptr;
     if (server_)
         server_->set_default_output(0);
@@ -458,6 +460,7 @@ void Session::gap_ended(const char* why)
 void Session::on_input(const InputEvent& event)
 {
     on_input_activity();
+    cursor_.on_input(event);
     if (!server_ || !server_->deliver_input(event))
         main_->on_input(event);
 }

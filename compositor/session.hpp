@@ -24,6 +24,7 @@
 #include "compositor/output_binding.hpp"
 #include "compositor/program_supervisor.hpp"
 #include "compositor/server.hpp"
+#include "compositor/session_cursor.hpp"
 #include "compositor/socket_listener.hpp"
 #include "input/seat_input.hpp"
 #include "seat/seat_session.hpp"
@@ -43,6 +44,7 @@ struct SessionConfig {
     std::chrono::milliseconds blank_after{0};     // --blank-after: idle this long, the outputs go off; 0: never
     InputConfig input;                            // the seat's keyboard (with a KMS backend)
     FocusRequests focus_requests = FocusRequests::any;  // who may take the input focus (--focus-requests)
+    CursorMode cursor = CursorMode::automatic;          // the software cursor (--cursor)
     // Each of those also sees a /dev/fb0 (compositor/fbdev_client.hpp): the
     // i-th, rows client_rows[i] of the main client's output (missing, or 0
     // rows: all of them). It runs where the main client runs, and moves with it.
@@ -89,6 +91,7 @@ public:
     // The tracker of the main client's frame (the last one it had).
     TrackerKind main_tracker() const { return main_tracker_; }
     const MainClient& main_client() const { return *main_; }
+    const SessionCursor& cursor() const { return cursor_; }
 
     Session(EventLoop& loop, SessionConfig config, std::unique_ptr<Backend> backend,
             std::unique_ptr<MainClient> main);
@@ -146,6 +149,7 @@ private:
     std::vector<std::unique_ptr<FbdevClient>> fbdev_clients_;  // attached with the main client
     std::vector<EventSource> signals_;
     std::optional<Result<void>> outcome_;  // set once the session ends
+    SessionCursor cursor_{config_.cursor};  // drawn on the main client's output
     std::unique_ptr<SeatInput> input_;      // with a seat of a KMS backend; its devices close first
     EventSource blank_timer_;               // armed while not blanked, with --blank-after
     std::chrono::nanoseconds last_activity_{};

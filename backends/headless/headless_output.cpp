@@ -62,7 +62,7 @@ FlushResult HeadlessOutput::flush(const SharedBuffer& src, std::span<PageRef* co
         std::lock_guard lock(frame_mutex_);
         [[maybe_unused]] const ClientReadScope client_reads;
         bytes = copy_.copy(reinterpret_cast<std::byte*>(frame_.pixels.data()), size_t(frame_.width) * 4, src,
-                           damage.rects());
+                           damage.rects(), cursor_placement());
     }
     count_commit();
     count_bytes(bytes);

@@ -342,7 +342,8 @@ FlushResult KmsOutput::flush(const SharedBuffer& src, std::span<PageRef* const>,
     uint64_t bytes = 0;
     const std::vector<Rect> rects = todo.rects();
     const bool copied =
-        read_client_pixels_guarding_sigbus([&] { bytes = copy_.copy(back.data(), back.pitch(), src, rects); });
+        read_client_pixels_guarding_sigbus(
+            [&] { bytes = copy_.copy(back.data(), back.pitch(), src, rects, cursor_placement()); });
     if (!copied) {
         // The device memory is gone: unplugged. The udev event removes this output soon.
         UDEFIO_LOG(warn, "%s: the dumb buffer raised SIGBUS (device unplugged?); not flushing",

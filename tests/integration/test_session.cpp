@@ -174,6 +174,67 @@ TEST_F(SessionTest, InputGoesToTheMainProgramsSurfaceAndARefusedClientGetsNone)
     EXPECT_EQ(test::read_file(refused).find("key"), std::string::npos) << "the refused client got input";
 }
 
+// White pixels of the arrow, drawn alone: what the output must show of it.
+size_t arrow_whites()
+{
+    std::vector<uint32_t> alone(size_t(CursorOverlay::kWidth) * CursorOverlay::kHeight, 0);
+    const OutputGeometry tile{{CursorOverlay::kWidth, CursorOverlay::kHeight}, Transform::normal};
+    CursorOverlay::draw(reinterpret_cast<std::byte*>(alone.data()), size_t(CursorOverlay::kWidth) * 4, {true, 0, 0},
+                        {{0, 0, CursorOverlay::kWidth, CursorOverlay::kHeight}}, tile, XByte::keep);
+    return size_t(std::count(alone.begin(), alone.end(), 0x00ffffffu));
+}
+
+TEST_F(SessionTest, TheSoftwareCursorFollowsThePointerAndGoesWithTheLastPointerDevice)
+{
+    SessionConfig config = two_outputs();
+    start(std::move(config), {example("UDEFIO_PLAIN_STORES")});  // --cursor auto
+    ASSERT_TRUE(test::wait_for([&] { return pixels_of("headless-0", kPlainSquare) > 0; }, 20s));
+    auto whites_in = [&](Rect r) {
+        size_t n = 0;
+        on_loop([&] {
+            const Image frame = headless().output("headless-0")->frame();
+            for (int32_t y = r.y; y < r.y + r.height; ++y)
+                for (int32_t x = r.x; x < r.x + r.width; ++x)
+                    n += (frame.pixels[size_t(y) * frame.width + x] & 0xffffff) == 0xffffff;
+        });
+        return n;
+    };
+    const size_t arrow = arrow_whites();
+    const Rect centre{160, 128, CursorOverlay::kWidth, CursorOverlay::kHeight};
+    const Rect moved{40, 30, CursorOverlay::kWidth, CursorOverlay::kHeight};
+    EXPECT_EQ(pixels_of("headless-0", 0xffffff), 0u) << "no pointer device yet";
+    on_loop([&] { session_->on_input({{}, 7, DeviceAdded{"mouse", {false, true, false}}}); });
+    ASSERT_TRUE(test::wait_for([&] { return whites_in(centre) == arrow; }, 20s)) << "not shown at the centre";
+    on_loop([&] { session_->on_input({{}, 7, PointerMotion{{40.5, 30}, {}, true}}); });
+    ASSERT_TRUE(test::wait_for([&] { return whites_in(moved) == arrow && whites_in(centre) == 0; }, 20s))
+        << "the move was not flushed: " << whites_in(moved) << " and " << whites_in(centre) << " white";
+    EXPECT_EQ(pixels_of("headless-0", 0xffffff), arrow) << "drawn once, on the main output only";
+    EXPECT_EQ(pixels_of("headless-1", 0xffffff), 0u);
+    // A touch screen is no pointer; the last pointer device going hides it.
+    on_loop([&] {
+        session_->on_input({{}, 8, DeviceAdded{"touch", {false, false, true}}});
+        session_->on_input({{}, 7, DeviceRemoved{"mouse"}});
+    });
+    ASSERT_TRUE(test::wait_for([&] { return pixels_of("headless-0", 0xffffff) == 0; }, 20s));
+    EXPECT_EQ(session_->cursor().placement().visible, false);
+}
+
+TEST_F(SessionTest, CursorNeverShowsNoCursorWhateverThePointerDoes)
+{
+    SessionConfig config = two_outputs();
+    config.cursor = CursorMode::never;
+    start(std::move(config), {example("UDEFIO_PLAIN_STORES")});
+    ASSERT_TRUE(test::wait_for([&] { return pixels_of("headless-0", kPlainSquare) > 0; }, 20s));
+    on_loop([&] {
+        session_->on_input({{}, 7, DeviceAdded{"cec", {false, true, false}}});
+        session_->on_input({{}, 7, PointerMotion{{40, 30}, {}, true}});
+    });
+    // The program's flushes go on; a cursor would be in the next ones.
+    const size_t before = session_->stats().flushes;
+    ASSERT_TRUE(test::wait_for([&] { return session_->stats().flushes > before + 3; }, 20s));
+    EXPECT_EQ(pixels_of("headless-0", 0xffffff), 0u);
+}
+
 TEST_F(SessionTest, AnUnknownOutputNameIsAClearError)
 {
     SessionConfig config = two_outputs();

@@ -13,6 +13,7 @@
 #include <spawn.h>
 #include <sys/wait.h>
 
+#include <chrono>
 #include <cstdio>
 #include <string>
 #include <thread>
@@ -34,16 +35,19 @@ int fail(const std::string& what)
     return 1;
 }
 
-// Waits until the file says `text`; false if udefio ended first (the case's watchdog bounds the wait).
+// Waits until the file says `text`; false if udefio ended first, or after
+// 30 s (a bound for a hang, below the case's watchdog, so that the log is printed).
 bool wait_for_text(const char* path, const std::string& text, pid_t udefio)
 {
-    for (;;) {
+    const auto give_up = std::chrono::steady_clock::now() + 30s;
+    while (std::chrono::steady_clock::now() < give_up) {
         if (read_file(path).find(text) != std::string::npos)
             return true;
         if (::waitpid(udefio, nullptr, WNOHANG) == udefio)
             return false;
         std::this_thread::sleep_for(20ms);  // polling a file udefio appends to
     }
+    return false;
 }
 
 std::string fixed2(double v)
@@ -60,8 +64,8 @@ int main(int argc, char** argv)
     if (argc != 3)
         return fail("usage: client_input_check UDEFIO CLIENT_INPUT");
     const std::string client = std::string("exec ") + argv[2] + " 7 > " + kOut;
-    const char* args[] = {argv[1], "kiosk", "--backend", "kms", "--transform", "90", "--", "/bin/sh", "-c",
-                          client.c_str(), nullptr};
+    const char* args[] = {argv[1], "kiosk", "--backend", "kms", "--socket", "/tmp/udefio-client-input",
+                          "--restart", "never", "--transform", "90", "--", "/bin/sh", "-c", client.c_str(), nullptr};
     posix_spawn_file_actions_t files;
     posix_spawn_file_actions_init(&files);
     posix_spawn_file_actions_addopen(&files, 2, kLog, O_WRONLY | O_CREAT | O_TRUNC, 0644);
@@ -78,6 +82,8 @@ int main(int argc, char** argv)
     };
     if (!wait_for_text(kLog, "(the main program's first surface)", udefio))
         return give_up("the main program never had the input focus");
+    if (!wait_for_text(kOut, "ready ", udefio))  // it has leased its surface and drawn
+        return give_up("the client never said it was ready");
     // The client's surface is the rotated output: its `ready` line says how big.
     unsigned width = 0, height = 0;
     const std::string out = read_file(kOut);
@@ -111,8 +117,16 @@ int main(int argc, char** argv)
     tablet->write(EV_ABS, ABS_Y, 120);
     tablet->sync();
     // 7 input events, then the client exits 0, which ends the kiosk (exit 0).
+    if (!wait_for_text(kOut, "pointer absolute", udefio) && read_file(kOut).find("pointer absolute") == std::string::npos)
+        return give_up("the client did not get its 7 events");
     int status = 0;
-    if (::waitpid(udefio, &status, 0) != udefio || !WIFEXITED(status) || WEXITSTATUS(status) != 0) {
+    const auto bound = std::chrono::steady_clock::now() + 30s;  // for a hang, as above
+    while (::waitpid(udefio, &status, WNOHANG) == 0) {
+        if (std::chrono::steady_clock::now() > bound)
+            return give_up("the client did not end after its 7 events");
+        std::this_thread::sleep_for(20ms);
+    }
+    if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) {
         std::fprintf(stderr, "--- udefio's log:\n%s", read_file(kLog).c_str());
         return fail("udefio did not end with its program's exit 0 (status " + std::to_string(status) + ")");
     }

@@ -128,7 +128,10 @@ INPUT_CASES = {
     "input-devices": "input_check",
     "seat-switch": "env LIBSEAT_BACKEND=seatd seat_check",
     # A protocol client as the kiosk's main program gets real devices' input, rotated (--transform 90).
-    "client-input": f"env LIBSEAT_BACKEND=seatd client_input_check /usr/bin/udefio /usr/bin/{os.path.basename(CLIENT_INPUT)}",
+    # (The kiosk gives its program a console on a pty: the guest's init mounts no devpts.)
+    "client-input": ("[ -e /dev/pts/ptmx ] || { mkdir -p /dev/pts && mount -t devpts -o ptmxmode=0666 devpts /dev/pts "
+                     "&& ln -sf pts/ptmx /dev/ptmx; }; env LIBSEAT_BACKEND=seatd client_input_check /usr/bin/udefio "
+                     f"/usr/bin/{os.path.basename(CLIENT_INPUT)}"),
     # The whole session through seatd: the demo profiled across a VT switch away and back (each step
     # waits for udefio's log line of the one before); the profile names the gap. (No single quotes:
     # boot() quotes each command with them.)

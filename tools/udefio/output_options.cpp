@@ -116,12 +116,18 @@ void OutputOptions::add_to(CLI::App& app)
                    "(HDMI-A-1:90, headless-1:flipped, window@wayland-0:270); may be given more than once. "
                    "Clients and programs draw the turned (upright) frame. KMS: by the plane's rotation where the "
                    "driver takes it, else in the flush copy; Wayland: the compositor turns the window's buffer "
-                   "(wl_surface.set_buffer_transform)");
+                   "(wl_surface.set_buffer_transform)")
+        ->allow_extra_args(false);  // one value per --transform: a `-- PROGRAM -c ...` after it is not swallowed
     app.add_flag("--no-plane-rotation", no_plane_rotation,
                  "KMS: turn the frame in the flush copy even where the plane could rotate it");
     app.add_option("--blank-after", blank_after_s,
                    "Switch the outputs off after this many seconds without input or drawing (KMS: CRTC ACTIVE 0, "
                    "or DPMS off on legacy); the first input event or drawing switches them on; 0 = never")
+        ->capture_default_str();
+    app.add_option("--cursor", cursor,
+                   "KMS: the software cursor drawn where the pointer is: 'auto' while a mouse or tablet is there, "
+                   "'always', or 'never' (a pointer that is not one, as some HDMI-CEC adapters are)")
+        ->check(CLI::IsMember({"auto", "always", "never"}))
         ->capture_default_str();
     app.add_option("--xkb-layout", keyboard.layout, "KMS: the seat's keyboard layout(s), e.g. us, de, us,ru "
                                                     "(default: XKB_DEFAULT_LAYOUT, else us)");
@@ -224,6 +230,10 @@ Result<SessionConfig> session_config(const OutputOptions& options, const std::st
     if (options.blank_after_s > 0 && options.blank_after_s < 0.1)
         return plain_error("--blank-after " + number(options.blank_after_s) + ": at least 0.1 s (or 0: never)");
     config.blank_after = std::chrono::milliseconds(int64_t(std::lround(options.blank_after_s * 1000)));
+    auto cursor = parse_cursor_mode(options.cursor);
+    if (!cursor)
+        return cursor.error();
+    config.cursor = *cursor;
     if (options.repeat_delay_ms < 1 || options.repeat_delay_ms > 10'000)
         return plain_error("--repeat-delay " + std::to_string(options.repeat_delay_ms) +
                            ": must be between 1 and 10000 ms");

@@ -33,6 +33,7 @@ struct OutputOptions {
     std::vector<std::string> transforms;  // --transform: TRANSFORM (every output) or OUTPUT:TRANSFORM
     bool no_plane_rotation = false;       // kms: the flush copy turns the frame even where the plane could
     double blank_after_s = 0;             // --blank-after: seconds without input or drawing; 0: never
+    std::string cursor = "auto";          // --cursor auto|always|never
     KeyboardConfig keyboard;              // --xkb-*, --repeat-delay, --repeat-rate (the seat's keyboard)
     unsigned repeat_delay_ms = 600;
 

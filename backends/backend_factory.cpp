@@ -8,6 +8,7 @@
 #if defined(UDEFIO_HAVE_WAYLAND)
 #include "backends/wayland/wayland_backend.hpp"
 #endif
+#include "util/choice.hpp"
 #include "util/log.hpp"
 
 namespace udefio {
@@ -51,13 +52,8 @@ BackendAvailability probe_wayland()
 
 Result<Fallback> parse_fallback(const std::string& name)
 {
-    if (name == "absent")
-        return Fallback::absent;
-    if (name == "headless")
-        return Fallback::headless;
-    if (name == "none")
-        return Fallback::none;
-    return plain_error("--fallback '" + name + "': unknown (known: absent, headless, none)");
+    return parse_choice<Fallback>("--fallback", name,
+                                  {{"absent", Fallback::absent}, {"headless", Fallback::headless}, {"none", Fallback::none}});
 }
 
 Result<void> check_options_apply(const BackendOptions& options, const std::string& backend)

@@ -4,6 +4,8 @@
 #include <cstring>
 #include <utility>
 
+#include "util/choice.hpp"
+
 namespace udefio {
 namespace {
 
@@ -23,13 +25,9 @@ bool inside(const Rect& r, int32_t x, int32_t y)
 
 Result<CursorMode> parse_cursor_mode(const std::string& name)
 {
-    if (name == "auto")
-        return CursorMode::automatic;
-    if (name == "always")
-        return CursorMode::always;
-    if (name == "never")
-        return CursorMode::never;
-    return plain_error("--cursor " + name + ": expected auto, always or never");
+    return parse_choice<CursorMode>("--cursor", name,
+                                    {{"auto", CursorMode::automatic}, {"always", CursorMode::always},
+                                     {"never", CursorMode::never}});
 }
 
 CursorOverlay::Placement CursorOverlay::placement() const

@@ -1,18 +1,15 @@
 #include "compositor/program_supervisor.hpp"
 
+#include "util/choice.hpp"
 #include "util/log.hpp"
 
 namespace udefio {
 
 Result<RestartPolicy> parse_restart_policy(const std::string& name)
 {
-    if (name == "always")
-        return RestartPolicy::always;
-    if (name == "on-failure")
-        return RestartPolicy::on_failure;
-    if (name == "never")
-        return RestartPolicy::never;
-    return plain_error("--restart " + name + ": unknown (known: always, on-failure, never)");
+    return parse_choice<RestartPolicy>(
+        "--restart", name,
+        {{"always", RestartPolicy::always}, {"on-failure", RestartPolicy::on_failure}, {"never", RestartPolicy::never}});
 }
 
 Result<std::unique_ptr<ProgramSupervisor>> ProgramSupervisor::start(EventLoop& loop, ChildSpec spec,

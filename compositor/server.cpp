@@ -4,7 +4,7 @@
 #include <unistd.h>
 
 #include "compositor/input_wire.hpp"
-
+#include "util/choice.hpp"
 #include "util/log.hpp"
 #include "util/scm_rights.hpp"
 
@@ -21,13 +21,9 @@ constexpr auto kRefusalLogEvery = std::chrono::seconds(10);
 
 Result<FocusRequests> parse_focus_requests(const std::string& name)
 {
-    if (name == "any")
-        return FocusRequests::any;
-    if (name == "main")
-        return FocusRequests::main_program;
-    if (name == "none")
-        return FocusRequests::none;
-    return plain_error("focus requests \"" + name + "\": expected any, main or none");
+    return parse_choice<FocusRequests>(
+        "--focus-requests", name,
+        {{"any", FocusRequests::any}, {"main", FocusRequests::main_program}, {"none", FocusRequests::none}});
 }
 
 Server::Server(EventLoop& loop) : loop_(loop) {}

@@ -6,7 +6,8 @@
 // then (a keyboard, a touch screen, a tablet) are added through udev and
 // libinput, and what they send must come out of the client as it printed
 // it: the key with its text, touch and pointer at the place on the rotated
-// output that the panel's place maps to.
+// output that the panel's place maps to. A screendump shows the software
+// cursor where the tablet put it (tests/vm/test_kms.py checks its pixels).
 //   client_input_check UDEFIO CLIENT_INPUT
 #include <fcntl.h>
 #include <signal.h>
@@ -15,10 +16,12 @@
 
 #include <chrono>
 #include <cstdio>
+#include <sstream>
 #include <string>
 #include <thread>
 
 #include "tests/read_file.hpp"
+#include "tests/vm/screendump.hpp"
 #include "tests/vm/uinput_device.hpp"
 
 using namespace udefio::test;
@@ -63,7 +66,7 @@ int main(int argc, char** argv)
 {
     if (argc != 3)
         return fail("usage: client_input_check UDEFIO CLIENT_INPUT");
-    const std::string client = std::string("exec ") + argv[2] + " 7 > " + kOut;
+    const std::string client = std::string("exec ") + argv[2] + " 8 > " + kOut;
     const char* args[] = {argv[1], "kiosk", "--backend", "kms", "--socket", "/tmp/udefio-client-input",
                           "--restart", "never", "--transform", "90", "--", "/bin/sh", "-c", client.c_str(), nullptr};
     posix_spawn_file_actions_t files;
@@ -100,8 +103,7 @@ int main(int argc, char** argv)
     for (const char* name : {"udefio-client-kbd", "udefio-client-touch", "udefio-client-tablet"})
         if (!wait_for_text(kLog, std::string("added: ") + name, udefio))
             return give_up(std::string(name) + " was never added");
-    keyboard->key(KEY_A, 1);
-    keyboard->key(KEY_A, 0);
+    // A touch, then the tablet twice; each mark the client draws is a commit.
     touch->write(EV_ABS, ABS_MT_SLOT, 0);
     touch->write(EV_ABS, ABS_MT_TRACKING_ID, 1);
     touch->write(EV_ABS, ABS_MT_POSITION_X, 100);
@@ -113,34 +115,53 @@ int main(int argc, char** argv)
     touch->write(EV_ABS, ABS_MT_TRACKING_ID, -1);
     touch->write(EV_KEY, BTN_TOUCH, 0);
     touch->sync();
-    tablet->write(EV_ABS, ABS_X, 200);
-    tablet->write(EV_ABS, ABS_Y, 120);
-    tablet->sync();
-    // 7 input events, then the client exits 0, which ends the kiosk (exit 0).
-    if (!wait_for_text(kOut, "pointer absolute", udefio) && read_file(kOut).find("pointer absolute") == std::string::npos)
-        return give_up("the client did not get its 7 events");
+    // The software cursor (--cursor auto: the tablet is a pointer) follows
+    // the tablet. The session damages the cursor before the client hears of
+    // the move, so the flush that presents the client's next commit shows
+    // the cursor; the second move's commit is presented after a flush that
+    // began after the move (`presented` may be of a flush already on its way).
+    for (const int x : {200, 201}) {
+        tablet->write(EV_ABS, ABS_X, x);
+        tablet->write(EV_ABS, ABS_Y, 120);
+        tablet->sync();
+        const std::string moved = "pointer absolute " + fixed2(panel_h - 1 - 120) + " " + fixed2(x) + "\n";
+        if (!wait_for_text(kOut, moved + "presented", udefio))
+            return give_up("the client's mark after the pointer moved to " + std::to_string(x) + " was not presented");
+    }
+    std::printf("UDEFIO-CURSOR tip=%d,%d logical=%ux%u\n", panel_h - 1 - 120, 201, width, height);
+    if (!screendump("client-cursor"))
+        return give_up("no screendump");
+    keyboard->key(KEY_A, 1);
+    keyboard->key(KEY_A, 0);
+    // 8 input events, then the client exits 0, which ends the kiosk (exit 0).
     int status = 0;
     const auto bound = std::chrono::steady_clock::now() + 30s;  // for a hang, as above
     while (::waitpid(udefio, &status, WNOHANG) == 0) {
         if (std::chrono::steady_clock::now() > bound)
-            return give_up("the client did not end after its 7 events");
+            return give_up("the client did not end after its 8 events");
         std::this_thread::sleep_for(20ms);
     }
     if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) {
         std::fprintf(stderr, "--- udefio's log:\n%s", read_file(kLog).c_str());
         return fail("udefio did not end with its program's exit 0 (status " + std::to_string(status) + ")");
     }
-    const std::string got = read_file(kOut);
+    // The presentations are the client's own business here.
+    std::string got;
+    std::istringstream lines(read_file(kOut));
+    for (std::string line; std::getline(lines, line);)
+        if (line.rfind("presented", 0) != 0)
+            got += line + "\n";
     const std::string touched = fixed2(panel_h - 1 - 50) + " " + fixed2(100);
     const std::string pointed = fixed2(panel_h - 1 - 120) + " " + fixed2(200);
-    const std::string expected = "key 30 pressed keysym 0x61 text \"a\" mods 0x0\n"
-                                 "key 30 released keysym 0x61 text \"\" mods 0x0\n"
-                                 "touch down 0 " + touched + "\n"
+    const std::string expected = "touch down 0 " + touched + "\n"
                                  "touch frame\n"
                                  "touch up 0\n"
                                  "touch frame\n"
-                                 "pointer absolute " + pointed + "\n";
-    const auto events = got.find("key 30 pressed");
+                                 "pointer absolute " + pointed + "\n"
+                                 "pointer absolute " + fixed2(panel_h - 1 - 120) + " " + fixed2(201) + "\n"
+                                 "key 30 pressed keysym 0x61 text \"a\" mods 0x0\n"
+                                 "key 30 released keysym 0x61 text \"\" mods 0x0\n";
+    const auto events = got.find("touch down");
     if (got.find("focus 1\n") == std::string::npos || events == std::string::npos ||
         got.substr(events) != expected)
         return fail("the client got:\n" + got + "expected, after focus 1 and ready:\n" + expected);

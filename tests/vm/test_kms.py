@@ -698,6 +698,21 @@ class KmsLane(unittest.TestCase):
         rc, output = self.case("input", "client-input")
         self.assertEqual(rc, 0, output)
         self.assertIn("client_input_check: ok", output)
+        # The software cursor where the tablet put it: the arrow's tip at logical (x, y) of the frame
+        # turned 90, i.e. panel (y, height - 1 - x). Its pixels: row 10 column 1 white, row 15 column 0
+        # black, row 17 column 3 the client's grey showing through.
+        tip = re.search(r"UDEFIO-CURSOR tip=(\d+),(\d+) logical=(\d+)x(\d+)", output)
+        self.assertTrue(tip, output)
+        x, y, logical_w, _ = (int(v) for v in tip.groups())
+        w, h, a = read_ppm(os.path.join(self.dumps, "input", "client-cursor.ppm"))
+        self.assertEqual(h, logical_w, "the panel is the frame turned 90")
+
+        def at(col, row):  # the arrow's pixel (col, row) from its tip, on the panel
+            px, py = y + row, h - 1 - (x + col)
+            return a[(py * w + px) * 3:(py * w + px) * 3 + 3]
+        self.assertEqual(at(1, 10), b"\xff\xff\xff", "no white arrow fill where the cursor is")
+        self.assertEqual(at(0, 15), b"\x00\x00\x00", "no black arrow outline where the cursor is")
+        self.assertEqual(at(3, 17), b"\x20\x20\x20", "the arrow covers what it should not")
 
     def test_seat_switch_is_a_gap_in_the_profile(self):
         """`udefio profile` across a real VT switch: the summary names the time the seat was away and the

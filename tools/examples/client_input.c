@@ -1,7 +1,8 @@
 /* A libudefio-client app that takes input: it covers its surface, asks for
  * the input focus if told to, prints each input event it gets as one line
  * on stdout, and marks where the pointer and touch points are with a small
- * square (damaged and committed, so only it is copied).
+ * square (damaged and committed, so only it is copied); "presented SERIAL"
+ * says when one of its commits was presented.
  *
  *   udefio kiosk -- udefio-example-client-input [--request-focus] [EVENTS]
  *
@@ -87,6 +88,13 @@ static void on_input(void *data, const struct udefio_input_event *e)
         ++a->events;
 }
 
+static void on_presented(void *data, uint32_t surface, uint32_t serial, uint64_t sequence, uint64_t timestamp_ns)
+{
+    (void)data, (void)surface, (void)sequence, (void)timestamp_ns;
+    printf("presented %u\n", serial);
+    fflush(stdout);
+}
+
 int main(int argc, char **argv)
 {
     int request_focus = 0;
@@ -105,6 +113,7 @@ int main(int argc, char **argv)
         return 1;
     }
     udefio_set_input_callback(a.client, on_input, &a);
+    udefio_set_presented_callback(a.client, on_presented, NULL);
     uint32_t width, height;
     if (udefio_create_surface(a.client, &a.surface, &width, &height) != 0 ||
         udefio_lease(a.client, a.surface, 0, 0, &a.buffer) != 0 ||

@@ -405,6 +405,8 @@ void Session::on_blank_timer()
     }
     blanked_ = true;
     gap_began(kBlankedGap);
+    for (auto& [id, binding] : bindings_)
+        binding->state().poll_slowly(true);  // a store still wakes them, within a second
     for (Output* o : backend_->outputs()) {
         if (auto r = o->set_blanked(true); !r)
             UDEFIO_LOG(warn, "output %s stays on: %s", o->name().c_str(), r.error().message().c_str());
@@ -421,6 +423,8 @@ void Session::wake(const char* why)
         return;
     blanked_ = false;
     gap_ended(kBlankedGap);
+    for (auto& [id, binding] : bindings_)
+        binding->state().poll_slowly(false);
     // The output that was drawn on switched itself on in its flush; the others follow.
     for (Output* o : backend_->outputs()) {
         if (auto r = o->set_blanked(false); !r)

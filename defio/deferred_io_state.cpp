@@ -1,5 +1,6 @@
 #include "defio/deferred_io_state.hpp"
 
+#include <algorithm>
 #include <mutex>
 
 #include "util/clock.hpp"
@@ -169,8 +170,25 @@ void DeferredIoState::look_again(NextLook next)
     switch (next) {
     case NextLook::when_told: break;
     case NextLook::after_delay: schedule_flush(); break;
-    case NextLook::after_poll_interval: worker_->schedule_look_at(monotonic_now() + options_.poll_interval); break;
+    case NextLook::after_poll_interval: worker_->schedule_look_at(monotonic_now() + poll_interval()); break;
     }
+    polling_ = next == NextLook::after_poll_interval;
+}
+
+std::chrono::nanoseconds DeferredIoState::poll_interval() const
+{
+    return slow_poll_ ? std::max<std::chrono::nanoseconds>(options_.poll_interval, kSlowPoll) : options_.poll_interval;
+}
+
+void DeferredIoState::poll_slowly(bool slow)
+{
+    std::unique_lock lock(lock_);
+    if (slow_poll_ == slow)
+        return;
+    slow_poll_ = slow;
+    // The look already armed is moved to the new interval (from now).
+    if (info_ && polling_)
+        worker_->schedule_look_at(monotonic_now() + poll_interval());
 }
 
 void DeferredIoState::look_tracker()

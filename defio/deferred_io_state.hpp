@@ -91,6 +91,12 @@ public:
     bool add_damage(const Rect& rect);
     // Flushes what is pending now, on the calling thread (e.g. before exit).
     void flush_now();
+    // While its output is switched off (--blank-after), a polled tracker (a
+    // shadow compare) looks once a second instead of every poll interval: a
+    // store is still found, within a second, and the panel woken by it.
+    // Back to normal, the next look is one poll interval from now.
+    static constexpr std::chrono::seconds kSlowPoll{1};
+    void poll_slowly(bool slow);
 
     // The buffer and its memory outlive the output; after detach() the memory is revoked.
     SharedBuffer& buffer() { return buffer_; }
@@ -121,8 +127,10 @@ private:
     const DeferredIoOptions options_;
     const TrackerKind tracker_kind_;
 
+    std::chrono::nanoseconds poll_interval() const;  // under lock_
+
     // lock_ protects info_, pagerefs_, pagereflist_, explicit_damage_,
-    // tracker_, finder_, stats_, last_look_, look_bound_ and the setting of
+    // tracker_, finder_, stats_, last_look_, look_bound_, polling_, slow_poll_ and the setting of
     // recorder_. Taken exclusively by flushes (worker thread or flush_now), looks,
     // attach(), detach() and add_damage(); shared by notify_write(), which only
     // reads info_ and sets an allow-listed flag. Sink::flush runs under it, so
@@ -141,6 +149,8 @@ private:
     // found this frame's writes (0: none found yet).
     std::chrono::nanoseconds last_look_{};
     std::chrono::nanoseconds look_bound_{};
+    bool polling_ = false;    // the tracker's last look asked for another after the poll interval
+    bool slow_poll_ = false;  // poll_slowly(true)
 
     // Set before attach(), then read-only: profiling costs one branch when off.
     std::shared_ptr<FrameRecorder> recorder_;

@@ -6,6 +6,7 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <atomic>
 #include <cstdlib>
 #include <future>
 #include <sstream>
@@ -63,7 +64,10 @@ protected:
         auto session = Session::start(*loop_, std::move(config), std::move(main));
         ASSERT_TRUE(session.ok()) << session.error().message();
         session_ = std::move(session).value();
-        runner_ = std::thread([this] { outcome_ = session_->run(); });
+        runner_ = std::thread([this] {
+            outcome_ = session_->run();
+            ended_.store(true);  // after the outcome: a reader that sees it ended may read it
+        });
     }
     HeadlessBackend& headless() { return static_cast<HeadlessBackend&>(session_->backend()); }
     // Runs `fn` on the loop thread and waits for it.
@@ -73,13 +77,14 @@ protected:
     {
         return test::headless_pixels(*loop_, headless(), output, colour);
     }
-    bool running() { return !outcome_.has_value(); }
+    bool running() { return !ended_.load(); }
 
     std::string dir_;
     std::unique_ptr<EventLoop> loop_;
     std::unique_ptr<Session> session_;
     std::thread runner_;
-    std::optional<Result<void>> outcome_;
+    std::optional<Result<void>> outcome_;  // the runner's; read by the test once ended_
+    std::atomic<bool> ended_{false};
 };
 
 SessionConfig two_outputs()

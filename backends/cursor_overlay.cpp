@@ -21,6 +21,11 @@ bool inside(const Rect& r, int32_t x, int32_t y)
     return x >= r.x && y >= r.y && x < r.x + r.width && y < r.y + r.height;
 }
 
+bool overlap(const Rect& a, const Rect& b)
+{
+    return a.x < b.x + b.width && b.x < a.x + a.width && a.y < b.y + b.height && b.y < a.y + a.height;
+}
+
 }  // namespace
 
 Result<CursorMode> parse_cursor_mode(const std::string& name)
@@ -74,6 +79,13 @@ size_t CursorOverlay::draw(std::byte* dst, size_t pitch, const Placement& at, co
 {
     if (!at.visible)
         return 0;
+    // Every flush comes here: most copy nothing under the arrow, and cost one test per rectangle.
+    std::vector<Rect> under;
+    for (const Rect& r : logical)
+        if (overlap(r, rect_of(at)))
+            under.push_back(r);
+    if (under.empty())
+        return 0;
     const Size frame = buffer.logical();
     const uint32_t x_bits = x_byte == XByte::opaque ? 0xff000000u : 0;
     size_t drawn = 0;
@@ -84,7 +96,7 @@ size_t CursorOverlay::draw(std::byte* dst, size_t pitch, const Placement& at, co
             if (c == ' ' || x < 0 || y < 0 || x >= int32_t(frame.width) || y >= int32_t(frame.height))
                 continue;
             bool copied = false;
-            for (const Rect& r : logical)
+            for (const Rect& r : under)
                 copied = copied || inside(r, x, y);
             if (!copied)
                 continue;

@@ -36,9 +36,10 @@ public:
     // focus goes to (compositor/server.hpp).
     virtual pid_t process_group() const { return 0; }
 
-    // The session's input focus is the main client unless a protocol client has it: every input event of the
-    // seat (an fbdev program's console gets the keys as tty bytes), and the
-    // seat switched away and back (its VT_PROCESS console is told). Loop thread.
+    // The session's input focus is the main client unless a protocol client
+    // has it: every input event of the seat (an fbdev program's console gets
+    // the keys as tty bytes), and the seat switched away and back (its
+    // VT_PROCESS console is told). Loop thread.
     virtual void on_input(const InputEvent&) {}
     virtual void on_seat_disabled() {}
     virtual void on_seat_enabled() {}

@@ -1,7 +1,5 @@
 #include "compositor/session_cursor.hpp"
 
-#include <algorithm>
-
 #include "util/log.hpp"
 
 namespace udefio {
@@ -55,14 +53,9 @@ void SessionCursor::damage(const std::vector<Rect>& rects)
 {
     if (!binding_)
         return;
-    const Size frame = binding_->output().frame_size();
-    for (Rect r : rects) {
-        // Inside the frame: the arrow may hang over its right and bottom edges.
-        r.width = std::min(r.width, frame.width - r.x);
-        r.height = std::min(r.height, frame.height - r.y);
-        if (!r.empty() && r.x >= 0 && r.y >= 0)
-            (void)binding_->state().add_damage(r);
-    }
+    // An arrow that hangs over the frame's edge is clipped with the rest of the flush's damage.
+    for (const Rect& r : rects)
+        (void)binding_->state().add_damage(r);
 }
 
 }  // namespace udefio

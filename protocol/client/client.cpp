@@ -201,8 +201,6 @@ std::optional<wire::Event> udefio_client::read_event(int timeout_ms, int* fd_out
     return *event;
 }
 
-
-
 template <class T>
 std::optional<T> udefio_client::wait_for(int* fd_out)
 {

@@ -127,7 +127,6 @@ void OutputOptions::add_to(CLI::App& app)
     app.add_option("--cursor", cursor,
                    "KMS: the software cursor drawn where the pointer is: 'auto' while a mouse or tablet is there, "
                    "'always', or 'never' (a pointer that is not one, as some HDMI-CEC adapters are)")
-        ->check(CLI::IsMember({"auto", "always", "never"}))
         ->capture_default_str();
     app.add_option("--xkb-layout", keyboard.layout, "KMS: the seat's keyboard layout(s), e.g. us, de, us,ru "
                                                     "(default: XKB_DEFAULT_LAYOUT, else us)");

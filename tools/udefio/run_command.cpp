@@ -124,7 +124,6 @@ void RunOptions::add_kiosk_to(CLI::App& app)
                    "Which protocol clients may take the input focus (request_focus): 'any', 'main' (only the main "
                    "program and what it started) or 'none'. Input goes to the main program otherwise; a main "
                    "program that is a protocol client gets it at its first surface")
-        ->check(CLI::IsMember({"any", "main", "none"}))
         ->capture_default_str();
     app.add_option("--client", clients,
                    "Also keep this shell command running as a protocol client (UDEFIO_SOCKET in its environment); "

@@ -23,9 +23,9 @@ pixman_format_code_t pixman_format(uint32_t bits_per_pixel)
 
 }  // namespace
 
-std::vector<RowSpan> shown_rows_of_pages(std::span<PageRef* const> pages, size_t page_size, const ShownRegion& shown)
+std::vector<Rect> shown_rows_of_pages(std::span<PageRef* const> pages, size_t page_size, const ShownRegion& shown)
 {
-    std::vector<RowSpan> spans;
+    std::vector<Rect> rows;
     const uint64_t top = shown.yoffset;
     const uint64_t bottom = top + shown.height;  // exclusive, in memory rows
     for (const PageRef* page : pages) {
@@ -36,23 +36,33 @@ std::vector<RowSpan> shown_rows_of_pages(std::span<PageRef* const> pages, size_t
         const uint64_t hi = std::min(last + 1, bottom);
         if (lo >= hi)
             continue;
-        const auto row = static_cast<uint32_t>(lo - top);
-        const auto count = static_cast<uint32_t>(hi - lo);
-        // Pages are sorted, so a span only ever grows at its end.
-        if (!spans.empty() && spans.back().first + spans.back().count >= row) {
-            RowSpan& span = spans.back();
-            span.count = std::max(span.first + span.count, row + count) - span.first;
+        const auto row = static_cast<int32_t>(lo - top);
+        const auto count = static_cast<int32_t>(hi - lo);
+        // Pages are sorted, so a band only ever grows at its end.
+        if (!rows.empty() && rows.back().y + rows.back().height >= row) {
+            Rect& band = rows.back();
+            band.height = std::max(band.y + band.height, row + count) - band.y;
         } else {
-            spans.push_back({row, count});
+            rows.push_back({0, row, static_cast<int32_t>(shown.width), count});
         }
     }
-    return spans;
+    return rows;
 }
 
-int64_t compose_rows(const std::byte* memory, const ShownRegion& shown, std::span<const RowSpan> rows,
-                     const Canvas& canvas)
+std::optional<std::vector<Rect>> shown_rects_of_damage(const Damage& damage, uint32_t stride, const ShownRegion& shown)
 {
-    if (rows.empty())
+    if (shown.bits_per_pixel != 32 || shown.line_length != stride || shown.xoffset != 0)
+        return std::nullopt;
+    Damage on_canvas = damage;
+    on_canvas.translate(0, -static_cast<int32_t>(shown.yoffset));
+    on_canvas.clip_to(BufferLayout{shown.width, shown.height, shown.width * 4});
+    return on_canvas.rects();
+}
+
+int64_t compose_rects(const std::byte* memory, const ShownRegion& shown, std::span<const Rect> rects,
+                      const Canvas& canvas)
+{
+    if (rects.empty())
         return 0;
     pixman_image_t* src = pixman_image_create_bits_no_clear(
         pixman_format(shown.bits_per_pixel), static_cast<int>(shown.width), static_cast<int>(shown.memory_rows),
@@ -60,14 +70,17 @@ int64_t compose_rows(const std::byte* memory, const ShownRegion& shown, std::spa
     pixman_image_t* dst = pixman_image_create_bits_no_clear(
         PIXMAN_x8r8g8b8, static_cast<int>(shown.width), static_cast<int>(shown.height),
         reinterpret_cast<uint32_t*>(canvas.origin), static_cast<int>(canvas.stride));
-    const auto columns = static_cast<int>(shown.width - std::min(shown.xoffset, shown.width));
+    // A horizontal pan shows fewer columns of the memory.
+    const auto columns = static_cast<int32_t>(shown.width - std::min(shown.xoffset, shown.width));
     int64_t bytes = 0;
     const bool ok = run_guarding_sigbus([&] {
-        for (const RowSpan& span : rows) {
-            pixman_image_composite32(PIXMAN_OP_SRC, src, nullptr, dst, static_cast<int>(shown.xoffset),
-                                     static_cast<int>(shown.yoffset + span.first), 0, 0, 0,
-                                     static_cast<int>(span.first), columns, static_cast<int>(span.count));
-            bytes += int64_t{columns} * 4 * span.count;
+        for (const Rect& r : rects) {
+            const int32_t width = std::min(r.width, columns - r.x);
+            if (width <= 0)
+                continue;
+            pixman_image_composite32(PIXMAN_OP_SRC, src, nullptr, dst, static_cast<int>(shown.xoffset) + r.x,
+                                     static_cast<int>(shown.yoffset) + r.y, 0, 0, r.x, r.y, width, r.height);
+            bytes += int64_t{width} * 4 * r.height;
         }
     });
     pixman_image_unref(src);

@@ -172,7 +172,7 @@ IoctlOutcome Framebuffer::pan(uint64_t arg, TargetMemory& memory)
 }
 
 FlushResult Framebuffer::flush(const SharedBuffer& src, std::span<PageRef* const> pages,
-                               const Damage&, std::chrono::nanoseconds)
+                               const Damage& damage, std::chrono::nanoseconds)
 {
     if (memory_lost_)
         return {};
@@ -185,19 +185,23 @@ FlushResult Framebuffer::flush(const SharedBuffer& src, std::span<PageRef* const
                  var.xoffset,    var.yoffset,  var.yres_virtual};
         redraw_all = std::exchange(redraw_all_, false);
     }
-    std::vector<RowSpan> rows;
+    // What changed on the canvas: the exact damage the state found where the
+    // program's pixels are laid out as its buffer (32 bpp, no horizontal
+    // pan), else the rows of the written pages, as the kernel's fbdev does.
+    std::vector<Rect> rects;
     if (redraw_all)
-        rows.push_back({0, mode_.height});
+        rects.push_back({0, 0, static_cast<int32_t>(mode_.width), static_cast<int32_t>(mode_.height)});
+    else if (auto exact = shown_rects_of_damage(damage, src.layout().stride, shown))
+        rects = std::move(*exact);
     else
-        rows = shown_rows_of_pages(pages, page_size(), shown);
+        rects = shown_rows_of_pages(pages, page_size(), shown);
     int64_t bytes = 0;
     const bool drawn = screen_.draw([&](const Canvas& canvas) {
-        bytes = compose_rows(src.data(), shown, rows, canvas);
+        bytes = compose_rects(src.data(), shown, rects, canvas);
         if (bytes < 0)
             return;
-        for (const RowSpan& span : rows)
-            screen_.damaged(Rect{0, static_cast<int32_t>(span.first), static_cast<int32_t>(mode_.width),
-                                 static_cast<int32_t>(span.count)});
+        for (const Rect& rect : rects)
+            screen_.damaged(rect);
     });
     if (!drawn)
         return {};  // the place is gone; output_gone() follows

@@ -13,6 +13,7 @@
 #include <cstring>
 #include <optional>
 
+#include "defio/sigbus_guard.hpp"
 #include "fbdev/proc_task.hpp"
 #include "util/log.hpp"
 #include "util/mapping.hpp"
@@ -24,9 +25,17 @@ constexpr uint64_t kFeatures =
     UFFD_FEATURE_EVENT_FORK | UFFD_FEATURE_EVENT_REMAP | UFFD_FEATURE_EVENT_UNMAP | UFFD_FEATURE_THREAD_ID;
 // How often the shadow compare looks, when it has to.
 constexpr int kShadowPollMs = 16;
-// A hot page that did not change for this many collects (while others did)
-// is write-protected again.
+// A hot page that did not change for this many collects is write-protected
+// again. 2: a program drawing at the output's rate, out of phase with the
+// flushes, leaves one collect without a change between two of its frames
+// (tools/bench/fbdev_side_by_side.cpp measured 64 faults a move with 1).
 constexpr uint32_t kCoolAfterCollects = 2;
+// A write fault opens the aligned block of this many pages around it (64 KiB,
+// 16 rows at 1024 px): a frame drawn into pages that were closed takes one
+// fault per block, not per page. Each fault is a round trip through our fault
+// thread; one per page let a 64x64 square appear in 8 pictures over 1.4 s in
+// the vkms guest (tools/bench/fbdev_side_by_side.cpp), the kernel's in one.
+constexpr uint64_t kFaultAroundPages = 16;
 
 int write_protect(int uffd, uint64_t start, uint64_t length, bool protect)
 {
@@ -280,9 +289,7 @@ void RemoteWrites::handle_messages(Context& ctx, std::vector<std::unique_ptr<Con
                 if (const auto p = file_page_of(ctx, address))
                     mark(*p);
                 // Marked before the writer wakes, so a collect after its store sees it.
-                if (int error = write_protect(ctx.uffd.get(), address, page, false); error != 0)
-                    UDEFIO_LOG(error, "fbdev: resolving a write fault of the program: %s", std::strerror(error));
-                ctx.opened.push_back({address, 0});
+                open_around(ctx, address);
                 faults_.fetch_add(1, std::memory_order_relaxed);
                 if (ctx.tgid == 0 && msg.arg.pagefault.feat.ptid)
                     learn_tgid(ctx, static_cast<pid_t>(msg.arg.pagefault.feat.ptid));
@@ -384,6 +391,74 @@ void RemoteWrites::run_fault_thread()
     }
 }
 
+void RemoteWrites::open_around(Context& ctx, uint64_t address)
+{
+    const uint64_t page = page_size();
+    const auto range = std::find_if(ctx.ranges.begin(), ctx.ranges.end(), [&](const Range& r) {
+        return address >= r.start && address < r.start + r.length;
+    });
+    uint64_t start = address, end = address + page;
+    if (range != ctx.ranges.end() && ensure_shadow_pages()) {  // else the page alone: no copies to compare with
+        const uint64_t block = kFaultAroundPages * page;
+        start = std::max(range->start, address / block * block);
+        end = std::min(range->start + range->length, start + block);
+    }
+    // The block's closed pages get a copy first: the last reported state,
+    // since nothing wrote them unseen. Then a collect compares them like the
+    // faulted page, and one that stays as it was is protected again. A page
+    // another process (a forked half) has open keeps its copy: that one is
+    // the last reported state, and its stores since are not reported yet.
+    auto open_elsewhere = [&](uint64_t file_page) {
+        for (const auto& other : contexts_) {
+            if (other.get() == &ctx)
+                continue;
+            for (const Open& o : other->opened)
+                if (file_page_of(*other, o.address) == file_page)
+                    return true;
+        }
+        return false;
+    };
+    std::vector<uint64_t> around, copy;
+    for (uint64_t a = start; a < end; a += page) {
+        const auto p = file_page_of(ctx, a);
+        if (a == address || !p ||
+            std::any_of(ctx.opened.begin(), ctx.opened.end(), [&](const Open& o) { return o.address == a; }))
+            continue;
+        around.push_back(a);
+        if (!open_elsewhere(*p))
+            copy.push_back(*p);
+    }
+    // A revoked framebuffer's memory is truncated (its program gets SIGBUS),
+    // while a fault of its program may still be on its way to us: then the
+    // page alone is opened, for a program that is going anyway.
+    const bool copied = run_guarding_sigbus([&] {
+        for (uint64_t p : copy)
+            take_shadow(p);
+    });
+    if (copied) {
+        for (uint64_t a : around)
+            ctx.opened.push_back({a, 0});
+    } else {
+        start = address;
+        end = address + page;
+    }
+    if (int error = write_protect(ctx.uffd.get(), start, end - start, false); error != 0)
+        UDEFIO_LOG(error, "fbdev: resolving a write fault of the program: %s", std::strerror(error));
+    ctx.opened.push_back({address, 0});
+}
+
+Result<void> RemoteWrites::ensure_shadow_pages()
+{
+    if (shadow_pages_.valid())
+        return {};
+    // Touched only where pages are hot: no memory for the rest.
+    auto shadow = Mapping::map_anonymous(memory_.size());
+    if (!shadow)
+        return shadow.error();
+    shadow_pages_ = std::move(shadow).value();
+    return {};
+}
+
 int RemoteWrites::protect(Context& ctx, std::vector<uint64_t>& addresses, bool on)
 {
     const size_t page = page_size();
@@ -411,17 +486,13 @@ void RemoteWrites::take_shadow(uint64_t file_page)
     std::memcpy(shadow_pages_.data() + file_page * page, memory_.data() + file_page * page, page);
 }
 
-Result<void> RemoteWrites::collect(std::vector<uint32_t>& written_pages)
+Result<bool> RemoteWrites::collect(std::vector<uint32_t>& written_pages)
 {
+    bool left_open = false;
     {
         const std::lock_guard lock(lock_);
-        if (!shadow_pages_.valid()) {
-            // Touched only where pages are hot: no memory for the rest.
-            auto shadow = Mapping::map_anonymous(memory_.size());
-            if (!shadow)
-                return shadow.error();
-            shadow_pages_ = std::move(shadow).value();
-        }
+        if (auto made = ensure_shadow_pages(); !made)
+            return made.error();
         // What faulted (or was marked otherwise) since the last collect.
         std::vector<uint64_t> written = std::exchange(marks_, std::vector<uint64_t>(marks_.size(), 0));
         std::vector<uint64_t> looked(marks_.size(), 0);
@@ -447,14 +518,13 @@ Result<void> RemoteWrites::collect(std::vector<uint32_t>& written_pages)
                 open.idle = bit(written, *p) ? 0 : open.idle + 1;
             }
         }
-        const bool found = std::any_of(written.begin(), written.end(), [](uint64_t w) { return w != 0; });
-        // Protect again what stopped changing, and everything once nothing
-        // changed: then the next store faults and rings the doorbell.
+        // Protect again what stopped changing: once nothing is open, the next
+        // store faults and rings the doorbell.
         for (auto it = contexts_.begin(); it != contexts_.end();) {
             Context& ctx = **it;
             std::vector<uint64_t> cooling;
             for (const Open& open : ctx.opened) {
-                if (!found || open.idle >= kCoolAfterCollects)
+                if (open.idle >= kCoolAfterCollects)
                     cooling.push_back(open.address);
             }
             const int error = protect(ctx, cooling, true);
@@ -473,13 +543,14 @@ Result<void> RemoteWrites::collect(std::vector<uint32_t>& written_pages)
                 // they stay hot, and are looked at again next time.
                 if (error != EAGAIN)
                     UDEFIO_LOG(error, "fbdev: write-protecting the program's pages again: %s", std::strerror(error));
+                left_open = left_open || !ctx.opened.empty();
                 ++it;
                 continue;
             }
             // A store between our compare and the protection: keep it hot.
             std::vector<uint64_t> reopen;
             std::erase_if(ctx.opened, [&](const Open& open) {
-                if (!found || open.idle >= kCoolAfterCollects) {
+                if (open.idle >= kCoolAfterCollects) {
                     const auto p = file_page_of(ctx, open.address);
                     if (p && shadow_differs(*p)) {
                         set_bit(written, *p);
@@ -494,6 +565,7 @@ Result<void> RemoteWrites::collect(std::vector<uint32_t>& written_pages)
                 for (uint64_t address : reopen)
                     ctx.opened.push_back({address, 0});
             }
+            left_open = left_open || !ctx.opened.empty();
             ++it;
         }
         for (size_t w = 0; w < written.size(); ++w) {
@@ -514,13 +586,13 @@ Result<void> RemoteWrites::collect(std::vector<uint32_t>& written_pages)
             // Until now nothing was compared: everything may have changed.
             for (uint32_t p = 0; p < pages_; ++p)
                 written_pages.push_back(p);
-            return {};
+            return left_open;
         }
         // The fault thread rings the doorbell for it kShadowPollMs apart.
         if (auto r = shadow_->collect(written_pages); !r)
             return r.error();
     }
-    return {};
+    return left_open;
 }
 
 }  // namespace udefio::fbdev

@@ -11,11 +11,15 @@
 //
 // A fault costs two context switches (50-60 us in our VMs): one per page per
 // frame would make a full-screen animation crawl. So a page stays writable
-// ("hot") after its fault, and each collect compares hot pages with a copy
-// taken when they were last reported; a page that stopped changing, and
-// every page once a collect found nothing, is write-protected again (hence
-// NextLook::after_delay while pages change, the flush worker collects
-// again after its delay instead of waiting for a fault).
+// ("hot") after its fault, with the block of pages around it (fault-around,
+// as the kernel maps pages around a read fault), and each collect compares
+// hot pages with a copy taken when they were last reported; a page
+// unchanged for two collects is write-protected again. While any page is hot the flush worker collects
+// again after its delay (NextLook::after_delay) instead of waiting for a
+// fault; once none is, the next store faults and rings the doorbell. A
+// program that draws once a frame, out of phase with the flushes, thus
+// takes no fault while it draws: one collect without a change between two
+// of its frames does not close its pages.
 //
 // write() and friends on /dev/fb0 change the memory without a fault: an
 // inotify watch of the memfd (IN_MODIFY) marks the whole framebuffer then.
@@ -70,7 +74,8 @@ public:
     uint64_t faults() const { return faults_.load(std::memory_order_relaxed); }
 
     // The Tracker interface (flush worker thread), through RemoteWritesTracker.
-    Result<void> collect(std::vector<uint32_t>& written_pages);
+    // Returns whether pages were left open (hot): their stores ring nothing.
+    Result<bool> collect(std::vector<uint32_t>& written_pages);
     int doorbell_fd() const { return doorbell_.fd(); }
 
     struct Range {
@@ -98,6 +103,9 @@ private:
     void mark(uint64_t page);
     std::optional<uint64_t> file_page_of(const Context& ctx, uint64_t address) const;
     int protect(Context& ctx, std::vector<uint64_t>& addresses, bool on);
+    // A write fault at `address` (page-aligned): opens the block around it.
+    void open_around(Context& ctx, uint64_t address);
+    Result<void> ensure_shadow_pages();  // the copies of hot pages, mapped at first use
     bool shadow_differs(uint64_t file_page) const;
     void take_shadow(uint64_t file_page);
     void learn_tgid(Context& ctx, pid_t tid);
@@ -137,15 +145,15 @@ class RemoteWritesTracker final : public Tracker {
 public:
     explicit RemoteWritesTracker(std::shared_ptr<RemoteWrites> writes) : writes_(std::move(writes)) {}
     TrackerKind kind() const override { return TrackerKind::uffd_sync; }
-    // The doorbell is armed only by a collect that found nothing (the hot
-    // pages it keeps open take no fault): while the program draws, look again
-    // after the delay.
+    // The doorbell is armed only once no page is hot (hot pages take no
+    // fault): until then, look again after the delay.
     Result<NextLook> collect(std::vector<uint32_t>& written_pages, const PageSet&) override
     {
         const size_t before = written_pages.size();
-        if (auto r = writes_->collect(written_pages); !r)
-            return r.error();
-        return written_pages.size() == before ? NextLook::when_told : NextLook::after_delay;
+        auto open = writes_->collect(written_pages);
+        if (!open)
+            return open.error();
+        return written_pages.size() == before && !*open ? NextLook::when_told : NextLook::after_delay;
     }
     int write_doorbell_fd() const override { return writes_->doorbell_fd(); }
 

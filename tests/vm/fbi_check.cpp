@@ -3,6 +3,9 @@
 // on the kernel's own /dev/fb0.
 //   fbi_check image PATH        writes a PNG the size of card0's preferred mode
 //                               (four areas: three colours and a gradient)
+//   fbi_check image2 PATH       the same with the gradient flat: the next slide
+//                               of a show that changes a quarter of the screen
+//                               (tools/bench/fbdev_side_by_side.cpp)
 //   fbi_check shown PATH        waits (up to 40 s) until the framebuffer the
 //                               CRTC scans out holds exactly PATH's pixels, read
 //                               back through GETFB2 and a dumb mapping (root);
@@ -73,14 +76,16 @@ std::optional<std::pair<uint32_t, uint32_t>> preferred_mode(int fd)
 }
 
 // Four areas that any misplaced row or column, or a scaling, shows: three
-// flat colours and a gradient (as tests/fbdev/test_real_programs.cpp).
-Image test_image(uint32_t w, uint32_t h)
+// flat colours and a gradient (as tests/fbdev/test_real_programs.cpp);
+// `flat`: the gradient's quarter in one colour.
+Image test_image(uint32_t w, uint32_t h, bool flat = false)
 {
     Image image{w, h, std::vector<uint32_t>(size_t{w} * h)};
     for (uint32_t y = 0; y < h; ++y)
         for (uint32_t x = 0; x < w; ++x)
             image.pixels[size_t{y} * w + x] = y < h / 2 ? (x < w / 2 ? 0xff2010 : 0x10e040)
                                               : x < w / 2 ? 0x2030ff
+                                              : flat      ? 0xe0e0e0
                                                           : (x * 255 / w) << 16 | (y * 255 / h) << 8 | 0x80;
     return image;
 }
@@ -214,14 +219,14 @@ int reference(const Image& image)
 int main(int argc, char** argv)
 {
     if (argc != 3)
-        return fail("usage: fbi_check image|shown|reference PATH");
+        return fail("usage: fbi_check image|image2|shown|reference PATH");
     const std::string command = argv[1], path = argv[2];
-    if (command == "image") {
+    if (command == "image" || command == "image2") {
         UniqueFd fd = open_card();
         auto size = fd ? preferred_mode(fd.get()) : std::nullopt;
         if (!size)
             return fail("no connected connector with a mode on /dev/dri/card0");
-        if (auto r = write_png(path, test_image(size->first, size->second)); !r)
+        if (auto r = write_png(path, test_image(size->first, size->second, command == "image2")); !r)
             return fail(r.error().message());
         std::printf("UDEFIO-FBI-IMAGE width=%u height=%u\n", size->first, size->second);
         return 0;

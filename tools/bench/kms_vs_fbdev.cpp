@@ -60,20 +60,13 @@ Sample sample(volatile uint32_t* pixels, size_t pixel, uint32_t value, CrtcCrc& 
     const std::string before = crc.latest().crc;
     s.written = monotonic_now();
     pixels[pixel] = value;
-    while (monotonic_now() - s.written < 1s) {
-        const CrtcCrc::Entry e = crc.next();
-        if (e.crc.empty()) {
-            std::this_thread::sleep_for(200us);
-            continue;
-        }
-        if (e.crc == before)
-            continue;
-        s.crc_read = monotonic_now();
-        const uint64_t now = vblanks.sequence();
-        s.backlog = now > e.frame ? now - e.frame : 0;
-        s.ok = true;
-        break;
-    }
+    const CrtcCrc::Entry e = crc.first_unlike(before, 1000ms);
+    if (e.crc.empty())
+        return s;
+    s.crc_read = monotonic_now();
+    const uint64_t now = vblanks.sequence();
+    s.backlog = now > e.frame ? now - e.frame : 0;
+    s.ok = true;
     return s;
 }
 

@@ -46,20 +46,36 @@ CrtcCrc::Entry CrtcCrc::latest()
     return last;
 }
 
-std::string CrtcCrc::settled(const VblankCounter& vblanks)
+template <typename Wanted>
+CrtcCrc::Entry CrtcCrc::first_entry(Wanted wanted, std::chrono::milliseconds timeout)
 {
-    const uint64_t now = vblanks.sequence();
-    const auto end = std::chrono::steady_clock::now() + std::chrono::seconds(30);
+    const auto end = std::chrono::steady_clock::now() + timeout;
     for (;;) {
         for (Entry e = next(); !e.crc.empty(); e = next())
-            if (e.frame > now)
-                return e.crc;
+            if (wanted(e))
+                return e;
         const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(end - std::chrono::steady_clock::now());
         if (left.count() <= 0)
             return {};
         pollfd p{data_.get(), POLLIN, 0};
         (void)::poll(&p, 1, int(left.count()) + 1);
     }
+}
+
+std::string CrtcCrc::settled(const VblankCounter& vblanks)
+{
+    const uint64_t now = vblanks.sequence();
+    return first_entry([now](const Entry& e) { return e.frame > now; }, std::chrono::seconds(30)).crc;
+}
+
+CrtcCrc::Entry CrtcCrc::wait_next(std::chrono::milliseconds timeout)
+{
+    return first_entry([](const Entry&) { return true; }, timeout);
+}
+
+CrtcCrc::Entry CrtcCrc::first_unlike(const std::string& crc, std::chrono::milliseconds timeout)
+{
+    return first_entry([&crc](const Entry& e) { return e.crc != crc; }, timeout);
 }
 
 }  // namespace udefio

@@ -2,6 +2,7 @@
 // how the KMS lane and its benchmark see a picture on a driver with no screen.
 #pragma once
 
+#include <chrono>
 #include <cstdint>
 #include <string>
 
@@ -32,8 +33,17 @@ public:
     // labelled after now was composed after now (from what is committed now).
     // Waits for it (poll on the data file) for up to 30 s; empty if none came.
     std::string settled(const VblankCounter& vblanks);
+    // The first entry queued whose CRC is not `crc`: the first picture
+    // composed after it changed. Waits for it (poll) up to `timeout`; empty
+    // if none came.
+    Entry first_unlike(const std::string& crc, std::chrono::milliseconds timeout);
+    // The oldest entry queued, waiting for one up to `timeout`; empty if none came.
+    Entry wait_next(std::chrono::milliseconds timeout);
 
 private:
+    template <typename Wanted>
+    Entry first_entry(Wanted wanted, std::chrono::milliseconds timeout);
+
     UniqueFd data_;
 };
 

@@ -156,6 +156,23 @@ TEST_F(FramebufferTest, PanShowsTheOtherHalfAtTheNextVblank)
     EXPECT_EQ(ioctl(FBIOPAN_DISPLAY, &v).error, EINVAL);
 }
 
+// Panned to the back half, the exact damage is moved up by yoffset: a store
+// there is damaged at its place on the canvas, one to the hidden front half
+// not at all.
+TEST_F(FramebufferTest, PannedStoresAreDamagedWhereTheyAreShown)
+{
+    fb_var_screeninfo v = var();
+    v.yoffset = 32;
+    ASSERT_EQ(ioctl(FBIOPAN_DISPLAY, &v).error, 0);
+    screen_.take_damage();  // the pan redrew the shown half
+    const size_t half = size_t{64} * 4 * 32;
+    store<uint32_t>(half + 4 * 64 * 20 + 4 * 9, 0x00abcdef);  // row 20, column 9 of the shown half
+    store<uint32_t>(4 * 64 * 2 + 4 * 3, 0x00fedcba);          // the hidden half
+    flush();
+    EXPECT_EQ(screen_.pixel(9, 20), 0xabcdefu);
+    EXPECT_EQ(screen_.take_damage(), (std::vector<Rect>{{9, 20, 1, 1}}));
+}
+
 TEST_F(FramebufferTest, WaitForVsyncTakesItsArgumentEitherWay)
 {
     // By value (some drivers), by pointer (most programs): never read.

@@ -1,10 +1,9 @@
-// The same unmodified fbdev program (tools/bench/fb_square.c: a 64x64 square
-// moved 8 px per frame with plain stores) on the kernel's DRM fbdev emulation
+// The same unmodified fbdev programs (tools/bench/fb_square.c: a 64x64
+// square moved 8 px per frame with plain stores; Debian's fbi showing two
+// slides, SLIDE1.png and SLIDE2.png) on the kernel's DRM fbdev emulation
 // (/dev/fb0 of the vkms guest) and under `udefio kiosk --backend kms`, in one
-// boot of the KMS lane's vkms guest:
-//   python3 tests/vm/guest.py run vkms --with build/tools/udefio/udefio
-//       --with build/tools/bench/fb_square build/tools/bench/udefio-fbdev-bench
-// (one command).
+// boot of the KMS lane's vkms guest: tools/bench/fbdev_side_by_side.sh boots
+// it with everything this needs and runs `udefio-fbdev-bench SLIDE1 SLIDE2`.
 // Per path:
 // - write -> scanout: from the program's last store of a move to the first
 //   vkms CRC of its final picture (CRC capture on; final: composed for 60

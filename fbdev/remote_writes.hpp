@@ -14,9 +14,10 @@
 // ("hot") after its fault, with the block of pages around it (fault-around,
 // as the kernel maps pages around a read fault), and each collect compares
 // hot pages with a copy taken when they were last reported; a page
-// unchanged for two collects is write-protected again. While any page is hot the flush worker collects
-// again after its delay (NextLook::after_delay) instead of waiting for a
-// fault; once none is, the next store faults and rings the doorbell. A
+// unchanged for two collects is write-protected again. While any page is
+// hot the flush worker collects again after its delay
+// (NextLook::after_delay) instead of waiting for a fault; once none is, the
+// next store faults and rings the doorbell. A
 // program that draws once a frame, out of phase with the flushes, thus
 // takes no fault while it draws: one collect without a change between two
 // of its frames does not close its pages.

@@ -32,7 +32,9 @@
 #include <algorithm>
 #include <chrono>
 #include <cstdio>
+#include <cctype>
 #include <cstring>
+#include <filesystem>
 #include <fstream>
 #include <optional>
 #include <sstream>
@@ -40,6 +42,8 @@
 #include <thread>
 #include <vector>
 
+#include "tests/read_file.hpp"
+#include "tools/bench/median.hpp"
 #include "tools/crc/crtc_crc.hpp"
 #include "util/clock.hpp"
 #include "util/unique_fd.hpp"
@@ -47,6 +51,8 @@
 extern char** environ;
 
 using namespace udefio;
+using udefio::bench::median;
+using udefio::test::read_file;
 using namespace std::chrono_literals;
 
 namespace {
@@ -63,24 +69,10 @@ constexpr const char* kLog = "/tmp/fbdev-bench.log";
 // stops a guest silent for 90 s), and a failed step must say which it was.
 void step(const char* what, const char* path) { std::fprintf(stderr, "fbdev-bench: %s: %s\n", path, what); }
 
-double median(std::vector<double> v)
-{
-    std::sort(v.begin(), v.end());
-    return v.empty() ? -1 : v[v.size() / 2];
-}
-
 bool write_file(const std::string& path, const std::string& text, int flags = O_WRONLY | O_TRUNC)
 {
     UniqueFd fd(::open(path.c_str(), flags | O_CLOEXEC));
     return fd && ::write(fd.get(), text.data(), text.size()) == ssize_t(text.size());
-}
-
-std::string read_file(const std::string& path)
-{
-    std::ifstream in(path);
-    std::stringstream s;
-    s << in.rdbuf();
-    return s.str();
 }
 
 // The guest's busy time so far, in clock ticks: everything but idle and iowait.
@@ -453,9 +445,11 @@ Measured square(Path path)
 // Ends every process named `name` (fbi -T forks: its child keeps the VT).
 void kill_all(const std::string& name)
 {
-    for (int pid = 2; pid < 32768; ++pid)
-        if (read_file("/proc/" + std::to_string(pid) + "/comm") == name + "\n")
-            ::kill(pid, SIGTERM);
+    for (const auto& entry : std::filesystem::directory_iterator("/proc")) {
+        const std::string pid = entry.path().filename();
+        if (std::all_of(pid.begin(), pid.end(), ::isdigit) && read_file("/proc/" + pid + "/comm") == name + "\n")
+            ::kill(std::stoi(pid), SIGTERM);
+    }
 }
 
 // Debian's fbi showing two slides, the next one every second, for 10 s.

@@ -13,7 +13,6 @@
 #include <sys/mman.h>
 #include <unistd.h>
 
-#include <algorithm>
 #include <chrono>
 #include <cstdio>
 #include <cstring>
@@ -22,11 +21,13 @@
 #include <vector>
 
 #include "backends/kms/kms_backend.hpp"
+#include "tools/bench/median.hpp"
 #include "tools/crc/crtc_crc.hpp"
 #include "tools/crc/vblank_counter.hpp"
 #include "util/clock.hpp"
 
 using namespace udefio;
+using udefio::bench::median;
 using namespace std::chrono_literals;
 
 namespace {
@@ -35,12 +36,6 @@ constexpr int kPages = 256;
 constexpr int kSamples = 15;
 
 double ms(std::chrono::nanoseconds d) { return double(d.count()) / 1e6; }
-
-double median(std::vector<double> v)
-{
-    std::sort(v.begin(), v.end());
-    return v.empty() ? -1 : v[v.size() / 2];
-}
 
 // One store of `value` at `pixel` after the picture settled, until vkms's CRC changed.
 struct Sample {

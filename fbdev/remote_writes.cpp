@@ -13,7 +13,6 @@
 #include <cstring>
 #include <optional>
 
-#include "defio/sigbus_guard.hpp"
 #include "fbdev/proc_task.hpp"
 #include "util/log.hpp"
 #include "util/mapping.hpp"
@@ -25,11 +24,6 @@ constexpr uint64_t kFeatures =
     UFFD_FEATURE_EVENT_FORK | UFFD_FEATURE_EVENT_REMAP | UFFD_FEATURE_EVENT_UNMAP | UFFD_FEATURE_THREAD_ID;
 // How often the shadow compare looks, when it has to.
 constexpr int kShadowPollMs = 16;
-// A hot page that did not change for this many collects is write-protected
-// again. 2: a program drawing at the output's rate, out of phase with the
-// flushes, leaves one collect without a change between two of its frames
-// (tools/bench/fbdev_side_by_side.cpp measured 64 faults a move with 1).
-constexpr uint32_t kCoolAfterCollects = 2;
 // A write fault opens the aligned block of this many pages around it (64 KiB,
 // 16 rows at 1024 px): a frame drawn into pages that were closed takes one
 // fault per block, not per page. Each fault is a round trip through our fault
@@ -103,6 +97,7 @@ RemoteWrites::RemoteWrites(std::span<std::byte> memory, UniqueFd inotify, Doorbe
       stop_(std::move(stop)),
       changed_(std::move(changed)),
       marks_((pages_ + 63) / 64, 0),
+      open_(static_cast<uint32_t>(pages_)),
       fault_thread_([this] { run_fault_thread(); })
 {
 }
@@ -236,17 +231,7 @@ std::optional<uint64_t> RemoteWrites::file_page_of(const Context& ctx, uint64_t 
 
 void RemoteWrites::drop_contexts(const std::function<bool(const Context&)>& which)
 {
-    std::erase_if(contexts_, [&](const auto& c) {
-        if (!which(*c))
-            return false;
-        // Its hot pages were written since their last look, for all we
-        // know (the stores stay in the memory after the mm is gone).
-        for (const Open& open : c->opened) {
-            if (const auto p = file_page_of(*c, open.address))
-                mark(*p);
-        }
-        return true;
-    });
+    std::erase_if(contexts_, [&](const auto& c) { return which(*c); });
 }
 
 void RemoteWrites::learn_tgid(Context& ctx, pid_t tid)
@@ -298,8 +283,7 @@ void RemoteWrites::handle_messages(Context& ctx, std::vector<std::unique_ptr<Con
             case UFFD_EVENT_FORK: {
                 auto child = std::make_unique<Context>();
                 child->uffd.reset(static_cast<int>(msg.arg.fork.ufd));
-                child->ranges = ctx.ranges;
-                child->opened = ctx.opened;  // writable in the parent: writable in the child
+                child->ranges = ctx.ranges;  // with their protection: what is open in the parent is in the child
                 born.push_back(std::move(child));
                 break;
             }
@@ -309,16 +293,11 @@ void RemoteWrites::handle_messages(Context& ctx, std::vector<std::unique_ptr<Con
                     r.start = r.start - from + to;
                     ctx.ranges.push_back(r);
                 }
-                for (Open& open : ctx.opened) {
-                    if (open.address >= from && open.address < from + len)
-                        open.address = open.address - from + to;
-                }
                 break;
             }
             case UFFD_EVENT_UNMAP: {
                 const uint64_t start = msg.arg.remove.start, end = msg.arg.remove.end;
                 cut(ctx.ranges, start, end, page);
-                std::erase_if(ctx.opened, [&](const Open& open) { return open.address >= start && open.address < end; });
                 break;
             }
             default:
@@ -398,184 +377,90 @@ void RemoteWrites::open_around(Context& ctx, uint64_t address)
         return address >= r.start && address < r.start + r.length;
     });
     uint64_t start = address, end = address + page;
-    if (range != ctx.ranges.end() && ensure_shadow_pages()) {  // else the page alone: no copies to compare with
+    if (range != ctx.ranges.end() && fault_around_) {
         const uint64_t block = kFaultAroundPages * page;
         start = std::max(range->start, address / block * block);
         end = std::min(range->start + range->length, start + block);
     }
-    // The block's closed pages get a copy first: the last reported state,
-    // since nothing wrote them unseen. Then a collect compares them like the
-    // faulted page, and one that stays as it was is protected again. A page
-    // another process (a forked half) has open keeps its copy: that one is
-    // the last reported state, and its stores since are not reported yet.
-    auto open_elsewhere = [&](uint64_t file_page) {
-        for (const auto& other : contexts_) {
-            if (other.get() == &ctx)
-                continue;
-            for (const Open& o : other->opened)
-                if (file_page_of(*other, o.address) == file_page)
-                    return true;
-        }
-        return false;
-    };
-    std::vector<uint64_t> around, copy;
+    // Open pages are reported (their stores are not seen): the block is
+    // marked like the faulted page, before the writer wakes.
     for (uint64_t a = start; a < end; a += page) {
-        const auto p = file_page_of(ctx, a);
-        if (a == address || !p ||
-            std::any_of(ctx.opened.begin(), ctx.opened.end(), [&](const Open& o) { return o.address == a; }))
-            continue;
-        around.push_back(a);
-        if (!open_elsewhere(*p))
-            copy.push_back(*p);
-    }
-    // A revoked framebuffer's memory is truncated (its program gets SIGBUS),
-    // while a fault of its program may still be on its way to us: then the
-    // page alone is opened, for a program that is going anyway.
-    const bool copied = run_guarding_sigbus([&] {
-        for (uint64_t p : copy)
-            take_shadow(p);
-    });
-    if (copied) {
-        for (uint64_t a : around)
-            ctx.opened.push_back({a, 0});
-    } else {
-        start = address;
-        end = address + page;
+        if (const auto p = file_page_of(ctx, a))
+            mark(*p);
     }
     if (int error = write_protect(ctx.uffd.get(), start, end - start, false); error != 0)
         UDEFIO_LOG(error, "fbdev: resolving a write fault of the program: %s", std::strerror(error));
-    ctx.opened.push_back({address, 0});
 }
 
-Result<void> RemoteWrites::ensure_shadow_pages()
+void RemoteWrites::rearm(uint32_t first, uint32_t count)
 {
-    if (shadow_pages_.valid())
-        return {};
-    // Touched only where pages are hot: no memory for the rest.
-    auto shadow = Mapping::map_anonymous(memory_.size());
-    if (!shadow)
-        return shadow.error();
-    shadow_pages_ = std::move(shadow).value();
+    const uint64_t page = page_size();
+    const uint64_t first_end = uint64_t{first} + count;
+    for (auto it = contexts_.begin(); it != contexts_.end();) {
+        Context& ctx = **it;
+        int error = 0;
+        for (const Range& r : ctx.ranges) {
+            const uint64_t lo = std::max<uint64_t>(r.first_page, first);
+            const uint64_t hi = std::min<uint64_t>(r.first_page + r.length / page, first_end);
+            if (lo < hi && error == 0)
+                error = write_protect(ctx.uffd.get(), r.start + (lo - r.first_page) * page, (hi - lo) * page, true);
+        }
+        const bool alive = error != ESRCH && ctx.pidfd && !readable_now(ctx.pidfd.get());
+        if (error != 0 && !alive) {
+            // Its mm is gone, and what it stored is in the memory: reported by this collect.
+            it = contexts_.erase(it);
+            continue;
+        }
+        if (error != 0) {
+            // Still writable there (EAGAIN: an event of its mm is being
+            // handled): reported again by the next collect, which re-arms them.
+            if (error != EAGAIN)
+                UDEFIO_LOG(error, "fbdev: write-protecting the program's pages again: %s", std::strerror(error));
+            for (uint64_t p = first; p < first_end; ++p)
+                mark(p);
+        }
+        ++it;
+    }
+}
+
+Result<void> RemoteWrites::open_everything()
+{
+    for (const auto& ctx : contexts_) {
+        for (const Range& r : ctx->ranges) {
+            if (int error = write_protect(ctx->uffd.get(), r.start, r.length, false); error != 0)
+                return Error{error, "UFFDIO_WRITEPROTECT: opening the program's whole framebuffer mapping"};
+        }
+    }
     return {};
 }
 
-int RemoteWrites::protect(Context& ctx, std::vector<uint64_t>& addresses, bool on)
+Result<bool> RemoteWrites::collect(std::vector<uint32_t>& written_pages, const PageSet& keep_open)
 {
-    const size_t page = page_size();
-    std::sort(addresses.begin(), addresses.end());
-    for (size_t i = 0; i < addresses.size();) {
-        size_t j = i + 1;
-        while (j < addresses.size() && addresses[j] == addresses[j - 1] + page)
-            ++j;
-        if (int error = write_protect(ctx.uffd.get(), addresses[i], (j - i) * page, on); error != 0)
-            return error;
-        i = j;
-    }
-    return 0;
-}
-
-bool RemoteWrites::shadow_differs(uint64_t file_page) const
-{
-    const size_t page = page_size();
-    return std::memcmp(memory_.data() + file_page * page, shadow_pages_.data() + file_page * page, page) != 0;
-}
-
-void RemoteWrites::take_shadow(uint64_t file_page)
-{
-    const size_t page = page_size();
-    std::memcpy(shadow_pages_.data() + file_page * page, memory_.data() + file_page * page, page);
-}
-
-Result<bool> RemoteWrites::collect(std::vector<uint32_t>& written_pages)
-{
+    const size_t first = written_pages.size();
     bool left_open = false;
     {
         const std::lock_guard lock(lock_);
-        if (auto made = ensure_shadow_pages(); !made)
-            return made.error();
         // What faulted (or was marked otherwise) since the last collect.
-        std::vector<uint64_t> written = std::exchange(marks_, std::vector<uint64_t>(marks_.size(), 0));
-        std::vector<uint64_t> looked(marks_.size(), 0);
-        auto bit = [](std::vector<uint64_t>& set, uint64_t p) { return (set[p / 64] >> (p % 64)) & 1; };
-        auto set_bit = [](std::vector<uint64_t>& set, uint64_t p) { set[p / 64] |= uint64_t{1} << (p % 64); };
-        // A hot page (open since its fault) is written without faulting
-        // again: compare it with its copy. Fault-marked pages get a new copy.
-        auto look = [&](uint64_t p) {
-            if (bit(looked, p))
-                return;
-            set_bit(looked, p);
-            if (bit(written, p) || shadow_differs(p)) {
-                set_bit(written, p);
-                take_shadow(p);
-            }
-        };
-        for (const auto& ctx : contexts_) {
-            for (Open& open : ctx->opened) {
-                const auto p = file_page_of(*ctx, open.address);
-                if (!p)
-                    continue;
-                look(*p);
-                open.idle = bit(written, *p) ? 0 : open.idle + 1;
-            }
-        }
-        // Protect again what stopped changing: once nothing is open, the next
-        // store faults and rings the doorbell.
-        for (auto it = contexts_.begin(); it != contexts_.end();) {
-            Context& ctx = **it;
-            std::vector<uint64_t> cooling;
-            for (const Open& open : ctx.opened) {
-                if (open.idle >= kCoolAfterCollects)
-                    cooling.push_back(open.address);
-            }
-            const int error = protect(ctx, cooling, true);
-            const bool alive = error != ESRCH && ctx.pidfd && !readable_now(ctx.pidfd.get());
-            if (error != 0 && !alive) {
-                // Its mm is gone: what it stored last is in the memory.
-                for (const Open& open : ctx.opened) {
-                    if (const auto p = file_page_of(ctx, open.address))
-                        set_bit(written, *p);
-                }
-                it = contexts_.erase(it);
-                continue;
-            }
-            if (error != 0) {
-                // Still writable there (an event of its mm is being handled):
-                // they stay hot, and are looked at again next time.
-                if (error != EAGAIN)
-                    UDEFIO_LOG(error, "fbdev: write-protecting the program's pages again: %s", std::strerror(error));
-                left_open = left_open || !ctx.opened.empty();
-                ++it;
-                continue;
-            }
-            // A store between our compare and the protection: keep it hot.
-            std::vector<uint64_t> reopen;
-            std::erase_if(ctx.opened, [&](const Open& open) {
-                if (open.idle >= kCoolAfterCollects) {
-                    const auto p = file_page_of(ctx, open.address);
-                    if (p && shadow_differs(*p)) {
-                        set_bit(written, *p);
-                        take_shadow(*p);
-                        reopen.push_back(open.address);
-                    }
-                    return true;
-                }
-                return false;
-            });
-            if (!reopen.empty() && protect(ctx, reopen, false) == 0) {
-                for (uint64_t address : reopen)
-                    ctx.opened.push_back({address, 0});
-            }
-            left_open = left_open || !ctx.opened.empty();
-            ++it;
-        }
-        for (size_t w = 0; w < written.size(); ++w) {
-            uint64_t bits = written[w];
-            while (bits) {
-                written_pages.push_back(static_cast<uint32_t>(w * 64 + static_cast<size_t>(std::countr_zero(bits))));
-                bits &= bits - 1;
-            }
+        std::vector<uint32_t> taken;
+        for (size_t w = 0; w < marks_.size(); ++w) {
+            for (uint64_t bits = std::exchange(marks_[w], 0); bits; bits &= bits - 1)
+                taken.push_back(static_cast<uint32_t>(w * 64 + static_cast<size_t>(std::countr_zero(bits))));
         }
         rung_ = false;
+        auto settled = open_.settle(
+            taken, keep_open, written_pages,
+            [&](uint32_t page, uint32_t count) {
+                rearm(page, count);
+                return Result<void>{};
+            },
+            [&] { return open_everything(); });
+        if (!settled)
+            return settled.error();
+        if (keep_open.all())
+            fault_around_ = false;
+        else if (keep_open.empty())
+            fault_around_ = true;
+        left_open = open_.any();
     }
     if (shadow_on_.load(std::memory_order_acquire)) {
         if (!shadow_) {
@@ -586,11 +471,13 @@ Result<bool> RemoteWrites::collect(std::vector<uint32_t>& written_pages)
             // Until now nothing was compared: everything may have changed.
             for (uint32_t p = 0; p < pages_; ++p)
                 written_pages.push_back(p);
-            return left_open;
-        }
-        // The fault thread rings the doorbell for it kShadowPollMs apart.
-        if (auto r = shadow_->collect(written_pages); !r)
+        } else if (auto r = shadow_->collect(written_pages); !r) {
+            // The fault thread rings the doorbell for it kShadowPollMs apart.
             return r.error();
+        }
+        // Each page once, in order, with what the userfaultfds found.
+        std::sort(written_pages.begin() + first, written_pages.end());
+        written_pages.erase(std::unique(written_pages.begin() + first, written_pages.end()), written_pages.end());
     }
     return left_open;
 }

@@ -10,17 +10,16 @@
 // nothing: the fault thread sleeps until a store faults.
 //
 // A fault costs two context switches (50-60 us in our VMs): one per page per
-// frame would make a full-screen animation crawl. So a page stays writable
-// ("hot") after its fault, with the block of pages around it (fault-around,
-// as the kernel maps pages around a read fault), and each collect compares
-// hot pages with a copy taken when they were last reported; a page
-// unchanged for two collects is write-protected again. While any page is
-// hot the flush worker collects again after its delay
-// (NextLook::after_delay) instead of waiting for a fault; once none is, the
-// next store faults and rings the doorbell. A
-// program that draws once a frame, out of phase with the flushes, thus
-// takes no fault while it draws: one collect without a change between two
-// of its frames does not close its pages.
+// frame would make a full-screen animation crawl. So this is a tracker that
+// can leave pages open (Tracker::collect's keep_open): the deferred I/O
+// state's hot pages stay writable and are compared there, once, at every
+// flush; in full-copy mode the whole framebuffer is opened in every process.
+// And a write fault opens the aligned block of pages around it
+// (fault-around, as the kernel maps pages around a read fault), reported
+// like the faulted page, so that a frame drawn into closed pages takes one
+// fault per block. While any page is open the flush worker collects again
+// after its delay (NextLook::after_delay) instead of waiting for a fault;
+// once none is, the next store faults and rings the doorbell.
 //
 // write() and friends on /dev/fb0 change the memory without a fault: an
 // inotify watch of the memfd (IN_MODIFY) marks the whole framebuffer then.
@@ -42,8 +41,8 @@
 #include <vector>
 
 #include "defio/tracker.hpp"
+#include "defio/trackers/open_pages.hpp"
 #include "util/doorbell.hpp"
-#include "util/mapping.hpp"
 #include "util/unique_fd.hpp"
 
 namespace udefio::fbdev {
@@ -74,9 +73,9 @@ public:
     size_t contexts() const;
     uint64_t faults() const { return faults_.load(std::memory_order_relaxed); }
 
-    // The Tracker interface (flush worker thread), through RemoteWritesTracker.
-    // Returns whether pages were left open (hot): their stores ring nothing.
-    Result<bool> collect(std::vector<uint32_t>& written_pages);
+    // Tracker::collect (flush worker thread), through RemoteWritesTracker.
+    // Returns whether pages were left open: their stores ring nothing.
+    Result<bool> collect(std::vector<uint32_t>& written_pages, const PageSet& keep_open);
     int doorbell_fd() const { return doorbell_.fd(); }
 
     struct Range {
@@ -84,16 +83,11 @@ public:
         uint64_t length = 0;
         uint64_t first_page = 0;  // file page of `start`
     };
-    struct Open {
-        uint64_t address = 0;  // of a page left writable
-        uint32_t idle = 0;     // collects it did not change in
-    };
     struct Context {
         pid_t tgid = 0;  // 0 until known (a forked child's, until it faults)
         UniqueFd uffd;
         UniqueFd pidfd;  // when tgid is known: its end drops the context
         std::vector<Range> ranges;
-        std::vector<Open> opened;  // its hot pages
     };
 
     RemoteWrites(std::span<std::byte> memory, UniqueFd inotify, Doorbell doorbell, Doorbell stop, Doorbell changed);
@@ -103,15 +97,17 @@ private:
     void handle_messages(Context& ctx, std::vector<std::unique_ptr<Context>>& born);
     void mark(uint64_t page);
     std::optional<uint64_t> file_page_of(const Context& ctx, uint64_t address) const;
-    int protect(Context& ctx, std::vector<uint64_t>& addresses, bool on);
-    // A write fault at `address` (page-aligned): opens the block around it.
+    // A write fault at `address` (page-aligned): opens it, or the block around it.
     void open_around(Context& ctx, uint64_t address);
-    Result<void> ensure_shadow_pages();  // the copies of hot pages, mapped at first use
-    bool shadow_differs(uint64_t file_page) const;
-    void take_shadow(uint64_t file_page);
+    // Re-arms file pages [first, first + count) in every process that maps
+    // them; where that cannot be done now, they are marked, to be reported
+    // and re-armed at the next collect. Drops processes whose mm is gone.
+    void rearm(uint32_t first, uint32_t count);
+    Result<void> open_everything();
     void learn_tgid(Context& ctx, pid_t tid);
     void sweep_dead_contexts();
-    // Drops contexts (their mm ended or was replaced), marking their hot pages.
+    // Drops contexts: their mm ended or was replaced. What they stored is
+    // reported all the same: their open pages are reported until re-armed.
     void drop_contexts(const std::function<bool(const Context&)>& which);
     Context* find(pid_t tgid);
 
@@ -122,16 +118,21 @@ private:
     Doorbell stop_;      // ends the fault thread
     Doorbell changed_;   // the set of contexts changed: the fault thread polls anew
 
-    // lock_ protects contexts_ (their ranges and opened pages), marks_ and
-    // rung_. The fault thread takes it to mark a page and unprotect it (one
-    // step), collect to take the marks and protect the opened pages again
-    // (one step), the loop thread to add contexts and ranges. A writer blocked
-    // in a fault holds nothing we wait for.
+    // lock_ protects contexts_ (their ranges), marks_, rung_, open_ and
+    // fault_around_. The fault thread takes it to mark a page and unprotect
+    // it (one step: a collect between them would re-arm the page we then
+    // open, and its later stores would be lost), collect to take the marks
+    // and re-arm what is not kept open (one step), the loop thread to add
+    // contexts and ranges. A writer blocked in a fault holds nothing we wait for.
     mutable std::mutex lock_;
     std::vector<std::unique_ptr<Context>> contexts_;
     std::vector<uint64_t> marks_;  // one bit per page
     bool rung_ = false;
-    Mapping shadow_pages_;  // copies of hot pages, as last reported
+    OpenPages open_;  // file pages left open at the caller's request
+    // Off in full-copy mode (from a collect that opens everything to one that
+    // keeps nothing open): there a probe re-arms a sample and counts its
+    // faults as written pages, one page each.
+    bool fault_around_ = true;
 
     std::atomic<uint64_t> faults_{0};  // write faults served
     std::atomic<bool> shadow_on_{false};
@@ -146,15 +147,14 @@ class RemoteWritesTracker final : public Tracker {
 public:
     explicit RemoteWritesTracker(std::shared_ptr<RemoteWrites> writes) : writes_(std::move(writes)) {}
     TrackerKind kind() const override { return TrackerKind::uffd_sync; }
-    // The doorbell is armed only once no page is hot (hot pages take no
-    // fault): until then, look again after the delay.
-    Result<NextLook> collect(std::vector<uint32_t>& written_pages, const PageSet&) override
+    bool can_leave_open() const override { return true; }
+    // Open pages take no fault: until none is, look again after the delay.
+    Result<NextLook> collect(std::vector<uint32_t>& written_pages, const PageSet& keep_open) override
     {
-        const size_t before = written_pages.size();
-        auto open = writes_->collect(written_pages);
+        auto open = writes_->collect(written_pages, keep_open);
         if (!open)
             return open.error();
-        return written_pages.size() == before && !*open ? NextLook::when_told : NextLook::after_delay;
+        return *open ? NextLook::after_delay : NextLook::when_told;
     }
     int write_doorbell_fd() const override { return writes_->doorbell_fd(); }
 

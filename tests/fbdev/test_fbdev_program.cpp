@@ -122,6 +122,27 @@ TEST_F(FbdevProgramTest, AnAnimationShowsItsLastFrameWithoutAFaultPerPagePerFram
     EXPECT_LT(faults, kFrames * kPages / 2) << faults;
 }
 
+TEST_F(FbdevProgramTest, AStoreAfterAnAnimationIsFound)
+{
+    // 200 whole frames: the state sends whole-frame copies with the whole
+    // framebuffer open in the program, and probes a sample to leave that
+    // mode. The one pixel stored after it must still be found.
+    ProgramRun run(loop_, screen_, {probe(), "animate-dot", "200", "0x00c0ffee"});
+    ASSERT_TRUE(run.ok()) << run.error();
+    ASSERT_TRUE(run.wait_output("frames=200"));
+    ASSERT_TRUE(screen_.wait_until([](const TestScreen& s) { return all_pixels(s, 0, 0, 320, 240, 0xc0ffee); }));
+    const uint64_t full = run.on_loop([](auto& p) { return p.framebuffer().state().stats().full_copies; });
+    EXPECT_GT(full, 0u);
+    RecordProperty("full_copies", std::to_string(full));
+    loop_.run_on_loop([&] { run.program().keyboard_input(std::vector<uint8_t>{'q', '\n'}); });
+    ASSERT_TRUE(run.wait_output("dot=1"));
+    EXPECT_TRUE(screen_.wait_until([](const TestScreen& s) {
+        return s.pixel(7, 5) == 0x3f0011 && s.pixel(6, 5) == 0xc0ffee && all_pixels(s, 0, 6, 320, 240, 0xc0ffee);
+    }));
+    loop_.run_on_loop([&] { run.program().keyboard_input(std::vector<uint8_t>{'q', '\n'}); });
+    EXPECT_EQ(run.wait_exit(), 0);
+}
+
 TEST_F(FbdevProgramTest, BadInputGetsTheKernelsErrors)
 {
     ProgramRun run(loop_, screen_, {probe(), "bad"});

@@ -168,6 +168,21 @@ static int cmd_animate(struct fb* fb, int frames, uint32_t last)
     return 0;
 }
 
+/* An animation of whole frames (which udefio sends as whole-frame copies),
+ * then, at a key, one pixel: the tracking that follows such a rate must
+ * still find a single store. */
+static int cmd_animate_dot(struct fb* fb, int frames, uint32_t last)
+{
+    cmd_animate(fb, frames, last);
+    fflush(stdout);
+    wait_key();
+    ((volatile uint32_t*)(fb->mem + 5 * fb->fix.line_length))[7] = ~last & 0xffffffu;
+    printf("dot=1\n");
+    fflush(stdout);
+    wait_key();
+    return 0;
+}
+
 /* N FBIOGET_VSCREENINFO calls: the cost of one notification round trip. */
 static int cmd_ioctl_loop(struct fb* fb, int times)
 {
@@ -376,6 +391,8 @@ int main(int argc, char** argv)
         return cmd_paint(&fb, a);
     if (!strcmp(cmd, "animate"))
         return cmd_animate(&fb, (int)a, b);
+    if (!strcmp(cmd, "animate-dot"))
+        return cmd_animate_dot(&fb, (int)a, b);
     if (!strcmp(cmd, "ioctl-loop"))
         return cmd_ioctl_loop(&fb, (int)a);
     if (!strcmp(cmd, "read-into"))

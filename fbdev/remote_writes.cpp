@@ -46,6 +46,13 @@ bool readable_now(int fd)
     return ::poll(&p, 1, 0) == 1;
 }
 
+// A write-protect call on `ctx` failed with `error`: whether its mm is gone
+// (ESRCH, or its process ended; a forked child not yet known by its pid
+// cannot be asked, and counts as gone).
+bool mm_gone(const RemoteWrites::Context& ctx, int error)
+{
+    return error == ESRCH || !ctx.pidfd || readable_now(ctx.pidfd.get());
+}
 
 // Cuts [start, end) out of `ranges`; returns the parts cut, in order.
 std::vector<RemoteWrites::Range> cut(std::vector<RemoteWrites::Range>& ranges, uint64_t start, uint64_t end,
@@ -405,8 +412,7 @@ void RemoteWrites::rearm(uint32_t first, uint32_t count)
             if (lo < hi && error == 0)
                 error = write_protect(ctx.uffd.get(), r.start + (lo - r.first_page) * page, (hi - lo) * page, true);
         }
-        const bool alive = error != ESRCH && ctx.pidfd && !readable_now(ctx.pidfd.get());
-        if (error != 0 && !alive) {
+        if (error != 0 && mm_gone(ctx, error)) {
             // Its mm is gone, and what it stored is in the memory: reported by this collect.
             it = contexts_.erase(it);
             continue;
@@ -423,15 +429,25 @@ void RemoteWrites::rearm(uint32_t first, uint32_t count)
     }
 }
 
-Result<void> RemoteWrites::open_everything()
+void RemoteWrites::open_everything()
 {
-    for (const auto& ctx : contexts_) {
-        for (const Range& r : ctx->ranges) {
-            if (int error = write_protect(ctx->uffd.get(), r.start, r.length, false); error != 0)
-                return Error{error, "UFFDIO_WRITEPROTECT: opening the program's whole framebuffer mapping"};
+    // A page that stays protected somewhere faults there: nothing is lost,
+    // so a process that cannot be opened now is only logged.
+    for (auto it = contexts_.begin(); it != contexts_.end();) {
+        Context& ctx = **it;
+        int error = 0;
+        for (const Range& r : ctx.ranges) {
+            if (error == 0)
+                error = write_protect(ctx.uffd.get(), r.start, r.length, false);
         }
+        if (error != 0 && mm_gone(ctx, error)) {
+            it = contexts_.erase(it);  // its mm is gone
+            continue;
+        }
+        if (error != 0 && error != EAGAIN)
+            UDEFIO_LOG(error, "fbdev: opening the program's whole framebuffer mapping: %s", std::strerror(error));
+        ++it;
     }
-    return {};
 }
 
 Result<bool> RemoteWrites::collect(std::vector<uint32_t>& written_pages, const PageSet& keep_open)
@@ -453,7 +469,10 @@ Result<bool> RemoteWrites::collect(std::vector<uint32_t>& written_pages, const P
                 rearm(page, count);
                 return Result<void>{};
             },
-            [&] { return open_everything(); });
+            [&] {
+                open_everything();
+                return Result<void>{};
+            });
         if (!settled)
             return settled.error();
         if (keep_open.all())

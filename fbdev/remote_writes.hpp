@@ -103,7 +103,8 @@ private:
     // them; where that cannot be done now, they are marked, to be reported
     // and re-armed at the next collect. Drops processes whose mm is gone.
     void rearm(uint32_t first, uint32_t count);
-    Result<void> open_everything();
+    // Opens every mapping of every process (full-copy mode).
+    void open_everything();
     void learn_tgid(Context& ctx, pid_t tid);
     void sweep_dead_contexts();
     // Drops contexts: their mm ended or was replaced. What they stored is

@@ -395,7 +395,7 @@ def display_device(driver, heads):
 
 
 def run_guest(driver, program, args, screendump_dir, extra_binaries=(), extra_libraries=(), heads=1,
-              with_input=False, data=()):
+              with_input=False, data=(), cpu=None):
     prepare()
     cache = cache_dir()
     with tempfile.TemporaryDirectory() as tmp:
@@ -414,6 +414,8 @@ def run_guest(driver, program, args, screendump_dir, extra_binaries=(), extra_li
                "-kernel", os.path.join(cache, "vmlinuz"), "-initrd", initrd,
                "-append", f"console=ttyS0 panic=-1 quiet loglevel=3 udefio.driver={driver}",
                *display_device(driver, heads)]
+        if cpu:
+            cmd += ["-cpu", cpu]
         qemu = subprocess.Popen(cmd, stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True, bufsize=1)
         qmp = None
         exit_code = None
@@ -479,6 +481,7 @@ def main():
                    help="a shared object the program loads at run time (copied to its host path with its libraries)")
     r.add_argument("--data", action="append", default=[], metavar="PATH",
                    help="a host file or directory tree copied to the same path (e.g. a font for fbi)")
+    r.add_argument("--cpu", help="QEMU's CPU model (default: QEMU's, qemu64, which lacks POPCNT, SSE4 and AVX)")
     r.add_argument("--input", action="store_true",
                    help="add udevd, seatd, the udev rules and xkb data (then run udefio-input-up to start them)")
     r.add_argument("program")
@@ -488,7 +491,7 @@ def main():
         prepare()
         return 0
     return run_guest(opts.driver, opts.program, opts.args, opts.screendump_dir, opts.extra, opts.libs, opts.heads,
-                     opts.input, opts.data)
+                     opts.input, opts.data, opts.cpu)
 
 
 if __name__ == "__main__":

@@ -41,10 +41,13 @@ export ASAN_OPTIONS=${ASAN_OPTIONS:-abort_on_error=1}
 if [ -n "${FUZZ_GUEST:-}" ]; then
     status=0
     # The guest's console carries the fuzzer's output; a crash input is in it (libFuzzer prints it).
+    # Under TCG the seeds alone take over a minute, with long quiet stretches: a line every
+    # 20 s keeps guest.py from taking the guest for hung (silent for 90 s).
     # libFuzzer's runtime uses POPCNT, which QEMU's default CPU model lacks.
     python3 "$src/tests/vm/guest.py" run "$FUZZ_GUEST" --cpu qemu64,+popcnt,+ssse3,+sse4.1,+sse4.2 --with "$build/tests/fuzz/$target" --data "$work" sh -c \
-        "ASAN_OPTIONS=$ASAN_OPTIONS FUZZ_SERVER_STATS=1 FUZZ_SERVER_NEED_SYNC_FILES=1 $target \
-         -max_total_time=$seconds -timeout=30 -rss_limit_mb=768 -print_final_stats=1 $work" \
+        "(while sleep 20; do echo run_fuzz.sh: fuzzing; done) & beat=\$!;
+         ASAN_OPTIONS=$ASAN_OPTIONS FUZZ_SERVER_STATS=1 FUZZ_SERVER_NEED_SYNC_FILES=1 $target \
+         -max_total_time=$seconds -timeout=30 -rss_limit_mb=768 -print_final_stats=1 $work; rc=\$?; kill \$beat; exit \$rc" \
         2>&1 | tee "$work.log" || status=$?
     attached=$(sed -n 's/.* \([0-9][0-9]*\) sync_files attached.*/\1/p' "$work.log" | tail -1)
     rm -f "$work.log"

@@ -11,6 +11,7 @@
 #include <bit>
 #include <cerrno>
 #include <cstring>
+#include <limits>
 #include <optional>
 
 #include "fbdev/proc_task.hpp"
@@ -278,9 +279,6 @@ void RemoteWrites::handle_messages(Context& ctx, std::vector<std::unique_ptr<Con
             switch (msg.event) {
             case UFFD_EVENT_PAGEFAULT: {
                 const uint64_t address = msg.arg.pagefault.address & ~uint64_t(page - 1);
-                if (const auto p = file_page_of(ctx, address))
-                    mark(*p);
-                // Marked before the writer wakes, so a collect after its store sees it.
                 open_around(ctx, address);
                 faults_.fetch_add(1, std::memory_order_relaxed);
                 if (ctx.tgid == 0 && msg.arg.pagefault.feat.ptid)
@@ -389,8 +387,9 @@ void RemoteWrites::open_around(Context& ctx, uint64_t address)
         start = std::max(range->start, address / block * block);
         end = std::min(range->start + range->length, start + block);
     }
-    // Open pages are reported (their stores are not seen): the block is
-    // marked like the faulted page, before the writer wakes.
+    // Open pages are reported (their stores are not seen): the block, with
+    // the faulted page, is marked before the writer wakes, so a collect after
+    // its store sees it.
     for (uint64_t a = start; a < end; a += page) {
         if (const auto p = file_page_of(ctx, a))
             mark(*p);
@@ -399,53 +398,33 @@ void RemoteWrites::open_around(Context& ctx, uint64_t address)
         UDEFIO_LOG(error, "fbdev: resolving a write fault of the program: %s", std::strerror(error));
 }
 
-void RemoteWrites::rearm(uint32_t first, uint32_t count)
+void RemoteWrites::set_protection(uint64_t first_page, uint64_t end_page, bool on)
 {
     const uint64_t page = page_size();
-    const uint64_t first_end = uint64_t{first} + count;
     for (auto it = contexts_.begin(); it != contexts_.end();) {
         Context& ctx = **it;
         int error = 0;
         for (const Range& r : ctx.ranges) {
-            const uint64_t lo = std::max<uint64_t>(r.first_page, first);
-            const uint64_t hi = std::min<uint64_t>(r.first_page + r.length / page, first_end);
+            const uint64_t lo = std::max(r.first_page, first_page);
+            const uint64_t hi = std::min(r.first_page + r.length / page, end_page);
             if (lo < hi && error == 0)
-                error = write_protect(ctx.uffd.get(), r.start + (lo - r.first_page) * page, (hi - lo) * page, true);
+                error = write_protect(ctx.uffd.get(), r.start + (lo - r.first_page) * page, (hi - lo) * page, on);
         }
         if (error != 0 && mm_gone(ctx, error)) {
-            // Its mm is gone, and what it stored is in the memory: reported by this collect.
+            // What it stored is in the memory, and reported by this collect.
             it = contexts_.erase(it);
             continue;
         }
-        if (error != 0) {
-            // Still writable there (EAGAIN: an event of its mm is being
-            // handled): reported again by the next collect, which re-arms them.
-            if (error != EAGAIN)
-                UDEFIO_LOG(error, "fbdev: write-protecting the program's pages again: %s", std::strerror(error));
-            for (uint64_t p = first; p < first_end; ++p)
+        // EAGAIN: an event of its mm is being handled.
+        if (error != 0 && error != EAGAIN)
+            UDEFIO_LOG(error, "fbdev: %s the program's framebuffer mapping: %s",
+                       on ? "write-protecting pages of" : "opening", std::strerror(error));
+        // Still writable there: reported again by the next collect, which
+        // re-arms them. (A page left protected by a failed open just faults.)
+        if (error != 0 && on) {
+            for (uint64_t p = first_page; p < end_page; ++p)
                 mark(p);
         }
-        ++it;
-    }
-}
-
-void RemoteWrites::open_everything()
-{
-    // A page that stays protected somewhere faults there: nothing is lost,
-    // so a process that cannot be opened now is only logged.
-    for (auto it = contexts_.begin(); it != contexts_.end();) {
-        Context& ctx = **it;
-        int error = 0;
-        for (const Range& r : ctx.ranges) {
-            if (error == 0)
-                error = write_protect(ctx.uffd.get(), r.start, r.length, false);
-        }
-        if (error != 0 && mm_gone(ctx, error)) {
-            it = contexts_.erase(it);  // its mm is gone
-            continue;
-        }
-        if (error != 0 && error != EAGAIN)
-            UDEFIO_LOG(error, "fbdev: opening the program's whole framebuffer mapping: %s", std::strerror(error));
         ++it;
     }
 }
@@ -466,11 +445,11 @@ Result<bool> RemoteWrites::collect(std::vector<uint32_t>& written_pages, const P
         auto settled = open_.settle(
             taken, keep_open, written_pages,
             [&](uint32_t page, uint32_t count) {
-                rearm(page, count);
+                set_protection(page, uint64_t{page} + count, true);
                 return Result<void>{};
             },
             [&] {
-                open_everything();
+                set_protection(0, std::numeric_limits<uint64_t>::max(), false);  // full-copy mode
                 return Result<void>{};
             });
         if (!settled)

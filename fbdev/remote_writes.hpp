@@ -99,12 +99,11 @@ private:
     std::optional<uint64_t> file_page_of(const Context& ctx, uint64_t address) const;
     // A write fault at `address` (page-aligned): opens it, or the block around it.
     void open_around(Context& ctx, uint64_t address);
-    // Re-arms file pages [first, first + count) in every process that maps
-    // them; where that cannot be done now, they are marked, to be reported
-    // and re-armed at the next collect. Drops processes whose mm is gone.
-    void rearm(uint32_t first, uint32_t count);
-    // Opens every mapping of every process (full-copy mode).
-    void open_everything();
+    // Write-protects (`on`) or opens file pages [first_page, end_page) in
+    // every process that maps them, and drops the processes whose mm is
+    // gone. Pages that cannot be re-armed now are marked, to be reported and
+    // re-armed at the next collect.
+    void set_protection(uint64_t first_page, uint64_t end_page, bool on);
     void learn_tgid(Context& ctx, pid_t tid);
     void sweep_dead_contexts();
     // Drops contexts: their mm ended or was replaced. What they stored is

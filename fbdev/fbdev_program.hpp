@@ -51,12 +51,10 @@ struct FbdevOptions {
 };
 
 struct FbdevStats {
-    uint64_t notifications = 0;
-    uint64_t framebuffer_opens = 0;
-    uint64_t console_opens = 0;
-    uint64_t ioctls = 0;
-    uint64_t mappings_tracked = 0;
-    uint64_t mappings_untracked = 0;
+    uint64_t notifications = 0;  // seccomp notifications received (every trapped call of the program)
+    uint64_t ioctls = 0;         // of them, ioctls on its framebuffer or console (the others continue)
+    uint64_t framebuffer_opens = 0, console_opens = 0;
+    uint64_t mappings_tracked = 0, mappings_untracked = 0;  // of the framebuffer: by faults, or by a compare
     uint64_t write_faults = 0;  // stores that faulted (the first to a protected page)
 };
 

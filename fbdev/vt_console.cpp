@@ -109,9 +109,9 @@ void VtConsole::seat_disabled()
     if (!active_)
         return;
     active_ = false;
-    if (vt_mode_ == VT_PROCESS) {
+    if (mode_.mode == VT_PROCESS) {
         release_pending_ = true;
-        signal_owner(relsig_);
+        signal_owner(mode_.relsig);
     }
 }
 
@@ -121,8 +121,8 @@ void VtConsole::seat_enabled()
         return;
     active_ = true;
     release_pending_ = false;
-    if (vt_mode_ == VT_PROCESS)
-        signal_owner(acqsig_);
+    if (mode_.mode == VT_PROCESS)
+        signal_owner(mode_.acqsig);
     auto waiting = std::move(waiting_active_);
     waiting_active_.clear();
     for (auto& done : waiting)
@@ -242,15 +242,8 @@ IoctlOutcome VtConsole::vt_ioctl(pid_t tid, unsigned long cmd, uint64_t arg, Tar
         state.v_state = static_cast<unsigned short>(1u | (1u << kVtNumber));
         return {memory.write_struct(arg, state)};
     }
-    case VT_GETMODE: {
-        vt_mode mode{};
-        mode.mode = vt_mode_;
-        mode.waitv = waitv_;
-        mode.relsig = relsig_;
-        mode.acqsig = acqsig_;
-        mode.frsig = frsig_;
-        return {memory.write_struct(arg, mode)};
-    }
+    case VT_GETMODE:
+        return {memory.write_struct(arg, mode_)};
     case VT_SETMODE: {
         vt_mode mode{};
         if (memory.read_struct(arg, mode) != 0)
@@ -259,18 +252,15 @@ IoctlOutcome VtConsole::vt_ioctl(pid_t tid, unsigned long cmd, uint64_t arg, Tar
             return {EINVAL};
         if (!valid_signal(mode.relsig) || !valid_signal(mode.acqsig))
             return {EINVAL};
-        vt_mode_ = mode.mode;
-        waitv_ = mode.waitv;
-        relsig_ = mode.relsig;
-        acqsig_ = mode.acqsig;
-        frsig_ = 0;  // unused by the kernel too
+        mode_ = mode;
+        mode_.frsig = 0;  // unused by the kernel too
         // The kernel signals the process that set the mode (vt_pid).
         owner_.reset(static_cast<int>(::syscall(SYS_pidfd_open, thread_group_of(tid), 0)));
         release_pending_ = false;
         return {};
     }
     case VT_RELDISP:
-        if (vt_mode_ != VT_PROCESS)
+        if (mode_.mode != VT_PROCESS)
             return {EINVAL};
         if (release_pending_) {
             release_pending_ = false;

@@ -7,6 +7,7 @@
 // and dropped. VT_PROCESS release and acquire follow udefio's seat.
 #pragma once
 
+#include <linux/vt.h>
 #include <sys/types.h>
 
 #include <cstdint>
@@ -74,9 +75,7 @@ private:
     int kb_mode_;      // K_UNICODE, K_XLATE, K_MEDIUMRAW, K_RAW, K_OFF
     int kb_meta_;      // K_METABIT / K_ESCPREFIX
     uint8_t leds_ = 0, led_flags_ = 0;
-    char vt_mode_ = 0;  // VT_AUTO / VT_PROCESS
-    char waitv_ = 0;
-    short relsig_ = 0, acqsig_ = 0, frsig_ = 0;
+    vt_mode mode_{};   // as VT_SETMODE set it; mode_.mode VT_AUTO or VT_PROCESS
     UniqueFd owner_;   // pidfd of the process that set VT_PROCESS (vt_pid)
     bool active_ = true;
     bool release_pending_ = false;  // relsig sent, VT_RELDISP not yet seen

@@ -32,10 +32,7 @@ struct DeviceRemoved {
 // The modifiers, as xkb_state_serialize_mods/layout gives them (what a
 // Wayland-style client needs to run its own xkb state), and the common ones.
 struct Modifiers {
-    uint32_t depressed = 0;
-    uint32_t latched = 0;
-    uint32_t locked = 0;
-    uint32_t group = 0;
+    uint32_t depressed = 0, latched = 0, locked = 0, group = 0;
     bool shift = false;
     bool ctrl = false;
     bool alt = false;

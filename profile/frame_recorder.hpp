@@ -27,26 +27,20 @@ struct FrameRecord {
     // upper bound.
     std::chrono::nanoseconds first_write{};
     bool first_write_exact = false;
-    std::chrono::nanoseconds flush_start{};
-    std::chrono::nanoseconds flush_end{};
-    std::chrono::nanoseconds committed{};
-    std::chrono::nanoseconds fence_signalled{};
-    std::chrono::nanoseconds presented{};
+    // The stages that follow, on the same clock (0: the frame did not get there).
+    std::chrono::nanoseconds flush_start{}, flush_end{}, committed{}, fence_signalled{}, presented{};
     uint64_t present_sequence = 0;
     uint32_t pages = 0;
     std::vector<Rect> rects;
     uint64_t damage_pixels = 0;
-    uint64_t bytes_copied = 0;
-    uint64_t full_frame_bytes = 0;
+    uint64_t bytes_copied = 0, full_frame_bytes = 0;
     // How the damage was found (defio/damage_finder.hpp): write faults the
     // writer took for this frame's pages, stores to open (hot) pages that
     // would have faulted, pages compared with the shadow and of those the
     // ones found unchanged (not sent), and whether the whole frame was sent
     // with one copy (adaptive full copy: then nothing is compared).
-    uint32_t faults_taken = 0;
-    uint32_t faults_avoided = 0;
-    uint32_t pages_compared = 0;
-    uint32_t pages_unchanged = 0;
+    uint32_t faults_taken = 0, faults_avoided = 0;
+    uint32_t pages_compared = 0, pages_unchanged = 0;
     bool full_copy = false;
 };
 

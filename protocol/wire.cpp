@@ -232,13 +232,13 @@ ErrorEvent make_error(ErrorCode code, const std::string& message)
 OutputInfo make_output_info(uint32_t output, const std::string& name, uint32_t width, uint32_t height,
                             uint32_t stride, uint32_t refresh_mhz)
 {
-    OutputInfo o{};
-    o.output = output;
-    o.width = width;
-    o.height = height;
-    o.stride = stride;
-    o.format = kFormatXrgb8888;
-    o.refresh_mhz = refresh_mhz;
+    OutputInfo o{.output = output,
+                 .width = width,
+                 .height = height,
+                 .stride = stride,
+                 .format = kFormatXrgb8888,
+                 .refresh_mhz = refresh_mhz,
+                 .name = {}};
     std::strncpy(o.name, name.c_str(), sizeof o.name - 1);
     return o;
 }

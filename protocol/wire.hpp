@@ -53,69 +53,28 @@ struct Header {
     static constexpr uint32_t since = since_version
 
 // Requests, client → compositor.
-struct Hello {
-    UDEFIO_WIRE_MESSAGE(1, "hello", 0, 1);
-    uint32_t version;
-};
+struct Hello { UDEFIO_WIRE_MESSAGE(1, "hello", 0, 1); uint32_t version; };
 // A surface on the default output (the main program's).
-struct CreateSurface {
-    UDEFIO_WIRE_MESSAGE(2, "create_surface", 0, 1);
-    uint32_t surface;
-};
+struct CreateSurface { UDEFIO_WIRE_MESSAGE(2, "create_surface", 0, 1); uint32_t surface; };
 // A lease of the surface's buffer: `offset` and `length` page aligned;
 // length 0 = from offset to the end.
-struct LeaseBuffer {
-    UDEFIO_WIRE_MESSAGE(3, "lease_buffer", 0, 1);
-    uint32_t surface;
-    uint32_t lease;
-    uint64_t offset;
-    uint64_t length;
-};
-struct DamageRect {
-    UDEFIO_WIRE_MESSAGE(4, "damage", 0, 1);
-    uint32_t surface;
-    int32_t x, y, width, height;
-};
-struct Commit {
-    UDEFIO_WIRE_MESSAGE(5, "commit", 0, 1);
-    uint32_t surface;
-    uint32_t serial;
-};
+struct LeaseBuffer { UDEFIO_WIRE_MESSAGE(3, "lease_buffer", 0, 1); uint32_t surface, lease; uint64_t offset, length; };
+struct DamageRect { UDEFIO_WIRE_MESSAGE(4, "damage", 0, 1); uint32_t surface; int32_t x, y, width, height; };
+struct Commit { UDEFIO_WIRE_MESSAGE(5, "commit", 0, 1); uint32_t surface, serial; };
 // + 1 fd: a sync_file the next commit waits for.
-struct AttachFence {
-    UDEFIO_WIRE_MESSAGE(6, "attach_fence", 1, 1);
-    uint32_t surface;
-};
-struct DestroySurface {
-    UDEFIO_WIRE_MESSAGE(7, "destroy_surface", 0, 1);
-    uint32_t surface;
-};
-struct ReleaseLease {
-    UDEFIO_WIRE_MESSAGE(8, "release_lease", 0, 1);
-    uint32_t lease;
-};
+struct AttachFence { UDEFIO_WIRE_MESSAGE(6, "attach_fence", 1, 1); uint32_t surface; };
+struct DestroySurface { UDEFIO_WIRE_MESSAGE(7, "destroy_surface", 0, 1); uint32_t surface; };
+struct ReleaseLease { UDEFIO_WIRE_MESSAGE(8, "release_lease", 0, 1); uint32_t lease; };
 // The client registered its mapping of the lease (at `address`) with a
 // write-protect-async userfaultfd: udefio finds the pages it writes through
 // /proc/PID/pagemap (PAGEMAP_SCAN) instead of comparing the whole lease.
-struct TrackLease {
-    UDEFIO_WIRE_MESSAGE(9, "track_lease", 0, 1);
-    uint32_t lease;
-    uint32_t pad;
-    uint64_t address;
-};
+struct TrackLease { UDEFIO_WIRE_MESSAGE(9, "track_lease", 0, 1); uint32_t lease, pad; uint64_t address; };
 // A surface on the output of this id (from an `output` event); 0 = the default one.
-struct CreateSurfaceOn {
-    UDEFIO_WIRE_MESSAGE(10, "create_surface_on", 0, 2);
-    uint32_t surface;
-    uint32_t output;
-};
+struct CreateSurfaceOn { UDEFIO_WIRE_MESSAGE(10, "create_surface_on", 0, 2); uint32_t surface, output; };
 
 // Asks for the input focus for the surface (version 3); udefio's focus
 // policy decides, and a `focus` event says what it decided.
-struct RequestFocus {
-    UDEFIO_WIRE_MESSAGE(11, "request_focus", 0, 3);
-    uint32_t surface;
-};
+struct RequestFocus { UDEFIO_WIRE_MESSAGE(11, "request_focus", 0, 3); uint32_t surface; };
 
 // Events, compositor → client.
 struct Welcome {
@@ -130,31 +89,21 @@ struct Configure {
 // + 1 fd: the lease's memfd.
 struct Leased {
     UDEFIO_WIRE_MESSAGE(103, "leased", 1, 1);
-    uint32_t surface;
-    uint32_t lease;
-    uint64_t offset;
-    uint64_t length;
-    uint32_t stride;
-    uint32_t pad;
+    uint32_t surface, lease;
+    uint64_t offset, length;
+    uint32_t stride, pad;
 };
-struct Frame {
-    UDEFIO_WIRE_MESSAGE(104, "frame", 0, 1);
-    uint32_t surface;
-    uint32_t serial;
-};
+struct Frame { UDEFIO_WIRE_MESSAGE(104, "frame", 0, 1); uint32_t surface, serial; };
 struct Presented {
     UDEFIO_WIRE_MESSAGE(105, "presented", 0, 1);
-    uint32_t surface;
-    uint32_t serial;
-    uint64_t sequence;
-    uint64_t timestamp_ns;  // CLOCK_MONOTONIC
+    uint32_t surface, serial;
+    uint64_t sequence, timestamp_ns;  // timestamp: CLOCK_MONOTONIC
 };
 // output_changed (version 2): the output changed its mode; a `configure` of the new size follows.
 enum class RevokeReason : uint32_t { compositor = 1, output_gone = 2, expired = 3, client_gone = 4, output_changed = 5 };
 struct Revoked {
     UDEFIO_WIRE_MESSAGE(106, "revoked", 0, 1);
-    uint32_t lease;
-    uint32_t reason;  // RevokeReason
+    uint32_t lease, reason;  // reason: RevokeReason
 };
 enum class ErrorCode : uint32_t { bad_message = 1, bad_fd = 2, bad_object = 3, no_memory = 4, revoked = 5 };
 struct ErrorEvent {
@@ -171,17 +120,10 @@ struct OutputInfo {
     char name[kMaxOutputName];  // NUL-terminated: "HDMI-A-1", "headless-0", ...
 };
 // The output went away (its leases were revoked just before).
-struct OutputRemoved {
-    UDEFIO_WIRE_MESSAGE(109, "output_removed", 0, 2);
-    uint32_t output;
-};
+struct OutputRemoved { UDEFIO_WIRE_MESSAGE(109, "output_removed", 0, 2); uint32_t output; };
 // The surface is on this output now (sent before its `configure`): where it
 // was made, or the default output after its own went away.
-struct SurfaceOutput {
-    UDEFIO_WIRE_MESSAGE(110, "surface_output", 0, 2);
-    uint32_t surface;
-    uint32_t output;
-};
+struct SurfaceOutput { UDEFIO_WIRE_MESSAGE(110, "surface_output", 0, 2); uint32_t surface, output; };
 
 // Input (version 3): only the surface that has the input focus gets it.
 // `time_us` is the kernel's timestamp (CLOCK_MONOTONIC, microseconds);
@@ -190,16 +132,11 @@ struct SurfaceOutput {
 // The surface got (1) or lost (0) the input focus; a refused request_focus is
 // answered with 0. After a 0 its keys, buttons and touch points count as
 // released: no release event follows for them.
-struct Focus {
-    UDEFIO_WIRE_MESSAGE(111, "focus", 0, 3);
-    uint32_t surface;
-    uint32_t focused;
-};
+struct Focus { UDEFIO_WIRE_MESSAGE(111, "focus", 0, 3); uint32_t surface, focused; };
 enum class KeyState : uint32_t { released = 0, pressed = 1, repeated = 2 };
 struct Key {
     UDEFIO_WIRE_MESSAGE(112, "key", 0, 3);
-    uint32_t surface;
-    uint32_t state;  // KeyState
+    uint32_t surface, state;  // state: KeyState
     uint64_t time_us;
     uint32_t key;     // evdev code (KEY_A); xkb keycode = key + 8
     uint32_t keysym;  // under udefio's keymap (--xkb-layout ...)
@@ -208,15 +145,13 @@ struct Key {
 };
 struct PointerMotion {
     UDEFIO_WIRE_MESSAGE(113, "pointer_motion", 0, 3);
-    uint32_t surface;
-    uint32_t absolute;  // 1: an absolute device (a tablet) set it; 0: moved by dx, dy
+    uint32_t surface, absolute;  // absolute 1: an absolute device (a tablet) set it; 0: moved by dx, dy
     uint64_t time_us;
     Fixed x, y, dx, dy;
 };
 struct PointerButton {
     UDEFIO_WIRE_MESSAGE(114, "pointer_button", 0, 3);
-    uint32_t surface;
-    uint32_t pressed;
+    uint32_t surface, pressed;
     uint64_t time_us;
     uint32_t button;  // BTN_LEFT, ...
     Fixed x, y;
@@ -225,8 +160,7 @@ struct PointerButton {
 enum class AxisSource : uint32_t { wheel = 0, finger = 1, continuous = 2 };
 struct PointerAxis {
     UDEFIO_WIRE_MESSAGE(115, "pointer_axis", 0, 3);
-    uint32_t surface;
-    uint32_t source;  // AxisSource
+    uint32_t surface, source;  // source: AxisSource
     uint64_t time_us;
     Fixed vertical, horizontal;          // about pixels
     int32_t vertical_v120, horizontal_v120;  // wheel clicks in 120ths; 0 for other sources
@@ -246,22 +180,11 @@ struct TouchMotion {
     uint64_t time_us;
     Fixed x, y;
 };
-struct TouchUp {
-    UDEFIO_WIRE_MESSAGE(118, "touch_up", 0, 3);
-    uint32_t surface;
-    int32_t id;
-    uint64_t time_us;
-};
+struct TouchUp { UDEFIO_WIRE_MESSAGE(118, "touch_up", 0, 3); uint32_t surface; int32_t id; uint64_t time_us; };
 // Ends a set of touch changes that happened at once.
-struct TouchFrame {
-    UDEFIO_WIRE_MESSAGE(119, "touch_frame", 0, 3);
-    uint32_t surface;
-};
+struct TouchFrame { UDEFIO_WIRE_MESSAGE(119, "touch_frame", 0, 3); uint32_t surface; };
 // Every touch point is gone, without touch_up.
-struct TouchCancel {
-    UDEFIO_WIRE_MESSAGE(120, "touch_cancel", 0, 3);
-    uint32_t surface;
-};
+struct TouchCancel { UDEFIO_WIRE_MESSAGE(120, "touch_cancel", 0, 3); uint32_t surface; };
 
 #undef UDEFIO_WIRE_MESSAGE
 

@@ -165,19 +165,29 @@ TEST(OpenPaths, NamesOfTheFramebufferAndTheConsole)
     EXPECT_EQ(normalize_path("/dev//./fb0"), "/dev/fb0");
     EXPECT_EQ(normalize_path("/tmp/../dev/graphics/./fb0"), "/dev/graphics/fb0");
     EXPECT_EQ(normalize_path("/../.."), "/");
-    EXPECT_EQ(classify_path("/dev/fb0", ""), OpenTarget::framebuffer);
-    EXPECT_EQ(classify_path("/dev/fb", ""), OpenTarget::framebuffer);
-    EXPECT_EQ(classify_path("/dev/graphics/fb0", ""), OpenTarget::framebuffer);
-    EXPECT_EQ(classify_path("/dev/fb1", ""), OpenTarget::missing_framebuffer);
-    EXPECT_EQ(classify_path("/dev/fb1", "/dev/fb1"), OpenTarget::framebuffer);
-    EXPECT_EQ(classify_path("/dev/fb31", ""), OpenTarget::missing_framebuffer);
-    EXPECT_EQ(classify_path("/dev/fbx", ""), OpenTarget::other);
-    EXPECT_EQ(classify_path("/dev/tty0", ""), OpenTarget::console);
-    EXPECT_EQ(classify_path("/dev/tty7", ""), OpenTarget::console);
-    EXPECT_EQ(classify_path("/dev/tty", ""), OpenTarget::console);
-    EXPECT_EQ(classify_path("/dev/vc/0", ""), OpenTarget::console);
-    EXPECT_EQ(classify_path("/dev/ttyS0", ""), OpenTarget::other);
-    EXPECT_EQ(classify_path("/dev/null", ""), OpenTarget::other);
+    struct Case {
+        const char* path;
+        const char* framebuffer_env;
+        OpenTarget target;
+    };
+    const Case cases[] = {
+        {"/dev/fb0", "", OpenTarget::framebuffer},
+        {"/dev/fb", "", OpenTarget::framebuffer},
+        {"/dev/graphics/fb0", "", OpenTarget::framebuffer},
+        {"/dev/fb1", "", OpenTarget::missing_framebuffer},
+        {"/dev/fb1", "/dev/fb1", OpenTarget::framebuffer},
+        {"/dev/fb31", "", OpenTarget::missing_framebuffer},
+        {"/dev/fbx", "", OpenTarget::other},
+        {"/dev/tty0", "", OpenTarget::console},
+        {"/dev/tty7", "", OpenTarget::console},
+        {"/dev/tty", "", OpenTarget::console},
+        {"/dev/vc/0", "", OpenTarget::console},
+        {"/dev/ttyS0", "", OpenTarget::other},
+        {"/dev/null", "", OpenTarget::other},
+    };
+    for (const Case& c : cases)
+        EXPECT_EQ(classify_path(c.path, c.framebuffer_env), c.target)
+            << c.path << " with $FRAMEBUFFER=" << c.framebuffer_env;
     // Relative to the working directory of a task, or to a directory fd: ours.
     UniqueFd dev(::open("/dev", O_RDONLY | O_DIRECTORY | O_CLOEXEC));
     ASSERT_TRUE(dev);

@@ -41,6 +41,7 @@ protected:
     }
     void TearDown() override
     {
+        client_.reset();
         loop_.run_on_loop([this] {
             vblank_ = EventSource();
             listener_.reset();
@@ -51,17 +52,19 @@ protected:
         state_->detach();
         ::rmdir(dir_.c_str());
     }
-    // A connected client with one surface; null if that failed.
-    udefio_client* connect_with_surface(uint32_t& surface)
+    // Connects client_ and makes its surface_; false (with the test's failure) if that failed.
+    bool connect_with_surface()
     {
-        udefio_client* c = udefio_connect((dir_ + "/udefio-0").c_str(), nullptr, 0);
-        EXPECT_NE(c, nullptr);
-        if (c && udefio_create_surface(c, &surface, nullptr, nullptr) != 0) {
-            ADD_FAILURE() << udefio_last_error(c);
-            udefio_disconnect(c);
-            return nullptr;
+        client_.reset(udefio_connect((dir_ + "/udefio-0").c_str(), nullptr, 0));
+        if (!client_) {
+            ADD_FAILURE() << "connect to " << dir_ << "/udefio-0 failed";
+            return false;
         }
-        return c;
+        if (udefio_create_surface(client_.get(), &surface_, nullptr, nullptr) != 0) {
+            ADD_FAILURE() << udefio_last_error(client_.get());
+            return false;
+        }
+        return true;
     }
     // Writes `value` into every page of the lease, guarded: end_access's answer.
     static int write_guarded(udefio_buffer& b, uint32_t value)
@@ -90,6 +93,9 @@ protected:
     std::unique_ptr<SocketListener> listener_;
     EventSource vblank_;
     uint64_t sequence_ = 0;
+    // The test's client (disconnected at its end, also when an assertion ends it) and its surface.
+    std::unique_ptr<udefio_client, void (*)(udefio_client*)> client_{nullptr, udefio_disconnect};
+    uint32_t surface_ = 0;
 };
 
 }  // namespace
@@ -97,8 +103,9 @@ protected:
 TEST_F(ClientLibrary, LeaseDrawCommitPresented)
 {
     char error[256] = "";
-    udefio_client* c = udefio_connect((dir_ + "/udefio-0").c_str(), error, sizeof error);
-    ASSERT_NE(c, nullptr) << error;
+    client_.reset(udefio_connect((dir_ + "/udefio-0").c_str(), error, sizeof error));
+    ASSERT_TRUE(client_) << error;
+    udefio_client* c = client_.get();
     uint32_t surface = 0, width = 0, height = 0;
     ASSERT_EQ(udefio_create_surface(c, &surface, &width, &height), 0) << udefio_last_error(c);
     EXPECT_EQ(width, 256u);
@@ -125,14 +132,13 @@ TEST_F(ClientLibrary, LeaseDrawCommitPresented)
     loop_.run_on_loop([&] { shown = state_->buffer().row(16)[5]; });
     EXPECT_EQ(shown, 0x00123456u);
     EXPECT_EQ(udefio_release(c, &b), 0);
-    udefio_disconnect(c);
 }
 
 TEST_F(ClientLibrary, RevokedLeaseIsAnErrorReturnNotACrash)
 {
-    uint32_t surface = 0;
-    udefio_client* c = connect_with_surface(surface);
-    ASSERT_NE(c, nullptr);
+    ASSERT_TRUE(connect_with_surface());
+    udefio_client* c = client_.get();
+    const uint32_t surface = surface_;
     udefio_buffer b{};
     ASSERT_EQ(udefio_lease(c, surface, 0, 0, &b), 0);
     EXPECT_EQ(write_guarded(b, 1), 0) << "not revoked yet";
@@ -144,7 +150,6 @@ TEST_F(ClientLibrary, RevokedLeaseIsAnErrorReturnNotACrash)
         return revoked == 1;
     }));
     EXPECT_EQ(write_guarded(b, 2), -1) << "the write into a revoked lease (SIGBUS, guarded) was not reported";
-    udefio_disconnect(c);
 }
 
 TEST_F(ClientLibrary, AFailedAccessFindsTheReasonAlreadyArrived)
@@ -153,9 +158,9 @@ TEST_F(ClientLibrary, AFailedAccessFindsTheReasonAlreadyArrived)
     // access fails, why is among the events that have arrived: udefio sends
     // `revoked` before it takes the memory, so a client does not have to
     // wait for it (tools/examples/client_damage.c relies on that).
-    uint32_t surface = 0;
-    udefio_client* c = connect_with_surface(surface);
-    ASSERT_NE(c, nullptr);
+    ASSERT_TRUE(connect_with_surface());
+    udefio_client* c = client_.get();
+    const uint32_t surface = surface_;
     for (int round = 0; round < 20; ++round) {
         udefio_buffer b{};
         ASSERT_EQ(udefio_lease(c, surface, 0, 0, &b), 0);
@@ -164,14 +169,13 @@ TEST_F(ClientLibrary, AFailedAccessFindsTheReasonAlreadyArrived)
         EXPECT_EQ(udefio_revoke_reason(c, b.lease), UDEFIO_REVOKED_OUTPUT_GONE) << "round " << round;
         EXPECT_EQ(udefio_release(c, &b), 0);
     }
-    udefio_disconnect(c);
 }
 
 TEST_F(ClientLibrary, InputReachesTheCallbackOfTheFocusedSurface)
 {
-    uint32_t surface = 0;
-    udefio_client* c = connect_with_surface(surface);
-    ASSERT_NE(c, nullptr);
+    ASSERT_TRUE(connect_with_surface());
+    udefio_client* c = client_.get();
+    const uint32_t surface = surface_;
     struct Seen {
         std::vector<udefio_input_event> events;
         std::vector<std::string> texts;
@@ -224,7 +228,6 @@ TEST_F(ClientLibrary, InputReachesTheCallbackOfTheFocusedSurface)
     EXPECT_EQ(touch.touch_id, 2);
     EXPECT_DOUBLE_EQ(touch.x, 100.25);
     EXPECT_DOUBLE_EQ(touch.y, 50);
-    udefio_disconnect(c);
 }
 
 TEST(ClientLibraryErrors, NoCompositorIsAClearError)

@@ -8,14 +8,18 @@
 using namespace udefio;
 
 namespace {
-std::vector<PageRef*> pages_of(std::vector<PageRef>& storage, std::initializer_list<uint32_t> indices)
+// The damage of these pages of the layout, as Damage::add_pages makes it.
+std::vector<Rect> damage_of_pages(const BufferLayout& layout, std::initializer_list<uint32_t> indices)
 {
-    std::vector<PageRef*> out;
+    std::vector<PageRef> storage(layout.pages());
+    std::vector<PageRef*> pages;
     for (uint32_t i : indices) {
         storage[i].index = i;
-        out.push_back(&storage[i]);
+        pages.push_back(&storage[i]);
     }
-    return out;
+    Damage d;
+    d.add_pages(pages, layout);
+    return d.rects();
 }
 }  // namespace
 
@@ -28,10 +32,7 @@ TEST(Damage, PageWithinOneRowIsASpan)
     // A row of 1.875 pages (1920 px with 4 KiB pages): page 0 is pixels 0..P-1 of row 0.
     const int32_t width = kPagePixels * 15 / 8;
     auto layout = BufferLayout::make(uint32_t(width), 64).value();
-    std::vector<PageRef> storage(8);
-    Damage d;
-    d.add_pages(pages_of(storage, {0}), layout);
-    EXPECT_EQ(d.rects(), (std::vector<Rect>{{0, 0, kPagePixels, 1}}));
+    EXPECT_EQ(damage_of_pages(layout, {0}), (std::vector<Rect>{{0, 0, kPagePixels, 1}}));
 }
 
 TEST(Damage, PageAcrossRowsSplits)
@@ -39,10 +40,7 @@ TEST(Damage, PageAcrossRowsSplits)
     // Page 1 covers pixels P..2P-1: the rest of row 0 from P, and row 1 up to 2P - width.
     const int32_t width = kPagePixels * 15 / 8;
     auto layout = BufferLayout::make(uint32_t(width), 64).value();
-    std::vector<PageRef> storage(8);
-    Damage d;
-    d.add_pages(pages_of(storage, {1}), layout);
-    EXPECT_EQ(d.rects(),
+    EXPECT_EQ(damage_of_pages(layout, {1}),
               (std::vector<Rect>{{kPagePixels, 0, width - kPagePixels, 1}, {0, 1, 2 * kPagePixels - width, 1}}));
 }
 
@@ -51,10 +49,7 @@ TEST(Damage, SmallStrideCoversWholeRows)
     // 64 px * 4 = 256 bytes per row: one page is P / 64 whole rows (16 with 4 KiB pages).
     const int32_t rows = kPagePixels / 64;
     auto layout = BufferLayout::make(64, uint32_t(4 * rows)).value();
-    std::vector<PageRef> storage(4);
-    Damage d;
-    d.add_pages(pages_of(storage, {1, 2}), layout);
-    EXPECT_EQ(d.rects(), (std::vector<Rect>{{0, rows, 64, 2 * rows}}));
+    EXPECT_EQ(damage_of_pages(layout, {1, 2}), (std::vector<Rect>{{0, rows, 64, 2 * rows}}));
 }
 
 TEST(Damage, StridePaddingIsNotDamage)
@@ -63,10 +58,7 @@ TEST(Damage, StridePaddingIsNotDamage)
     // padding; one page is P / 128 rows (8 with 4 KiB pages).
     const int32_t rows = kPagePixels / 128;
     auto layout = BufferLayout::make(100, uint32_t(8 * rows), 512).value();
-    std::vector<PageRef> storage(8);
-    Damage d;
-    d.add_pages(pages_of(storage, {0}), layout);
-    EXPECT_EQ(d.rects(), (std::vector<Rect>{{0, 0, 100, rows}}));
+    EXPECT_EQ(damage_of_pages(layout, {0}), (std::vector<Rect>{{0, 0, 100, rows}}));
 }
 
 TEST(Damage, ClipsMergeToAtMostN)

@@ -62,6 +62,12 @@ Result<OutputTransforms> parse_transforms(const std::vector<std::string>& values
 
 }  // namespace
 
+CLI::Option* OutputOptions::only_for(std::vector<std::string> backends, CLI::Option* option)
+{
+    specific.push_back({option, std::move(backends)});
+    return option;
+}
+
 std::vector<BackendSpecificOption> OutputOptions::given() const
 {
     std::vector<BackendSpecificOption> out;
@@ -77,28 +83,36 @@ void OutputOptions::add_to(CLI::App& app)
                    "Output backend: auto (kms if a display is connected, else wayland if WAYLAND_DISPLAY is set "
                    "and the compositor answers, else headless), kms, wayland, headless; see 'udefio info'")
         ->capture_default_str();
-    app.add_option("--device", device, "KMS: DRM device, e.g. /dev/dri/card0 (default: the first with a display)");
-    app.add_option("--wait-device", wait_device_s,
-                   "KMS and auto: wait up to SECONDS for that device (a DRM card with a connected connector) to "
-                   "appear, as at boot before its driver probed");
-    app.add_option("--mode", kms_mode, "KMS: mode WIDTHxHEIGHT[@HZ] (default: the connector's preferred mode)");
-    app.add_flag("--no-atomic", no_atomic, "KMS: legacy modesetting (SetCrtc, DirtyFB, PageFlip) even if atomic works");
-    app.add_option("--allocator", allocator,
-                   "KMS: scanout buffers from 'dumb' buffers or 'gbm' (Mesa; falls back to dumb where it cannot)")
-        ->capture_default_str();
-    app.add_flag("--fullscreen", fullscreen, "Wayland: ask for a fullscreen window (kiosk); default: a normal "
-                                              "window that the compositor may resize");
-    app.add_option("--size", sizes,
-                   "Headless output size WIDTHxHEIGHT, once per output; Wayland: the window's size when the "
-                   "compositor leaves it to us")
-        ->capture_default_str()
-        ->allow_extra_args(false);  // one size per --size: what follows is not swallowed
-    app.add_option("--outputs", outputs, "Headless: this many outputs (headless-0, headless-1, ...) of the first "
-                                         "--size");
+    only_for({"kms"}, app.add_option("--device", device,
+                                     "KMS: DRM device, e.g. /dev/dri/card0 (default: the first with a display)"));
+    only_for({"kms"}, app.add_option("--wait-device", wait_device_s,
+                                     "KMS and auto: wait up to SECONDS for that device (a DRM card with a "
+                                     "connected connector) to appear, as at boot before its driver probed"));
+    only_for({"kms"}, app.add_option("--mode", kms_mode,
+                                     "KMS: mode WIDTHxHEIGHT[@HZ] (default: the connector's preferred mode)"));
+    only_for({"kms"}, app.add_flag("--no-atomic", no_atomic,
+                                   "KMS: legacy modesetting (SetCrtc, DirtyFB, PageFlip) even if atomic works"));
+    only_for({"kms"}, app.add_option("--allocator", allocator,
+                                     "KMS: scanout buffers from 'dumb' buffers or 'gbm' (Mesa; falls back to dumb "
+                                     "where it cannot)")
+                          ->capture_default_str());
+    only_for({"wayland"}, app.add_flag("--fullscreen", fullscreen,
+                                       "Wayland: ask for a fullscreen window (kiosk); default: a normal window "
+                                       "that the compositor may resize"));
+    only_for({"headless", "wayland"},
+             app.add_option("--size", sizes,
+                            "Headless output size WIDTHxHEIGHT, once per output; Wayland: the window's size when "
+                            "the compositor leaves it to us")
+                 ->capture_default_str()
+                 ->allow_extra_args(false));  // one size per --size: what follows is not swallowed
+    only_for({"headless"}, app.add_option("--outputs", outputs,
+                                          "Headless: this many outputs (headless-0, headless-1, ...) of the first "
+                                          "--size"));
     app.add_option("--output", output,
                    "The output the main client (the demo or the program) goes to: a connector name (HDMI-A-1), "
                    "the Wayland window, headless-N (default: the first)");
-    app.add_option("--refresh", refresh_hz, "Headless output refresh rate in Hz")->capture_default_str();
+    only_for({"headless"},
+             app.add_option("--refresh", refresh_hz, "Headless output refresh rate in Hz")->capture_default_str());
     app.add_option("--stride", stride, "Buffer stride in bytes (default: width x 4)");
     app.add_option("--format", format, "Pixel format (only XRGB8888)")->capture_default_str();
     app.add_option("--tracker", tracker,
@@ -118,8 +132,8 @@ void OutputOptions::add_to(CLI::App& app)
                    "driver takes it, else in the flush copy; Wayland: the compositor turns the window's buffer "
                    "(wl_surface.set_buffer_transform)")
         ->allow_extra_args(false);  // one value per --transform: a `-- PROGRAM -c ...` after it is not swallowed
-    app.add_flag("--no-plane-rotation", no_plane_rotation,
-                 "KMS: turn the frame in the flush copy even where the plane could rotate it");
+    only_for({"kms"}, app.add_flag("--no-plane-rotation", no_plane_rotation,
+                                   "KMS: turn the frame in the flush copy even where the plane could rotate it"));
     app.add_option("--blank-after", blank_after_s,
                    "Switch the outputs off after this many seconds without input or drawing (KMS: CRTC ACTIVE 0, "
                    "or DPMS off on legacy); the first input event or drawing switches them on; 0 = never")
@@ -128,26 +142,20 @@ void OutputOptions::add_to(CLI::App& app)
                    "KMS: the software cursor drawn where the pointer is: 'auto' while a mouse or tablet is there, "
                    "'always', or 'never' (a pointer that is not one, as some HDMI-CEC adapters are)")
         ->capture_default_str();
-    app.add_option("--xkb-layout", keyboard.layout, "KMS: the seat's keyboard layout(s), e.g. us, de, us,ru "
-                                                    "(default: XKB_DEFAULT_LAYOUT, else us)");
-    app.add_option("--xkb-variant", keyboard.variant, "KMS: the layout's variant, e.g. dvorak, nodeadkeys");
-    app.add_option("--xkb-options", keyboard.options, "KMS: xkb options, e.g. ctrl:nocaps,grp:alt_shift_toggle");
-    app.add_option("--xkb-model", keyboard.model, "KMS: the keyboard model (default: pc105)");
-    app.add_option("--xkb-rules", keyboard.rules, "KMS: the xkb rules (default: evdev)");
-    app.add_option("--repeat-delay", repeat_delay_ms, "KMS: a held key repeats after this many ms")
-        ->capture_default_str();
-    app.add_option("--repeat-rate", keyboard.repeat_rate, "KMS: key repeats per second; 0 = no repeat")
-        ->capture_default_str();
-    // Which options mean which backend.
-    const std::vector<std::pair<const char*, std::vector<std::string>>> for_backends{
-        {"--device", {"kms"}},   {"--wait-device", {"kms"}},        {"--mode", {"kms"}},
-        {"--no-atomic", {"kms"}}, {"--allocator", {"kms"}},         {"--fullscreen", {"wayland"}},
-        {"--size", {"headless", "wayland"}},                         {"--outputs", {"headless"}},
-        {"--refresh", {"headless"}},   {"--no-plane-rotation", {"kms"}}, {"--xkb-layout", {"kms"}},
-        {"--xkb-variant", {"kms"}}, {"--xkb-options", {"kms"}},     {"--xkb-model", {"kms"}},
-        {"--xkb-rules", {"kms"}},   {"--repeat-delay", {"kms"}},    {"--repeat-rate", {"kms"}}};
-    for (const auto& [flag, backends] : for_backends)
-        specific.push_back({app.get_option(flag), backends});
+    only_for({"kms"}, app.add_option("--xkb-layout", keyboard.layout,
+                                     "KMS: the seat's keyboard layout(s), e.g. us, de, us,ru (default: "
+                                     "XKB_DEFAULT_LAYOUT, else us)"));
+    only_for({"kms"},
+             app.add_option("--xkb-variant", keyboard.variant, "KMS: the layout's variant, e.g. dvorak, nodeadkeys"));
+    only_for({"kms"}, app.add_option("--xkb-options", keyboard.options,
+                                     "KMS: xkb options, e.g. ctrl:nocaps,grp:alt_shift_toggle"));
+    only_for({"kms"}, app.add_option("--xkb-model", keyboard.model, "KMS: the keyboard model (default: pc105)"));
+    only_for({"kms"}, app.add_option("--xkb-rules", keyboard.rules, "KMS: the xkb rules (default: evdev)"));
+    only_for({"kms"}, app.add_option("--repeat-delay", repeat_delay_ms, "KMS: a held key repeats after this many ms")
+                          ->capture_default_str());
+    only_for({"kms"},
+             app.add_option("--repeat-rate", keyboard.repeat_rate, "KMS: key repeats per second; 0 = no repeat")
+                 ->capture_default_str());
     app.add_option("--delay", delay_ms,
                    "Milliseconds to gather writes after the first before flushing (default: one refresh "
                    "period); where the output has a vblank the flush is timed to show them at the last vblank "

@@ -46,6 +46,8 @@ struct OutputOptions {
         std::vector<std::string> backends;
     };
     std::vector<Specific> specific;
+    // Declares `option` as one of those (add_to does, where it adds it).
+    CLI::Option* only_for(std::vector<std::string> backends, CLI::Option* option);
     // Those given (on the command line or in the config file).
     std::vector<BackendSpecificOption> given() const;
 };

@@ -87,10 +87,8 @@ void RunOptions::add_to(CLI::App& app)
     add_run_options(app);
 }
 
-void RunOptions::add_kiosk_to(CLI::App& app)
+void RunOptions::add_restart_options(CLI::App& app)
 {
-    output.add_to(app);
-    seconds = 0;
     app.add_option("--restart", restart_name,
                    "When the program ends: 'always' restarts it, also after exit status 0 (a panel should not go "
                    "dark because its program quit); 'on-failure' only after a non-zero status or a signal (status "
@@ -100,6 +98,10 @@ void RunOptions::add_kiosk_to(CLI::App& app)
                    "First wait before a restart, in ms; doubles while the program keeps dying within 10 s "
                    "(up to 30 s)")
         ->capture_default_str();
+}
+
+void RunOptions::add_server_options(CLI::App& app)
+{
     app.add_option("--socket", socket, "The clients' socket (default: $XDG_RUNTIME_DIR/udefio-0)");
     // Who may connect (a connection needs write permission on the socket).
     app.add_option("--socket-group", socket_group,
@@ -134,6 +136,14 @@ void RunOptions::add_kiosk_to(CLI::App& app)
                    "FIRST:COUNT: the rows of the output that the /dev/fb0 of a --client shows (the first "
                    "--client-rows is the first --client's, and so on); its /dev/fb0 is COUNT rows high")
         ->allow_extra_args(false);
+}
+
+void RunOptions::add_kiosk_to(CLI::App& app)
+{
+    output.add_to(app);
+    seconds = 0;
+    add_restart_options(app);
+    add_server_options(app);
     fbdev = true;
     app.add_flag("!--no-fbdev", fbdev,
                  "The program gets no emulated /dev/fb0: UDEFIO_BUFFER_FD is then the output's frame itself, "

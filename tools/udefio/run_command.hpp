@@ -49,8 +49,13 @@ struct RunOptions {
     void add_run_options(CLI::App& app);
     // `udefio profile`: --out DIR and `-- PROGRAM ARGS...`.
     void add_profile_to(CLI::App& app);
-    // `udefio kiosk`: --restart, --backoff, --socket and `-- PROGRAM ARGS...`.
+    // `udefio kiosk`: the output's, the restart's and the server's options, --no-fbdev and `-- PROGRAM ARGS...`.
     void add_kiosk_to(CLI::App& app);
+    // --restart, --backoff: what the kiosk does when its program ends.
+    void add_restart_options(CLI::App& app);
+    // --socket..., --lease-seconds, --max-clients, --shadow-memory, --focus-requests, --client...: who may
+    // connect, and what a protocol client may take.
+    void add_server_options(CLI::App& app);
     // What add_kiosk_to parsed into fields; an error names the bad value.
     Result<void> finish_kiosk();
 
